@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from transfers.auth.forms import LoginForm
+from transfers.auth.services import LoginRefused, authenticate, end_session
+from transfers.db import utcnow
+from transfers.extensions import db
+from transfers.web import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                form.username.data or "",
+                form.password.data or "",
+                now=utcnow(),
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            )
+        except LoginRefused as e:
+            db.session.commit()  # keep the failure count
+            flash(str(e), "danger")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    end_session(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("您已安全退出", "info")
+    return redirect(url_for("auth.login"))

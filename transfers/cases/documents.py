@@ -1,0 +1,75 @@
+"""Documents attached to cases: type and size checked, stored outside static/."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from transfers.auth.models import User
+from transfers.cases.models import Case, Document
+from transfers.engine.service import record_event
+from transfers.extensions import db
+
+# Accepted types, recognised by their first bytes, not by the name the browser sends.
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+class DocumentRejected(ValueError):
+    pass
+
+
+def sniff(head: bytes) -> tuple[str, str]:
+    for magic, kind in SIGNATURES.items():
+        if head.startswith(magic):
+            return kind
+    raise DocumentRejected("仅支持上传 PDF、JPG、PNG 格式的材料")
+
+
+def store_document(
+    *,
+    case: Case,
+    stream: BinaryIO,
+    filename: str,
+    description: str,
+    actor: User,
+    folder: Path,
+    max_bytes: int,
+    now: datetime,
+) -> Document:
+    content = stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise DocumentRejected(f"文件不能超过{max_bytes // (1024 * 1024)}MB")
+    if not content:
+        raise DocumentRejected("文件为空")
+    content_type, ext = sniff(content[:16])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + ext
+    (folder / stored).write_bytes(content)
+    doc = Document(
+        case_id=case.id,
+        filename=(filename or "材料")[-200:],
+        stored_name=stored,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        description=description,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(doc)
+    db.session.flush()
+    record_event(
+        case,
+        actor=actor,
+        kind="document",
+        now=now,
+        data={"document_id": doc.id, "description": description, "sha256": doc.sha256},
+    )
+    return doc

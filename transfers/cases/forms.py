@@ -1,0 +1,66 @@
+"""WTForms built from a procedure's action fields: one generic form for every action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from workflows.base import Action, Context
+
+
+class VersionedForm(FlaskForm):
+    """Carries the case version the page was rendered with (optimistic locking)."""
+
+    version = HiddenField()
+
+
+def action_form_class(action: Action, ctx: Context) -> type[VersionedForm]:
+    attrs: dict[str, Any] = {}
+    for f in action.fields:
+        validators: list[Any] = [] if f.kind == "bool" else [Optional()]
+        kw: dict[str, Any] = {"description": f.help, "validators": validators}
+        if f.kind == "choice":
+            choices = f.resolve_choices(ctx)
+            attrs[f.name] = SelectField(f.label, choices=[("", "请选择")] + choices, **kw)
+        elif f.kind == "bool":
+            attrs[f.name] = BooleanField(f.label, **kw)
+        elif f.kind == "textarea":
+            attrs[f.name] = TextAreaField(f.label, **kw)
+        elif f.kind == "date":
+            attrs[f.name] = StringField(f.label, render_kw={"type": "date"}, **kw)
+        elif f.kind == "month":
+            attrs[f.name] = StringField(f.label, render_kw={"type": "month"}, **kw)
+        elif f.kind == "int":
+            attrs[f.name] = StringField(f.label, render_kw={"inputmode": "numeric"}, **kw)
+        else:
+            attrs[f.name] = StringField(f.label, render_kw={"maxlength": f.max_length}, **kw)
+    return type(f"{action.trigger.title()}Form", (VersionedForm,), attrs)
+
+
+def form_defaults(action: Action, ctx: Context) -> dict[str, Any]:
+    return {f.name: f.default(ctx) for f in action.fields if f.default is not None}
+
+
+def required_names(action: Action) -> set[str]:
+    return {f.name for f in action.fields if f.required}
+
+
+class DocumentForm(FlaskForm):
+    version = HiddenField()
+    file = FileField("选择文件", validators=[DataRequired("请选择要上传的文件")])
+    description = StringField("材料名称", validators=[InputRequired("请填写材料名称"), Length(max=200)])
+
+
+__all__ = ["DateField", "IntegerField"]

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from transfers.cases.documents import DocumentRejected, store_document
+from transfers.cases.forms import DocumentForm, action_form_class, form_defaults, required_names
+from transfers.cases.models import Case, Document, Intake
+from transfers.cases.permissions import can_view_case, can_view_household
+from transfers.db import utcnow
+from transfers.deadlines.services import work_calendar
+from transfers.engine import (
+    EngineError,
+    InvalidAction,
+    RuleViolation,
+    StaleVersion,
+    act,
+    build_context,
+    open_task,
+)
+from transfers.extensions import db
+from transfers.tasks.models import Task
+from transfers.tasks.permissions import can_act, can_claim, can_release
+from workflows.calendar import deadline_status, local_date
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def _load_visible(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        abort(404)
+    task_paths = tuple(
+        db.session.scalars(select(Task.jurisdiction_path).where(Task.case_id == case.id))
+    )
+    if not can_view_case(current_user, case, task_paths):
+        abort(403)
+    return case
+
+
+@bp.route("/<int:case_id>")
+@login_required
+def detail(case_id: int):  # type: ignore[no-untyped-def]
+    case = _load_visible(case_id)
+    task = open_task(case)
+    ctx = build_context(case, utcnow())
+    actions = case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
+    status = deadline_status(task.due_on, local_date(utcnow()), work_calendar()) if task else None
+    tasks = db.session.scalars(
+        select(Task).where(Task.case_id == case.id).order_by(Task.id)
+    ).all()
+    documents = db.session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id)
+    ).all()
+    related = db.session.scalars(
+        select(Case)
+        .where(Case.household_id == case.household_id, Case.id != case.id)
+        .where(Case.person_id == case.person_id if case.person_id else True)
+        .order_by(Case.id)
+    ).all()
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        task=task,
+        tasks=tasks,
+        status=status,
+        actions=actions,
+        documents=documents,
+        related=related,
+        late_steps={
+            t.id: bool(t.due_on and t.closed_at and local_date(t.closed_at) > t.due_on)
+            for t in tasks
+        },
+        doc_form=DocumentForm(version=case.version),
+        can_claim=can_claim(current_user, task),
+        can_release=can_release(current_user, task),
+        can_upload=can_act(current_user, task),
+    )
+
+
+@bp.route("/<int:case_id>/act/<trigger>", methods=["GET", "POST"])
+@login_required
+def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
+    case = _load_visible(case_id)
+    task = open_task(case)
+    if not can_act(current_user, task):
+        abort(403)
+    ctx = build_context(case, utcnow())
+    try:
+        action = case.workflow.action(trigger, case.state)
+    except InvalidAction:
+        abort(404)
+    if action.system:
+        abort(404)
+    form_cls = action_form_class(action, ctx)
+    if request.method == "GET":
+        form = form_cls(version=case.version, data=form_defaults(action, ctx))
+        return render_template(
+            "cases/act.html", case=case, action=action, form=form, required=required_names(action)
+        )
+    form = form_cls()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            seen = int(form.version.data or -1)
+        except ValueError:
+            seen = -1
+        raw = {f.name: request.form.get(f.name) for f in action.fields}
+        try:
+            act(
+                case_id=case.id,
+                action=trigger,
+                actor=current_user,
+                seen_version=seen,
+                data=raw,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except RuleViolation as e:
+            db.session.rollback()
+            errors = e.errors
+        except StaleVersion as e:
+            db.session.rollback()
+            flash(str(e), "warning")
+            return render_template(
+                "cases/act.html",
+                case=db.session.get(Case, case_id),
+                action=action,
+                form=form,
+                errors={},
+                stale=True,
+                required=required_names(action),
+            ), 409
+        except EngineError as e:
+            db.session.rollback()
+            if e.status in (403, 404):
+                abort(e.status)
+            errors = {"": str(e)}
+        except InvalidAction as e:
+            db.session.rollback()
+            flash(str(e), "warning")
+            return redirect(url_for("cases.detail", case_id=case_id)), 303
+        else:
+            flash(f"已办理：{action.label}", "success")
+            return redirect(url_for("cases.detail", case_id=case_id))
+    else:
+        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
+    return render_template(
+        "cases/act.html",
+        case=case,
+        action=action,
+        form=form,
+        errors=errors,
+        required=required_names(action),
+    ), 422
+
+
+@bp.route("/<int:case_id>/documents", methods=["POST"])
+@login_required
+def upload(case_id: int):  # type: ignore[no-untyped-def]
+    case = _load_visible(case_id)
+    if not can_act(current_user, open_task(case)):
+        abort(403)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        for msgs in form.errors.values():
+            flash(msgs[0], "danger")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    try:
+        store_document(
+            case=case,
+            stream=form.file.data.stream,
+            filename=form.file.data.filename or "",
+            description=form.description.data or "",
+            actor=current_user,
+            folder=Path(current_app.config["UPLOAD_FOLDER"]),
+            max_bytes=current_app.config["MAX_DOCUMENT_BYTES"],
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash("材料已上传", "success")
+    except (DocumentRejected, StaleVersion) as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):  # type: ignore[no-untyped-def]
+    doc = db.session.get(Document, document_id)
+    if doc is None:
+        abort(404)
+    _load_visible(doc.case_id)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_name
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
+    )
+
+
+@bp.route("/receipts/<receipt_no>")
+@login_required
+def receipt(receipt_no: str):  # type: ignore[no-untyped-def]
+    intake = db.session.scalar(select(Intake).where(Intake.receipt_no == receipt_no))
+    if intake is None:
+        abort(404)
+    if not can_view_household(current_user, intake.household):
+        abort(403)
+    return render_template("cases/receipt.html", intake=intake)

@@ -1,0 +1,370 @@
+"""The one service that moves any case (DESIGN.md, The engine).
+
+act(): load the case with its version and its open task; check permission (role ×
+jurisdiction × state × version); ask the procedure's pure rules; then, in the caller's
+transaction, update the case, close the task, open the next one with its due date and
+append the event. The caller (a request, a CLI command, a job) commits once.
+Nothing here knows a particular procedure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from transfers.auth.models import User
+from transfers.cases.models import Case, Event, Intake
+from transfers.deadlines.services import due_date
+from transfers.engine.audit import chain_hash, event_payload
+from transfers.engine.errors import (
+    DuplicateCase,
+    InvalidAction,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
+from transfers.extensions import db
+from transfers.households.models import Household, Person
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.tasks.models import Task
+from transfers.tasks.permissions import can_act, can_claim, can_release
+from workflows.base import Context, Decision, Procedure, RelatedCase
+from workflows.calendar import local_date
+from workflows.registry import get_procedure
+from workflows.roles import Role, ancestor_path
+
+
+# --- reading ---------------------------------------------------------------------------
+def open_task(case: Case) -> Task | None:
+    return db.session.scalar(select(Task).where(Task.case_id == case.id, Task.closed_at.is_(None)))
+
+
+def household_facts(household: Household) -> dict[str, Any]:
+    site = household.site
+    township = household.destination.parent
+    return {
+        "settlement_mode": household.settlement_mode,
+        "site_kind": site.kind if site else None,
+        "site_address": site.address if site else household.address,
+        "site_name": site.name if site else "",
+        "has_destination_housing": household.has_destination_housing,
+        "lives_at_destination": household.lives_at_destination,
+        "has_destination_homestead": household.has_destination_homestead,
+        "has_destination_contracted_land": household.has_destination_contracted_land,
+        "destination_name": household.destination.name,
+        "destination_township_name": township.name if township else "",
+        "origin_name": household.origin.name,
+        "scope": household.scope.value,
+        **(household.facts or {}),
+    }
+
+
+def person_facts(person: Person | None) -> dict[str, Any]:
+    if person is None:
+        return {}
+    return {
+        "relation": person.relation,
+        "party_status": person.party_status,
+        "collective_member": person.collective_member,
+        "pension_status": person.pension_status,
+        "medical_insurance": person.medical_insurance,
+        "assistance": person.assistance,
+        "registered_poor": person.registered_poor,
+        "birth_date": person.birth_date.isoformat(),
+        **(person.facts or {}),
+    }
+
+
+def related_cases(case: Case) -> dict[str, RelatedCase]:
+    """The latest case of each other procedure for the same person (or household)."""
+    q = select(Case).where(Case.id != case.id)
+    if case.person_id is not None:
+        q = q.where(Case.person_id == case.person_id)
+    else:
+        q = q.where(Case.household_id == case.household_id, Case.person_id.is_(None))
+    related: dict[str, RelatedCase] = {}
+    for other in db.session.scalars(q.order_by(Case.id)):
+        related[other.procedure] = RelatedCase(
+            other.procedure, other.state, other.outcome, dict(other.data or {})
+        )
+    return related
+
+
+def build_context(case: Case, now: datetime) -> Context:
+    return Context(
+        facts={**household_facts(case.household), **person_facts(case.person)},
+        case_data=dict(case.data or {}),
+        related=related_cases(case),
+        today=local_date(now),
+    )
+
+
+# --- writing ---------------------------------------------------------------------------
+def _append_event(
+    case: Case,
+    *,
+    at: datetime,
+    actor: User | None,
+    kind: str,
+    action: str = "",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    data = data or {}
+    actor_id = actor.id if actor is not None else None
+    payload = event_payload(
+        case_id=case.id,
+        at=at,
+        actor_id=actor_id,
+        kind=kind,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data,
+    )
+    prev = case.last_event_hash or ""
+    digest = chain_hash(prev, payload)
+    event = Event(
+        case_id=case.id,
+        at=at,
+        actor_id=actor_id,
+        kind=kind,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data,
+        prev_hash=prev,
+        hash=digest,
+    )
+    db.session.add(event)
+    # Moving the chain head updates the case row, so its version guards the chain too.
+    case.last_event_hash = digest
+    return event
+
+
+_jurisdiction_ids: dict[str, int] = {}
+
+
+def _jurisdiction_at(path: str) -> Jurisdiction:
+    jid = _jurisdiction_ids.get(path)
+    if jid is not None:
+        j = db.session.get(Jurisdiction, jid)
+        if j is not None and j.path == path:
+            return j
+    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.path == path))
+    if j is None:
+        raise NotFound(f"找不到辖区 {path}")
+    _jurisdiction_ids[path] = j.id
+    return j
+
+
+def task_jurisdiction(procedure: Procedure, state: str, household: Household) -> Jurisdiction:
+    """The office's area for a waiting state: the ancestor at the role's level on its side."""
+    spec = procedure.state(state)
+    assert spec.role is not None
+    base = household.origin if spec.side == "origin" else household.destination
+    return _jurisdiction_at(ancestor_path(base.path, Role(spec.role).level))
+
+
+def _open_task(case: Case, procedure: Procedure, state: str, now: datetime) -> Task | None:
+    spec = procedure.state(state)
+    if not spec.waiting:
+        return None
+    j = task_jurisdiction(procedure, state, case.household)
+    task = Task(
+        case_id=case.id,
+        procedure=case.procedure,
+        state=state,
+        role=str(spec.role),
+        jurisdiction_id=j.id,
+        jurisdiction_path=j.path,
+        due_on=due_date(case.procedure, state, j.path, local_date(now)),
+        created_at=now,
+    )
+    db.session.add(task)
+    return task
+
+
+def open_case(
+    *,
+    household: Household,
+    person: Person | None,
+    procedure_name: str,
+    actor: User,
+    now: datetime,
+    intake: Intake | None = None,
+    data: dict[str, Any] | None = None,
+) -> Case:
+    """Open a case in the procedure's initial state with its first task (受理)."""
+    procedure = get_procedure(procedure_name)
+    if procedure.per == "person" and person is None:
+        raise InvalidAction(f"{procedure.label}按人办理，须指定人员")
+    existing = db.session.scalar(
+        select(Case.id).where(
+            Case.procedure == procedure_name,
+            Case.closed_at.is_(None),
+            Case.person_id == person.id if person else Case.household_id == household.id,
+        )
+    )
+    if existing is not None:
+        who = person.name if person else "该户"
+        raise DuplicateCase(f"{who}已有正在办理的{procedure.label}事项，不能重复受理")
+    case = Case(
+        procedure=procedure_name,
+        household=household,
+        person=person,
+        intake=intake,
+        state=procedure.initial,
+        jurisdiction_id=household.destination_jurisdiction_id,
+        jurisdiction_path=household.destination.path,
+        opened_by_id=actor.id,
+        opened_at=now,
+        data=dict(data or {}),
+        last_event_hash="",
+    )
+    db.session.add(case)
+    db.session.flush()
+    _append_event(
+        case,
+        at=now,
+        actor=actor,
+        kind="opened",
+        to_state=procedure.initial,
+        data={"receipt_no": intake.receipt_no} if intake else {},
+    )
+    _open_task(case, procedure, procedure.initial, now)
+    db.session.flush()
+    return case
+
+
+def _load_for_update(case_id: int, seen_version: int | None) -> Case:
+    case = db.session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise NotFound("找不到该事项")
+    if seen_version is not None and seen_version != case.version:
+        raise StaleVersion()
+    return case
+
+
+def act(
+    *,
+    case_id: int,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> Case:
+    """Apply one user action to a case. Raises an EngineError or WorkflowError on refusal.
+
+    Refusals leave the session unchanged; the caller commits on success.
+    """
+    case = _load_for_update(case_id, seen_version)
+    task = open_task(case)
+    if task is None or task.state != case.state:
+        raise InvalidAction("该事项当前没有待办理的环节")
+    if not can_act(actor, task):
+        raise PermissionDenied()
+    procedure = case.workflow
+    decision = procedure.decide(case.state, action, data, build_context(case, now))
+    _apply(case, task, procedure, decision, actor, now)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion() from None
+    return case
+
+
+def _apply(
+    case: Case,
+    task: Task,
+    procedure: Procedure,
+    decision: Decision,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    task.closed_at = now
+    task.closed_by_id = actor.id if actor else None
+    task.close_action = decision.action.trigger
+    reason = str(decision.record.get("reason") or "")
+    record = {k: v for k, v in decision.record.items() if k != "reason"}
+    case.data = {**(case.data or {}), **record}
+    if decision.person_facts and case.person is not None:
+        case.person.facts = {**(case.person.facts or {}), **decision.person_facts}
+    case.state = decision.dest
+    if decision.final:
+        case.outcome = decision.outcome
+        case.closed_at = now
+    _append_event(
+        case,
+        at=now,
+        actor=actor,
+        kind="transition",
+        action=decision.action.trigger,
+        from_state=decision.source,
+        to_state=decision.dest,
+        reason=reason,
+        data=record,
+    )
+    # Close before opening: one open task per case is a unique index.
+    db.session.flush()
+    _open_task(case, procedure, decision.dest, now)
+
+
+def claim(*, task_id: int, actor: User, now: datetime) -> Task:
+    """Claim an open task so that colleagues see who is on it (待办认领)."""
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None:
+        raise NotFound("找不到该待办")
+    if not can_claim(actor, task):
+        if task.claimed_by_id not in (None, actor.id) or task.closed_at is not None:
+            raise StaleVersion("该待办已被他人认领或已办结")
+        raise PermissionDenied()
+    result = db.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.claimed_by_id.is_(None), Task.closed_at.is_(None))
+        .values(claimed_by_id=actor.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersion("该待办已被他人认领或已办结")
+    db.session.refresh(task)
+    _append_event(task.case, at=now, actor=actor, kind="claimed", data={"task_id": task.id})
+    _flush_or_stale()
+    return task
+
+
+def release(*, task_id: int, actor: User, now: datetime) -> Task:
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None:
+        raise NotFound("找不到该待办")
+    if not can_release(actor, task):
+        raise PermissionDenied("只能释放本人认领的待办")
+    task.claimed_by_id = None
+    task.claimed_at = None
+    _append_event(task.case, at=now, actor=actor, kind="released", data={"task_id": task.id})
+    _flush_or_stale()
+    return task
+
+
+def record_event(case: Case, *, actor: User | None, kind: str, now: datetime, **kw: Any) -> Event:
+    """Append a non-transition event (document uploaded, full ID viewed...)."""
+    event = _append_event(case, at=now, actor=actor, kind=kind, **kw)
+    _flush_or_stale()
+    return event
+
+
+def _flush_or_stale() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion() from None

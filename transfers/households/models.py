@@ -1,0 +1,111 @@
+"""Relocated households (搬迁户) and their members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from transfers.db import JSONType, UTCDateTime, utcnow
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.idcard import mask_id_number, mask_name
+from workflows.scope import Scope, relocation_scope
+
+SETTLEMENT_MODES = {"centralized": "集中安置", "scattered": "分散安置"}
+RELATIONS = ["户主", "配偶", "子", "女", "父亲", "母亲", "孙子", "孙女", "儿媳", "女婿", "兄弟姐妹", "其他"]
+PARTY_STATUS = {"none": "非党员", "full": "正式党员", "probationary": "预备党员"}
+PENSION_STATUS = {"contributing": "参保缴费", "receiving": "领取待遇", "none": "未参保"}
+MEDICAL_STATUS = {
+    "resident": "城乡居民医保",
+    "employee": "职工医保",
+    "none": "未参保",
+    "lapsed": "断保/停保未续保",
+}
+ASSISTANCE_STATUS = {
+    "none": "无",
+    "dibao_rural": "农村低保",
+    "dibao_urban": "城市低保",
+    "tekun": "特困供养",
+}
+
+
+class Household(db.Model):
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin_jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    destination_jurisdiction_id: Mapped[int] = mapped_column(
+        ForeignKey("jurisdiction.id"), index=True
+    )
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    settlement_mode: Mapped[str] = mapped_column(String(16))
+    moved_on: Mapped[date | None] = mapped_column(Date)
+    # Facts behind the hukou options (POLICY.md §1).
+    has_destination_housing: Mapped[bool] = mapped_column(Boolean, default=False)
+    lives_at_destination: Mapped[bool] = mapped_column(Boolean, default=True)
+    has_destination_homestead: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_destination_contracted_land: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    origin: Mapped[Jurisdiction] = relationship(foreign_keys=[origin_jurisdiction_id])
+    destination: Mapped[Jurisdiction] = relationship(foreign_keys=[destination_jurisdiction_id])
+    site: Mapped[Site | None] = relationship()
+    members: Mapped[list[Person]] = relationship(
+        back_populates="household", order_by="Person.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def scope(self) -> Scope:
+        return relocation_scope(self.origin.path, self.destination.path)
+
+    @property
+    def head(self) -> Person | None:
+        for p in self.members:
+            if p.relation == "户主":
+                return p
+        return self.members[0] if self.members else None
+
+    @property
+    def settlement_label(self) -> str:
+        return SETTLEMENT_MODES.get(self.settlement_mode, self.settlement_mode)
+
+
+class Person(db.Model):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    relation: Mapped[str] = mapped_column(String(16))
+    party_status: Mapped[str] = mapped_column(String(16), default="none")
+    collective_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    pension_status: Mapped[str] = mapped_column(String(16), default="contributing")
+    medical_insurance: Mapped[str] = mapped_column(String(16), default="resident")
+    assistance: Mapped[str] = mapped_column(String(16), default="none")
+    registered_poor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What completed procedures established (hukou moved, memberships...).
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def sex_label(self) -> str:
+        return "男" if self.sex == "M" else "女"

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from transfers.cases.models import Case, Intake
+from transfers.cases.permissions import (
+    can_open_cases,
+    can_register_households,
+    can_view_household,
+    grant_paths,
+)
+from transfers.cases.services import open_intake
+from transfers.db import utcnow
+from transfers.engine import EngineError, WorkflowError
+from transfers.engine.service import household_facts, person_facts
+from transfers.extensions import db
+from transfers.households.forms import HouseholdForm
+from transfers.households.models import Household, Person
+from transfers.households.services import HouseholdError, MemberInput, register_household
+from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.base import Context, RelatedCase
+from workflows.calendar import local_date
+from workflows.idcard import normalize
+from workflows.registry import PROCEDURES
+from workflows.roles import Level, Role
+
+bp = Blueprint("households", __name__, url_prefix="/households")
+
+
+def _visible_households():  # type: ignore[no-untyped-def]
+    paths = grant_paths(current_user)
+    origin = select(Jurisdiction.id).where(
+        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in paths])
+    )
+    return select(Household).where(
+        or_(
+            Household.destination_jurisdiction_id.in_(origin),
+            Household.origin_jurisdiction_id.in_(origin),
+        )
+    )
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    q = (request.args.get("q") or "").strip()
+    query = _visible_households().options(
+        selectinload(Household.members), selectinload(Household.destination)
+    )
+    if q:
+        number = normalize(q)
+        receipt_households = select(Intake.household_id).where(Intake.receipt_no == q)
+        people = select(Person.household_id).where(
+            or_(
+                Person.name.contains(q, autoescape=True),
+                Person.name_initials.startswith(q.lower(), autoescape=True),
+                Person.id_number == number,
+                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
+            )
+        )
+        query = query.where(
+            or_(Household.id.in_(people), Household.id.in_(receipt_households))
+        )
+    page = db.paginate(query.order_by(Household.id.desc()), per_page=20)
+    return render_template(
+        "households/index.html",
+        page=page,
+        q=q,
+        can_register=can_register_households(current_user),
+    )
+
+
+def _village_choices() -> list[tuple[int, str]]:
+    villages = db.session.scalars(
+        select(Jurisdiction).where(Jurisdiction.level == Level.VILLAGE).order_by(Jurisdiction.path)
+    ).all()
+    return [(v.id, v.full_name) for v in villages]
+
+
+def _staff_villages() -> list[int]:
+    return [g.jurisdiction_id for g in current_user.grants if g.role == Role.VILLAGE_STAFF]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    if not can_register_households(current_user):
+        abort(403)
+    form = HouseholdForm()
+    villages = _village_choices()
+    mine = set(_staff_villages())
+    form.origin_id.choices = [(0, "请选择")] + villages
+    form.destination_id.choices = [(0, "请选择")] + [v for v in villages if v[0] in mine]
+    sites = db.session.scalars(
+        select(Site).where(Site.jurisdiction_id.in_(mine)).order_by(Site.id)
+    ).all()
+    form.site_id.choices = [(0, "无（分散安置）")] + [(s.id, s.name) for s in sites]
+    errors: dict[str, str] = {}
+    if request.method == "GET" and len(mine) == 1:
+        form.destination_id.data = next(iter(mine))
+    if form.validate_on_submit():
+        origin = db.session.get(Jurisdiction, form.origin_id.data)
+        destination = db.session.get(Jurisdiction, form.destination_id.data)
+        if origin is None:
+            errors["origin_id"] = "请选择迁出地"
+        if destination is None or destination.id not in mine:
+            errors["destination_id"] = "请选择本村（社区）作为迁入地"
+        members = [
+            MemberInput(
+                name=(m.form.name.data or "").strip(),
+                id_number=m.form.id_number.data or "",
+                relation=m.form.relation.data,
+                party_status=m.form.party_status.data,
+                collective_member=bool(m.form.collective_member.data),
+                pension_status=m.form.pension_status.data,
+                medical_insurance=m.form.medical_insurance.data,
+                assistance=m.form.assistance.data,
+                registered_poor=bool(m.form.registered_poor.data),
+            )
+            for m in form.members
+            if not m.form.is_blank()
+        ]
+        if not errors:
+            try:
+                household = register_household(
+                    origin=origin,
+                    destination=destination,
+                    site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
+                    settlement_mode=form.settlement_mode.data,
+                    members=members,
+                    actor=current_user,
+                    now=utcnow(),
+                    moved_on=form.moved_on.data,
+                    has_destination_housing=form.has_destination_housing.data,
+                    lives_at_destination=form.lives_at_destination.data,
+                    has_destination_homestead=form.has_destination_homestead.data,
+                    has_destination_contracted_land=form.has_destination_contracted_land.data,
+                    address=form.address.data,
+                    phone=form.phone.data,
+                )
+                db.session.commit()
+                flash("登记成功，请核对拟受理事项", "success")
+                return redirect(url_for("households.detail", household_id=household.id))
+            except HouseholdError as e:
+                db.session.rollback()
+                errors = _map_member_errors(e.errors, form)
+    elif request.method == "POST":
+        errors = {k: v[0] for k, v in form.errors.items() if isinstance(v, list) and v and isinstance(v[0], str)}
+    status = 422 if errors or (request.method == "POST") else 200
+    return render_template("households/new.html", form=form, errors=errors), status
+
+
+def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str, str]:
+    """Service errors index non-blank members; map them back to the form's rows."""
+    rows = [i for i, m in enumerate(form.members) if not m.form.is_blank()]
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        if key.startswith("members-") and key.count("-") >= 2:
+            _, idx, field = key.split("-", 2)
+            mapped[f"members-{rows[int(idx)]}-{field}"] = message
+        else:
+            mapped[key] = message
+    return mapped
+
+
+def proposals(household: Household) -> list[dict]:  # type: ignore[type-arg]
+    """For each member, each procedure: is it needed, and why (one-window intake)."""
+    today = local_date(utcnow())
+    hfacts = household_facts(household)
+    cases = db.session.scalars(select(Case).where(Case.household_id == household.id)).all()
+    rows = []
+    for person in household.members:
+        related = {
+            c.procedure: RelatedCase(c.procedure, c.state, c.outcome, dict(c.data or {}))
+            for c in sorted(cases, key=lambda c: c.id)
+            if c.person_id == person.id
+        }
+        ctx = Context(facts={**hfacts, **person_facts(person)}, related=related, today=today)
+        for name, procedure in PROCEDURES.items():
+            needed, why = procedure.applies(ctx)
+            rows.append(
+                {
+                    "person": person,
+                    "procedure": procedure,
+                    "needed": needed,
+                    "why": why,
+                    "key": f"{person.id}:{name}",
+                }
+            )
+    return rows
+
+
+@bp.route("/<int:household_id>")
+@login_required
+def detail(household_id: int):  # type: ignore[no-untyped-def]
+    household = db.session.get(Household, household_id)
+    if household is None:
+        abort(404)
+    if not can_view_household(current_user, household):
+        abort(403)
+    cases = db.session.scalars(
+        select(Case).where(Case.household_id == household.id).order_by(Case.id)
+    ).all()
+    intakes = db.session.scalars(
+        select(Intake).where(Intake.household_id == household.id).order_by(Intake.id.desc())
+    ).all()
+    from workflows.hukou import option_eligibility
+
+    return render_template(
+        "households/detail.html",
+        household=household,
+        cases=cases,
+        intakes=intakes,
+        proposals=proposals(household),
+        can_open=can_open_cases(current_user, household),
+        hukou_options=option_eligibility(household_facts(household)),
+    )
+
+
+@bp.route("/<int:household_id>/intake", methods=["POST"])
+@login_required
+def intake(household_id: int):  # type: ignore[no-untyped-def]
+    household = db.session.get(Household, household_id)
+    if household is None:
+        abort(404)
+    if not can_open_cases(current_user, household):
+        abort(403)
+    chosen = set(request.form.getlist("open"))
+    allowed = {p["key"]: p for p in proposals(household) if p["needed"]}
+    requests = []
+    for key in sorted(chosen):
+        if key not in allowed:
+            flash("所选事项无需或不能受理，请刷新页面后重试", "danger")
+            return redirect(url_for("households.detail", household_id=household_id))
+        requests.append((allowed[key]["person"], allowed[key]["procedure"].name))
+    if not requests:
+        flash("请至少勾选一项要受理的事项", "warning")
+        return redirect(url_for("households.detail", household_id=household_id))
+    try:
+        receipt = open_intake(household=household, requests=requests, actor=current_user, now=utcnow())
+        db.session.commit()
+    except (EngineError, WorkflowError) as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return redirect(url_for("households.detail", household_id=household_id))
+    flash(f"已受理，办件编号 {receipt.receipt_no}", "success")
+    return redirect(url_for("cases.receipt", receipt_no=receipt.receipt_no))

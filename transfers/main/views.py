@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from transfers.db import utcnow
+from transfers.extensions import db
+from transfers.tasks.services import queue_query, supervised_overdue_query
+from transfers.web import database_status
+from workflows.calendar import local_date
+from workflows.roles import Role
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():  # type: ignore[no-untyped-def]
+    today = local_date(utcnow())
+    roles = current_user.roles
+    counts = {}
+    if roles - {Role.TOWNSHIP_SUPERVISOR, Role.COUNTY_SUPERVISOR, Role.ADMIN}:
+        q = queue_query(current_user).subquery()
+        counts["queue"] = db.session.scalar(select(func.count()).select_from(q))
+        counts["queue_overdue"] = db.session.scalar(
+            select(func.count()).select_from(q).where(q.c.due_on < today)
+        )
+    if any(r.is_supervisor for r in roles):
+        q = supervised_overdue_query(current_user, today).subquery()
+        counts["overdue"] = db.session.scalar(select(func.count()).select_from(q))
+    return render_template("main/home.html", counts=counts, roles=roles)
+
+
+@bp.route("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    status = database_status()
+    return jsonify(status), 200 if status["status"] == "ok" else 503

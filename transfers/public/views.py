@@ -1,0 +1,73 @@
+"""Residents look up their household's cases with the receipt number (查询)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from transfers.cases.models import Case, Intake
+from transfers.db import utcnow
+from transfers.deadlines.services import work_calendar
+from transfers.engine import open_task
+from transfers.extensions import db, limiter
+from workflows.calendar import deadline_status, local_date
+from workflows.idcard import normalize
+
+bp = Blueprint("public", __name__, url_prefix="/query")
+
+
+class LookupForm(FlaskForm):
+    receipt_no = StringField("办件编号", validators=[InputRequired("请输入办件编号"), Length(max=24)])
+    id_tail = StringField(
+        "身份证号码后四位", validators=[InputRequired("请输入身份证号码后四位"), Length(min=4, max=4)]
+    )
+
+
+def lookup(receipt_no: str, id_tail: str) -> list[dict] | None:  # type: ignore[type-arg]
+    """Case states of the household, or None when the pair does not match.
+
+    Reveals no names, ID numbers or addresses: only procedure, step and timeliness.
+    """
+    intake = db.session.scalar(select(Intake).where(Intake.receipt_no == receipt_no.strip()))
+    if intake is None:
+        return None
+    tail = normalize(id_tail)
+    if not any(p.id_number.endswith(tail) for p in intake.household.members):
+        return None
+    cal, today = work_calendar(), local_date(utcnow())
+    rows = []
+    cases = db.session.scalars(
+        select(Case).where(Case.household_id == intake.household_id).order_by(Case.id)
+    )
+    for i, case in enumerate(cases, 1):
+        task = open_task(case)
+        status = deadline_status(task.due_on, today, cal) if task else None
+        rows.append(
+            {
+                "no": i,
+                "procedure": case.workflow.label,
+                "member": f"成员{[p.id for p in intake.household.members].index(case.person_id) + 1}"
+                if case.person_id
+                else "全户",
+                "step": case.state_label,
+                "closed": case.is_closed,
+                "status": status,
+                "opened_on": case.opened_at,
+            }
+        )
+    return rows
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+def index():  # type: ignore[no-untyped-def]
+    form = LookupForm()
+    rows = None
+    not_found = False
+    if request.method == "POST" and form.validate_on_submit():
+        rows = lookup(form.receipt_no.data or "", form.id_tail.data or "")
+        not_found = rows is None
+    return render_template("public/lookup.html", form=form, rows=rows, not_found=not_found)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from transfers.db import utcnow
+from transfers.engine import EngineError, claim, release
+from transfers.extensions import db
+from transfers.tasks.models import Task
+from transfers.tasks.permissions import can_act, can_claim, can_release
+from transfers.tasks.services import done_query, queue_query, supervised_overdue_query
+from transfers.deadlines.services import work_calendar
+from workflows.calendar import deadline_status, local_date
+from workflows.registry import PROCEDURES
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _statuses(tasks: list[Task]) -> dict[int, object]:
+    cal = work_calendar()
+    today = local_date(utcnow())
+    return {t.id: deadline_status(t.due_on, today, cal) for t in tasks}
+
+
+@bp.route("/")
+@login_required
+def queue():  # type: ignore[no-untyped-def]
+    procedure = request.args.get("procedure", "")
+    state = request.args.get("state", "")
+    sort = request.args.get("sort", "due")
+    if procedure and procedure not in PROCEDURES:
+        procedure = ""
+    page = db.paginate(
+        queue_query(current_user, procedure=procedure, state=state, sort=sort), per_page=20
+    )
+    return render_template(
+        "tasks/queue.html",
+        page=page,
+        statuses=_statuses(page.items),
+        procedures=PROCEDURES,
+        procedure=procedure,
+        state=state,
+        sort=sort,
+        can_claim=can_claim,
+        can_act=can_act,
+        can_release=can_release,
+    )
+
+
+@bp.route("/done")
+@login_required
+def done():  # type: ignore[no-untyped-def]
+    page = db.paginate(done_query(current_user), per_page=20)
+    return render_template("tasks/done.html", page=page)
+
+
+@bp.route("/overdue")
+@login_required
+def overdue():  # type: ignore[no-untyped-def]
+    if not any(r.is_supervisor for r in current_user.roles):
+        abort(403)
+    today = local_date(utcnow())
+    page = db.paginate(supervised_overdue_query(current_user, today), per_page=20)
+    return render_template("tasks/overdue.html", page=page, statuses=_statuses(page.items))
+
+
+def _back(task: Task | None):  # type: ignore[no-untyped-def]
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    if task is not None:
+        return redirect(url_for("cases.detail", case_id=task.case_id))
+    return redirect(url_for("tasks.queue"))
+
+
+@bp.route("/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim_task(task_id: int):  # type: ignore[no-untyped-def]
+    try:
+        task = claim(task_id=task_id, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash("已认领，其他人将看到由您办理", "success")
+    except EngineError as e:
+        db.session.rollback()
+        if e.status in (403, 404):
+            abort(e.status)
+        flash(str(e), "warning")
+        return _back(db.session.get(Task, task_id))
+    return _back(task)
+
+
+@bp.route("/<int:task_id>/release", methods=["POST"])
+@login_required
+def release_task(task_id: int):  # type: ignore[no-untyped-def]
+    try:
+        task = release(task_id=task_id, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash("已释放认领", "info")
+    except EngineError as e:
+        db.session.rollback()
+        if e.status in (403, 404):
+            abort(e.status)
+        flash(str(e), "warning")
+        return _back(db.session.get(Task, task_id))
+    return _back(task)

@@ -1,0 +1,137 @@
+"""Blueprint registration, template helpers, error pages and security headers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select, text
+
+from transfers.auth.models import User
+from transfers.db import utcnow
+from transfers.extensions import db, login_manager
+from workflows.calendar import LOCAL_TZ, local_date
+from workflows.idcard import mask_id_number, mask_name
+
+WEEKDAYS = "一二三四五六日"
+
+
+def init_app(app: Flask) -> None:
+    from transfers.auth.views import bp as auth_bp
+    from transfers.cases.views import bp as cases_bp
+    from transfers.households.views import bp as households_bp
+    from transfers.main.views import bp as main_bp
+    from transfers.public.views import bp as public_bp
+    from transfers.tasks.views import bp as tasks_bp
+
+    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp):
+        app.register_blueprint(bp)
+
+    app.jinja_env.filters.update(
+        cn_date=cn_date,
+        cn_datetime=cn_datetime,
+        mask_id=mask_id_number,
+        mask_name=mask_name,
+    )
+    app.jinja_env.globals.update(today=lambda: local_date(utcnow()))
+    app.after_request(_security_headers)
+    _error_pages(app)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        uid, token = user_id.split(":", 1)
+        user = db.session.get(User, int(uid))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or not token or user.session_token != token:
+        return None
+    return user
+
+
+def cn_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(LOCAL_TZ).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_pages(app: Flask) -> None:
+    messages = {
+        400: "请求有误",
+        403: "您没有访问该页面的权限",
+        404: "页面不存在",
+        405: "不支持该操作",
+        409: "该事项已由他人办理或更新，请刷新后查看",
+        413: "上传的文件过大",
+        429: "请求过于频繁，请稍后再试",
+        500: "系统内部错误，请稍后再试；如问题持续，请联系管理员",
+    }
+
+    def handler(error: Any) -> Any:
+        code = getattr(error, "code", 500) or 500
+        message = messages.get(code, "请求有误")
+        if code == 500:
+            db.session.rollback()
+        if _wants_json():
+            return jsonify(status=code, title=message), code
+        return render_template("error.html", code=code, message=message), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> Any:
+        flash("页面已过期或表单校验失败，请重新提交（您填写的内容已保留）", "warning")
+        if request.referrer and request.referrer.startswith(request.host_url):
+            return redirect(request.referrer)
+        return render_template("error.html", code=400, message="表单已过期，请返回重试"), 400
+
+
+def database_status() -> dict[str, Any]:
+    try:
+        db.session.execute(text("SELECT 1"))
+        users = db.session.scalar(select(db.func.count()).select_from(User))
+        return {"status": "ok", "database": db.engine.dialect.name, "users": users}
+    except Exception as e:  # noqa: BLE001 - reported, not raised
+        db.session.rollback()
+        return {"status": "error", "database": db.engine.dialect.name, "error": type(e).__name__}
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+__all__ = ["current_user", "database_status", "safe_next", "WEEKDAYS"]

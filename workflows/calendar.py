@@ -1,0 +1,170 @@
+"""Calendar arithmetic for time limits (POLICY.md "Time limits"; UX.md "Time limits").
+
+Working days follow the official Chinese calendar (the `chinesecalendar` package,
+including adjusted working weekends, 调休) plus local overrides. For a year the package
+does not know yet, the calendar falls back to Monday–Friday plus the overrides and
+remembers the year in `unknown_years`, so that administrators can be warned.
+
+The start day is never counted (起算日不计入). Due dates are local (Asia/Shanghai)
+calendar dates: a limit ends at the end of its last day.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class LimitUnit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
+
+    @property
+    def label(self) -> str:
+        return {"working_days": "个工作日", "calendar_days": "个自然日", "months": "个月"}[self]
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: LimitUnit = LimitUnit.WORKING_DAYS
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit.label}"
+
+
+def local_date(instant: datetime) -> date:
+    """The date in China of a UTC (or any aware) instant."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: instants must be timezone-aware")
+    return instant.astimezone(LOCAL_TZ).date()
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day `months` later; the month's last day when it has no such day.
+
+    Civil Code art. 202: a period counted in months ends on the corresponding day of
+    the last month, or on that month's last day if there is no corresponding day.
+    """
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    last_day = _stdcal.monthrange(year, month)[1]
+    return date(year, month, min(start.day, last_day))
+
+
+@dataclass
+class WorkCalendar:
+    """Official working days plus overrides ({day: is_workday})."""
+
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+    unknown_years: set[int] = field(default_factory=set)
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            self.unknown_years.add(day.year)
+            return day.weekday() < 5
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The `days`-th working day after `start` (the start day is not counted)."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        current, counted = start, 0
+        while counted < days:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                counted += 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many working days `end` is after `start`.
+
+        Negative when end is before start.
+        """
+        if end < start:
+            return -self.working_days_between(end, start)
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                count += 1
+        return count
+
+    def due_date(self, start: date, limit: Limit) -> date:
+        """Last day of a limit that starts on `start` (not counted)."""
+        if limit.unit is LimitUnit.WORKING_DAYS:
+            return self.add_working_days(start, limit.amount)
+        if limit.unit is LimitUnit.CALENDAR_DAYS:
+            return start + timedelta(days=limit.amount)
+        return add_months(start, limit.amount)
+
+    def subtract_working_days(self, end: date, days: int) -> date:
+        """The date `days` working days before `end` (for the warning window)."""
+        current, counted = end, 0
+        while counted < days:
+            current -= timedelta(days=1)
+            if self.is_workday(current):
+                counted += 1
+        return current
+
+
+class Light(StrEnum):
+    """Traffic lights of electronic supervision (UX.md 红黄绿灯)."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def label(self) -> str:
+        return {"green": "正常", "yellow": "预警", "red": "超期"}[self]
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    light: Light
+    due_on: date | None
+    working_days_late: int = 0
+    calendar_days_late: int = 0
+    working_days_left: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.due_on is None:
+            return "无时限"
+        if self.light is Light.RED:
+            return f"超期{self.calendar_days_late}天"
+        if self.light is Light.YELLOW:
+            return f"预警：剩余{self.working_days_left}个工作日"
+        return "正常"
+
+
+def deadline_status(
+    due_on: date | None, today: date, cal: WorkCalendar, warning_working_days: int = 2
+) -> DeadlineStatus:
+    """Green on time, yellow within the warning window, red once past the due date."""
+    if due_on is None:
+        return DeadlineStatus(Light.GREEN, None)
+    if today > due_on:
+        return DeadlineStatus(
+            Light.RED,
+            due_on,
+            working_days_late=max(cal.working_days_between(due_on, today), 0),
+            calendar_days_late=(today - due_on).days,
+        )
+    left = cal.working_days_between(today, due_on)
+    if left <= warning_working_days:
+        return DeadlineStatus(Light.YELLOW, due_on, working_days_left=left)
+    return DeadlineStatus(Light.GREEN, due_on, working_days_left=left)

@@ -1,0 +1,244 @@
+"""Household registration (户口迁移), POLICY.md §1 / seed 002 一(一), seed 003.
+
+Principle 愿转尽转: the resident decides. Three options, offered only when allowed:
+A village group, B the centralized site's door-plate address, C the township
+collective household (only when neither A nor B holds). Declining keeps the original
+hukou (with a residence permit, 居住证, for equal access to local services).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import Action, Context, Field, Procedure, State
+from workflows.calendar import Limit
+from workflows.roles import Role
+
+NAME = "hukou"
+
+
+class HukouOption(StrEnum):
+    VILLAGE_GROUP = "village_group"  # A 安置地村组落户
+    SITE_ADDRESS = "site_address"  # B 集中安置点门楼牌号落户
+    TOWNSHIP_COLLECTIVE = "township_collective"  # C 乡镇集体户
+
+    @property
+    def label(self) -> str:
+        return OPTION_LABELS[self]
+
+
+OPTION_LABELS = {
+    HukouOption.VILLAGE_GROUP: "安置地村组落户",
+    HukouOption.SITE_ADDRESS: "集中安置点门楼牌号落户",
+    HukouOption.TOWNSHIP_COLLECTIVE: "乡镇集体户落户",
+}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: str
+
+
+def option_eligibility(facts: Mapping[str, Any]) -> dict[HukouOption, Eligibility]:
+    """Which of A/B/C the household may use, each with the reason (POLICY.md §1).
+
+    A: rural housing at the destination and actually living there, or a homestead, or
+       contracted land there.
+    B: actually living in a centralized resettlement site.
+    C: only when neither A nor B holds.
+    """
+    housing = bool(facts.get("has_destination_housing"))
+    lives = bool(facts.get("lives_at_destination"))
+    homestead = bool(facts.get("has_destination_homestead"))
+    land = bool(facts.get("has_destination_contracted_land"))
+    in_site = facts.get("settlement_mode") == "centralized" and lives
+
+    if housing and lives:
+        a = Eligibility(True, "在安置地有农村住房并实际居住")
+    elif homestead:
+        a = Eligibility(True, "在安置地有宅基地")
+    elif land:
+        a = Eligibility(True, "在安置地有承包地")
+    elif housing:
+        a = Eligibility(False, "在安置地有农村住房但未实际居住，且无宅基地、承包地")
+    else:
+        a = Eligibility(False, "在安置地无农村住房、宅基地或承包地")
+
+    if in_site:
+        b = Eligibility(True, "实际居住在集中安置点")
+    elif facts.get("settlement_mode") == "centralized":
+        b = Eligibility(False, "尚未在集中安置点实际居住")
+    else:
+        b = Eligibility(False, "分散安置，不在集中安置点居住")
+
+    if a.allowed or b.allowed:
+        c = Eligibility(False, "已符合村组落户或安置点门楼牌号落户条件，不适用乡镇集体户")
+    else:
+        c = Eligibility(True, "不符合村组落户和安置点门楼牌号落户条件")
+    return {
+        HukouOption.VILLAGE_GROUP: a,
+        HukouOption.SITE_ADDRESS: b,
+        HukouOption.TOWNSHIP_COLLECTIVE: c,
+    }
+
+
+def allowed_options(ctx: Context) -> list[tuple[str, str]]:
+    return [(o.value, o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
+
+
+def _validate_choice(ctx: Context) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    option = HukouOption(ctx.data["option"])
+    if option is HukouOption.SITE_ADDRESS:
+        for key, label in (("building", "楼栋号"), ("unit", "单元号"), ("door", "门牌号")):
+            if not ctx.data.get(key):
+                errors[key] = f"选择安置点门楼牌号落户时须填写{label}"
+    if option is HukouOption.VILLAGE_GROUP and not ctx.data.get("group_name"):
+        errors["group_name"] = "选择安置地村组落户时须填写落户的村民小组"
+    return errors
+
+
+def registration_address(facts: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    """The address the police station will register, built from the chosen option."""
+    option = HukouOption(data["option"])
+    if option is HukouOption.SITE_ADDRESS:
+        return (
+            f"{facts.get('site_address', '')}{data.get('building', '')}栋"
+            f"{data.get('unit', '')}单元{data.get('door', '')}号"
+        )
+    if option is HukouOption.VILLAGE_GROUP:
+        return f"{facts.get('destination_name', '')}{data.get('group_name', '')}"
+    return f"{facts.get('destination_township_name', '')}集体户"
+
+
+def _record_choice(ctx: Context) -> dict[str, Any]:
+    data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    data["option_label"] = HukouOption(ctx.data["option"]).label
+    data["proposed_address"] = registration_address(ctx.facts, ctx.data)
+    return data
+
+
+def _validate_registration(ctx: Context) -> dict[str, str]:
+    if date.fromisoformat(ctx.data["registered_on"]) > ctx.today:
+        return {"registered_on": "落户日期不能晚于今天"}
+    return {}
+
+
+def _moved(ctx: Context) -> dict[str, Any]:
+    return {
+        "hukou_moved": True,
+        "hukou_moved_on": ctx.data["registered_on"],
+        "hukou_address": ctx.data["new_address"],
+        "hukou_option": ctx.case_data.get("option"),
+    }
+
+
+def _kept(ctx: Context) -> dict[str, Any]:
+    return {
+        "hukou_moved": False,
+        "residence_permit": bool(ctx.data.get("residence_permit")),
+    }
+
+
+def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
+    """Every member whose hukou has not moved may ask; the resident decides (愿转尽转)."""
+    if ctx.facts.get("hukou_moved"):
+        return False, "户口已迁入安置地"
+    current = ctx.related.get(NAME)
+    if current is not None and not current.closed:
+        return False, "已有正在办理的户口迁移事项"
+    options = [o.label for o, e in option_eligibility(ctx.facts).items() if e.allowed]
+    return True, "可选落户方式：" + "、".join(options)
+
+
+_REASON = Field("reason", "退回原因", "textarea", max_length=500)
+
+PROCEDURE = Procedure(
+    name=NAME,
+    label="户口迁移",
+    description="安置地村组、集中安置点门楼牌号或乡镇集体户落户；群众自愿，可保留原籍户口。",
+    initial="application",
+    applies=needs_hukou_case,
+    states=[
+        State(
+            "application",
+            "受理登记",
+            role=Role.VILLAGE_STAFF,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State(
+            "police_review",
+            "派出所审核办理",
+            role=Role.POLICE_STATION,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State("completed", "已落户", final=True, outcome_label="户口已迁入安置地"),
+        State("declined", "保留原籍户口", final=True, outcome_label="自愿保留原籍户口"),
+    ],
+    actions=[
+        Action(
+            "submit",
+            "application",
+            "police_review",
+            "确认落户方式并转派出所",
+            fields=(
+                Field("option", "落户方式", "choice", choices=allowed_options),
+                Field("group_name", "落户村民小组", required=False, help="村组落户时填写"),
+                Field("building", "楼栋号", required=False, max_length=20),
+                Field("unit", "单元号", required=False, max_length=20),
+                Field("door", "门牌号", required=False, max_length=20),
+                Field("note", "备注", "textarea", required=False, max_length=500),
+            ),
+            validate=_validate_choice,
+            record=_record_choice,
+        ),
+        Action(
+            "decline",
+            "application",
+            "declined",
+            "群众自愿保留原籍户口",
+            fields=(
+                Field("residence_permit", "已申领或将申领居住证", "bool", required=False),
+                Field("residence_permit_no", "居住证号码", required=False, max_length=40),
+                Field("note", "说明", "textarea", required=False, max_length=500),
+            ),
+            person_facts=_kept,
+            style="secondary",
+            confirm="确认该群众自愿保留原籍户口？",
+        ),
+        Action(
+            "approve",
+            "police_review",
+            "completed",
+            "办结：准予落户",
+            fields=(
+                Field(
+                    "new_address",
+                    "登记户籍地址",
+                    max_length=200,
+                    default=lambda ctx: ctx.case_data.get("proposed_address", ""),
+                ),
+                Field(
+                    "registered_on", "落户日期", "date", default=lambda ctx: ctx.today.isoformat()
+                ),
+            ),
+            validate=_validate_registration,
+            person_facts=_moved,
+        ),
+        Action(
+            "return",
+            "police_review",
+            "application",
+            "退回补正",
+            fields=(_REASON,),
+            style="warning",
+        ),
+    ],
+)

@@ -1,0 +1,36 @@
+"""Relocation scope, derived from origin and destination, never typed (POLICY.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from workflows.roles import Level, ancestor_path
+
+
+class Scope(StrEnum):
+    SAME_COUNTY = "same_county"
+    CROSS_COUNTY_SAME_PROVINCE = "cross_county_same_province"
+    CROSS_PROVINCE = "cross_province"
+
+    @property
+    def label(self) -> str:
+        return {
+            "same_county": "县（区）内搬迁",
+            "cross_county_same_province": "省（市）内跨县（区）搬迁",
+            "cross_province": "跨省搬迁",
+        }[self]
+
+
+def relocation_scope(origin_path: str, destination_path: str) -> Scope:
+    """Compare the county and province ancestors of the two jurisdictions.
+
+    A province-level municipality's 市 is the province level here, so "市内跨区县" in the
+    municipality seed is CROSS_COUNTY_SAME_PROVINCE.
+    """
+    if ancestor_path(origin_path, Level.COUNTY) == ancestor_path(destination_path, Level.COUNTY):
+        return Scope.SAME_COUNTY
+    if ancestor_path(origin_path, Level.PROVINCE) == ancestor_path(
+        destination_path, Level.PROVINCE
+    ):
+        return Scope.CROSS_COUNTY_SAME_PROVINCE
+    return Scope.CROSS_PROVINCE
