@@ -60,6 +60,17 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {username}")
 
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--threads", default=8, show_default=True, type=int)
+    def serve_command(host: str, port: int, threads: int) -> None:
+        """Serve the web application with waitress (a production WSGI server)."""
+        from waitress import serve
+
+        click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+        serve(app, host=host, port=port, threads=threads, ident="household-transfers")
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Audit trail tools."""

@@ -225,6 +225,8 @@ class Procedure:
         depends_on: Sequence[str] = (),
         description: str = "",
         applies: Callable[[Context], tuple[bool, str]] | None = None,
+        data_labels: Mapping[str, str] | None = None,
+        hidden_data: Sequence[str] = (),
     ):
         self.name = name
         self.label = label
@@ -233,6 +235,15 @@ class Procedure:
         self.description = description
         self.initial = initial
         self._applies = applies
+        self._hidden = set(hidden_data)
+        self._labels: dict[str, str] = {}
+        self._choice_labels: dict[str, dict[str, str]] = {}
+        for a in actions:
+            for f in a.fields:
+                self._labels.setdefault(f.name, f.label)
+                if f.kind == "choice" and not callable(f.choices):
+                    self._choice_labels.setdefault(f.name, dict(f.choices))
+        self._labels.update(data_labels or {})
         self.states: dict[str, State] = {s.name: s for s in states}
         self.actions: list[Action] = list(actions)
         self._by_key: dict[tuple[str, str], Action] = {}
@@ -271,6 +282,19 @@ class Procedure:
         if self._applies is None:
             return True, ""
         return self._applies(ctx)
+
+    def describe(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """A case's recorded data as (label, value) rows for people to read."""
+        rows = []
+        for key, value in data.items():
+            if key in self._hidden or value in (None, "") or key not in self._labels:
+                continue
+            if isinstance(value, bool):
+                text = "是" if value else "否"
+            else:
+                text = self._choice_labels.get(key, {}).get(str(value), str(value))
+            rows.append((self._labels[key], text))
+        return rows
 
     def state(self, name: str) -> State:
         try:

@@ -164,6 +164,8 @@ PROCEDURE = Procedure(
     description="安置地村组、集中安置点门楼牌号或乡镇集体户落户；群众自愿，可保留原籍户口。",
     initial="application",
     applies=needs_hukou_case,
+    data_labels={"option_label": "落户方式", "proposed_address": "拟登记地址"},
+    hidden_data=("option",),
     states=[
         State(
             "application",

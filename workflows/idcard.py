@@ -55,7 +55,7 @@ def parse_id_number(raw: str) -> IdNumber:
         raise InvalidIdNumber("身份证号码中的出生日期无效") from e
     if birth > date.today() or birth.year < 1890:
         raise InvalidIdNumber("身份证号码中的出生日期无效")
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    if ric.calc_check_digit(number) != number[17]:  # stdnum wants the whole number
         raise InvalidIdNumber("身份证号码校验位不正确，请核对后重新输入")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number=number, birth_date=birth, sex=sex)
@@ -63,7 +63,7 @@ def parse_id_number(raw: str) -> IdNumber:
 
 def check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits (used by the demo)."""
-    return ric.calc_check_digit(first17)
+    return ric.calc_check_digit(first17 + "0")  # stdnum ignores the last character
 
 
 def mask_id_number(number: str) -> str:

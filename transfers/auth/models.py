@@ -15,6 +15,10 @@ from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 
 
+# werkzeug's default is scrypt, a memory-hard modern algorithm. Tests lower the cost.
+PASSWORD_METHOD = "scrypt"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -33,8 +37,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        # werkzeug's default is scrypt, a memory-hard modern algorithm.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

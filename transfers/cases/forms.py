@@ -17,11 +17,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from transfers.forms import ChineseMeta, select_choices
 from workflows.base import Action, Context
 
 
 class VersionedForm(FlaskForm):
     """Carries the case version the page was rendered with (optimistic locking)."""
+
+    class Meta(ChineseMeta):
+        pass
 
     version = HiddenField()
 
@@ -33,7 +37,7 @@ def action_form_class(action: Action, ctx: Context) -> type[VersionedForm]:
         kw: dict[str, Any] = {"description": f.help, "validators": validators}
         if f.kind == "choice":
             choices = f.resolve_choices(ctx)
-            attrs[f.name] = SelectField(f.label, choices=[("", "请选择")] + choices, **kw)
+            attrs[f.name] = SelectField(f.label, choices=select_choices([("", "请选择")] + choices), **kw)
         elif f.kind == "bool":
             attrs[f.name] = BooleanField(f.label, **kw)
         elif f.kind == "textarea":
@@ -58,6 +62,9 @@ def required_names(action: Action) -> set[str]:
 
 
 class DocumentForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
     version = HiddenField()
     file = FileField("选择文件", validators=[DataRequired("请选择要上传的文件")])
     description = StringField("材料名称", validators=[InputRequired("请填写材料名称"), Length(max=200)])

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from transfers.auth.models import User
@@ -274,10 +275,11 @@ def act(
         raise PermissionDenied()
     procedure = case.workflow
     decision = procedure.decide(case.state, action, data, build_context(case, now))
-    _apply(case, task, procedure, decision, actor, now)
     try:
+        _apply(case, task, procedure, decision, actor, now)
         db.session.flush()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
+        # Someone else moved the case (version check) or opened its next task first.
         db.session.rollback()
         raise StaleVersion() from None
     return case
@@ -365,6 +367,6 @@ def record_event(case: Case, *, actor: User | None, kind: str, now: datetime, **
 def _flush_or_stale() -> None:
     try:
         db.session.flush()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         db.session.rollback()
         raise StaleVersion() from None

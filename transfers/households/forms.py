@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from transfers.forms import ChineseMeta, select_choices
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -15,18 +16,21 @@ from transfers.households.models import (
 
 
 class MemberForm(Form):
+    class Meta(ChineseMeta):
+        pass
+
     name = StringField("姓名", validators=[Optional(), Length(max=40)])
     id_number = StringField(
         "身份证号码",
         validators=[Optional(), Length(max=24)],
         render_kw={"autocomplete": "off", "data-idcheck": "1", "maxlength": 18},
     )
-    relation = SelectField("与户主关系", choices=[(r, r) for r in RELATIONS])
-    party_status = SelectField("政治面貌", choices=list(PARTY_STATUS.items()))
+    relation = SelectField("与户主关系", choices=select_choices((r, r) for r in RELATIONS))
+    party_status = SelectField("政治面貌", choices=select_choices(PARTY_STATUS.items()))
     collective_member = BooleanField("迁出地集体经济组织成员")
-    pension_status = SelectField("养老保险", choices=list(PENSION_STATUS.items()))
-    medical_insurance = SelectField("医疗保险", choices=list(MEDICAL_STATUS.items()))
-    assistance = SelectField("社会救助", choices=list(ASSISTANCE_STATUS.items()))
+    pension_status = SelectField("养老保险", choices=select_choices(PENSION_STATUS.items()))
+    medical_insurance = SelectField("医疗保险", choices=select_choices(MEDICAL_STATUS.items()))
+    assistance = SelectField("社会救助", choices=select_choices(ASSISTANCE_STATUS.items()))
     registered_poor = BooleanField("建档立卡/监测对象")
 
     def is_blank(self) -> bool:
@@ -34,11 +38,14 @@ class MemberForm(Form):
 
 
 class HouseholdForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
     origin_id = SelectField("迁出地（村/社区）", coerce=int, validators=[InputRequired("请选择迁出地")])
     destination_id = SelectField(
         "迁入地（村/社区）", coerce=int, validators=[InputRequired("请选择迁入地")]
     )
-    settlement_mode = SelectField("安置方式", choices=list(SETTLEMENT_MODES.items()))
+    settlement_mode = SelectField("安置方式", choices=select_choices(SETTLEMENT_MODES.items()))
     site_id = SelectField("安置点", coerce=int, validators=[Optional()])
     moved_on = DateField("搬迁入住日期", validators=[Optional()])
     address = StringField("现住址", validators=[Optional(), Length(max=200)])

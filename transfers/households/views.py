@@ -17,6 +17,7 @@ from transfers.db import utcnow
 from transfers.engine import EngineError, WorkflowError
 from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
+from transfers.forms import select_choices
 from transfers.households.forms import HouseholdForm
 from transfers.households.models import Household, Person
 from transfers.households.services import HouseholdError, MemberInput, register_household
@@ -92,12 +93,14 @@ def new():  # type: ignore[no-untyped-def]
     form = HouseholdForm()
     villages = _village_choices()
     mine = set(_staff_villages())
-    form.origin_id.choices = [(0, "请选择")] + villages
-    form.destination_id.choices = [(0, "请选择")] + [v for v in villages if v[0] in mine]
+    form.origin_id.choices = select_choices([(0, "请选择")] + villages)
+    form.destination_id.choices = select_choices(
+        [(0, "请选择")] + [v for v in villages if v[0] in mine]
+    )
     sites = db.session.scalars(
         select(Site).where(Site.jurisdiction_id.in_(mine)).order_by(Site.id)
     ).all()
-    form.site_id.choices = [(0, "无（分散安置）")] + [(s.id, s.name) for s in sites]
+    form.site_id.choices = select_choices([(0, "无（分散安置）")] + [(s.id, s.name) for s in sites])
     errors: dict[str, str] = {}
     if request.method == "GET" and len(mine) == 1:
         form.destination_id.data = next(iter(mine))
@@ -148,9 +151,25 @@ def new():  # type: ignore[no-untyped-def]
                 db.session.rollback()
                 errors = _map_member_errors(e.errors, form)
     elif request.method == "POST":
-        errors = {k: v[0] for k, v in form.errors.items() if isinstance(v, list) and v and isinstance(v[0], str)}
+        errors = _flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
     return render_template("households/new.html", form=form, errors=errors), status
+
+
+def _flatten_errors(errors: dict, prefix: str = "") -> dict[str, str]:  # type: ignore[type-arg]
+    """WTForms nests FieldList/FormField errors; flatten to "members-0-name" keys."""
+    flat: dict[str, str] = {}
+    for key, value in errors.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten_errors(value, name + "-"))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    flat.update(_flatten_errors(item, f"{name}-{i}-"))
+                elif isinstance(item, str):
+                    flat.setdefault(name, item)
+    return flat
 
 
 def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
+
+from transfers.forms import ChineseMeta
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -20,6 +22,9 @@ bp = Blueprint("public", __name__, url_prefix="/query")
 
 
 class LookupForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
     receipt_no = StringField("办件编号", validators=[InputRequired("请输入办件编号"), Length(max=24)])
     id_tail = StringField(
         "身份证号码后四位", validators=[InputRequired("请输入身份证号码后四位"), Length(min=4, max=4)]

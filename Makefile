@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is
+# set up here, on a fresh machine with only Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app transfers
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup db browser lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+
+run: db
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's chromium; install it when it is missing.
+browser:
+	@bash .ci/install-chromium.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check transfers workflows tests
+	$(BIN)/ruff format --check transfers workflows tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

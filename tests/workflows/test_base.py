@@ -1,0 +1,56 @@
+"""The procedure framework: the shared machine is never bound to case rows."""
+
+from workflows.base import Context
+from workflows.registry import PROCEDURES
+from workflows.roles import Level, Role, ancestor_path
+from workflows.scope import Scope, relocation_scope
+
+
+def test_machine_keeps_no_models_after_decisions():
+    p = PROCEDURES["hukou"]
+    ctx = Context(facts={"settlement_mode": "centralized", "lives_at_destination": True})
+    for _ in range(50):
+        p.decide("application", "decline", {}, ctx)
+    assert p.machine.models == []
+
+
+def test_every_waiting_state_has_a_role_and_a_limit_and_final_states_have_none():
+    for p in PROCEDURES.values():
+        for s in p.states.values():
+            if s.final:
+                assert s.role is None
+            elif not s.waits_on:
+                assert isinstance(s.role, Role) and s.limit is not None, (p.name, s.name)
+
+
+def test_every_state_is_reachable_and_every_non_final_state_has_an_exit():
+    for p in PROCEDURES.values():
+        reachable, frontier = {p.initial}, [p.initial]
+        while frontier:
+            s = frontier.pop()
+            for a in p.actions:
+                if a.source == s:
+                    for d in p.possible_dests(a):
+                        if d not in reachable:
+                            reachable.add(d)
+                            frontier.append(d)
+        assert reachable == set(p.states), p.name
+        for s in p.states.values():
+            if not s.final:
+                assert any(a.source == s.name for a in p.actions), (p.name, s.name)
+
+
+def test_ancestor_path():
+    path = "41/4112/411221/411221100/411221100201/"
+    assert ancestor_path(path, Level.TOWNSHIP) == "41/4112/411221/411221100/"
+    assert ancestor_path(path, Level.PROVINCE) == "41/"
+
+
+def test_relocation_scope_is_derived():
+    v1 = "41/4112/411221/411221100/411221100201/"
+    v2 = "41/4112/411221/411221205/411221205201/"
+    v3 = "41/4112/411203/411203105/411203105201/"
+    v4 = "14/1408/140827/140827203/140827203201/"
+    assert relocation_scope(v2, v1) is Scope.SAME_COUNTY
+    assert relocation_scope(v3, v1) is Scope.CROSS_COUNTY_SAME_PROVINCE
+    assert relocation_scope(v4, v1) is Scope.CROSS_PROVINCE
