@@ -55,7 +55,7 @@ def _reset_schema(app: Flask) -> None:
             else:
                 _db.metadata.drop_all(conn)
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        upgrade(revision="heads")
 
 
 class IsolatedClient(FlaskClient):
