@@ -9,11 +9,13 @@ Nothing here knows a particular procedure.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from transfers.auth.models import User
@@ -79,6 +81,28 @@ def person_facts(person: Person | None) -> dict[str, Any]:
     }
 
 
+class LazyRelated(Mapping[str, RelatedCase]):
+    """The person's other cases, queried only if a rule looks at them."""
+
+    def __init__(self, case: Case):
+        self._case = case
+        self._data: dict[str, RelatedCase] | None = None
+
+    def _load(self) -> dict[str, RelatedCase]:
+        if self._data is None:
+            self._data = related_cases(self._case)
+        return self._data
+
+    def __getitem__(self, key: str) -> RelatedCase:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 def related_cases(case: Case) -> dict[str, RelatedCase]:
     """The latest case of each other procedure for the same person (or household)."""
     q = select(Case).where(Case.id != case.id)
@@ -98,7 +122,7 @@ def build_context(case: Case, now: datetime) -> Context:
     return Context(
         facts={**household_facts(case.household), **person_facts(case.person)},
         case_data=dict(case.data or {}),
-        related=related_cases(case),
+        related=LazyRelated(case),
         today=local_date(now),
     )
 
@@ -150,43 +174,43 @@ def _append_event(
     return event
 
 
+# Division paths never change once created, so path -> id is safe to remember.
 _jurisdiction_ids: dict[str, int] = {}
 
 
-def _jurisdiction_at(path: str) -> Jurisdiction:
+def _jurisdiction_id(path: str) -> int:
     jid = _jurisdiction_ids.get(path)
-    if jid is not None:
-        j = db.session.get(Jurisdiction, jid)
-        if j is not None and j.path == path:
-            return j
-    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.path == path))
-    if j is None:
-        raise NotFound(f"找不到辖区 {path}")
-    _jurisdiction_ids[path] = j.id
-    return j
+    if jid is None:
+        jid = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.path == path))
+        if jid is None:
+            raise NotFound(f"找不到辖区 {path}")
+        _jurisdiction_ids[path] = jid
+    return jid
 
 
-def task_jurisdiction(procedure: Procedure, state: str, household: Household) -> Jurisdiction:
-    """The office's area for a waiting state: the ancestor at the role's level on its side."""
+def task_jurisdiction(procedure: Procedure, state: str, household: Household) -> tuple[int, str]:
+    """(id, path) of the office's area for a waiting state: the ancestor at the role's
+    level on the state's side (origin or destination)."""
     spec = procedure.state(state)
     assert spec.role is not None
     base = household.origin if spec.side == "origin" else household.destination
-    return _jurisdiction_at(ancestor_path(base.path, Role(spec.role).level))
+    path = ancestor_path(base.path, Role(spec.role).level)
+    return _jurisdiction_id(path), path
 
 
 def _open_task(case: Case, procedure: Procedure, state: str, now: datetime) -> Task | None:
     spec = procedure.state(state)
     if not spec.waiting:
         return None
-    j = task_jurisdiction(procedure, state, case.household)
+    jid, jpath = task_jurisdiction(procedure, state, case.household)
     task = Task(
         case_id=case.id,
         procedure=case.procedure,
         state=state,
         role=str(spec.role),
-        jurisdiction_id=j.id,
-        jurisdiction_path=j.path,
-        due_on=due_date(case.procedure, state, j.path, local_date(now)),
+        jurisdiction_id=jid,
+        jurisdiction_path=jpath,
+        due_on=due_date(case.procedure, state, jpath, local_date(now)),
         created_at=now,
     )
     db.session.add(task)
@@ -245,8 +269,24 @@ def open_case(
     return case
 
 
+def load_case(case_id: int) -> Case | None:
+    """The case with everything the rules read, in one query (fresh from the database)."""
+    household = joinedload(Case.household)
+    return db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            household.joinedload(Household.destination).joinedload(Jurisdiction.parent),
+            household.joinedload(Household.origin),
+            household.joinedload(Household.site),
+            joinedload(Case.person),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
 def _load_for_update(case_id: int, seen_version: int | None) -> Case:
-    case = db.session.get(Case, case_id, populate_existing=True)
+    case = load_case(case_id)
     if case is None:
         raise NotFound("找不到该事项")
     if seen_version is not None and seen_version != case.version:
@@ -269,8 +309,13 @@ def act(
     """
     case = _load_for_update(case_id, seen_version)
     task = open_task(case)
+    if case.closed_at is not None:
+        raise InvalidAction("该事项已办结")
+    if task is None and case.workflow.state(case.state).waits_on:
+        raise InvalidAction("该事项正在等待关联事项办结，暂无需办理")
     if task is None or task.state != case.state:
-        raise InvalidAction("该事项当前没有待办理的环节")
+        # Read between another transaction's case and task writes: it moved meanwhile.
+        raise StaleVersion()
     if not can_act(actor, task):
         raise PermissionDenied()
     procedure = case.workflow
@@ -316,8 +361,8 @@ def _apply(
         reason=reason,
         data=record,
     )
-    # Close before opening: one open task per case is a unique index.
-    db.session.flush()
+    # The unit of work emits a table's UPDATEs before its INSERTs, so the old task is
+    # closed before the new one is inserted (one open task per case is a unique index).
     _open_task(case, procedure, decision.dest, now)
 
 

@@ -1,0 +1,249 @@
+"""Engine steps per second: this project's engine vs SpiffWorkflow vs a raw-SQL ceiling.
+
+The same 4-step workflow (the hukou procedure: submit → return → submit → approve) on
+the same database, one transaction per step. Run: `make bench` or
+`python bench/engine_steps.py [--cases N] [--database-url URL] [--workers 8]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from common import fresh_app
+
+STEPS = [
+    ("submit", "staff", {"option": "site_address", "building": "3", "unit": "2", "door": "501"}),
+    ("return", "police", {"reason": "材料不全，请补正"}),
+    ("submit", "staff", {"option": "site_address", "building": "3", "unit": "2", "door": "502"}),
+    ("approve", "police", {"new_address": "幸福路88号3栋2单元502号", "registered_on": "2026-11-20"}),
+]
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def seed(app, n: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """n households of one person each, each with an open hukou case (three groups of n)."""
+    from transfers.auth.services import create_user
+    from transfers.cases.services import open_intake
+    from transfers.demo import SITES, _IdFactory, _jurisdictions
+    from transfers.extensions import db
+    from transfers.households.services import MemberInput, register_household
+    from transfers.jurisdictions.models import Site
+    from workflows.roles import Role
+    import random
+
+    with app.app_context():
+        js = _jurisdictions()
+        name, kind, code, address = SITES[0]
+        site = Site(name=name, kind=kind, jurisdiction=js[code], address=address)
+        db.session.add(site)
+        staff = create_user("bench_staff", "staff", "x" * 8, [(Role.VILLAGE_STAFF, js[code])])
+        police = create_user("bench_police", "police", "x" * 8, [(Role.POLICE_STATION, js["411221100"])])
+        ids, rng = _IdFactory(), random.Random(1)
+        case_ids = []
+        for i in range(3 * n):
+            hh = register_household(
+                origin=js["411221205201"], destination=js[code], site=site,
+                settlement_mode="centralized",
+                members=[MemberInput("王建国", ids.make(rng, "411221", date(1970, 1, 1) + timedelta(days=i % 9000), "M"), "户主")],
+                actor=staff, now=NOW,
+            )
+            intake = open_intake(household=hh, requests=[(hh.members[0], "hukou")], actor=staff, now=NOW)
+            case_ids.append(intake.cases[0].id)
+            if i % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+        return {"staff": staff.id, "police": police.id, "cases": case_ids}
+
+
+def run_engine(app, case_ids: list[int], users: dict) -> int:  # type: ignore[no-untyped-def, type-arg]
+    from transfers.auth.models import User
+    from transfers.cases.models import Case
+    from transfers.engine import act
+    from transfers.extensions import db
+
+    steps = 0
+    with app.app_context():
+        for step, who, data in STEPS:
+            for cid in case_ids:
+                actor = db.session.get(User, users[who])
+                version = db.session.get(Case, cid).version
+                act(case_id=cid, action=step, actor=actor, seen_version=version, data=data, now=NOW)
+                db.session.commit()
+                steps += 1
+        db.session.remove()
+    return steps
+
+
+# --- raw SQL ceiling ----------------------------------------------------------------------
+def _connect(url: str):  # type: ignore[no-untyped-def]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn, "?"
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg", "postgresql")), "%s"
+
+
+RAW_NEXT = {  # state after each step, the next task's role and jurisdiction
+    0: ("police_review", "police_station", "411221100"),
+    1: ("application", "village_staff", "411221100201"),
+    2: ("police_review", "police_station", "411221100"),
+    3: ("completed", None, None),
+}
+
+
+def run_raw(url: str, case_ids: list[int], users: dict, jpaths: dict) -> int:  # type: ignore[type-arg]
+    conn, p = _connect(url)
+    cur = conn.cursor()
+    steps = 0
+    due = (date(2026, 12, 7)).isoformat()
+    for i, (step, who, data) in enumerate(STEPS):
+        dest, role, jcode = RAW_NEXT[i]
+        for cid in case_ids:
+            now = NOW.isoformat()
+            cur.execute(f"SELECT state, version, last_event_hash FROM transfer_case WHERE id = {p}", (cid,))
+            state, version, prev = cur.fetchone()
+            cur.execute(
+                f"SELECT id FROM task WHERE case_id = {p} AND closed_at IS NULL", (cid,)
+            )
+            (task_id,) = cur.fetchone()
+            payload = json.dumps({"case": cid, "action": step, "data": data}, ensure_ascii=False)
+            digest = hashlib.sha256((prev + payload).encode()).hexdigest()
+            closed = now if dest == "completed" else None
+            cur.execute(
+                f"UPDATE task SET closed_at = {p}, closed_by_id = {p}, close_action = {p} WHERE id = {p}",
+                (now, users[who], step, task_id),
+            )
+            cur.execute(
+                f"UPDATE transfer_case SET state = {p}, version = version + 1, last_event_hash = {p}, "
+                f"outcome = {p}, closed_at = {p} WHERE id = {p} AND version = {p}",
+                (dest, digest, "completed" if closed else None, closed, cid, version),
+            )
+            assert cur.rowcount == 1
+            if role:
+                jid, jpath = jpaths[jcode]
+                cur.execute(
+                    f"INSERT INTO task (case_id, procedure, state, role, jurisdiction_id, jurisdiction_path, "
+                    f"due_on, created_at) VALUES ({p}, 'hukou', {p}, {p}, {p}, {p}, {p}, {p})",
+                    (cid, dest, role, jid, jpath, due, now),
+                )
+            cur.execute(
+                f"INSERT INTO event (case_id, at, actor_id, kind, action, from_state, to_state, reason, "
+                f"data, prev_hash, hash) VALUES ({p}, {p}, {p}, 'transition', {p}, {p}, {p}, '', {p}, {p}, {p})",
+                (cid, now, users[who], step, state, dest, payload, prev, digest),
+            )
+            conn.commit()
+            steps += 1
+    conn.close()
+    return steps
+
+
+# --- SpiffWorkflow ------------------------------------------------------------------------
+def run_spiff(url: str, case_ids: list[int], users: dict) -> int:  # type: ignore[type-arg]
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.util.task import TaskState
+
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(Path(__file__).with_name("four_steps.bpmn")))
+    spec = parser.get_spec("hukou_four_steps")
+    serializer = BpmnWorkflowSerializer()
+    conn, p = _connect(url)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS bench_spiff_instance (case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    for cid in case_ids:
+        wf = BpmnWorkflow(spec)
+        wf.do_engine_steps()
+        cur.execute(f"INSERT INTO bench_spiff_instance VALUES ({p}, {p})", (cid, serializer.serialize_json(wf)))
+    conn.commit()
+    steps = 0
+    for step, who, data in STEPS:
+        for cid in case_ids:
+            cur.execute(f"SELECT state FROM bench_spiff_instance WHERE case_id = {p}", (cid,))
+            wf = serializer.deserialize_json(cur.fetchone()[0])
+            task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+            assert task.task_spec.name == ("resubmit" if steps >= 2 * len(case_ids) and step == "submit" else step)
+            task.data.update(data)
+            task.run()
+            wf.do_engine_steps()
+            cur.execute(
+                f"UPDATE bench_spiff_instance SET state = {p} WHERE case_id = {p}",
+                (serializer.serialize_json(wf), cid),
+            )
+            cur.execute(
+                f"INSERT INTO event (case_id, at, actor_id, kind, action, reason, data, prev_hash, hash) "
+                f"VALUES ({p}, {p}, {p}, 'transition', {p}, '', {p}, '', '')",
+                (cid, NOW.isoformat(), users[who], step, json.dumps(data, ensure_ascii=False)),
+            )
+            conn.commit()
+            steps += 1
+    cur.execute("DROP TABLE bench_spiff_instance")
+    conn.commit()
+    conn.close()
+    return steps
+
+
+def concurrent(fn, chunks: list[list[int]], *args) -> int:  # type: ignore[no-untyped-def]
+    totals = []
+
+    def work(chunk: list[int]) -> None:
+        totals.append(fn(*args[:1], chunk, *args[1:]))
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(totals)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--cases", type=int, default=500)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--workers", type=int, default=0, help="also run N concurrent workers")
+    args = ap.parse_args()
+    app = fresh_app(args.database_url)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    t0 = time.perf_counter()
+    seeded = seed(app, args.cases)
+    print(f"seeded {3 * args.cases} cases in {time.perf_counter() - t0:.1f} s on {url.split(':')[0]}")
+    n = args.cases
+    engine_ids, raw_ids, spiff_ids = (
+        seeded["cases"][:n], seeded["cases"][n : 2 * n], seeded["cases"][2 * n :]
+    )
+    with app.app_context():
+        from transfers.extensions import db
+        from transfers.jurisdictions.models import Jurisdiction
+
+        jpaths = {j.code: (j.id, j.path) for j in db.session.query(Jurisdiction)}
+    users = {"staff": seeded["staff"], "police": seeded["police"]}
+    results = {}
+    for label, fn in (
+        ("engine", lambda: run_engine(app, engine_ids, users)),
+        ("raw SQL ceiling", lambda: run_raw(url, raw_ids, users, jpaths)),
+        ("SpiffWorkflow", lambda: run_spiff(url, spiff_ids, users)),
+    ):
+        t = time.perf_counter()
+        steps = fn()
+        results[label] = steps / (time.perf_counter() - t)
+        print(f"{label:>16}: {results[label]:8.0f} steps/s ({steps} steps)")
+    print(
+        f"engine / SpiffWorkflow = {results['engine'] / results['SpiffWorkflow']:.2f}x; "
+        f"engine / raw ceiling = {100 * results['engine'] / results['raw SQL ceiling']:.0f}%"
+    )
+
+
+if __name__ == "__main__":
+    main()
