@@ -71,6 +71,26 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
         serve(app, host=host, port=port, threads=threads, ident="household-transfers")
 
+    @app.cli.command("bench-data")
+    @click.option("--persons", default=400_000, show_default=True, type=int)
+    @click.option("--seed", default=7, show_default=True, type=int)
+    def bench_data_command(persons: int, seed: int) -> None:
+        """Generate a province-scale data set into an empty database (for bench/)."""
+        from transfers.benchdata import BENCH_PASSWORD, generate
+        from transfers.jurisdictions.models import Jurisdiction
+
+        if db.session.scalar(select(func.count()).select_from(Jurisdiction)):
+            raise click.ClickException("database is not empty; use a fresh database")
+        counts = generate(persons, seed=seed, progress=click.echo)
+        db.session.commit()
+        click.echo(
+            "generated {households} households, {persons} persons, {cases} cases, "
+            "{tasks} open tasks ({overdue_tasks} overdue), {events} events in {seconds} s".format(
+                **counts
+            )
+        )
+        click.echo(f"bench users (password {BENCH_PASSWORD}): bench_police, bench_county_lead, ...")
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Audit trail tools."""

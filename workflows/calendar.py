@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -61,6 +62,18 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, last_day))
 
 
+@lru_cache(maxsize=8192)
+def official_workday(day: date) -> bool | None:
+    """The official calendar's answer, or None for a year it does not cover yet.
+
+    Cached: chinesecalendar validates every date against its whole table (slow).
+    """
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 @dataclass
 class WorkCalendar:
     """Official working days plus overrides ({day: is_workday})."""
@@ -71,11 +84,11 @@ class WorkCalendar:
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
+        official = official_workday(day)
+        if official is None:
             self.unknown_years.add(day.year)
             return day.weekday() < 5
+        return official
 
     def add_working_days(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (the start day is not counted)."""
