@@ -26,8 +26,8 @@ STEPS = [
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-def seed(app, n: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    """n households of one person each, each with an open hukou case (three groups of n)."""
+def seed(app, n: int, groups: int = 3) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """groups × n households of one person each, each with an open hukou case."""
     from transfers.auth.services import create_user
     from transfers.cases.services import open_intake
     from transfers.demo import SITES, _IdFactory, _jurisdictions
@@ -46,7 +46,7 @@ def seed(app, n: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
         police = create_user("bench_police", "police", "x" * 8, [(Role.POLICE_STATION, js["411221100"])])
         ids, rng = _IdFactory(), random.Random(1)
         case_ids = []
-        for i in range(3 * n):
+        for i in range(groups * n):
             hh = register_household(
                 origin=js["411221205201"], destination=js[code], site=site,
                 settlement_mode="centralized",
@@ -194,11 +194,11 @@ def run_spiff(url: str, case_ids: list[int], users: dict) -> int:  # type: ignor
     return steps
 
 
-def concurrent(fn, chunks: list[list[int]], *args) -> int:  # type: ignore[no-untyped-def]
+def concurrent(fn, chunks: list[list[int]]) -> int:  # type: ignore[no-untyped-def]
     totals = []
 
     def work(chunk: list[int]) -> None:
-        totals.append(fn(*args[:1], chunk, *args[1:]))
+        totals.append(fn(chunk))
 
     threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
     for t in threads:
@@ -217,11 +217,12 @@ def main() -> None:
     app = fresh_app(args.database_url)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     t0 = time.perf_counter()
-    seeded = seed(app, args.cases)
-    print(f"seeded {3 * args.cases} cases in {time.perf_counter() - t0:.1f} s on {url.split(':')[0]}")
+    groups = 5 if args.workers else 3
+    seeded = seed(app, args.cases, groups)
+    print(f"seeded {groups * args.cases} cases in {time.perf_counter() - t0:.1f} s on {url.split(':')[0]}")
     n = args.cases
     engine_ids, raw_ids, spiff_ids = (
-        seeded["cases"][:n], seeded["cases"][n : 2 * n], seeded["cases"][2 * n :]
+        seeded["cases"][:n], seeded["cases"][n : 2 * n], seeded["cases"][2 * n : 3 * n]
     )
     with app.app_context():
         from transfers.extensions import db
@@ -243,6 +244,19 @@ def main() -> None:
         f"engine / SpiffWorkflow = {results['engine'] / results['SpiffWorkflow']:.2f}x; "
         f"engine / raw ceiling = {100 * results['engine'] / results['raw SQL ceiling']:.0f}%"
     )
+    if args.workers:
+        w = args.workers
+        eng_ids, raw2_ids = seeded["cases"][3 * n : 4 * n], seeded["cases"][4 * n :]
+        chunks = lambda ids: [ids[i::w] for i in range(w)]  # noqa: E731
+        t = time.perf_counter()
+        steps = concurrent(lambda chunk: run_engine(app, chunk, users), chunks(eng_ids))
+        eng_c = steps / (time.perf_counter() - t)
+        t = time.perf_counter()
+        steps = concurrent(lambda chunk: run_raw(url, chunk, users, jpaths), chunks(raw2_ids))
+        raw_c = steps / (time.perf_counter() - t)
+        print(f"{w} concurrent workers on different cases:")
+        print(f"{'engine':>16}: {eng_c:8.0f} steps/s = {eng_c / results['engine']:.2f}x its single-client rate")
+        print(f"{'raw SQL ceiling':>16}: {raw_c:8.0f} steps/s = {raw_c / results['raw SQL ceiling']:.2f}x its single-client rate")
 
 
 if __name__ == "__main__":

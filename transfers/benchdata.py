@@ -35,12 +35,14 @@ CHUNK = 5000
 BENCH_PASSWORD = "bench1234"
 
 
-def _divisions(cities: int, counties_per_city: int, townships_per_county: int, villages: int):  # type: ignore[no-untyped-def]
+def _divisions(  # type: ignore[no-untyped-def]
+    province: tuple[str, str], cities: int, counties_per_city: int, townships_per_county: int, villages: int
+):
     """Yield (code, name, level, parent_code) top-down."""
-    yield PROVINCE[0], PROVINCE[1], Level.PROVINCE, None
+    yield province[0], province[1], Level.PROVINCE, None
     for c in range(1, cities + 1):
-        city = f"{PROVINCE[0]}{c:02d}"
-        yield city, f"第{c}市", Level.CITY, PROVINCE[0]
+        city = f"{province[0]}{c:02d}"
+        yield city, f"第{c}市", Level.CITY, province[0]
         for k in range(1, counties_per_city + 1):
             county = f"{city}{20 + k:02d}"
             yield county, f"第{c}市第{k}县", Level.COUNTY, city
@@ -67,6 +69,7 @@ def generate(
     *,
     seed: int = 7,
     now: datetime | None = None,
+    province: tuple[str, str] = PROVINCE,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
     """Write the data set into an empty database; return counts and timings."""
@@ -85,7 +88,7 @@ def generate(
     by_level: dict[Level, list[str]] = {lvl: [] for lvl in Level}
     next_id = 1
     rows = []
-    for code, name, level, parent in _divisions(cities, counties_per_city, 10, 5):
+    for code, name, level, parent in _divisions(province, cities, counties_per_city, 10, 5):
         ids[code] = next_id
         paths[code] = (paths[parent] if parent else "") + code + "/"
         by_level[level].append(code)
@@ -135,8 +138,8 @@ def generate(
         ("bench_township_lead", Role.TOWNSHIP_SUPERVISOR, first_township),
         ("bench_county_lead", Role.COUNTY_SUPERVISOR, first_county),
         ("bench_civil", Role.CIVIL_AFFAIRS_BUREAU, first_county),
-        ("bench_province_lead", Role.COUNTY_SUPERVISOR, PROVINCE[0]),
-        ("bench_admin", Role.ADMIN, PROVINCE[0]),
+        ("bench_province_lead", Role.COUNTY_SUPERVISOR, province[0]),
+        ("bench_admin", Role.ADMIN, province[0]),
     ]
     for uid, (username, role, code) in enumerate(offices, 1):
         user_rows.append(
