@@ -20,6 +20,7 @@ WEEKDAYS = "一二三四五六日"
 
 
 def init_app(app: Flask) -> None:
+    from transfers.admin.views import bp as admin_bp
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
     from transfers.households.views import bp as households_bp
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
     from transfers.public.views import bp as public_bp
     from transfers.tasks.views import bp as tasks_bp
 
-    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp):
+    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, admin_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.filters.update(

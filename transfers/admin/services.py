@@ -1,0 +1,111 @@
+"""Administration: users, role grants, jurisdictions and sites, within the admin's area."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from transfers.auth.models import RoleGrant, User
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.roles import LEVEL_ORDER, Level, Role
+
+
+class AdminError(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+def admin_paths(admin: User) -> list[str]:
+    return [g.jurisdiction.path for g in admin.grants if g.role == Role.ADMIN]
+
+
+def administers(admin: User, jurisdiction: Jurisdiction) -> bool:
+    return any(jurisdiction.path.startswith(p) for p in admin_paths(admin))
+
+
+def jurisdiction_by_code(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip()))
+
+
+def _grant_target(admin: User, role: str, code: str) -> tuple[Role, Jurisdiction]:
+    try:
+        r = Role(role)
+    except ValueError:
+        raise AdminError({"role": "角色无效"}) from None
+    j = jurisdiction_by_code(code)
+    if j is None:
+        raise AdminError({"jurisdiction_code": f"找不到区划代码 {code}"})
+    if not administers(admin, j):
+        raise AdminError({"jurisdiction_code": "只能在本人管理的辖区内授权"})
+    if r is not Role.ADMIN and j.level != r.level:
+        raise AdminError(
+            {"jurisdiction_code": f"{r.label}应授权在{r.level.label}一级，所选为{Level(j.level).label}"}
+        )
+    return r, j
+
+
+def create_account(admin: User, username: str, display_name: str, password: str, role: str, code: str) -> User:
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AdminError({"username": "用户名已存在"})
+    r, j = _grant_target(admin, role, code)
+    user = User(username=username, display_name=display_name, session_token="")
+    user.set_password(password)
+    user.grants.append(RoleGrant(role=str(r), jurisdiction=j))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def add_grant(admin: User, user: User, role: str, code: str) -> RoleGrant:
+    r, j = _grant_target(admin, role, code)
+    if any(g.role == r and g.jurisdiction_id == j.id for g in user.grants):
+        raise AdminError({"role": "该用户已有此授权"})
+    grant = RoleGrant(role=str(r), jurisdiction=j)
+    user.grants.append(grant)
+    db.session.flush()
+    return grant
+
+
+def remove_grant(admin: User, user: User, grant_id: int) -> None:
+    grant = next((g for g in user.grants if g.id == grant_id), None)
+    if grant is None or not administers(admin, grant.jurisdiction):
+        raise AdminError({"grant": "找不到该授权或无权撤销"})
+    if user.id == admin.id and grant.role == Role.ADMIN and len(admin_paths(admin)) == 1:
+        raise AdminError({"grant": "不能撤销自己唯一的管理员授权"})
+    user.grants.remove(grant)
+    db.session.delete(grant)
+    # Revoking a role ends the user's sessions everywhere.
+    import secrets
+
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+
+
+def add_jurisdiction(admin: User, parent: Jurisdiction, code: str, name: str) -> Jurisdiction:
+    if not administers(admin, parent):
+        raise AdminError({"code": "只能在本人管理的辖区内新增"})
+    level_index = LEVEL_ORDER.index(Level(parent.level)) + 1
+    if level_index >= len(LEVEL_ORDER):
+        raise AdminError({"code": "村/社区以下不能再设下级"})
+    if not code.startswith(parent.code) or len(code) <= len(parent.code):
+        raise AdminError({"code": f"下级区划代码应以上级代码 {parent.code} 开头"})
+    if jurisdiction_by_code(code) is not None:
+        raise AdminError({"code": "区划代码已存在"})
+    child = Jurisdiction(
+        code=code, name=name, level=str(LEVEL_ORDER[level_index]), parent=parent, path=parent.path + code + "/"
+    )
+    db.session.add(child)
+    db.session.flush()
+    return child
+
+
+def add_site(admin: User, village: Jurisdiction, name: str, kind: str, address: str) -> Site:
+    if not administers(admin, village):
+        raise AdminError({"name": "只能在本人管理的辖区内新增"})
+    if village.level != Level.VILLAGE:
+        raise AdminError({"name": "安置点须设在村/社区一级"})
+    site = Site(jurisdiction=village, name=name, kind=kind, address=address)
+    db.session.add(site)
+    db.session.flush()
+    return site

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
+from transfers.admin.services import (
+    AdminError,
+    add_grant,
+    add_jurisdiction,
+    add_site,
+    admin_paths,
+    administers,
+    create_account,
+    remove_grant,
+)
+from transfers.auth.models import RoleGrant, User
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.roles import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _only_admins():  # type: ignore[no-untyped-def]
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+def _in_area(column):  # type: ignore[no-untyped-def]
+    return or_(*[column.startswith(p, autoescape=True) for p in admin_paths(current_user)])
+
+
+@bp.route("/users")
+def users():  # type: ignore[no-untyped-def]
+    q = (request.args.get("q") or "").strip()
+    visible = (
+        select(RoleGrant.user_id)
+        .join(Jurisdiction, RoleGrant.jurisdiction_id == Jurisdiction.id)
+        .where(_in_area(Jurisdiction.path))
+    )
+    query = select(User).where(User.id.in_(visible)).options(selectinload(User.grants))
+    if q:
+        query = query.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+    page = db.paginate(query.order_by(User.username), per_page=30)
+    return render_template("admin/users.html", page=page, q=q)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():  # type: ignore[no-untyped-def]
+    form = UserForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            user = create_account(
+                current_user, form.username.data, form.display_name.data, form.password.data,
+                form.role.data, form.jurisdiction_code.data,
+            )
+            db.session.commit()
+            flash(f"已创建用户 {user.username}", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+        except AdminError as e:
+            db.session.rollback()
+            errors = e.errors
+    elif request.method == "POST":
+        errors = {k: v[0] for k, v in form.errors.items()}
+    return render_template("admin/user_new.html", form=form, errors=errors), 422 if errors else 200
+
+
+def _load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.grants and not any(administers(current_user, g.jurisdiction) for g in user.grants):
+        abort(403)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+    user = _load_user(user_id)
+    form = EditUserForm(obj=user)
+    grant_form = GrantForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        user.display_name = form.display_name.data
+        if user.id == current_user.id and not form.active.data:
+            errors["active"] = "不能停用自己的账号"
+        else:
+            user.active = bool(form.active.data)
+            if form.new_password.data:
+                user.set_password(form.new_password.data)
+                user.failed_logins = 0
+                user.locked_until = None
+            if not errors:
+                db.session.commit()
+                flash("已保存", "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+        db.session.rollback()
+    elif request.method == "POST":
+        errors = {k: v[0] for k, v in form.errors.items()}
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, grant_form=grant_form, errors=errors
+    ), 422 if errors else 200
+
+
+@bp.route("/users/<int:user_id>/grants", methods=["POST"])
+def grant(user_id: int):  # type: ignore[no-untyped-def]
+    user = _load_user(user_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        flash("；".join(v[0] for v in form.errors.values()), "danger")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    try:
+        add_grant(current_user, user, form.role.data, form.jurisdiction_code.data)
+        db.session.commit()
+        flash("已授权", "success")
+    except AdminError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/grants/<int:grant_id>/revoke", methods=["POST"])
+def revoke(user_id: int, grant_id: int):  # type: ignore[no-untyped-def]
+    user = _load_user(user_id)
+    try:
+        remove_grant(current_user, user, grant_id)
+        db.session.commit()
+        flash("已撤销授权", "success")
+    except AdminError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/jurisdictions")
+@bp.route("/jurisdictions/<int:jurisdiction_id>")
+def jurisdictions(jurisdiction_id: int | None = None):  # type: ignore[no-untyped-def]
+    if jurisdiction_id is None:
+        roots = [g.jurisdiction for g in current_user.grants if g.role == Role.ADMIN]
+        return redirect(url_for("admin.jurisdictions", jurisdiction_id=roots[0].id))
+    node = db.session.get(Jurisdiction, jurisdiction_id)
+    if node is None:
+        abort(404)
+    if not administers(current_user, node):
+        abort(403)
+    children = db.paginate(
+        select(Jurisdiction).where(Jurisdiction.parent_id == node.id).order_by(Jurisdiction.code),
+        per_page=50,
+    )
+    sites = db.session.scalars(select(Site).where(Site.jurisdiction_id == node.id)).all()
+    return render_template(
+        "admin/jurisdictions.html", node=node, page=children, sites=sites,
+        form=JurisdictionForm(), site_form=SiteForm(),
+    )
+
+
+@bp.route("/jurisdictions/<int:jurisdiction_id>/children", methods=["POST"])
+def add_child(jurisdiction_id: int):  # type: ignore[no-untyped-def]
+    node = db.session.get(Jurisdiction, jurisdiction_id)
+    if node is None:
+        abort(404)
+    form = JurisdictionForm()
+    if form.validate_on_submit():
+        try:
+            add_jurisdiction(current_user, node, form.code.data, form.name.data)
+            db.session.commit()
+            flash("已新增下级区划", "success")
+        except AdminError as e:
+            db.session.rollback()
+            flash(str(e), "danger")
+    else:
+        flash("；".join(v[0] for v in form.errors.values()), "danger")
+    return redirect(url_for("admin.jurisdictions", jurisdiction_id=node.id))
+
+
+@bp.route("/jurisdictions/<int:jurisdiction_id>/sites", methods=["POST"])
+def new_site(jurisdiction_id: int):  # type: ignore[no-untyped-def]
+    node = db.session.get(Jurisdiction, jurisdiction_id)
+    if node is None:
+        abort(404)
+    form = SiteForm()
+    if form.validate_on_submit():
+        try:
+            add_site(current_user, node, form.name.data, form.kind.data, form.address.data)
+            db.session.commit()
+            flash("已新增安置点", "success")
+        except AdminError as e:
+            db.session.rollback()
+            flash(str(e), "danger")
+    else:
+        flash("；".join(v[0] for v in form.errors.values()), "danger")
+    return redirect(url_for("admin.jurisdictions", jurisdiction_id=node.id))
