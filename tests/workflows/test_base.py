@@ -54,3 +54,14 @@ def test_relocation_scope_is_derived():
     assert relocation_scope(v2, v1) is Scope.SAME_COUNTY
     assert relocation_scope(v3, v1) is Scope.CROSS_COUNTY_SAME_PROVINCE
     assert relocation_scope(v4, v1) is Scope.CROSS_PROVINCE
+
+
+def test_diagram_covers_every_state_and_action():
+    from workflows.diagram import diagram
+
+    for p in PROCEDURES.values():
+        d = diagram(p)
+        assert {n["id"] for n in d["nodes"]} == set(p.states)
+        assert len(d["links"]) == sum(len(p.possible_dests(a)) for a in p.actions)
+        initial = next(n for n in d["nodes"] if n["id"] == p.initial)
+        assert initial["x"] == 0

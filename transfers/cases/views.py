@@ -35,6 +35,7 @@ from transfers.extensions import db
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.calendar import deadline_status, local_date
+from workflows.diagram import diagram
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -80,6 +81,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         actions=actions,
         documents=documents,
         related=related,
+        diagram=diagram(case.workflow),
         late_steps={
             t.id: bool(t.due_on and t.closed_at and local_date(t.closed_at) > t.due_on)
             for t in tasks
