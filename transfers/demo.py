@@ -144,7 +144,7 @@ def print_logins() -> None:
         click.echo(f"  {username:<24} {role.label:<14} {display}（{code}）")
 
 
-def load_demo(seed: int = 20261127, households: int = 200) -> dict[str, Any]:
+def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     rng = random.Random(seed)
     js = _jurisdictions()
     sites = {}
