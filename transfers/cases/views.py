@@ -15,10 +15,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from transfers.cases.documents import DocumentRejected, store_document
 from transfers.cases.forms import DocumentForm, action_form_class, form_defaults, required_names
-from transfers.cases.models import Case, Document, Intake
+from transfers.cases.models import Case, Document, Event, Intake
 from transfers.cases.permissions import can_view_case, can_view_household
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
@@ -61,16 +62,29 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
     actions = case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
     status = deadline_status(task.due_on, local_date(utcnow()), work_calendar()) if task else None
     tasks = db.session.scalars(
-        select(Task).where(Task.case_id == case.id).order_by(Task.id)
+        select(Task)
+        .where(Task.case_id == case.id)
+        .options(joinedload(Task.jurisdiction))
+        .order_by(Task.id)
     ).all()
     documents = db.session.scalars(
-        select(Document).where(Document.case_id == case.id).order_by(Document.id)
+        select(Document)
+        .where(Document.case_id == case.id)
+        .options(joinedload(Document.uploaded_by))
+        .order_by(Document.id)
     ).all()
     related = db.session.scalars(
         select(Case)
         .where(Case.household_id == case.household_id, Case.id != case.id)
         .where(Case.person_id == case.person_id if case.person_id else True)
+        .options(joinedload(Case.person))
         .order_by(Case.id)
+    ).all()
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.case_id == case.id)
+        .options(joinedload(Event.actor))
+        .order_by(Event.id)
     ).all()
     return render_template(
         "cases/detail.html",
@@ -81,6 +95,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         actions=actions,
         documents=documents,
         related=related,
+        events=events,
         diagram=diagram(case.workflow),
         late_steps={
             t.id: bool(t.due_on and t.closed_at and local_date(t.closed_at) > t.due_on)
