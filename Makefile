@@ -32,6 +32,10 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest
 
+bench: setup
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	bash bench/run_all.sh
+
 lint: setup
 	$(BIN)/ruff check transfers workflows tests
 	$(BIN)/ruff format --check transfers workflows tests
