@@ -35,9 +35,7 @@ def work_calendar() -> WorkCalendar:
     """The official calendar plus this deployment's overrides."""
     overrides = _cached(
         "overrides",
-        lambda: {
-            row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))
-        },
+        lambda: {row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))},
     )
     return WorkCalendar(overrides=overrides)
 
