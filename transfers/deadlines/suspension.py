@@ -134,12 +134,15 @@ def resume(suspension: Suspension, *, actor: User, now: datetime, reason: str = 
     suspension.due_after = task.due_on
     task.suspended_at = None
     db.session.flush()
+    moved = f"暂停{days}个工作日，办理时限顺延"
+    if suspension.due_before and task.due_on:
+        moved += f"：{suspension.due_before:%Y-%m-%d} → {task.due_on:%Y-%m-%d}"
     record_event(
         task.case,
         actor=actor,
         kind="resumed",
         now=now,
-        reason=reason,
+        reason=f"{reason}；{moved}" if reason else moved,
         data={
             "task_id": task.id,
             "suspension_id": suspension.id,
