@@ -116,7 +116,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.route("/notice/<level>/<role>/<int:jurisdiction_id>")
 def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-untyped-def]
-    if level not in (EscalationLevel.TOWNSHIP, EscalationLevel.DISTRICT) or role not in Role:
+    if level not in ("township", "district") or role not in {r.value for r in Role}:
         abort(404)
     office = db.session.get(Jurisdiction, jurisdiction_id)
     if office is None:
@@ -324,8 +324,8 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not sv.can_manage_problem(current_user, p):
         abort(403)
-    plan = PlanForm(obj=p, prefix="plan")
-    close = CloseForm(prefix="close")
+    plan = PlanForm(obj=p)
+    close = CloseForm()
     status = 200
     if request.method == "POST":
         try:
