@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseMeta, select_choices
 from workflows.calendar import LimitUnit
 
 
@@ -17,7 +17,7 @@ class TimeLimitForm(FlaskForm):
     amount = IntegerField(
         "时限", validators=[DataRequired("请填写时限"), NumberRange(1, 365, "时限应为1至365")]
     )
-    unit = SelectField("单位", choices=[(u.value, u.label.removeprefix("个")) for u in LimitUnit])
+    unit = SelectField("单位", choices=select_choices((u.value, u.label.removeprefix("个")) for u in LimitUnit))
 
 
 class OverrideForm(FlaskForm):
@@ -25,7 +25,7 @@ class OverrideForm(FlaskForm):
         pass
 
     day = DateField("日期", validators=[DataRequired("请填写日期")])
-    is_workday = SelectField("类型", choices=[("0", "放假（非工作日）"), ("1", "上班（工作日）")])
+    is_workday = SelectField("类型", choices=select_choices([("0", "放假（非工作日）"), ("1", "上班（工作日）")]))
     note = StringField("说明", validators=[Length(max=100)])
 
 

@@ -25,6 +25,7 @@ from transfers.deadlines.suspension import receive_item, resume, running_suspens
 from transfers.deadlines.sweep import EscalationPolicy
 from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
+from transfers.forms import select_choices
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
@@ -55,11 +56,12 @@ def _steps() -> list[tuple[str, str]]:
 def limits():  # type: ignore[no-untyped-def]
     _admin_only()
     form = TimeLimitForm()
-    form.step.choices = _steps()
+    form.step.choices = select_choices(_steps())
     jurisdictions = db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.path)).all()
-    form.jurisdiction.choices = [("", "全部辖区（默认）")] + [
-        (j.path, f"{'　' * (j.path.count('/') - 1)}{j.name}") for j in jurisdictions
-    ]
+    form.jurisdiction.choices = select_choices(
+        [("", "全部辖区（默认）")]
+        + [(j.path, f"{'　' * (j.path.count('/') - 1)}{j.name}") for j in jurisdictions]
+    )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
