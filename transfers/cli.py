@@ -32,6 +32,11 @@ def register_cli(app: Flask) -> None:
                 **summary
             )
         )
+        click.echo(
+            "Deadline sweep: {escalations} reminders/escalations, {problems} ledger problems.".format(
+                **summary
+            )
+        )
         click.echo(f"All demo accounts use the password: {DEMO_PASSWORD}")
         print_logins()
 

@@ -53,6 +53,7 @@ def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
     """Block, running the sweep now and then every `interval_seconds`."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(
         _job,

@@ -438,8 +438,11 @@ SUMMARY_COLUMNS = [
 class SummaryRow:
     label: str
     values: Counter[str] = field(default_factory=Counter)
+    office: bool = False  # offices act on steps; cases are opened at the window
 
     def value(self, key: str) -> Any:
+        if self.office and key == "opened":
+            return "—"
         if key == "rate":
             closed = self.values["closed"]
             return f"{100 * self.values['on_time'] / closed:.1f}%" if closed else "—"
@@ -487,7 +490,7 @@ def summary(user: User, node: Jurisdiction, period: Period, today: date) -> Summ
     def bump_office(task: Any, key: str) -> None:
         j = db.session.get(Jurisdiction, task.jurisdiction_id)
         label = f"{j.name if j else ''}{Role(task.role).label}"
-        offices.setdefault(label, SummaryRow(label)).values[key] += 1
+        offices.setdefault(label, SummaryRow(label, office=True)).values[key] += 1
 
     scope = Case.jurisdiction_path.startswith(node.path, autoescape=True)
     cases = db.session.execute(
