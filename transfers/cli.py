@@ -33,9 +33,8 @@ def register_cli(app: Flask) -> None:
             )
         )
         click.echo(
-            "Deadline sweep: {escalations} reminders/escalations, {problems} ledger problems.".format(
-                **summary
-            )
+            "Deadline sweep: {escalations} reminders/escalations, "
+            "{problems} ledger problems.".format(**summary)
         )
         click.echo(f"All demo accounts use the password: {DEMO_PASSWORD}")
         print_logins()

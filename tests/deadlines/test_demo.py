@@ -36,8 +36,12 @@ def test_demo_supervisor_sees_escalated_overdue_work(client, db, monkeypatch):
     levels = set(db.session.scalars(select(Escalation.level)))
     assert levels == {"reminder", "township", "district"}
     assert db.session.scalar(select(func.count()).select_from(Suspension)) == 2
-    assert db.session.scalar(select(func.count()).select_from(Problem).where(
-        Problem.closed_at.is_not(None))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Problem).where(Problem.closed_at.is_not(None))
+        )
+        == 1
+    )
     before = counts(db)
     again = sweep(BASE)
     db.session.commit()

@@ -30,7 +30,12 @@ def test_admin_changes_a_limit_for_one_township(client, db, office, geo):
     resp = post_form(
         client,
         "/admin/limits",
-        {"step": "hukou:police_review", "jurisdiction": township, "amount": "5", "unit": "working_days"},
+        {
+            "step": "hukou:police_review",
+            "jurisdiction": township,
+            "amount": "5",
+            "unit": "working_days",
+        },
     )
     assert resp.status_code == 302
     assert limit_for("hukou", "police_review", township) == Limit(5, LimitUnit.WORKING_DAYS)

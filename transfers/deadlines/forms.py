@@ -17,7 +17,9 @@ class TimeLimitForm(FlaskForm):
     amount = IntegerField(
         "时限", validators=[DataRequired("请填写时限"), NumberRange(1, 365, "时限应为1至365")]
     )
-    unit = SelectField("单位", choices=select_choices((u.value, u.label.removeprefix("个")) for u in LimitUnit))
+    unit = SelectField(
+        "单位", choices=select_choices((u.value, u.label.removeprefix("个")) for u in LimitUnit)
+    )
 
 
 class OverrideForm(FlaskForm):
@@ -25,7 +27,9 @@ class OverrideForm(FlaskForm):
         pass
 
     day = DateField("日期", validators=[DataRequired("请填写日期")])
-    is_workday = SelectField("类型", choices=select_choices([("0", "放假（非工作日）"), ("1", "上班（工作日）")]))
+    is_workday = SelectField(
+        "类型", choices=select_choices([("0", "放假（非工作日）"), ("1", "上班（工作日）")])
+    )
     note = StringField("说明", validators=[Length(max=100)])
 
 

@@ -77,6 +77,14 @@ class SweepResult:
     escalations: Counter[str] = field(default_factory=Counter)
     problems: int = 0
     notification_ids: list[int] = field(default_factory=list)
+    # Recipients by (role, jurisdiction path), looked up once per sweep.
+    _holders: dict[tuple[str, str], list[User]] = field(default_factory=dict, repr=False)
+
+    def holders(self, role: str, path: str) -> list[User]:
+        key = (role, path)
+        if key not in self._holders:
+            self._holders[key] = holders(role, path)
+        return self._holders[key]
 
     @property
     def total(self) -> int:
@@ -199,7 +207,7 @@ def _escalate(
         title = f"【到期提醒】{what}还剩{left}个工作日到期"
         body = f"{office}：{what}办理时限为{task.due_on:%Y-%m-%d}，请抓紧办理。"
         recipients = (
-            [task.claimed_by] if task.claimed_by is not None else holders(task.role, to_path)
+            [task.claimed_by] if task.claimed_by is not None else result.holders(task.role, to_path)
         )
     else:
         late = (today - task.due_on).days
@@ -208,7 +216,9 @@ def _escalate(
             f"{office}办理的{what}办理时限为{task.due_on:%Y-%m-%d}，已超期{late}天，"
             f"现予{level.label}，请立即办理并反馈。"
         )
-        recipients = holders(to_role.value, to_path) + holders(task.role, task.jurisdiction_path)
+        recipients = result.holders(to_role.value, to_path) + result.holders(
+            task.role, task.jurisdiction_path
+        )
     record_event(
         case,
         actor=None,
@@ -279,7 +289,7 @@ def _open_problem(
     )
     township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
     rows = notify(
-        holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+        result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
         kind="problem",
         title=f"【问题台账】新增问题：{description[:60]}",
         body=description,
@@ -335,4 +345,4 @@ def sweep(
     return result
 
 
-__all__ = ["EscalationPolicy", "SweepResult", "sweep", "due_tasks", "User"]
+__all__ = ["EscalationPolicy", "SweepResult", "sweep", "due_tasks"]
