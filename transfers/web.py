@@ -23,6 +23,7 @@ WEEKDAYS = "一二三四五六日"
 def init_app(app: Flask) -> None:
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
+    from transfers.deadlines.services import missing_calendar_years
     from transfers.deadlines.views import bp as deadlines_bp
     from transfers.deadlines.views import case_deadline_panel
     from transfers.households.views import bp as households_bp
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         deadline_panel=case_deadline_panel,
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
+        calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
     )
 
     app.jinja_env.filters.update(

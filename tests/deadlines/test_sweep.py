@@ -156,3 +156,25 @@ def test_two_concurrent_sweeps_escalate_exactly_once(app, db, office, advisory_l
     kinds = db.session.scalars(select(Event.kind).where(Event.case_id == office["case"].id))
     assert sorted(k for k in kinds if k in ("township", "district")) == ["district", "township"]
     assert db.session.scalar(select(func.count()).select_from(Problem)) == 1
+
+
+def test_a_flagged_violation_opens_one_problem(db, office):
+    from transfers.engine.service import record_event
+
+    case = office["case"]
+    record_event(
+        case,
+        actor=None,
+        kind="violation",
+        now=china(2026, 11, 3),
+        reason="2026-10 月无救助金发放",
+        data={"kind": "assistance_gap", "months": ["2026-10"]},
+    )
+    db.session.commit()
+    first = sweep(china(2026, 11, 3, 9, 1))
+    db.session.commit()
+    assert first.problems == 1 and first.escalations == {}
+    problem = db.session.scalar(select(Problem))
+    assert problem.kind == "violation" and "救助待遇断档" in problem.description
+    assert "township_lead" in [n.user.username for n in db.session.scalars(select(Notification))]
+    assert sweep(china(2026, 11, 3, 9, 2)).problems == 0

@@ -75,6 +75,10 @@ def test_unknown_year_page_warns_instead_of_crashing(client, db, office, monkeyp
     login(client, office["admin"])
     html = client.get("/admin/calendar").get_data(as_text=True)
     assert 'id="calendar-warning-2031"' in html and "周一至周五" in html
+    import transfers.web as web
+
+    monkeypatch.setattr(web, "utcnow", lambda: china(2031, 3, 2))
+    assert "日历缺2031、2032年" in client.get("/").get_data(as_text=True)
 
 
 def test_one_time_notice_from_the_case_page(client, db, office):
