@@ -81,7 +81,7 @@ def suspend(
         actor=actor,
         kind="notice" if items else "suspended",
         now=now,
-        reason=reason,
+        reason=f"{reason}；一次性告知需补正：{'、'.join(items)}" if items else reason,
         data={
             "task_id": task.id,
             "suspension_id": suspension.id,
@@ -109,6 +109,7 @@ def receive_item(item: MissingItem, *, actor: User, now: datetime) -> Suspension
         actor=actor,
         kind="item_received",
         now=now,
+        reason=f"已收到“{item.name}”",
         data={"suspension_id": suspension.id, "item": item.name},
     )
     if all(i.received_at is not None for i in suspension.items):
