@@ -178,3 +178,23 @@ def test_a_flagged_violation_opens_one_problem(db, office):
     assert problem.kind == "violation" and "救助待遇断档" in problem.description
     assert "township_lead" in [n.user.username for n in db.session.scalars(select(Notification))]
     assert sweep(china(2026, 11, 3, 9, 2)).problems == 0
+
+
+def test_a_second_sweeper_stays_idle_on_postgresql(db, office):
+    from sqlalchemy import text
+
+    from transfers.deadlines.sweep import SWEEP_LOCK_KEY
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as other, other.begin():
+            other.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY})
+            result = sweep(china(2026, 12, 1))
+            assert result.skipped and result.total == 0
+            db.session.rollback()
+        assert sweep(china(2026, 12, 1)).total == 3  # released with the other transaction
+    else:
+        # SQLite has no advisory locks: a second sweeper runs, and the unique key makes
+        # it harmless (see the concurrent test above).
+        assert sweep(china(2026, 12, 1)).total == 3
+        second = sweep(china(2026, 12, 1))
+        assert not second.skipped and second.total == 0

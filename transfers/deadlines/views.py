@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -95,16 +104,10 @@ def limits():  # type: ignore[no-untyped-def]
         names=names,
         procedures=PROCEDURES,
         units={u.value: u.label for u in LimitUnit},
-        policy=EscalationPolicy.from_config(_config()),
+        policy=EscalationPolicy.from_config(current_app.config),
         missing_years=ds.missing_calendar_years(local_date(utcnow())),
         delete_form=EmptyForm(),
     ), status
-
-
-def _config() -> Any:
-    from flask import current_app
-
-    return current_app.config
 
 
 @bp.route("/admin/limits/<int:limit_id>/delete", methods=["POST"])

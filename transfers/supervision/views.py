@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from transfers.cases.models import Case
 from transfers.db import utcnow
@@ -19,7 +20,6 @@ from transfers.supervision import services as sv
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
 from transfers.supervision.models import PROBLEM_KINDS, Problem
-from transfers.tasks.models import Task
 from workflows.calendar import deadline_status, local_date
 from workflows.idcard import mask_name
 from workflows.registry import PROCEDURES
@@ -235,6 +235,11 @@ RECTIFICATION_HEADERS = [
 
 
 def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
+    paths = {p.jurisdiction_path for p in problems}
+    names = {
+        j.path: j.full_name
+        for j in db.session.scalars(select(Jurisdiction).where(Jurisdiction.path.in_(paths)))
+    }
     rows = []
     for p in problems:
         state = "已销号" if p.is_closed else "整改中"
@@ -244,7 +249,7 @@ def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
                     p.number,
                     local_date(p.opened_at).isoformat(),
                     p.kind_label,
-                    _jurisdiction_name(p.jurisdiction_path),
+                    names.get(p.jurisdiction_path, ""),
                     f"{p.case.workflow.label}（{mask_name(p.case.subject_name)}）",
                     p.description,
                     p.office,
@@ -267,18 +272,6 @@ def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
                 ]
             )
     return rows
-
-
-_names: dict[str, str] = {}
-
-
-def _jurisdiction_name(path: str) -> str:
-    from sqlalchemy import select
-
-    if path not in _names:
-        j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.path == path))
-        _names[path] = j.full_name if j else path
-    return _names[path]
 
 
 def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
@@ -403,6 +396,3 @@ def summary():  # type: ignore[no-untyped-def]
         trail=_breadcrumb(node),
         years=range(today.year - 2, today.year + 1),
     )
-
-
-__all__ = ["bp", "Task"]
