@@ -204,3 +204,23 @@ def test_sweep_cli_prints_a_summary_and_repeats_harmlessly(app, db, office):
     assert "催办1件" in out.output and "新增问题1个" in out.output
     again = runner.invoke(args=["sweep", "--at", "2026-11-17T09:05+08:00"])
     assert "催办0件" in again.output and "站内消息0条" in again.output
+
+
+def test_acting_while_suspended_keeps_the_record_on_the_case_page(client, db, office):
+    from transfers.deadlines.suspension import suspend
+    from transfers.engine import act
+
+    case = office["case"]
+    suspend(office["task"], actor=office["staff"], reason="等待核实", now=china(2026, 11, 3))
+    act(
+        case_id=case.id,
+        action="submit",
+        actor=office["staff"],
+        seen_version=None,
+        data={"option": "site_address", "building": "3", "unit": "2", "door": "501"},
+        now=china(2026, 11, 4),
+    )
+    db.session.commit()
+    login(client, office["staff"])
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "环节已办理：等待核实" in html

@@ -269,6 +269,8 @@ def case_deadline_panel(case: Case, task: Task | None) -> dict[str, Any]:
     running = running_suspension(task) if task is not None else None
     return {
         "suspensions": suspensions,
+        # Ended, or left running by a step that was acted on while suspended.
+        "past": [s for s in suspensions if s is not running],
         "escalations": escalations,
         "running": running,
         "can_manage": can_act(current_user, task),
