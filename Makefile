@@ -22,7 +22,11 @@ db: setup
 	$(FLASK) db upgrade heads
 	$(FLASK) demo --if-empty
 
+# The scheduler (deadline sweep every minute) runs as its own process next to the web
+# server, never inside web workers; it is stopped when the server stops.
 run: db
+	@$(FLASK) scheduler & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when it is missing.

@@ -56,7 +56,9 @@ def _import_models() -> None:
     from transfers.cases import models as _cases  # noqa: F401
     from transfers.deadlines import models as _deadlines  # noqa: F401
     from transfers.households import models as _households  # noqa: F401
+    from transfers.inbox import models as _inbox  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
+    from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401
 
 

@@ -32,6 +32,10 @@ def register_cli(app: Flask) -> None:
                 **summary
             )
         )
+        click.echo(
+            "Deadline sweep: {escalations} reminders/escalations, "
+            "{problems} ledger problems.".format(**summary)
+        )
         click.echo(f"All demo accounts use the password: {DEMO_PASSWORD}")
         print_logins()
 
@@ -90,6 +94,31 @@ def register_cli(app: Flask) -> None:
             )
         )
         click.echo(f"bench users (password {BENCH_PASSWORD}): bench_police, bench_county_lead, ...")
+    @app.cli.command("sweep")
+    @click.option("--now", "now_flag", is_flag=True, help="Sweep as of now (the default).")
+    @click.option("--at", "at", default="", help="As of an instant: 2026-12-01T09:00+08:00.")
+    def sweep_command(now_flag: bool, at: str) -> None:
+        """Run one deadline sweep (reminders, 催办, 督办, ledger problems) and summarize."""
+        from datetime import datetime
+
+        from transfers.scheduler import run_sweep
+
+        instant = None
+        if at:
+            instant = datetime.fromisoformat(at)
+            if instant.tzinfo is None:
+                raise click.ClickException("--at needs a timezone, e.g. +08:00")
+        result = run_sweep(app, instant)
+        click.echo(result.summary())
+
+    @app.cli.command("scheduler")
+    @click.option("--interval", default=60, show_default=True, type=int, help="Seconds.")
+    def scheduler_command(interval: int) -> None:
+        """Run the scheduler process: the deadline sweep every minute (make run starts it)."""
+        from transfers.scheduler import run_scheduler
+
+        click.echo(f"Scheduler: deadline sweep every {interval} s (Ctrl+C to stop)")
+        run_scheduler(app, interval)
 
     @app.cli.group("audit")
     def audit_group() -> None:

@@ -220,6 +220,7 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     db.session.flush()
 
     cases = _demo_cases(rng, all_households, staff_by_village, users, base)
+    swept = _demo_deadlines(rng, staff_by_village, users, base)
     return {
         "jurisdictions": len(js),
         "sites": len(sites),
@@ -227,6 +228,8 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
         "persons": sum(len(h.members) for h in all_households),
         "cases": cases,
         "users": len(users),
+        "escalations": sum(swept.escalations.values()),
+        "problems": swept.problems,
     }
 
 
@@ -299,6 +302,41 @@ def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type:
             assert task is not None
     db.session.flush()
     return count
+
+
+def _demo_deadlines(rng, staff_by_village, users, base):  # type: ignore[no-untyped-def]
+    """One-time notices at the window (one answered, one waiting), then the sweep as of
+    `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
+    from transfers.deadlines.suspension import receive_item, suspend
+    from transfers.deadlines.sweep import sweep
+    from transfers.supervision.models import Problem
+    from transfers.supervision.services import close_problem, plan_rectification
+    from transfers.tasks.models import Task
+
+    waiting = db.session.scalars(
+        select(Task)
+        .where(Task.closed_at.is_(None), Task.state == "application", Task.due_on >= base.date())
+        .order_by(Task.id)
+    ).all()
+    items = ["户口簿原件及复印件", "安置房分配协议或入住证明", "居民身份证复印件"]
+    for n, task in enumerate(waiting[:2]):
+        staff = staff_by_village[task.jurisdiction.code]
+        started = base - timedelta(days=3 - n, hours=2)
+        s = suspend(task, actor=staff, reason="申请材料不齐全", now=started, missing_items=items)
+        if n == 0:
+            for day, item in enumerate(s.items, start=1):
+                receive_item(item, actor=staff, now=started + timedelta(days=day))
+    result = sweep(base)
+    first = db.session.scalars(select(Problem).order_by(Problem.id)).first()
+    if first is not None:
+        lead = users["chengguan_lead"] if first.jurisdiction_path.startswith(
+            "41/4112/411221/411221100/") else users["mianchi_lead"]
+        plan_rectification(first, actor=lead, measures="约谈承办人，限期办结", office=first.office
+                           or "承办单位", rectify_by=(base + timedelta(days=7)).date())
+        close_problem(first, actor=lead, resolution="已督促承办单位办结，群众已确认",
+                      now=base + timedelta(minutes=30))
+    db.session.flush()
+    return result
 
 
 __all__ = ["DEMO_PASSWORD", "load_demo", "print_logins", "Person", "select"]

@@ -15,6 +15,7 @@ from transfers.db import utcnow
 from transfers.extensions import db, login_manager
 from workflows.calendar import LOCAL_TZ, local_date
 from workflows.idcard import mask_id_number, mask_name
+from workflows.roles import Role
 
 WEEKDAYS = "一二三四五六日"
 
@@ -23,19 +24,33 @@ def init_app(app: Flask) -> None:
     from transfers.admin.views import bp as admin_bp
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
+    from transfers.deadlines.services import missing_calendar_years
+    from transfers.deadlines.views import bp as deadlines_bp
+    from transfers.deadlines.views import case_deadline_panel
     from transfers.households.views import bp as households_bp
+    from transfers.inbox.services import unread_count
+    from transfers.inbox.views import bp as inbox_bp
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
+    from transfers.supervision.views import bp as supervision_bp
     from transfers.tasks.views import bp as tasks_bp
 
     for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, admin_bp):
         app.register_blueprint(bp)
+    for bp in (deadlines_bp, inbox_bp, supervision_bp):
+        app.register_blueprint(bp)
+    app.jinja_env.globals.update(
+        deadline_panel=case_deadline_panel,
+        inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
+        calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
+    )
 
     app.jinja_env.filters.update(
         cn_date=cn_date,
         cn_datetime=cn_datetime,
         mask_id=mask_id_number,
         mask_name=mask_name,
+        role_label=lambda role: Role(role).label,
     )
     app.jinja_env.globals.update(today=lambda: local_date(utcnow()))
     app.after_request(_security_headers)

@@ -70,3 +70,30 @@ def test_traffic_lights():
     late = deadline_status(due, date(2026, 11, 18), cal)
     assert late.light is Light.RED and late.calendar_days_late == 2 and late.working_days_late == 2
     assert late.text == "超期2天"
+
+
+def test_ten_working_days_across_national_day_2026_with_adjusted_saturday():
+    cal = WorkCalendar()
+    assert cal.is_workday(date(2026, 9, 20)) is True  # Sunday 调休 working day
+    assert cal.is_workday(date(2026, 9, 25)) is False  # Friday, Mid-Autumn Festival
+    assert cal.is_workday(date(2026, 10, 10)) is True  # Saturday 调休 working day
+    # From Monday 09-28: 09-29, 09-30, then 10-08, 10-09, Saturday 10-10, 10-12 … 10-16
+    assert cal.due_date(date(2026, 9, 28), Limit(10)) == date(2026, 10, 16)
+    assert cal.working_days_between(date(2026, 9, 30), date(2026, 10, 9)) == 2
+    assert cal.working_days_between(date(2026, 10, 9), date(2026, 9, 30)) == -2
+    assert cal.subtract_working_days(date(2026, 10, 12), 2) == date(2026, 10, 9)
+
+
+def test_ten_working_days_across_spring_festival_2026():
+    cal = WorkCalendar()
+    # Friday 02-13: Saturday 02-14 (调休), 02-24..02-27, Saturday 02-28 (调休), 03-02..03-05
+    assert cal.due_date(date(2026, 2, 13), Limit(10)) == date(2026, 3, 5)
+    status = deadline_status(date(2026, 2, 24), date(2026, 2, 14), cal)
+    assert status.light is Light.YELLOW and status.working_days_left == 1
+
+
+def test_national_day_2025_adjusted_sunday_and_saturday():
+    cal = WorkCalendar()
+    assert cal.is_workday(date(2025, 9, 28)) and cal.is_workday(date(2025, 10, 11))
+    assert cal.add_working_days(date(2025, 9, 30), 2) == date(2025, 10, 10)
+    assert cal.add_working_days(date(2025, 9, 30), 3) == date(2025, 10, 11)  # Saturday

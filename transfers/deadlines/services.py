@@ -35,9 +35,7 @@ def work_calendar() -> WorkCalendar:
     """The official calendar plus this deployment's overrides."""
     overrides = _cached(
         "overrides",
-        lambda: {
-            row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))
-        },
+        lambda: {row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))},
     )
     return WorkCalendar(overrides=overrides)
 
@@ -66,3 +64,52 @@ def due_date(procedure: str, state: str, jurisdiction_path: str, start: date) ->
     if limit is None:
         return None
     return work_calendar().due_date(start, limit)
+
+
+# --- administration (role admin) ---------------------------------------------------------
+def missing_calendar_years(today: date) -> list[int]:
+    """Years (this one and the next) the official calendar package does not know yet.
+
+    For those years working days fall back to Monday–Friday plus the overrides, so an
+    administrator must enter that year's holidays and adjusted working days (调休).
+    """
+    probe = WorkCalendar()
+    for year in (today.year, today.year + 1):
+        probe.is_workday(date(year, 1, 1))
+        probe.is_workday(date(year, 12, 31))
+    return sorted(probe.unknown_years)
+
+
+def set_time_limit(
+    *, procedure: str, state: str, jurisdiction_path: str, amount: int, unit: str
+) -> TimeLimit:
+    """Create or change the limit of (procedure, state) for a jurisdiction ("" = all)."""
+    spec = get_procedure(procedure).state(state)
+    if not spec.waiting:
+        raise ValueError(f"{spec.label}不是办理环节，无需时限")
+    if amount < 1 or amount > 365:
+        raise ValueError("时限应为1至365之间的整数")
+    LimitUnit(unit)
+    row = db.session.scalar(
+        select(TimeLimit).where(
+            TimeLimit.procedure == procedure,
+            TimeLimit.state == state,
+            TimeLimit.jurisdiction_path == jurisdiction_path,
+        )
+    )
+    if row is None:
+        row = TimeLimit(procedure=procedure, state=state, jurisdiction_path=jurisdiction_path)
+        db.session.add(row)
+    row.amount, row.unit = amount, unit
+    db.session.flush()
+    return row
+
+
+def set_calendar_override(*, day: date, is_workday: bool, note: str) -> CalendarOverride:
+    row = db.session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
+    if row is None:
+        row = CalendarOverride(day=day)
+        db.session.add(row)
+    row.is_workday, row.note = is_workday, note.strip()[:100]
+    db.session.flush()
+    return row

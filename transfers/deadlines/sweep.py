@@ -1,0 +1,348 @@
+"""The timer sweep: reminders, 催办 and 督办 (POLICY.md "Time limits, reminders and
+escalation"; DESIGN.md "Timers").
+
+`sweep(now)` selects, per level, the open tasks whose level has come due and that do not
+have it yet (an indexed range on `task.due_on` plus the unique key of `escalation`), so
+its cost grows with the work that is due, not with all tasks. Each level of each task is
+inserted with INSERT … ON CONFLICT DO NOTHING on UNIQUE (task_id, level): a second
+sweeper running at the same time, or a sweep repeated after a crash, inserts nothing and
+therefore writes no event and no message. After downtime the next sweep catches up on
+everything that came due meanwhile.
+
+Levels, with the defaults of POLICY.md (configurable):
+- reminder: from `reminder_days` working days before the due date up to the due date,
+  to the task's claimant, else every holder of the task's role and jurisdiction;
+- township (催办): once the due date has passed, to the township supervisors;
+- district (督办): from `district_days` working days after the due date, to the
+  county/district supervisors.
+The task's office receives 催办 and 督办 too. A 催办 opens a problem in the problem
+ledger; so does every event of kind "violation" flagged by a procedure.
+
+The service writes in the caller's transaction and does not commit; it returns the ids
+of the notifications to e-mail once the caller committed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
+
+from transfers.auth.models import User
+from transfers.cases.models import Case, Event
+from transfers.deadlines.models import Escalation, EscalationLevel
+from transfers.deadlines.services import work_calendar
+from transfers.engine.service import record_event
+from transfers.extensions import db
+from transfers.inbox.services import holders, notify
+from transfers.supervision.models import Problem
+from transfers.tasks.models import Task
+from workflows.calendar import WorkCalendar, local_date
+from workflows.idcard import mask_name
+from workflows.roles import Level, Role, ancestor_path
+
+# pg_try_advisory_xact_lock key: "sweep" in ASCII.
+SWEEP_LOCK_KEY = 0x7377656570
+
+VIOLATION_LABELS = {"assistance_gap": "救助待遇断档（不断档要求未落实）"}
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    reminder_days: int = 2
+    district_days: int = 5
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> EscalationPolicy:
+        def get(key: str, default: int) -> int:
+            return int(config.get(key) or os.environ.get(key) or default)
+
+        return cls(
+            reminder_days=get("REMINDER_WORKING_DAYS", 2),
+            district_days=get("DISTRICT_ESCALATION_WORKING_DAYS", 5),
+        )
+
+
+@dataclass
+class SweepResult:
+    skipped: bool = False
+    escalations: Counter[str] = field(default_factory=Counter)
+    problems: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+    # Recipients by (role, jurisdiction path), looked up once per sweep.
+    _holders: dict[tuple[str, str], list[User]] = field(default_factory=dict, repr=False)
+
+    def holders(self, role: str, path: str) -> list[User]:
+        key = (role, path)
+        if key not in self._holders:
+            self._holders[key] = holders(role, path)
+        return self._holders[key]
+
+    @property
+    def total(self) -> int:
+        return sum(self.escalations.values()) + self.problems
+
+    def summary(self) -> str:
+        if self.skipped:
+            return "另一个催办进程正在运行，本次跳过"
+        parts = [f"{lvl.label}{self.escalations.get(lvl.value, 0)}件" for lvl in EscalationLevel]
+        return "；".join(
+            parts + [f"新增问题{self.problems}个", f"站内消息{len(self.notification_ids)}条"]
+        )
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _other_sweeper_running() -> bool:
+    """On PostgreSQL a transaction-level advisory lock keeps a second sweeper idle."""
+    if _dialect() != "postgresql":
+        return False
+    got = db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY})
+    return not got
+
+
+def _insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed."""
+    ins = pg_insert if _dialect() == "postgresql" else sqlite_insert
+    stmt = (
+        ins(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(model.id)  # type: ignore[attr-defined]
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
+    return ~exists().where(Escalation.task_id == Task.id, Escalation.level == level.value)
+
+
+def due_tasks(
+    level: EscalationLevel, now: datetime, cal: WorkCalendar, policy: EscalationPolicy
+) -> list[Task]:
+    """Open, running tasks whose `level` has come due and is not recorded yet."""
+    today = local_date(now)
+    q = select(Task).where(
+        Task.closed_at.is_(None),
+        Task.suspended_at.is_(None),
+        Task.due_on.is_not(None),
+        _missing(level),
+    )
+    if level is EscalationLevel.REMINDER:
+        # Working days left (today, due] <= reminder_days, and not yet overdue.
+        q = q.where(
+            Task.due_on >= today,
+            Task.due_on < cal.add_working_days(today, policy.reminder_days + 1),
+        )
+    elif level is EscalationLevel.TOWNSHIP:
+        q = q.where(Task.due_on < today)
+    else:
+        # N working days are at least N calendar days: a range first, then the calendar.
+        q = q.where(Task.due_on <= today - timedelta(days=policy.district_days))
+    tasks = db.session.scalars(q.options(joinedload(Task.jurisdiction)).order_by(Task.id)).all()
+    if level is EscalationLevel.DISTRICT:
+        tasks = [
+            t
+            for t in tasks
+            if t.due_on is not None
+            and cal.add_working_days(t.due_on, policy.district_days) <= today
+        ]
+    return list(tasks)
+
+
+def escalation_target(level: EscalationLevel, task: Task, case: Case) -> tuple[Role, str]:
+    """Who receives a level: (role, jurisdiction path)."""
+    if level is EscalationLevel.REMINDER:
+        return Role(task.role), task.jurisdiction_path
+    if level is EscalationLevel.TOWNSHIP:
+        # The township of the office's area; for a county office, the case's township.
+        deep_enough = task.jurisdiction.level in (Level.TOWNSHIP, Level.VILLAGE)
+        base = task.jurisdiction_path if deep_enough else case.jurisdiction_path
+        return Role.TOWNSHIP_SUPERVISOR, ancestor_path(base, Level.TOWNSHIP)
+    return Role.COUNTY_SUPERVISOR, ancestor_path(task.jurisdiction_path, Level.COUNTY)
+
+
+def _describe(task: Task, case: Case) -> str:
+    procedure = case.workflow
+    return (
+        f"{procedure.label}·{procedure.state(task.state).label}"
+        f"（{mask_name(case.subject_name)}，事项编号{case.id}）"
+    )
+
+
+def _escalate(
+    task: Task, level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
+) -> None:
+    case = db.session.get(Case, task.case_id, populate_existing=True)
+    assert case is not None and task.due_on is not None
+    to_role, to_path = escalation_target(level, task, case)
+    escalation_id = _insert_ignore(
+        Escalation,
+        {
+            "task_id": task.id,
+            "case_id": case.id,
+            "level": level.value,
+            "at": now,
+            "due_on": task.due_on,
+            "to_role": to_role.value,
+            "to_path": to_path,
+        },
+        ["task_id", "level"],
+    )
+    if escalation_id is None:
+        return  # another sweeper (or an earlier run) recorded it: nothing more to do
+    result.escalations[level.value] += 1
+    today = local_date(now)
+    office = f"{task.jurisdiction.name}{task.role_label}"
+    what = _describe(task, case)
+    if level is EscalationLevel.REMINDER:
+        left = cal.working_days_between(today, task.due_on)
+        title = f"【到期提醒】{what}还剩{left}个工作日到期"
+        body = f"{office}：{what}办理时限为{task.due_on:%Y-%m-%d}，请抓紧办理。"
+        recipients = (
+            [task.claimed_by] if task.claimed_by is not None else result.holders(task.role, to_path)
+        )
+    else:
+        late = (today - task.due_on).days
+        title = f"【{level.label}】{what}已超期{late}天"
+        body = (
+            f"{office}办理的{what}办理时限为{task.due_on:%Y-%m-%d}，已超期{late}天，"
+            f"现予{level.label}，请立即办理并反馈。"
+        )
+        recipients = result.holders(to_role.value, to_path) + result.holders(
+            task.role, task.jurisdiction_path
+        )
+    record_event(
+        case,
+        actor=None,
+        kind=level.value,
+        now=now,
+        reason=body,
+        data={
+            "task_id": task.id,
+            "escalation_id": escalation_id,
+            "due_on": task.due_on.isoformat(),
+            "to_role": to_role.value,
+            "to_path": to_path,
+        },
+    )
+    rows = notify(recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id)
+    result.notification_ids += [r.id for r in rows]
+    if level is EscalationLevel.TOWNSHIP:
+        _open_problem(
+            case,
+            now=now,
+            result=result,
+            kind="overdue",
+            keys=["escalation_id"],
+            task=task,
+            escalation_id=escalation_id,
+            office=office,
+            description=f"{what}超过办理时限（{task.due_on:%Y-%m-%d}）未办结，已催办",
+            rectify_by=cal.add_working_days(today, 5),
+        )
+
+
+def _open_problem(
+    case: Case,
+    *,
+    now: datetime,
+    result: SweepResult,
+    kind: str,
+    keys: list[str],
+    description: str,
+    task: Task | None = None,
+    **values: Any,
+) -> None:
+    problem_id = _insert_ignore(
+        Problem,
+        {
+            "kind": kind,
+            "case_id": case.id,
+            "task_id": task.id if task else None,
+            "jurisdiction_path": case.jurisdiction_path,
+            "description": description[:1000],
+            "opened_at": now,
+            "measures": "",
+            "office": "",
+            **values,
+        },
+        keys,
+    )
+    if problem_id is None:
+        return
+    result.problems += 1
+    record_event(
+        case,
+        actor=None,
+        kind="problem_opened",
+        now=now,
+        reason=description,
+        data={"problem_id": problem_id},
+    )
+    township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
+    rows = notify(
+        result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+        kind="problem",
+        title=f"【问题台账】新增问题：{description[:60]}",
+        body=description,
+        now=now,
+        case_id=case.id,
+    )
+    result.notification_ids += [r.id for r in rows]
+
+
+def _violations(now: datetime, result: SweepResult) -> None:
+    """Every flagged violation (event kind "violation") opens one problem."""
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
+        .order_by(Event.id)
+    ).all()
+    for event in events:
+        case = db.session.get(Case, event.case_id, populate_existing=True)
+        assert case is not None
+        data = event.data or {}
+        label = VIOLATION_LABELS.get(str(data.get("kind", "")), str(data.get("kind") or "违规情形"))
+        description = (
+            f"{case.workflow.label}（{mask_name(case.subject_name)}，事项编号{case.id}）：{label}"
+        )
+        if event.reason:
+            description += f"。{event.reason}"
+        _open_problem(
+            case,
+            now=now,
+            result=result,
+            kind="violation",
+            keys=["event_id"],
+            event_id=event.id,
+            description=description,
+        )
+
+
+def sweep(
+    now: datetime, policy: EscalationPolicy | None = None, *, advisory_lock: bool = True
+) -> SweepResult:
+    """Record every level that came due by `now`, exactly once; open ledger problems."""
+    policy = policy or EscalationPolicy()
+    result = SweepResult()
+    if advisory_lock and _other_sweeper_running():
+        result.skipped = True
+        return result
+    cal = work_calendar()
+    for level in EscalationLevel:
+        for task in due_tasks(level, now, cal, policy):
+            _escalate(task, level, now, cal, result)
+    _violations(now, result)
+    db.session.flush()
+    return result
+
+
+__all__ = ["EscalationPolicy", "SweepResult", "sweep", "due_tasks"]

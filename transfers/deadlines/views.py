@@ -1,0 +1,279 @@
+"""Deadline pages: the administrator's time-limit and calendar tables; suspension,
+one-time notice (一次性告知书) and resuming on a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from transfers.cases.models import Case
+from transfers.cases.permissions import can_view_case
+from transfers.db import utcnow
+from transfers.deadlines import services as ds
+from transfers.deadlines.forms import EmptyForm, OverrideForm, SuspendForm, TimeLimitForm
+from transfers.deadlines.models import (
+    CalendarOverride,
+    Escalation,
+    MissingItem,
+    Suspension,
+    TimeLimit,
+)
+from transfers.deadlines.suspension import receive_item, resume, running_suspension, suspend
+from transfers.deadlines.sweep import EscalationPolicy
+from transfers.engine.errors import EngineError, InvalidAction
+from transfers.extensions import db
+from transfers.forms import select_choices
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.tasks.models import Task
+from transfers.tasks.permissions import can_act
+from workflows.calendar import LimitUnit, local_date
+from workflows.registry import PROCEDURES
+from workflows.roles import Role
+
+bp = Blueprint("deadlines", __name__)
+
+
+def _admin_only() -> None:
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+
+
+def _steps() -> list[tuple[str, str]]:
+    return [
+        (f"{p.name}:{s.name}", f"{p.label}·{s.label}")
+        for p in PROCEDURES.values()
+        for s in p.states.values()
+        if s.waiting
+    ]
+
+
+# --- administration --------------------------------------------------------------------------
+@bp.route("/admin/limits", methods=["GET", "POST"])
+@login_required
+def limits():  # type: ignore[no-untyped-def]
+    _admin_only()
+    form = TimeLimitForm()
+    form.step.choices = select_choices(_steps())
+    jurisdictions = db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.path)).all()
+    form.jurisdiction.choices = select_choices(
+        [("", "全部辖区（默认）")]
+        + [(j.path, f"{'　' * (j.path.count('/') - 1)}{j.name}") for j in jurisdictions]
+    )
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            procedure, _, state = form.step.data.partition(":")
+            try:
+                ds.set_time_limit(
+                    procedure=procedure,
+                    state=state,
+                    jurisdiction_path=form.jurisdiction.data or "",
+                    amount=form.amount.data,
+                    unit=form.unit.data,
+                )
+                db.session.commit()
+                ds.invalidate_cache()
+                flash("时限已保存；新到达该环节的事项按新时限计算", "success")
+                return redirect(url_for("deadlines.limits"))
+            except (ValueError, InvalidAction) as e:
+                db.session.rollback()
+                flash(str(e), "danger")
+        status = 422
+    rows = db.session.scalars(
+        select(TimeLimit).order_by(
+            TimeLimit.procedure, TimeLimit.state, TimeLimit.jurisdiction_path
+        )
+    ).all()
+    names = {j.path: j.full_name for j in jurisdictions}
+    return render_template(
+        "deadlines/limits.html",
+        form=form,
+        rows=rows,
+        names=names,
+        procedures=PROCEDURES,
+        units={u.value: u.label for u in LimitUnit},
+        policy=EscalationPolicy.from_config(current_app.config),
+        missing_years=ds.missing_calendar_years(local_date(utcnow())),
+        delete_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/admin/limits/<int:limit_id>/delete", methods=["POST"])
+@login_required
+def delete_limit(limit_id: int):  # type: ignore[no-untyped-def]
+    _admin_only()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(TimeLimit, limit_id)
+    if row is None:
+        abort(404)
+    db.session.delete(row)
+    db.session.commit()
+    ds.invalidate_cache()
+    flash("已删除该时限设置，恢复默认时限", "info")
+    return redirect(url_for("deadlines.limits"))
+
+
+@bp.route("/admin/calendar", methods=["GET", "POST"])
+@login_required
+def calendar():  # type: ignore[no-untyped-def]
+    _admin_only()
+    form = OverrideForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            ds.set_calendar_override(
+                day=form.day.data, is_workday=form.is_workday.data == "1", note=form.note.data or ""
+            )
+            db.session.commit()
+            ds.invalidate_cache()
+            flash("日历调整已保存", "success")
+            return redirect(url_for("deadlines.calendar"))
+        status = 422
+    rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+    return render_template(
+        "deadlines/calendar.html",
+        form=form,
+        rows=rows,
+        missing_years=ds.missing_calendar_years(local_date(utcnow())),
+        delete_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
+@login_required
+def delete_override(override_id: int):  # type: ignore[no-untyped-def]
+    _admin_only()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(CalendarOverride, override_id)
+    if row is None:
+        abort(404)
+    db.session.delete(row)
+    db.session.commit()
+    ds.invalidate_cache()
+    flash("已删除", "info")
+    return redirect(url_for("deadlines.calendar"))
+
+
+# --- suspension on a case ----------------------------------------------------------------------
+def _visible_task(task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    if not can_view_case(current_user, task.case, (task.jurisdiction_path,)):
+        abort(403)
+    return task
+
+
+def _done(task: Task, message: str):  # type: ignore[no-untyped-def]
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("cases.detail", case_id=task.case_id))
+
+
+def _refused(task: Task, error: Exception):  # type: ignore[no-untyped-def]
+    db.session.rollback()
+    if isinstance(error, EngineError) and error.status in (403, 404):
+        abort(error.status)
+    flash(str(error), "warning")
+    return redirect(url_for("cases.detail", case_id=task.case_id))
+
+
+@bp.route("/tasks/<int:task_id>/suspend", methods=["POST"])
+@login_required
+def suspend_task(task_id: int):  # type: ignore[no-untyped-def]
+    task = _visible_task(task_id)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        flash("请填写暂停计时的原因", "danger")
+        return redirect(url_for("cases.detail", case_id=task.case_id))
+    items = (form.items.data or "").splitlines()
+    try:
+        s = suspend(
+            task, actor=current_user, reason=form.reason.data, now=utcnow(), missing_items=items
+        )
+    except (EngineError, InvalidAction) as e:
+        return _refused(task, e)
+    if s.is_notice:
+        db.session.commit()
+        flash("已一次性告知并暂停计时，请打印一次性告知书交群众", "success")
+        return redirect(url_for("deadlines.notice", suspension_id=s.id))
+    return _done(task, "已暂停计时")
+
+
+@bp.route("/suspensions/<int:suspension_id>/resume", methods=["POST"])
+@login_required
+def resume_task(suspension_id: int):  # type: ignore[no-untyped-def]
+    s = db.session.get(Suspension, suspension_id)
+    if s is None:
+        abort(404)
+    task = _visible_task(s.task_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
+    except (EngineError, InvalidAction) as e:
+        return _refused(task, e)
+    return _done(task, f"已恢复计时，办理时限顺延{s.extended_days}个工作日")
+
+
+@bp.route("/missing-items/<int:item_id>/receive", methods=["POST"])
+@login_required
+def receive(item_id: int):  # type: ignore[no-untyped-def]
+    item = db.session.get(MissingItem, item_id)
+    if item is None:
+        abort(404)
+    task = _visible_task(item.suspension.task_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        s = receive_item(item, actor=current_user, now=utcnow())
+    except (EngineError, InvalidAction) as e:
+        return _refused(task, e)
+    if not s.is_running:
+        return _done(task, "补正材料已全部收到，已恢复计时")
+    return _done(task, f"已登记收到：{item.name}")
+
+
+@bp.route("/suspensions/<int:suspension_id>/notice")
+@login_required
+def notice(suspension_id: int):  # type: ignore[no-untyped-def]
+    s = db.session.get(Suspension, suspension_id)
+    if s is None or not s.is_notice:
+        abort(404)
+    task = _visible_task(s.task_id)
+    return render_template("deadlines/notice.html", s=s, task=task, case=task.case)
+
+
+def case_deadline_panel(case: Case, task: Task | None) -> dict[str, Any]:
+    """What the case page shows about suspensions and escalations (a template global)."""
+    suspensions = db.session.scalars(
+        select(Suspension).where(Suspension.case_id == case.id).order_by(Suspension.id)
+    ).all()
+    escalations = db.session.scalars(
+        select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)
+    ).all()
+    running = running_suspension(task) if task is not None else None
+    return {
+        "suspensions": suspensions,
+        # Ended, or left running by a step that was acted on while suspended.
+        "past": [s for s in suspensions if s is not running],
+        "escalations": escalations,
+        "running": running,
+        "can_manage": can_act(current_user, task),
+        "suspend_form": SuspendForm(),
+        "form": EmptyForm(),
+    }

@@ -1,0 +1,1 @@
+"""Per-user inbox of reminders and escalations, and e-mail copies sent after commit."""

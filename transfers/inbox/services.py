@@ -1,0 +1,100 @@
+"""Writing to users' inboxes (in the caller's transaction) and reading them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from transfers.auth.models import RoleGrant, User
+from transfers.extensions import db
+from transfers.inbox.models import MailAddress, Notification
+from transfers.jurisdictions.models import Jurisdiction
+
+
+def holders(role: str, path: str) -> list[User]:
+    """Active users holding `role` for exactly the jurisdiction at `path`."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Jurisdiction, Jurisdiction.id == RoleGrant.jurisdiction_id)
+            .where(RoleGrant.role == role, Jurisdiction.path == path, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def notify(
+    users: Iterable[User],
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+) -> list[Notification]:
+    """One inbox message per user (each user once). E-mail copies go after the commit."""
+    seen: set[int] = set()
+    rows = []
+    for user in users:
+        if user.id in seen:
+            continue
+        seen.add(user.id)
+        row = Notification(
+            user_id=user.id, at=now, kind=kind, title=title, body=body, case_id=case_id
+        )
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    return rows
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def inbox_query(user: User, unread_only: bool = False):  # type: ignore[no-untyped-def]
+    q = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        q = q.where(Notification.read_at.is_(None))
+    return q.order_by(Notification.id.desc())
+
+
+def mark_read(user: User, *, now: datetime, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the user's unread messages read; returns how many."""
+    stmt = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    result = db.session.execute(
+        stmt.values(read_at=now).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mail_address(user: User) -> str:
+    row = db.session.scalar(select(MailAddress).where(MailAddress.user_id == user.id))
+    return row.email if row else ""
+
+
+def set_mail_address(user: User, email: str) -> None:
+    email = email.strip()
+    row = db.session.scalar(select(MailAddress).where(MailAddress.user_id == user.id))
+    if not email:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(MailAddress(user_id=user.id, email=email))
+    else:
+        row.email = email
+    db.session.flush()

@@ -1,0 +1,91 @@
+"""The inbox (站内消息): reminders, 催办, 督办 and new ledger problems for the user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms.validators import Length, Optional, Regexp
+
+from transfers.db import utcnow
+from transfers.extensions import db
+from transfers.forms import ChineseMeta
+from transfers.inbox.models import Notification
+from transfers.inbox.services import inbox_query, mail_address, mark_read, set_mail_address
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+class MailForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
+    email = EmailField(
+        "邮件提醒地址",
+        validators=[
+            Optional(),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱地址格式不正确"),
+            Length(max=200),
+        ],
+        description="填写后，催办、督办等消息同时发送到该邮箱（系统配置了邮件服务器时）",
+    )
+
+
+class EmptyForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    unread_only = request.args.get("unread") == "1"
+    page = db.paginate(inbox_query(current_user, unread_only), per_page=30)
+    return render_template(
+        "inbox/index.html",
+        page=page,
+        unread_only=unread_only,
+        mail_form=MailForm(email=mail_address(current_user)),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_message(notification_id: int):  # type: ignore[no-untyped-def]
+    n = db.session.get(Notification, notification_id)
+    if n is None or n.user_id != current_user.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    mark_read(current_user, now=utcnow(), notification_id=n.id)
+    db.session.commit()
+    if n.case_id:
+        return redirect(url_for("cases.detail", case_id=n.case_id))
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    n = mark_read(current_user, now=utcnow())
+    db.session.commit()
+    flash(f"已将{n}条消息标为已读", "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/mail", methods=["POST"])
+@login_required
+def mail():  # type: ignore[no-untyped-def]
+    form = MailForm()
+    if form.validate_on_submit():
+        set_mail_address(current_user, form.email.data or "")
+        db.session.commit()
+        flash("邮件提醒地址已保存", "success")
+    else:
+        for msgs in form.errors.values():
+            flash(msgs[0], "danger")
+    return redirect(url_for("inbox.index"))

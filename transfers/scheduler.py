@@ -1,0 +1,72 @@
+"""The one scheduler process (DESIGN.md "Timers"): APScheduler runs the sweep every minute.
+
+Started by `make run` next to the web server (`flask scheduler`), never inside web
+workers. Each run is one transaction, committed here; e-mail goes out after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import Flask
+
+from transfers.db import utcnow
+from transfers.deadlines.sweep import EscalationPolicy, SweepResult, sweep
+from transfers.extensions import db
+from transfers.inbox.mail import SmtpSettings, deliver
+
+log = logging.getLogger("transfers.scheduler")
+
+
+def run_sweep(app: Flask, now: datetime | None = None) -> SweepResult:
+    """One sweep in its own app context and transaction; mail after the commit."""
+    with app.app_context():
+        now = now or utcnow()
+        try:
+            result = sweep(now, EscalationPolicy.from_config(app.config))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        deliver(
+            result.notification_ids,
+            SmtpSettings.from_config(app.config),
+            now=now,
+            base_url=str(app.config.get("BASE_URL") or ""),
+        )
+        db.session.remove()
+        return result
+
+
+def _job(app: Flask) -> None:
+    try:
+        result = run_sweep(app)
+    except Exception:  # noqa: BLE001 - logged; the next run catches up
+        log.exception("sweep failed; the next run will catch up")
+        return
+    if result.total or result.skipped:
+        log.info("sweep: %s", result.summary())
+
+
+def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
+    """Block, running the sweep now and then every `interval_seconds`."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+    scheduler.add_job(
+        _job,
+        "interval",
+        seconds=interval_seconds,
+        args=[app],
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+    )
+    log.info("scheduler started: sweep every %d s", interval_seconds)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopped")

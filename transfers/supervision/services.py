@@ -1,0 +1,590 @@
+"""Supervisors' queries and ledger operations, filtered by jurisdiction in SQL.
+
+A supervisor (township or county) sees the work under the jurisdictions of their
+supervisor grants: an open task counts when its office or its case lies there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.orm import joinedload
+
+from transfers.auth.models import User
+from transfers.cases.models import Case
+from transfers.deadlines.models import Escalation, EscalationLevel
+from transfers.engine.errors import InvalidAction, PermissionDenied
+from transfers.engine.service import record_event
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.supervision.models import Problem
+from transfers.tasks.models import Task
+from workflows.calendar import LOCAL_TZ, local_date
+from workflows.roles import Role
+
+
+# --- scope -----------------------------------------------------------------------------
+def supervisor_paths(user: User) -> list[str]:
+    return [g.jurisdiction.path for g in user.grants if Role(g.role).is_supervisor]
+
+
+def is_supervisor(user: User) -> bool:
+    return bool(supervisor_paths(user))
+
+
+def _within(column: Any, paths: list[str]) -> ColumnElement[bool]:
+    if not paths:
+        return false()
+    return or_(*[column.startswith(p, autoescape=True) for p in paths])
+
+
+def in_scope(path: str, paths: list[str]) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
+# --- the overdue dashboard ---------------------------------------------------------------
+BUCKETS: list[tuple[str, str, int, int | None]] = [
+    ("1-5", "超期1–5天", 1, 5),
+    ("6-15", "超期6–15天", 6, 15),
+    ("16-30", "超期16–30天", 16, 30),
+    ("31+", "超期30天以上", 31, None),
+]
+LEVEL_LABELS = {"none": "未催办", "township": "已催办", "district": "已督办"}
+
+
+def _has_level(level: EscalationLevel) -> ColumnElement[bool]:
+    return exists().where(Escalation.task_id == Task.id, Escalation.level == level.value)
+
+
+def level_expr() -> ColumnElement[str]:
+    """The highest escalation of an overdue task: district, township or none."""
+    return case(
+        (_has_level(EscalationLevel.DISTRICT), "district"),
+        (_has_level(EscalationLevel.TOWNSHIP), "township"),
+        else_="none",
+    )
+
+
+def bucket_expr(today: date) -> ColumnElement[str]:
+    whens = []
+    for key, _label, lo, hi in BUCKETS:
+        cond = Task.due_on <= today - timedelta(days=lo)
+        if hi is not None:
+            cond = and_(cond, Task.due_on >= today - timedelta(days=hi))
+        whens.append((cond, key))
+    return case(*whens, else_="31+")
+
+
+@dataclass
+class OverdueFilter:
+    node: str = ""
+    procedure: str = ""
+    level: str = ""
+    bucket: str = ""
+    sort: str = "due"
+
+
+def overdue_query(user: User, today: date, f: OverdueFilter) -> Select[Any]:
+    """Open tasks past their due date under the user's supervision, with the filters."""
+    paths = supervisor_paths(user)
+    q = (
+        select(Task)
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.closed_at.is_(None),
+            Task.due_on < today,
+            or_(_within(Task.jurisdiction_path, paths), _within(Case.jurisdiction_path, paths)),
+        )
+    )
+    if f.node:
+        q = q.where(
+            or_(
+                Task.jurisdiction_path.startswith(f.node, autoescape=True),
+                Case.jurisdiction_path.startswith(f.node, autoescape=True),
+            )
+        )
+    if f.procedure:
+        q = q.where(Task.procedure == f.procedure)
+    if f.level in LEVEL_LABELS:
+        q = q.where(level_expr() == f.level)
+    if f.bucket in {b[0] for b in BUCKETS}:
+        q = q.where(bucket_expr(today) == f.bucket)
+    return q
+
+
+def overdue_rows(user: User, today: date, f: OverdueFilter) -> Select[Any]:
+    q = overdue_query(user, today, f).options(
+        joinedload(Task.case).joinedload(Case.person),
+        joinedload(Task.jurisdiction),
+    )
+    order = {
+        "-due": (Task.due_on.desc(), Task.id.desc()),
+        "procedure": (Task.procedure, Task.due_on, Task.id),
+        "office": (Task.jurisdiction_path, Task.role, Task.due_on, Task.id),
+    }.get(f.sort, (Task.due_on, Task.id))
+    return q.order_by(*order)
+
+
+def children(node: Jurisdiction) -> list[Jurisdiction]:
+    return list(
+        db.session.scalars(
+            select(Jurisdiction)
+            .where(Jurisdiction.parent_id == node.id)
+            .order_by(Jurisdiction.code)
+        )
+    )
+
+
+@dataclass
+class Dashboard:
+    total: int
+    by_procedure: list[tuple[str, int]]
+    by_jurisdiction: list[tuple[Jurisdiction | None, int]]
+    by_bucket: list[tuple[str, str, int]]
+    by_level: list[tuple[str, str, int]]
+    by_office: list[dict[str, Any]]
+
+
+def dashboard(user: User, today: date, f: OverdueFilter, node: Jurisdiction) -> Dashboard:
+    """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office."""
+    base = overdue_query(user, today, f)
+    kids = children(node)
+    child: ColumnElement[Any] = null()
+    if kids:
+        child = case(
+            *[
+                (
+                    or_(
+                        Task.jurisdiction_path.startswith(c.path, autoescape=True),
+                        Case.jurisdiction_path.startswith(c.path, autoescape=True),
+                    ),
+                    c.id,
+                )
+                for c in kids
+            ],
+            else_=None,
+        )
+    sub = base.with_only_columns(
+        Task.id.label("id"),
+        Task.procedure.label("procedure"),
+        Task.role.label("role"),
+        Task.jurisdiction_id.label("jurisdiction_id"),
+        bucket_expr(today).label("bucket"),
+        level_expr().label("level"),
+        child.label("child"),
+    ).subquery()
+
+    def grouped(col: Any) -> dict[Any, int]:
+        rows = db.session.execute(select(col, func.count()).group_by(col)).all()
+        return {k: n for k, n in rows}
+
+    total = db.session.scalar(select(func.count()).select_from(sub)) or 0
+    by_child = grouped(sub.c.child)
+    by_jur: list[tuple[Jurisdiction | None, int]] = [(c, by_child.get(c.id, 0)) for c in kids]
+    if by_child.get(None):
+        by_jur.append((None, by_child[None]))
+    by_proc = sorted(grouped(sub.c.procedure).items(), key=lambda kv: -kv[1])
+    by_bucket = grouped(sub.c.bucket)
+    by_level = grouped(sub.c.level)
+    offices = db.session.execute(
+        select(sub.c.role, sub.c.jurisdiction_id, sub.c.level, func.count()).group_by(
+            sub.c.role, sub.c.jurisdiction_id, sub.c.level
+        )
+    ).all()
+    office_rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for role, jid, level, n in offices:
+        row = office_rows.setdefault(
+            (role, jid),
+            {
+                "role": role,
+                "jurisdiction": db.session.get(Jurisdiction, jid),
+                "total": 0,
+                "none": 0,
+                "township": 0,
+                "district": 0,
+            },
+        )
+        row["total"] += n
+        row[level] += n
+    return Dashboard(
+        total=total,
+        by_procedure=by_proc,
+        by_jurisdiction=by_jur,
+        by_bucket=[(k, label, by_bucket.get(k, 0)) for k, label, _lo, _hi in BUCKETS],
+        by_level=[(k, label, by_level.get(k, 0)) for k, label in LEVEL_LABELS.items()],
+        by_office=sorted(
+            office_rows.values(), key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])
+        ),
+    )
+
+
+def escalations_of(task_ids: list[int]) -> dict[int, list[Escalation]]:
+    result: dict[int, list[Escalation]] = defaultdict(list)
+    if task_ids:
+        for e in db.session.scalars(
+            select(Escalation).where(Escalation.task_id.in_(task_ids)).order_by(Escalation.id)
+        ):
+            result[e.task_id].append(e)
+    return result
+
+
+# --- 催办单 / 督办单 -------------------------------------------------------------------------
+@dataclass
+class Notice:
+    level: EscalationLevel
+    number: str
+    issuer: str
+    office: str
+    tasks: list[Task]
+    escalations: dict[int, Escalation]
+    date: date
+
+
+def notice(
+    user: User, level: EscalationLevel, role: str, jurisdiction: Jurisdiction, today: date
+) -> Notice:
+    """The printable 催办单 (township) or 督办单 (county) to one office: its open overdue
+    tasks under the issuer's area that carry this level."""
+    township = level is EscalationLevel.TOWNSHIP
+    issuer_role = Role.TOWNSHIP_SUPERVISOR if township else Role.COUNTY_SUPERVISOR
+    grants = [g for g in user.grants if g.role == issuer_role]
+    if not grants:
+        raise PermissionDenied(f"只有{issuer_role.label}可以出具{level.label}单")
+    paths = [g.jurisdiction.path for g in grants]
+    rows = db.session.execute(
+        select(Task, Escalation)
+        .join(Escalation, and_(Escalation.task_id == Task.id, Escalation.level == level.value))
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.closed_at.is_(None),
+            Task.role == role,
+            Task.jurisdiction_id == jurisdiction.id,
+            or_(_within(Task.jurisdiction_path, paths), _within(Case.jurisdiction_path, paths)),
+        )
+        .options(joinedload(Task.case).joinedload(Case.person))
+        .order_by(Task.due_on, Task.id)
+    ).all()
+    if not rows:
+        raise InvalidAction(f"该单位没有需要{level.label}的超期事项")
+    escalations = {t.id: e for t, e in rows}
+    first = min(e.id for e in escalations.values())
+    word = "催" if level is EscalationLevel.TOWNSHIP else "督"
+    grant = grants[0]
+    return Notice(
+        level=level,
+        number=f"{grant.jurisdiction.name}{word}字〔{today.year}〕{first}号",
+        issuer=f"{grant.jurisdiction.full_name}{issuer_role.label}",
+        office=f"{jurisdiction.full_name}{Role(role).label}",
+        tasks=[t for t, _e in rows],
+        escalations=escalations,
+        date=today,
+    )
+
+
+# --- ledgers ---------------------------------------------------------------------------------
+def work_ledger_query(user: User, *, procedure: str = "", status: str = "") -> Select[Any]:
+    """工作台账: every case under the supervisor's jurisdictions."""
+    q = select(Case).where(_within(Case.jurisdiction_path, supervisor_paths(user)))
+    if procedure:
+        q = q.where(Case.procedure == procedure)
+    if status == "open":
+        q = q.where(Case.closed_at.is_(None))
+    elif status == "closed":
+        q = q.where(Case.closed_at.is_not(None))
+    return q.options(joinedload(Case.person), joinedload(Case.intake)).order_by(Case.id)
+
+
+def open_tasks_of(case_ids: list[int]) -> dict[int, Task]:
+    if not case_ids:
+        return {}
+    return {
+        t.case_id: t
+        for t in db.session.scalars(
+            select(Task).where(Task.case_id.in_(case_ids), Task.closed_at.is_(None))
+        )
+    }
+
+
+def case_levels(case_ids: list[int]) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = defaultdict(set)
+    if case_ids:
+        for cid, level in db.session.execute(
+            select(Escalation.case_id, Escalation.level).where(Escalation.case_id.in_(case_ids))
+        ):
+            result[cid].add(level)
+    return result
+
+
+def problem_query(user: User, *, status: str = "", kind: str = "") -> Select[Any]:
+    """问题台账 / 整改台账: problems under the supervisor's jurisdictions."""
+    q = select(Problem).where(_within(Problem.jurisdiction_path, supervisor_paths(user)))
+    if status == "open":
+        q = q.where(Problem.closed_at.is_(None))
+    elif status == "closed":
+        q = q.where(Problem.closed_at.is_not(None))
+    if kind:
+        q = q.where(Problem.kind == kind)
+    return q.options(joinedload(Problem.case).joinedload(Case.person)).order_by(Problem.id)
+
+
+def can_manage_problem(user: User, problem: Problem) -> bool:
+    return in_scope(problem.jurisdiction_path, supervisor_paths(user))
+
+
+def plan_rectification(
+    problem: Problem, *, actor: User, measures: str, rectify_by: date | None, office: str
+) -> Problem:
+    """Record the rectification measures (整改措施), the responsible office and deadline."""
+    if not can_manage_problem(actor, problem):
+        raise PermissionDenied()
+    if problem.is_closed:
+        raise InvalidAction("该问题已销号")
+    problem.measures = measures.strip()[:1000]
+    problem.office = office.strip()[:120] or problem.office
+    problem.rectify_by = rectify_by
+    db.session.flush()
+    return problem
+
+
+def close_problem(problem: Problem, *, actor: User, resolution: str, now: datetime) -> Problem:
+    """销号: only with a recorded resolution, by a supervisor of the problem's area."""
+    if not can_manage_problem(actor, problem):
+        raise PermissionDenied()
+    if problem.is_closed:
+        raise InvalidAction("该问题已销号")
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidAction("销号须填写整改结果（问题如何解决）")
+    problem.resolution = resolution[:1000]
+    problem.closed_at = now
+    problem.closed_by_id = actor.id
+    db.session.flush()
+    record_event(
+        problem.case,
+        actor=actor,
+        kind="problem_closed",
+        now=now,
+        reason=problem.resolution,
+        data={"problem_id": problem.id},
+    )
+    return problem
+
+
+# --- monthly and quarterly summaries -----------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "month" or "quarter"
+    year: int
+    number: int
+
+    @property
+    def start(self) -> date:
+        month = self.number if self.kind == "month" else 3 * (self.number - 1) + 1
+        return date(self.year, month, 1)
+
+    @property
+    def end(self) -> date:
+        """First day after the period."""
+        months = 1 if self.kind == "month" else 3
+        m = self.start.month - 1 + months
+        return date(self.year + m // 12, m % 12 + 1, 1)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}年{self.number}月"
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+
+    def instants(self) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(self.start, time(), LOCAL_TZ),
+            datetime.combine(self.end, time(), LOCAL_TZ),
+        )
+
+    @classmethod
+    def containing(cls, kind: str, day: date) -> Period:
+        return cls(kind, day.year, day.month if kind == "month" else (day.month - 1) // 3 + 1)
+
+
+SUMMARY_COLUMNS = [
+    ("opened", "受理件数"),
+    ("closed", "办结件数"),
+    ("on_time", "按时办结件数"),
+    ("rate", "按时办结率"),
+    ("overdue", "超期环节数"),
+    ("township", "催办次数"),
+    ("district", "督办次数"),
+    ("problems_opened", "新增问题"),
+    ("problems_closed", "销号问题"),
+]
+
+
+@dataclass
+class SummaryRow:
+    label: str
+    values: Counter[str] = field(default_factory=Counter)
+    office: bool = False  # offices act on steps; cases are opened at the window
+
+    def value(self, key: str) -> Any:
+        if self.office and key == "opened":
+            return "—"
+        if key == "rate":
+            closed = self.values["closed"]
+            return f"{100 * self.values['on_time'] / closed:.1f}%" if closed else "—"
+        return self.values[key]
+
+
+@dataclass
+class Summary:
+    period: Period
+    by_jurisdiction: list[SummaryRow]
+    by_office: list[SummaryRow]
+    total: SummaryRow
+
+
+def _late(due_on: date | None, closed_at: datetime | None, end_day: date) -> bool:
+    """A step is late when done after its due date, or still open after it."""
+    if due_on is None:
+        return False
+    done_day = local_date(closed_at) if closed_at is not None else end_day
+    return done_day > due_on
+
+
+def summary(user: User, node: Jurisdiction, period: Period, today: date) -> Summary:
+    """Per child jurisdiction of `node` and per office: cases opened/closed, the on-time
+    rate (按时办结率: cases closed in the period with no late step), overdue steps (due
+    in the period, done late or not yet), 催办 and 督办 issued, problems opened/closed."""
+    start, end = period.instants()
+    last_day = min(today, period.end - timedelta(days=1))
+    kids = children(node)
+
+    def child_label(path: str) -> str:
+        for c in kids:
+            if path.startswith(c.path):
+                return c.name
+        return f"{node.name}（本级）"
+
+    rows: dict[str, SummaryRow] = {c.name: SummaryRow(c.name) for c in kids}
+    offices: dict[str, SummaryRow] = {}
+    total = SummaryRow("合计")
+
+    def bump(label: str, key: str, n: int = 1) -> None:
+        rows.setdefault(label, SummaryRow(label)).values[key] += n
+        total.values[key] += n
+
+    def bump_office(task: Any, key: str) -> None:
+        j = db.session.get(Jurisdiction, task.jurisdiction_id)
+        label = f"{j.name if j else ''}{Role(task.role).label}"
+        offices.setdefault(label, SummaryRow(label, office=True)).values[key] += 1
+
+    scope = Case.jurisdiction_path.startswith(node.path, autoescape=True)
+    cases = db.session.execute(
+        select(Case.id, Case.jurisdiction_path, Case.opened_at, Case.closed_at).where(
+            scope,
+            or_(
+                and_(Case.opened_at >= start, Case.opened_at < end),
+                and_(Case.closed_at >= start, Case.closed_at < end),
+            ),
+        )
+    ).all()
+    closed_ids = [c.id for c in cases if c.closed_at is not None and start <= c.closed_at < end]
+    late_cases: set[int] = set()
+    if closed_ids:
+        for t in db.session.execute(
+            select(Task.case_id, Task.due_on, Task.closed_at).where(Task.case_id.in_(closed_ids))
+        ):
+            if _late(t.due_on, t.closed_at, last_day):
+                late_cases.add(t.case_id)
+    for c in cases:
+        label = child_label(c.jurisdiction_path)
+        if start <= c.opened_at < end:
+            bump(label, "opened")
+        if c.id in closed_ids:
+            bump(label, "closed")
+            if c.id not in late_cases:
+                bump(label, "on_time")
+
+    tasks = db.session.execute(
+        select(
+            Task.id,
+            Task.role,
+            Task.jurisdiction_id,
+            Task.due_on,
+            Task.closed_at,
+            Case.jurisdiction_path,
+        )
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            scope,
+            or_(
+                and_(Task.closed_at >= start, Task.closed_at < end),
+                and_(Task.due_on >= period.start, Task.due_on < period.end),
+            ),
+        )
+    ).all()
+    for t in tasks:
+        if t.closed_at is not None and start <= t.closed_at < end:
+            bump_office(t, "closed")
+            if not _late(t.due_on, t.closed_at, last_day):
+                bump_office(t, "on_time")
+        if t.due_on is not None and period.start <= t.due_on < period.end:
+            if _late(t.due_on, t.closed_at, last_day):
+                bump(child_label(t.jurisdiction_path), "overdue")
+                bump_office(t, "overdue")
+
+    for level, task_role, jid, path in db.session.execute(
+        select(Escalation.level, Task.role, Task.jurisdiction_id, Case.jurisdiction_path)
+        .join(Task, Task.id == Escalation.task_id)
+        .join(Case, Case.id == Escalation.case_id)
+        .where(scope, Escalation.at >= start, Escalation.at < end, Escalation.level != "reminder")
+    ):
+        bump(child_label(path), level)
+        bump_office(_Office(task_role, jid), level)
+
+    for p in db.session.scalars(
+        select(Problem).where(
+            Problem.jurisdiction_path.startswith(node.path, autoescape=True),
+            or_(
+                and_(Problem.opened_at >= start, Problem.opened_at < end),
+                and_(Problem.closed_at >= start, Problem.closed_at < end),
+            ),
+        )
+    ):
+        label = child_label(p.jurisdiction_path)
+        if start <= p.opened_at < end:
+            bump(label, "problems_opened")
+        if p.closed_at is not None and start <= p.closed_at < end:
+            bump(label, "problems_closed")
+        if p.task is not None:
+            if start <= p.opened_at < end:
+                bump_office(p.task, "problems_opened")
+            if p.closed_at is not None and start <= p.closed_at < end:
+                bump_office(p.task, "problems_closed")
+
+    return Summary(
+        period=period,
+        by_jurisdiction=list(rows.values()),
+        by_office=sorted(offices.values(), key=lambda r: r.label),
+        total=total,
+    )
+
+
+@dataclass(frozen=True)
+class _Office:
+    role: str
+    jurisdiction_id: int

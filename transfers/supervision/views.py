@@ -1,0 +1,398 @@
+"""Supervisors' pages: overdue dashboard, ledgers with 销号, summaries, 催办单/督办单."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from transfers.cases.models import Case
+from transfers.db import utcnow
+from transfers.deadlines.models import EscalationLevel
+from transfers.deadlines.services import work_calendar
+from transfers.engine.errors import EngineError, InvalidAction
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.supervision import services as sv
+from transfers.supervision.excel import XLSX_MIMETYPE, workbook
+from transfers.supervision.forms import CloseForm, PlanForm
+from transfers.supervision.models import PROBLEM_KINDS, Problem
+from workflows.calendar import deadline_status, local_date
+from workflows.idcard import mask_name
+from workflows.registry import PROCEDURES
+from workflows.roles import Role
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+
+@bp.before_request
+@login_required
+def _supervisors_only() -> None:
+    if not sv.is_supervisor(current_user):
+        abort(403)
+
+
+def _today() -> date:
+    return local_date(utcnow())
+
+
+def _node() -> Jurisdiction:
+    """The jurisdiction being looked at: ?node=<id> within the user's area, else the first."""
+    paths = sv.supervisor_paths(current_user)
+    node_id = request.args.get("node", type=int)
+    if node_id:
+        node = db.session.get(Jurisdiction, node_id)
+        if node is None:
+            abort(404)
+        if not sv.in_scope(node.path, paths):
+            abort(403)
+        return node
+    grant = next(g for g in current_user.grants if Role(g.role).is_supervisor)
+    return grant.jurisdiction
+
+
+def _breadcrumb(node: Jurisdiction) -> list[Jurisdiction]:
+    paths = sv.supervisor_paths(current_user)
+    trail, j = [], node
+    while j is not None and sv.in_scope(j.path, paths):
+        trail.append(j)
+        j = j.parent
+    return list(reversed(trail))
+
+
+def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]]]):  # type: ignore[no-untyped-def]
+    return send_file(
+        workbook(sheets), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
+    )
+
+
+# --- dashboard -------------------------------------------------------------------------------
+@bp.route("/")
+def dashboard():  # type: ignore[no-untyped-def]
+    today = _today()
+    node = _node()
+    f = sv.OverdueFilter(
+        node=node.path,
+        procedure=request.args.get("procedure", "")
+        if request.args.get("procedure") in PROCEDURES
+        else "",
+        level=request.args.get("level", ""),
+        bucket=request.args.get("bucket", ""),
+        sort=request.args.get("sort", "due"),
+    )
+    board = sv.dashboard(current_user, today, f, node)
+    page = db.paginate(sv.overdue_rows(current_user, today, f), per_page=20)
+    cal = work_calendar()
+    args = {
+        k: v
+        for k, v in {
+            "node": node.id,
+            "procedure": f.procedure,
+            "level": f.level,
+            "bucket": f.bucket,
+            "sort": f.sort,
+        }.items()
+        if v
+    }
+    return render_template(
+        "supervision/dashboard.html",
+        board=board,
+        page=page,
+        node=node,
+        trail=_breadcrumb(node),
+        f=f,
+        args=args,
+        procedures=PROCEDURES,
+        buckets=sv.BUCKETS,
+        level_labels=sv.LEVEL_LABELS,
+        statuses={t.id: deadline_status(t.due_on, today, cal) for t in page.items},
+        escalations=sv.escalations_of([t.id for t in page.items]),
+        roles=current_user.roles,
+    )
+
+
+@bp.route("/notice/<level>/<role>/<int:jurisdiction_id>")
+def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-untyped-def]
+    if level not in ("township", "district") or role not in {r.value for r in Role}:
+        abort(404)
+    office = db.session.get(Jurisdiction, jurisdiction_id)
+    if office is None:
+        abort(404)
+    try:
+        n = sv.notice(current_user, EscalationLevel(level), role, office, _today())
+    except EngineError as e:
+        abort(e.status)
+    except InvalidAction as e:
+        flash(str(e), "warning")
+        return redirect(url_for("supervision.dashboard"))
+    cal = work_calendar()
+    return render_template(
+        "supervision/notice.html",
+        n=n,
+        statuses={t.id: deadline_status(t.due_on, n.date, cal) for t in n.tasks},
+    )
+
+
+# --- ledgers ---------------------------------------------------------------------------------
+WORK_HEADERS = [
+    "办件编号",
+    "事项编号",
+    "事项",
+    "群众",
+    "迁出地",
+    "迁入地",
+    "当前环节",
+    "受理日期",
+    "办理时限",
+    "时限状态",
+    "办结日期",
+    "办理结果",
+    "催办督办",
+]
+
+
+def _work_rows(cases: list[Case]) -> list[list[Any]]:
+    today, cal = _today(), work_calendar()
+    tasks = sv.open_tasks_of([c.id for c in cases])
+    levels = sv.case_levels([c.id for c in cases])
+    rows = []
+    for c in cases:
+        t = tasks.get(c.id)
+        status = deadline_status(t.due_on, today, cal) if t else None
+        rows.append(
+            [
+                c.intake.receipt_no if c.intake else "",
+                c.id,
+                c.workflow.label,
+                mask_name(c.subject_name),
+                c.household.origin.full_name,
+                c.household.destination.full_name,
+                c.state_label,
+                local_date(c.opened_at).isoformat(),
+                t.due_on.isoformat() if t and t.due_on else "",
+                status.text if status else ("已办结" if c.is_closed else ""),
+                local_date(c.closed_at).isoformat() if c.closed_at else "",
+                (c.workflow.state(c.outcome).outcome_label or c.state_label) if c.outcome else "",
+                "、".join(
+                    EscalationLevel(x).label
+                    for x in sorted(levels.get(c.id, ()), key=lambda v: EscalationLevel(v).rank)
+                ),
+            ]
+        )
+    return rows
+
+
+@bp.route("/ledgers/work")
+def work_ledger():  # type: ignore[no-untyped-def]
+    procedure = request.args.get("procedure", "")
+    status = request.args.get("status", "")
+    q = sv.work_ledger_query(
+        current_user, procedure=procedure if procedure in PROCEDURES else "", status=status
+    )
+    if request.args.get("format") == "xlsx":
+        cases = list(db.session.scalars(q).unique())
+        return _xlsx(
+            "工作台账.xlsx",
+            [("工作台账", f"工作台账（{_today():%Y-%m-%d}）", WORK_HEADERS, _work_rows(cases))],
+        )
+    page = db.paginate(q, per_page=30)
+    return render_template(
+        "supervision/work_ledger.html",
+        page=page,
+        rows=_work_rows(list(page.items)),
+        headers=WORK_HEADERS,
+        procedures=PROCEDURES,
+        procedure=procedure,
+        status=status,
+    )
+
+
+PROBLEM_HEADERS = [
+    "问题编号",
+    "发现日期",
+    "问题类型",
+    "所属辖区",
+    "关联事项",
+    "问题描述",
+    "责任单位",
+    "整改时限",
+    "状态",
+]
+RECTIFICATION_HEADERS = [
+    "问题编号",
+    "问题描述",
+    "责任单位",
+    "整改措施",
+    "整改时限",
+    "整改结果",
+    "销号人",
+    "销号日期",
+    "状态",
+]
+
+
+def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
+    paths = {p.jurisdiction_path for p in problems}
+    names = {
+        j.path: j.full_name
+        for j in db.session.scalars(select(Jurisdiction).where(Jurisdiction.path.in_(paths)))
+    }
+    rows = []
+    for p in problems:
+        state = "已销号" if p.is_closed else "整改中"
+        if mode == "problems":
+            rows.append(
+                [
+                    p.number,
+                    local_date(p.opened_at).isoformat(),
+                    p.kind_label,
+                    names.get(p.jurisdiction_path, ""),
+                    f"{p.case.workflow.label}（{mask_name(p.case.subject_name)}）",
+                    p.description,
+                    p.office,
+                    p.rectify_by.isoformat() if p.rectify_by else "",
+                    state,
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    p.number,
+                    p.description,
+                    p.office,
+                    p.measures,
+                    p.rectify_by.isoformat() if p.rectify_by else "",
+                    p.resolution or "",
+                    p.closed_by.display_name if p.closed_by else "",
+                    local_date(p.closed_at).isoformat() if p.closed_at else "",
+                    state,
+                ]
+            )
+    return rows
+
+
+def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    q = sv.problem_query(current_user, status=status, kind=kind if kind in PROBLEM_KINDS else "")
+    title = "问题台账" if mode == "problems" else "整改台账"
+    headers = PROBLEM_HEADERS if mode == "problems" else RECTIFICATION_HEADERS
+    if request.args.get("format") == "xlsx":
+        problems = list(db.session.scalars(q).unique())
+        return _xlsx(
+            f"{title}.xlsx",
+            [(title, f"{title}（{_today():%Y-%m-%d}）", headers, _problem_rows(problems, mode))],
+        )
+    page = db.paginate(q, per_page=30)
+    return render_template(
+        "supervision/problems.html",
+        page=page,
+        rows=list(zip(page.items, _problem_rows(list(page.items), mode), strict=True)),
+        headers=headers,
+        title=title,
+        mode=mode,
+        status=status,
+        kind=kind,
+        kinds=PROBLEM_KINDS,
+    )
+
+
+@bp.route("/ledgers/problems")
+def problem_ledger():  # type: ignore[no-untyped-def]
+    return _problem_ledger("problems")
+
+
+@bp.route("/ledgers/rectification")
+def rectification_ledger():  # type: ignore[no-untyped-def]
+    return _problem_ledger("rectification")
+
+
+@bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
+def problem(problem_id: int):  # type: ignore[no-untyped-def]
+    p = db.session.get(Problem, problem_id)
+    if p is None:
+        abort(404)
+    if not sv.can_manage_problem(current_user, p):
+        abort(403)
+    plan = PlanForm(obj=p)
+    close = CloseForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.form.get("do") == "close" and close.validate_on_submit():
+                sv.close_problem(
+                    p, actor=current_user, resolution=close.resolution.data or "", now=utcnow()
+                )
+                db.session.commit()
+                flash("问题已销号", "success")
+                return redirect(url_for("supervision.problem", problem_id=p.id))
+            if request.form.get("do") == "plan" and plan.validate_on_submit():
+                sv.plan_rectification(
+                    p,
+                    actor=current_user,
+                    measures=plan.measures.data or "",
+                    rectify_by=plan.rectify_by.data,
+                    office=plan.office.data or "",
+                )
+                db.session.commit()
+                flash("整改措施已保存", "success")
+                return redirect(url_for("supervision.problem", problem_id=p.id))
+            status = 422
+        except InvalidAction as e:
+            db.session.rollback()
+            flash(str(e), "danger")
+            status = 422
+    return render_template("supervision/problem.html", p=p, plan=plan, close=close), status
+
+
+# --- summaries -------------------------------------------------------------------------------
+@bp.route("/summary")
+def summary():  # type: ignore[no-untyped-def]
+    today = _today()
+    kind = request.args.get("kind", "month")
+    if kind not in ("month", "quarter"):
+        kind = "month"
+    current = sv.Period.containing(kind, today)
+    year = request.args.get("year", current.year, type=int)
+    number = request.args.get("number", current.number, type=int)
+    if not 1 <= number <= (12 if kind == "month" else 4) or not 2000 <= year <= 2100:
+        abort(404)
+    period = sv.Period(kind, year, number)
+    node = _node()
+    s = sv.summary(current_user, node, period, today)
+    columns = sv.SUMMARY_COLUMNS
+    if request.args.get("format") == "xlsx":
+
+        def table(rows: list[sv.SummaryRow]) -> list[list[Any]]:
+            return [[r.label, *[r.value(k) for k, _ in columns]] for r in rows]
+
+        title = f"{node.full_name}{period.label}办理效能统计"
+        return _xlsx(
+            f"{period.label}办理效能统计.xlsx",
+            [
+                (
+                    "按辖区",
+                    f"{title}（按辖区）",
+                    ["辖区", *[c for _, c in columns]],
+                    table([*s.by_jurisdiction, s.total]),
+                ),
+                (
+                    "按办理单位",
+                    f"{title}（按办理单位）",
+                    ["办理单位", *[c for _, c in columns]],
+                    table(s.by_office),
+                ),
+            ],
+        )
+    return render_template(
+        "supervision/summary.html",
+        s=s,
+        columns=columns,
+        node=node,
+        kind=kind,
+        trail=_breadcrumb(node),
+        years=range(today.year - 2, today.year + 1),
+    )
