@@ -17,8 +17,11 @@ def test_machine_keeps_no_models_after_decisions():
 def test_every_waiting_state_has_a_role_and_a_limit_and_final_states_have_none():
     for p in PROCEDURES.values():
         for s in p.states.values():
+            routing = all(a.system for a in p.actions if a.source == s.name)
             if s.final:
                 assert s.role is None
+            elif routing and s.role is None:
+                continue  # routed by the engine at once (system actions only)
             elif not s.waits_on:
                 assert isinstance(s.role, Role) and s.limit is not None, (p.name, s.name)
 
