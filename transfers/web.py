@@ -25,9 +25,11 @@ def init_app(app: Flask) -> None:
     from transfers.households.views import bp as households_bp
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
+    from transfers.sites.views import bp as sites_bp
     from transfers.tasks.views import bp as tasks_bp
+    from transfers.votes.views import bp as votes_bp
 
-    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp):
+    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, votes_bp, sites_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.filters.update(
