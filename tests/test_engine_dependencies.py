@@ -53,16 +53,28 @@ def test_pension_opens_waiting_without_a_task(db, cross_province):
 def test_hukou_changes_are_recorded_on_dependents_and_completion_unblocks(db, cross_province):
     staff, police, person, cases = cross_province
     hukou, pension, assistance = cases["hukou"], cases["pension"], cases["assistance"]
-    act(case_id=assistance.id, action="apply", actor=staff, seen_version=None,
-        data={"path": "transfer", "applied_on": "2026-11-02"}, now=NOW)
+    act(
+        case_id=assistance.id,
+        action="apply",
+        actor=staff,
+        seen_version=None,
+        data={"path": "transfer", "applied_on": "2026-11-02"},
+        now=NOW,
+    )
     db.session.commit()
     assert assistance.state == "waiting_hukou"
     act(case_id=hukou.id, action="submit", actor=staff, seen_version=None, data=SUBMIT, now=NOW)
     db.session.commit()
     assert texts(pension)[-1] == "继续等待户口迁移办结（当前：派出所审核办理）"
     later = NOW + timedelta(days=2)
-    act(case_id=hukou.id, action="approve", actor=police, seen_version=None,
-        data={"new_address": "幸福路88号", "registered_on": "2026-11-03"}, now=later)
+    act(
+        case_id=hukou.id,
+        action="approve",
+        actor=police,
+        seen_version=None,
+        data={"new_address": "幸福路88号", "registered_on": "2026-11-03"},
+        now=later,
+    )
     db.session.commit()
     db.session.expire_all()
     pension = db.session.get(Case, pension.id)
@@ -77,8 +89,14 @@ def test_hukou_changes_are_recorded_on_dependents_and_completion_unblocks(db, cr
 
 def test_declined_hukou_closes_waiting_cases_where_the_person_stays_covered(db, cross_province):
     staff, police, person, cases = cross_province
-    act(case_id=cases["hukou"].id, action="decline", actor=staff, seen_version=None,
-        data={"residence_permit": "y"}, now=NOW)
+    act(
+        case_id=cases["hukou"].id,
+        action="decline",
+        actor=staff,
+        seen_version=None,
+        data={"residence_permit": "y"},
+        now=NOW,
+    )
     db.session.commit()
     db.session.expire_all()
     pension = db.session.get(Case, cases["pension"].id)
@@ -90,8 +108,14 @@ def test_refusal_on_the_cause_writes_nothing_on_dependents(db, cross_province):
     staff, police, person, cases = cross_province
     before = db.session.scalar(select(func.count()).select_from(Event))
     with pytest.raises(RuleViolation):
-        act(case_id=cases["hukou"].id, action="submit", actor=staff, seen_version=None,
-            data={"option": "site_address"}, now=NOW)
+        act(
+            case_id=cases["hukou"].id,
+            action="submit",
+            actor=staff,
+            seen_version=None,
+            data={"option": "site_address"},
+            now=NOW,
+        )
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Event)) == before
 
@@ -109,16 +133,27 @@ def test_close_that_would_leave_a_gap_is_refused_and_writes_nothing(db, make_use
     assert case.state == "follow_up"
     before = (case.version, db.session.scalar(select(func.count()).select_from(Event)))
     with pytest.raises(RuleViolation) as e:
-        act(case_id=case.id, action="enrolled", actor=agency, seen_version=None,
-            data={"insurance": "resident"}, now=NOW)
+        act(
+            case_id=case.id,
+            action="enrolled",
+            actor=agency,
+            seen_version=None,
+            data={"insurance": "resident"},
+            now=NOW,
+        )
     db.session.rollback()
     assert "enrolled_on" in e.value.errors
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert (case.version, db.session.scalar(select(func.count()).select_from(Event))) == before
-    assert db.session.scalar(
-        select(func.count()).select_from(Task).where(Task.case_id == case.id, Task.closed_at.is_(None))
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.case_id == case.id, Task.closed_at.is_(None))
+        )
+        == 1
+    )
 
 
 def test_party_case_re_evaluated_when_membership_confirmed(db, make_user, make_household):
@@ -138,19 +173,54 @@ def test_party_case_re_evaluated_when_membership_confirmed(db, make_user, make_h
     )
     db.session.commit()
     cases = {c.procedure: c for c in intake.cases}
-    act(case_id=cases["party"].id, action="record", actor=branch, seen_version=None,
-        data={"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"}, now=NOW)
-    act(case_id=cases["hukou"].id, action="submit", actor=staff, seen_version=None, data=SUBMIT, now=NOW)
-    act(case_id=cases["hukou"].id, action="approve", actor=police, seen_version=None,
-        data={"new_address": "幸福路88号", "registered_on": "2026-11-02"}, now=NOW)
+    act(
+        case_id=cases["party"].id,
+        action="record",
+        actor=branch,
+        seen_version=None,
+        data={"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"},
+        now=NOW,
+    )
+    act(
+        case_id=cases["hukou"].id,
+        action="submit",
+        actor=staff,
+        seen_version=None,
+        data=SUBMIT,
+        now=NOW,
+    )
+    act(
+        case_id=cases["hukou"].id,
+        action="approve",
+        actor=police,
+        seen_version=None,
+        data={"new_address": "幸福路88号", "registered_on": "2026-11-02"},
+        now=NOW,
+    )
     db.session.commit()
     assert cases["party"].state == "township_review"  # collective membership not yet detached
-    act(case_id=cases["collective_membership"].id, action="publish", actor=org, seen_version=None,
-        data={"applied_on": "2026-11-02", "publicity_starts_on": "2026-11-02"}, now=NOW)
+    act(
+        case_id=cases["collective_membership"].id,
+        action="publish",
+        actor=org,
+        seen_version=None,
+        data={"applied_on": "2026-11-02", "publicity_starts_on": "2026-11-02"},
+        now=NOW,
+    )
     vote_day = NOW + timedelta(days=10)
-    act(case_id=cases["collective_membership"].id, action="record_vote", actor=org, seen_version=None,
-        data={"body": "general_assembly", "body_size": "3", "in_favour": "2", "voted_on": "2026-11-12"},
-        now=vote_day)
+    act(
+        case_id=cases["collective_membership"].id,
+        action="record_vote",
+        actor=org,
+        seen_version=None,
+        data={
+            "body": "general_assembly",
+            "body_size": "3",
+            "in_favour": "2",
+            "voted_on": "2026-11-12",
+        },
+        now=vote_day,
+    )
     db.session.commit()
     db.session.expire_all()
     party = db.session.get(Case, cases["party"].id)

@@ -50,7 +50,9 @@ class Office:
 def intake(staff: Office, hh, wanted: set[str]) -> str:  # type: ignore[no-untyped-def]
     """Open the proposed cases of `wanted` procedures; return the receipt page."""
     page = staff.get(f"/households/{hh.id}")
-    keys = [k for k in re.findall(r'name="open" value="([^"]+)"', page) if k.split(":")[1] in wanted]
+    keys = [
+        k for k in re.findall(r'name="open" value="([^"]+)"', page) if k.split(":")[1] in wanted
+    ]
     assert keys, page
     resp = staff.client.post(
         f"/households/{hh.id}/intake", data={"csrf_token": csrf_from(page), "open": keys}
@@ -78,8 +80,15 @@ def open_task_of(db, case: Case) -> Task | None:  # type: ignore[no-untyped-def]
 
 def complete_hukou(db, staff: Office, police: Office, person) -> None:  # type: ignore[no-untyped-def]
     hukou = case_of(db, person, "hukou")
-    staff.act(db, hukou, "submit", {"option": "site_address", "building": "1", "unit": "1", "door": "101"})
-    police.act(db, hukou, "approve", {"new_address": "幸福路88号1栋1单元101号", "registered_on": TODAY.isoformat()})
+    staff.act(
+        db, hukou, "submit", {"option": "site_address", "building": "1", "unit": "1", "door": "101"}
+    )
+    police.act(
+        db,
+        hukou,
+        "approve",
+        {"new_address": "幸福路88号1栋1单元101号", "registered_on": TODAY.isoformat()},
+    )
     assert state(db, hukou) == "completed"
 
 
@@ -115,15 +124,27 @@ def test_pension_waits_on_hukou_then_transfers_cross_province(db, offices, make_
 
     year = TODAY.year
     resp = agency.act(
-        db, pension, "complete",
-        {"transferred_on": TODAY.isoformat(), "origin_last_paid_year": year - 2, "destination_first_paid_year": year},
+        db,
+        pension,
+        "complete",
+        {
+            "transferred_on": TODAY.isoformat(),
+            "origin_last_paid_year": year - 2,
+            "destination_first_paid_year": year,
+        },
         expect=422,
     )
     assert "未代缴" in resp.get_data(as_text=True)  # a gap in 代缴 refuses the close
     assert state(db, pension) == "agency"
     agency.act(
-        db, pension, "complete",
-        {"transferred_on": TODAY.isoformat(), "origin_last_paid_year": year - 1, "destination_first_paid_year": year},
+        db,
+        pension,
+        "complete",
+        {
+            "transferred_on": TODAY.isoformat(),
+            "origin_last_paid_year": year - 1,
+            "destination_first_paid_year": year,
+        },
     )
     assert state(db, pension) == "transferred"
     page = agency.get(f"/cases/{pension.id}")
@@ -145,11 +166,21 @@ def test_party_relation_dual_affiliation_chain_and_voting_rights(db, offices, ma
     party = case_of(db, person, "party")
     assert open_task_of(db, party).jurisdiction.code == "411221205201"  # origin side
     assert staff.client.get(f"/cases/{party.id}/act/record").status_code == 403
-    branch.act(db, party, "record", {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "TZ-2026-01"})
+    branch.act(
+        db,
+        party,
+        "record",
+        {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "TZ-2026-01"},
+    )
     township.act(db, party, "propose", {"proposal": "同意一方隶属、参加多重组织生活"})
     org_dept.act(db, party, "approve", {"opinion": "同意"})
     assert state(db, party) == "arranging"
-    branch.act(db, party, "arrange", {"life_organization": "幸福社区党支部", "arranged_on": TODAY.isoformat()})
+    branch.act(
+        db,
+        party,
+        "arrange",
+        {"life_organization": "幸福社区党支部", "arranged_on": TODAY.isoformat()},
+    )
     assert state(db, party) == "dual_affiliation"
     page = branch.get(f"/cases/{party.id}")
     assert "隶属段村村党支部，在幸福社区党支部参加组织生活" in page
@@ -170,7 +201,12 @@ def test_party_relation_must_move_once_decoupled(db, offices, make_household):
     db.session.commit()
     intake(staff, hh, {"hukou", "party"})
     party = case_of(db, person, "party")
-    branch.act(db, party, "record", {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"})
+    branch.act(
+        db,
+        party,
+        "record",
+        {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"},
+    )
     # the hukou moves while the township studies it: 三脱钩 now holds → must move
     complete_hukou(db, staff, police, person)
     assert state(db, party) == "origin_record"
@@ -178,12 +214,28 @@ def test_party_relation_must_move_once_decoupled(db, offices, make_household):
     assert "已“三脱钩”，应转入迁入地党组织" in page
     form = branch.get(f"/cases/{party.id}/act/record")
     assert 'value="dual"' not in form  # only the move is offered
-    branch.act(db, party, "record", {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"}, expect=422)
-    branch.act(db, party, "record", {"wish": "move", "origin_organization": "段村村党支部", "ledger_no": "1"})
+    branch.act(
+        db,
+        party,
+        "record",
+        {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"},
+        expect=422,
+    )
+    branch.act(
+        db,
+        party,
+        "record",
+        {"wish": "move", "origin_organization": "段村村党支部", "ledger_no": "1"},
+    )
     township.act(db, party, "propose", {"proposal": "转入幸福社区党支部"})
     org_dept.act(db, party, "approve", {"opinion": "同意"})
     assert open_task_of(db, party).jurisdiction.code == "411221100201"
-    receiving.act(db, party, "receive", {"receiving_organization": "幸福社区党支部", "received_on": TODAY.isoformat()})
+    receiving.act(
+        db,
+        party,
+        "receive",
+        {"receiving_organization": "幸福社区党支部", "received_on": TODAY.isoformat()},
+    )
     assert state(db, party) == "transferred"
     assert "在迁入地党组织行使" in staff.get(f"/households/{hh.id}")
 
@@ -227,9 +279,14 @@ def test_collective_membership_vote_session(db, offices, make_household, geo):
     url = f"/votes/{session.id}"
     page = org.get(url)
     events_before = db.session.scalar(select(func.count()).select_from(Event))
-    bad = {"csrf_token": csrf_from(page), "voted_on": TODAY.isoformat(),
-           f"for-{cases[0].id}": "6", f"against-{cases[0].id}": "3", f"abstain-{cases[0].id}": "1",
-           f"for-{cases[1].id}": "5"}
+    bad = {
+        "csrf_token": csrf_from(page),
+        "voted_on": TODAY.isoformat(),
+        f"for-{cases[0].id}": "6",
+        f"against-{cases[0].id}": "3",
+        f"abstain-{cases[0].id}": "1",
+        f"for-{cases[1].id}": "5",
+    }
     resp = org.client.post(url, data=bad)
     assert resp.status_code == 422 and "超过表决机构总人数9人" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Event)) == events_before
@@ -241,7 +298,11 @@ def test_collective_membership_vote_session(db, offices, make_household, geo):
     assert state(db, cases[0]) == "confirmed"  # 6 of 9: two-thirds, inclusive
     assert state(db, cases[1]) == "rejected"  # 5 of 9 fails
     confirmed = db.session.get(Case, cases[0].id)
-    assert confirmed.data["origin_membership_ended_on"] == confirmed.data["membership_from"] == TODAY.isoformat()
+    assert (
+        confirmed.data["origin_membership_ended_on"]
+        == confirmed.data["membership_from"]
+        == TODAY.isoformat()
+    )
     assert confirmed.person.facts["origin_membership_ended_on"] == TODAY.isoformat()
     # one event per case for the vote
     for c in cases[:2]:
@@ -265,7 +326,12 @@ def test_medical_transfer_within_province_and_follow_up_for_uninsured(db, office
     follow = case_of(db, uninsured, "medical")
     assert follow.state == "follow_up"  # a follow-up task for the agency, automatically
     assert open_task_of(db, follow).role == Role.MEDICAL_INSURANCE_AGENCY
-    agency.act(db, follow, "enrolled", {"insurance": "resident", "enrolled_on": TODAY.isoformat(), "subsidy_applied": "y"})
+    agency.act(
+        db,
+        follow,
+        "enrolled",
+        {"insurance": "resident", "enrolled_on": TODAY.isoformat(), "subsidy_applied": "y"},
+    )
     assert state(db, follow) == "enrolled"
 
     case = case_of(db, insured, "medical")
@@ -274,7 +340,9 @@ def test_medical_transfer_within_province_and_follow_up_for_uninsured(db, office
     assert open_task_of(db, case).jurisdiction.code == "411203"
     until = TODAY + timedelta(days=30)
     origin_agency.act(db, case, "handle", {"origin_covered_until": until.isoformat()})
-    resp = agency.act(db, case, "enroll", {"covered_from": (until + timedelta(days=5)).isoformat()}, expect=422)
+    resp = agency.act(
+        db, case, "enroll", {"covered_from": (until + timedelta(days=5)).isoformat()}, expect=422
+    )
     assert "断保" in resp.get_data(as_text=True)
     agency.act(db, case, "enroll", {"covered_from": (until + timedelta(days=1)).isoformat()})
     assert state(db, case) == "transferred"
@@ -296,16 +364,26 @@ def test_assistance_same_county_notice_gap_needs_explanation(db, offices, make_h
     staff.act(db, case, "apply", {"path": "transfer", "applied_on": TODAY.isoformat()})
     assert open_task_of(db, case).jurisdiction.code == "411221205"
     origin_township.act(db, case, "report", {"reported_on": TODAY.isoformat(), "list_no": "MD-01"})
-    bureau.act(db, case, "issue", {"document_no": "渑民救迁〔2026〕1号", "issued_on": TODAY.isoformat()})
+    bureau.act(
+        db, case, "issue", {"document_no": "渑民救迁〔2026〕1号", "issued_on": TODAY.isoformat()}
+    )
     assert state(db, case) == "destination_township"  # same county: a notice
     doc = bureau.get(f"/cases/{case.id}/print/jurisdiction_transfer")
-    for word in ("社会救助关系管辖迁移通知", "渑民救迁〔2026〕1号", "渑池县民政局", "城关镇人民政府", "盖章"):
+    for word in (
+        "社会救助关系管辖迁移通知",
+        "渑民救迁〔2026〕1号",
+        "渑池县民政局",
+        "城关镇人民政府",
+        "盖章",
+    ):
         assert word in doc
     pay = {"last_origin_month": month(0), "first_destination_month": month(2)}
     resp = destination_township.act(db, case, "start_payment", pay, expect=422)
     assert "书面说明" in resp.get_data(as_text=True)
     assert state(db, case) == "destination_township"
-    destination_township.act(db, case, "start_payment", {**pay, "gap_explanation": "迁出地提前停发一个月"})
+    destination_township.act(
+        db, case, "start_payment", {**pay, "gap_explanation": "迁出地提前停发一个月"}
+    )
     closed = db.session.get(Case, case.id)
     assert closed.state == "transferred"
     [violation] = [e for e in closed.events if e.kind == "violation"]
@@ -331,12 +409,19 @@ def test_assistance_cross_county_letter_without_gap(db, offices, make_household)
     complete_hukou(db, staff, police, person)
     assert state(db, case) == "origin_report"
     origin_township.act(db, case, "report", {"reported_on": TODAY.isoformat()})
-    origin_bureau.act(db, case, "issue", {"document_no": "陕民函〔2026〕7号", "issued_on": TODAY.isoformat()})
+    origin_bureau.act(
+        db, case, "issue", {"document_no": "陕民函〔2026〕7号", "issued_on": TODAY.isoformat()}
+    )
     assert state(db, case) == "destination_bureau"
-    assert "社会救助关系管辖迁移函" in origin_bureau.get(f"/cases/{case.id}/print/jurisdiction_transfer")
+    assert "社会救助关系管辖迁移函" in origin_bureau.get(
+        f"/cases/{case.id}/print/jurisdiction_transfer"
+    )
     bureau.act(db, case, "accept", {"accepted_on": TODAY.isoformat()})
     destination_township.act(
-        db, case, "start_payment", {"last_origin_month": month(0), "first_destination_month": month(1)}
+        db,
+        case,
+        "start_payment",
+        {"last_origin_month": month(0), "first_destination_month": month(1)},
     )
     closed = db.session.get(Case, case.id)
     assert closed.state == "transferred" and not [e for e in closed.events if e.kind == "violation"]

@@ -62,8 +62,11 @@ def hukou(state):
 
 def ctx(kind="dibao_rural", scope="same_county", related=None, today=date(2026, 11, 20), **kw):
     facts = {
-        "assistance": kind, "scope": scope, "moved_on": "2026-05-01",
-        "origin_name": "段村村", "destination_name": "幸福社区",
+        "assistance": kind,
+        "scope": scope,
+        "moved_on": "2026-05-01",
+        "origin_name": "段村村",
+        "destination_name": "幸福社区",
     }
     return Context(facts=facts, related=related or {}, today=today, **kw)
 
@@ -92,7 +95,9 @@ def test_conversion_after_the_moving_year_is_handled_at_the_destination():
 def test_hukou_kept_cannot_transfer_and_waiting_case_closes_at_origin():
     with pytest.raises(RuleViolation):
         PROCEDURE.decide(
-            "application", "apply", {"path": "transfer", "applied_on": "2026-11-02"},
+            "application",
+            "apply",
+            {"path": "transfer", "applied_on": "2026-11-02"},
             ctx("tekun", related=hukou("declined")),
         )
     c = ctx("tekun", related=hukou("declined"))
@@ -101,17 +106,29 @@ def test_hukou_kept_cannot_transfer_and_waiting_case_closes_at_origin():
     assert d.dest == "stays_at_origin" and "户籍地" in d.record["coverage"]
 
 
-@pytest.mark.parametrize("scope,dest,kind", [
-    ("same_county", "destination_township", "notice"),
-    ("cross_county_same_province", "destination_bureau", "letter"),
-])
+@pytest.mark.parametrize(
+    "scope,dest,kind",
+    [
+        ("same_county", "destination_township", "notice"),
+        ("cross_county_same_province", "destination_bureau", "letter"),
+    ],
+)
 def test_bureau_issues_notice_or_letter(scope, dest, kind):
-    d = PROCEDURE.decide("bureau_issue", "issue", {"document_no": "渑民〔2026〕1号", "issued_on": "2026-11-05"}, ctx(scope=scope))
+    d = PROCEDURE.decide(
+        "bureau_issue",
+        "issue",
+        {"document_no": "渑民〔2026〕1号", "issued_on": "2026-11-05"},
+        ctx(scope=scope),
+    )
     assert d.dest == dest and d.record["document_kind"] == kind
 
 
 def pay(last, first, explanation=""):
-    return {"last_origin_month": last, "first_destination_month": first, "gap_explanation": explanation}
+    return {
+        "last_origin_month": last,
+        "first_destination_month": first,
+        "gap_explanation": explanation,
+    }
 
 
 def test_payment_without_gap_closes_with_no_violation():
@@ -126,7 +143,9 @@ def test_gap_month_needs_an_explanation_and_is_a_violation():
     with pytest.raises(RuleViolation) as e:
         PROCEDURE.decide("destination_township", "start_payment", pay("2026-10", "2026-12"), c)
     assert "2026-11" in e.value.errors["gap_explanation"]
-    d = PROCEDURE.decide("destination_township", "start_payment", pay("2026-10", "2026-12", "迁出地已停发"), c)
+    d = PROCEDURE.decide(
+        "destination_township", "start_payment", pay("2026-10", "2026-12", "迁出地已停发"), c
+    )
     assert d.dest == "transferred"
     assert [v["kind"] for v in d.violations] == ["assistance_gap"]
     assert d.violations[0]["months"] == ["2026-11"]
@@ -146,7 +165,10 @@ def test_over_one_month_is_a_violation():
 
 def test_rural_to_urban_conversion():
     d = PROCEDURE.decide(
-        "conversion_origin", "convert", {"last_rural_month": "2026-11", "first_urban_month": "2026-12"}, ctx()
+        "conversion_origin",
+        "convert",
+        {"last_rural_month": "2026-11", "first_urban_month": "2026-12"},
+        ctx(),
     )
     assert d.dest == "converted" and d.person_facts == {"assistance": "dibao_urban"}
 

@@ -110,7 +110,9 @@ def test_vote_fails_rejects_and_keeps_origin_membership():
 
 def test_vote_with_too_many_votes_is_refused():
     with pytest.raises(RuleViolation) as e:
-        PROCEDURE.decide("publicity", "record_vote", _vote(6, against=3, abstaining=1), _published())
+        PROCEDURE.decide(
+            "publicity", "record_vote", _vote(6, against=3, abstaining=1), _published()
+        )
     assert "超过表决机构总人数" in e.value.errors["in_favour"]
 
 
@@ -132,7 +134,10 @@ def test_objection_dismissed_continues_upheld_rejects():
 def test_publish_records_the_period():
     ctx = Context(facts=FACTS, today=date(2026, 11, 2))
     d = PROCEDURE.decide(
-        "application", "publish", {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02"}, ctx
+        "application",
+        "publish",
+        {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02"},
+        ctx,
     )
     assert d.record["publicity_ends_on"] == "2026-11-08" and d.record["publicity_days"] == 7
 

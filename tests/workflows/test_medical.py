@@ -73,15 +73,22 @@ def test_transfer_must_not_interrupt_coverage():
     assert "断保1天" in e.value.errors["covered_from"]
     d = PROCEDURE.decide("destination_agency", "enroll", {"covered_from": "2026-12-01"}, c)
     assert d.dest == "transferred" and "2026-12-01" in d.record["coverage"]
-    assert coverage_gap_days(*map(__import__("datetime").date.fromisoformat, ("2026-11-30", "2026-12-01"))) == 0
+    assert (
+        coverage_gap_days(
+            *map(__import__("datetime").date.fromisoformat, ("2026-11-30", "2026-12-01"))
+        )
+        == 0
+    )
 
 
 def test_follow_up_closes_only_with_enrollment():
     with pytest.raises(RuleViolation):
         PROCEDURE.decide("follow_up", "enrolled", {"insurance": "resident"}, ctx("none"))
     d = PROCEDURE.decide(
-        "follow_up", "enrolled",
-        {"insurance": "resident", "enrolled_on": "2026-11-03", "subsidy_applied": "y"}, ctx("none"),
+        "follow_up",
+        "enrolled",
+        {"insurance": "resident", "enrolled_on": "2026-11-03", "subsidy_applied": "y"},
+        ctx("none"),
     )
     assert d.dest == "enrolled" and d.person_facts["medical_insurance"] == "resident"
 

@@ -18,7 +18,9 @@ from workflows.party import (
 def related(hukou=None, membership=None):
     out = {}
     if hukou:
-        out["hukou"] = RelatedCase("hukou", hukou, hukou if hukou in ("completed", "declined") else None, {})
+        out["hukou"] = RelatedCase(
+            "hukou", hukou, hukou if hukou in ("completed", "declined") else None, {}
+        )
     if membership:
         final = membership in ("confirmed", "rejected", "kept_origin")
         out["collective_membership"] = RelatedCase(
@@ -45,7 +47,9 @@ def test_three_decouplings_every_combination(lives, hukou, member, membership):
     assert d.residence is lives
     assert d.hukou is (hukou == "completed")
     assert d.collective is (not member or membership == "confirmed")
-    assert d.complete is (lives and hukou == "completed" and (not member or membership == "confirmed"))
+    assert d.complete is (
+        lives and hukou == "completed" and (not member or membership == "confirmed")
+    )
 
 
 def test_facts_from_closed_cases_also_count():
@@ -67,8 +71,10 @@ def test_decoupled_member_must_move():
     assert [v for v, _ in allowed_wishes(ctx)] == [Wish.MOVE]
     with pytest.raises(RuleViolation):
         PROCEDURE.decide(
-            "origin_record", "record",
-            {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"}, ctx,
+            "origin_record",
+            "record",
+            {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"},
+            ctx,
         )
     assert "应当转入" in needs_party_case(ctx)[1]
 
@@ -77,8 +83,10 @@ def test_not_decoupled_member_chooses():
     ctx = Context(facts=MEMBER)
     assert {v for v, _ in allowed_wishes(ctx)} == {Wish.MOVE, Wish.DUAL}
     d = PROCEDURE.decide(
-        "origin_record", "record",
-        {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "T-1"}, ctx,
+        "origin_record",
+        "record",
+        {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "T-1"},
+        ctx,
     )
     assert d.dest == "township_review" and d.record["decoupled"] is False
     assert "尚未“三脱钩”" in d.record["decoupling"]
@@ -102,11 +110,16 @@ def test_dual_arrangement_becomes_a_move_once_decoupled():
 def test_closing_names_the_organization_five_unchanged():
     ctx = Context(facts=MEMBER, case_data={"wish": "move"})
     d = PROCEDURE.decide(
-        "receiving", "receive", {"receiving_organization": "幸福社区党支部", "received_on": "2026-11-05"}, ctx
+        "receiving",
+        "receive",
+        {"receiving_organization": "幸福社区党支部", "received_on": "2026-11-05"},
+        ctx,
     )
     assert d.dest == "transferred" and d.record["coverage"] == "组织关系隶属幸福社区党支部"
     d = PROCEDURE.decide(
-        "arranging", "arrange", {"life_organization": "幸福社区党支部", "arranged_on": "2026-11-05"},
+        "arranging",
+        "arrange",
+        {"life_organization": "幸福社区党支部", "arranged_on": "2026-11-05"},
         Context(facts=MEMBER, case_data={"wish": "dual", "origin_organization": "段村村党支部"}),
     )
     assert "隶属段村村党支部，在幸福社区党支部参加组织生活" in d.record["coverage"]

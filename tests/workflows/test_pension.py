@@ -19,8 +19,11 @@ SAME, CROSS_COUNTY, CROSS_PROVINCE = "same_county", "cross_county_same_province"
     "status,hukou,scope,expected",
     [
         # already receiving benefits: no transfer in any case
-        *[("receiving", h, s, D.BENEFITS_CONTINUE)
-          for h in ("moved", "pending", "kept") for s in (SAME, CROSS_COUNTY, CROSS_PROVINCE)],
+        *[
+            ("receiving", h, s, D.BENEFITS_CONTINUE)
+            for h in ("moved", "pending", "kept")
+            for s in (SAME, CROSS_COUNTY, CROSS_PROVINCE)
+        ],
         # same county: not required, whatever the hukou
         *[("contributing", h, SAME, D.NOT_REQUIRED) for h in ("moved", "pending", "kept")],
         # hukou not moved: wait on the hukou case
@@ -45,7 +48,12 @@ def ctx(status="contributing", scope=CROSS_PROVINCE, hukou=None, poor=False, **k
     if hukou:
         final = hukou in ("completed", "declined")
         related["hukou"] = RelatedCase("hukou", hukou, hukou if final else None, {})
-    facts = {"pension_status": status, "scope": scope, "registered_poor": poor, "origin_name": "历山村"}
+    facts = {
+        "pension_status": status,
+        "scope": scope,
+        "registered_poor": poor,
+        "origin_name": "历山村",
+    }
     return Context(facts=facts, related=related, **kw)
 
 
@@ -70,12 +78,17 @@ def test_routing_on_open(c, dest):
 
 
 def test_waiting_case_moves_when_hukou_settles():
-    assert PROCEDURE.available_actions("waiting_hukou", ctx(hukou="police_review"), system=True) == []
+    assert (
+        PROCEDURE.available_actions("waiting_hukou", ctx(hukou="police_review"), system=True) == []
+    )
     [a] = PROCEDURE.available_actions("waiting_hukou", ctx(hukou="completed"), system=True)
     assert PROCEDURE.decide("waiting_hukou", a.trigger, {}, ctx(hukou="completed")).dest == "agency"
     c = ctx(hukou="completed", scope=CROSS_COUNTY)
     assert PROCEDURE.decide("waiting_hukou", a.trigger, {}, c).dest == "choice"
-    assert PROCEDURE.decide("waiting_hukou", a.trigger, {}, ctx(hukou="declined")).dest == "kept_at_origin"
+    assert (
+        PROCEDURE.decide("waiting_hukou", a.trigger, {}, ctx(hukou="declined")).dest
+        == "kept_at_origin"
+    )
 
 
 def test_applies_only_when_a_transfer_may_be_needed():
@@ -93,19 +106,31 @@ def test_government_paid_contribution_gap_is_visible_and_refuses_the_close():
     assert set(e.value.errors) == {"origin_last_paid_year", "destination_first_paid_year"}
     with pytest.raises(RuleViolation) as e:
         PROCEDURE.decide(
-            "agency", "complete",
-            {"transferred_on": "2026-11-05", "origin_last_paid_year": "2025", "destination_first_paid_year": "2027"},
+            "agency",
+            "complete",
+            {
+                "transferred_on": "2026-11-05",
+                "origin_last_paid_year": "2025",
+                "destination_first_paid_year": "2027",
+            },
             c,
         )
     assert "2026年度未代缴" in e.value.errors["coverage"]
     d = PROCEDURE.decide(
-        "agency", "complete",
-        {"transferred_on": "2026-11-05", "origin_last_paid_year": "2026", "destination_first_paid_year": "2027"},
+        "agency",
+        "complete",
+        {
+            "transferred_on": "2026-11-05",
+            "origin_last_paid_year": "2026",
+            "destination_first_paid_year": "2027",
+        },
         c,
     )
     assert d.dest == "transferred" and d.record["contribution_gap_years"] == []
 
 
 def test_not_poor_transfer_needs_no_contribution_years():
-    d = PROCEDURE.decide("agency", "complete", {"transferred_on": "2026-11-05"}, ctx(hukou="completed"))
+    d = PROCEDURE.decide(
+        "agency", "complete", {"transferred_on": "2026-11-05"}, ctx(hukou="completed")
+    )
     assert d.dest == "transferred" and "转入户籍地" in d.record["coverage"]
