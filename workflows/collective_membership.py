@@ -218,7 +218,6 @@ VOTE_FIELDS = (
     Field("against", "反对票", "int", required=False),
     Field("abstaining", "弃权票", "int", required=False),
     Field("voted_on", "表决日期", "date", default=lambda ctx: ctx.today.isoformat()),
-    Field("session_id", "表决批次", "int", required=False),
 )
 
 PROCEDURE = Procedure(
@@ -236,7 +235,6 @@ PROCEDURE = Procedure(
         "origin_membership_ended_on": "原成员身份终止日期",
         "notice_no": "公示编号",
     },
-    hidden_data=("session_id",),
     states=[
         State(
             "application",
@@ -285,7 +283,6 @@ PROCEDURE = Procedure(
                     default=lambda ctx: DEFAULT_PUBLICITY_DAYS,
                 ),
                 Field("notice_no", "公示编号", required=False, max_length=40),
-                Field("session_id", "表决批次", "int", required=False),
             ),
             validate=_validate_publish,
             record=_record_publish,

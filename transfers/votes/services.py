@@ -149,7 +149,6 @@ def publish_session(
                 "publicity_starts_on": starts_on.isoformat(),
                 "publicity_days": str(days),
                 "notice_no": session.notice_no,
-                "session_id": str(session.id),
             },
             now=now,
         )
@@ -207,7 +206,6 @@ def record_votes(
                     "against": str(tally.against),
                     "abstaining": str(tally.abstaining),
                     "voted_on": voted_on.isoformat(),
-                    "session_id": str(session.id),
                 },
                 now=now,
             )
