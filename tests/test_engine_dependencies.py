@@ -199,6 +199,8 @@ def test_party_case_re_evaluated_when_membership_confirmed(db, make_user, make_h
     )
     db.session.commit()
     assert cases["party"].state == "township_review"  # collective membership not yet detached
+    assert "户籍已脱钩" in texts(cases["party"])[-1]
+    assert "集体经济组织身份未脱钩" in texts(cases["party"])[-1]
     act(
         case_id=cases["collective_membership"].id,
         action="publish",

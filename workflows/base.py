@@ -242,6 +242,7 @@ class Procedure:
         data_labels: Mapping[str, str] | None = None,
         hidden_data: Sequence[str] = (),
         coverage: Callable[[str, Context], Coverage] | None = None,
+        dependency_status: Callable[[Context], str] | None = None,
     ):
         self.name = name
         self.label = label
@@ -251,6 +252,7 @@ class Procedure:
         self.initial = initial
         self._applies = applies
         self._coverage = coverage
+        self._dependency_status = dependency_status
         self._hidden = set(hidden_data)
         self._labels: dict[str, str] = {}
         self._choice_labels: dict[str, dict[str, str]] = {}
@@ -318,6 +320,10 @@ class Procedure:
         if self._coverage is None:
             return Coverage(self.states[final_state].outcome_label)
         return self._coverage(final_state, ctx)
+
+    def dependency_status(self, ctx: Context) -> str:
+        """What this case derives from the cases it depends on (shown when they change)."""
+        return self._dependency_status(ctx) if self._dependency_status else ""
 
     def state(self, name: str) -> State:
         try:

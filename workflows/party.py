@@ -193,6 +193,7 @@ PROCEDURE = Procedure(
     depends_on=("hukou", "collective_membership"),
     applies=needs_party_case,
     coverage=coverage,
+    dependency_status=lambda ctx: three_decouplings(ctx.facts, ctx.related).summary,
     data_labels={"decoupling": "三脱钩情况", "decoupled": "已三脱钩"},
     states=[
         State(

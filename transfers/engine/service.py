@@ -424,6 +424,32 @@ def _reevaluate_dependents(case: Case, now: datetime, _seen: set[int] | None = N
                     "text": f"继续等待{cause.label}办结（当前：{cause_state}）",
                 },
             )
+        else:
+            status = procedure.dependency_status(build_context(dependent, now))
+            if status and status != _last_status(dependent):
+                _append_event(
+                    dependent,
+                    at=now,
+                    actor=None,
+                    kind="reevaluated",
+                    data={
+                        "dependency": case.procedure,
+                        "cause_case_id": case.id,
+                        "status": status,
+                        "text": f"因{cause.label}（{cause_state}）重新评估：{status}",
+                    },
+                )
+
+
+def _last_status(case: Case) -> str:
+    """The derived status the last re-evaluation event recorded, if any."""
+    data = db.session.scalar(
+        select(Event.data)
+        .where(Event.case_id == case.id, Event.kind == "reevaluated")
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    return str((data or {}).get("status", ""))
 
 
 def claim(*, task_id: int, actor: User, now: datetime) -> Task:
