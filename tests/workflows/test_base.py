@@ -57,3 +57,12 @@ def test_relocation_scope_is_derived():
     assert relocation_scope(v2, v1) is Scope.SAME_COUNTY
     assert relocation_scope(v3, v1) is Scope.CROSS_COUNTY_SAME_PROVINCE
     assert relocation_scope(v4, v1) is Scope.CROSS_PROVINCE
+
+
+def test_every_procedure_says_where_a_closed_case_leaves_the_person():
+    """五个不变: each procedure has a coverage rule, and each final state has an outcome."""
+    for p in PROCEDURES.values():
+        assert p._coverage is not None, p.name
+        for s in p.states.values():
+            if s.final:
+                assert s.outcome_label, (p.name, s.name)
