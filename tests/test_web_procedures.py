@@ -112,7 +112,7 @@ def test_pension_waits_on_hukou_then_transfers_cross_province(db, offices, make_
     pension = case_of(db, person, "pension")
     assert pension.state == "waiting_hukou" and open_task_of(db, pension) is None
     page = staff.get(f"/cases/{pension.id}")
-    assert "等待户口迁移办结" in page
+    assert "等待户口迁移办结" in page and "等待关联事项“户口迁移”办结" in page
 
     complete_hukou(db, staff, police, person)
     assert state(db, pension) == "agency"

@@ -38,6 +38,7 @@ from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.calendar import deadline_status, local_date
 from workflows.party import voting_rights
+from workflows.registry import get_procedure
 from workflows.roles import Level, ancestor_path
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -93,6 +94,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         can_release=can_release(current_user, task),
         can_upload=can_act(current_user, task),
         printables=printables_for(case),
+        waiting_for=_waiting_for(case),
         voting=voting_rights(ctx.facts, ctx.related.get("party")) if case.person else "",
     )
 
@@ -217,6 +219,12 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     return send_file(
         path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
     )
+
+
+def _waiting_for(case: Case) -> str:
+    """The procedure a case waits on with no task of its own (re-evaluated by the engine)."""
+    waits_on = case.workflow.state(case.state).waits_on
+    return get_procedure(waits_on).label if waits_on and not case.is_closed else ""
 
 
 def _county_of(j: Jurisdiction) -> Jurisdiction:
