@@ -60,6 +60,7 @@ def _import_models() -> None:
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
     from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401
+    from transfers.votes import models as _votes  # noqa: F401
 
 
 def _sqlite_pragmas(app: Flask) -> None:

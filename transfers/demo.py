@@ -17,6 +17,7 @@ from sqlalchemy import select
 from transfers.auth.models import User
 from transfers.auth.services import create_user
 from transfers.cases.services import open_intake
+from transfers.demo_procedures import demo_procedures
 from transfers.engine import act
 from transfers.engine.service import open_task
 from transfers.extensions import db
@@ -122,16 +123,25 @@ USERS: list[tuple[str, str, Role, str]] = [
     ("duancun_staff", "段村村 王磊", Role.VILLAGE_STAFF, "411221205201"),
     ("xingfu_collective", "幸福社区股份经济合作社", Role.COLLECTIVE_ORG, "411221100201"),
     ("duancun_party", "段村村党支部 陈书记", Role.ORIGIN_PARTY_ORG, "411221205201"),
+    ("shimen_party", "石门村党支部 郭书记", Role.ORIGIN_PARTY_ORG, "411221205202"),
+    ("xingfu_party", "幸福社区党支部 周书记", Role.ORIGIN_PARTY_ORG, "411221100201"),
+    ("yangguang_party", "阳光社区党支部 吴书记", Role.ORIGIN_PARTY_ORG, "411221100202"),
+    ("yangguang_collective", "阳光社区股份经济合作社", Role.COLLECTIVE_ORG, "411221100202"),
+    ("yinghao_collective", "英豪新村股份经济合作社", Role.COLLECTIVE_ORG, "411221101201"),
     ("chengguan_police", "城关派出所 户籍民警 张华", Role.POLICE_STATION, "411221100"),
     ("yinghao_police", "英豪派出所 户籍民警 李军", Role.POLICE_STATION, "411221101"),
     ("chengguan_gov", "城关镇人民政府 民政所", Role.TOWNSHIP_GOVERNMENT, "411221100"),
     ("duancun_gov", "段村乡人民政府 民政所", Role.TOWNSHIP_GOVERNMENT, "411221205"),
+    ("yinghao_gov", "英豪镇人民政府 民政所", Role.TOWNSHIP_GOVERNMENT, "411221101"),
+    ("gongqian_gov", "宫前乡人民政府 民政所", Role.TOWNSHIP_GOVERNMENT, "411203105"),
     ("chengguan_party", "城关镇党委 组织委员", Role.TOWNSHIP_PARTY_COMMITTEE, "411221100"),
     ("duancun_partycommittee", "段村乡党委 组织委员", Role.TOWNSHIP_PARTY_COMMITTEE, "411221205"),
     ("mianchi_org", "渑池县委组织部", Role.COUNTY_ORG_DEPT, "411221"),
     ("mianchi_civil", "渑池县民政局", Role.CIVIL_AFFAIRS_BUREAU, "411221"),
     ("mianchi_si", "渑池县社会保险中心", Role.SOCIAL_INSURANCE_AGENCY, "411221"),
     ("mianchi_mi", "渑池县医疗保障中心", Role.MEDICAL_INSURANCE_AGENCY, "411221"),
+    ("shanzhou_mi", "陕州区医疗保障中心", Role.MEDICAL_INSURANCE_AGENCY, "411203"),
+    ("shanzhou_civil", "陕州区民政局", Role.CIVIL_AFFAIRS_BUREAU, "411203"),
     ("chengguan_lead", "城关镇 督查室", Role.TOWNSHIP_SUPERVISOR, "411221100"),
     ("duancun_lead", "段村乡 督查室", Role.TOWNSHIP_SUPERVISOR, "411221205"),
     ("mianchi_lead", "渑池县 督查室", Role.COUNTY_SUPERVISOR, "411221"),
@@ -220,6 +230,7 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     db.session.flush()
 
     cases = _demo_cases(rng, all_households, staff_by_village, users, base)
+    cases += demo_procedures(rng, all_households, staff_by_village, users, base)
     swept = _demo_deadlines(rng, staff_by_village, users, base)
     return {
         "jurisdictions": len(js),

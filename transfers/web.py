@@ -33,9 +33,13 @@ def init_app(app: Flask) -> None:
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
     from transfers.supervision.views import bp as supervision_bp
+    from transfers.sites.views import bp as sites_bp
     from transfers.tasks.views import bp as tasks_bp
+    from transfers.votes.views import bp as votes_bp
 
-    for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, admin_bp):
+    for bp in (
+        main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, admin_bp, votes_bp, sites_bp
+    ):
         app.register_blueprint(bp)
     for bp in (deadlines_bp, inbox_bp, supervision_bp):
         app.register_blueprint(bp)

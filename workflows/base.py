@@ -108,6 +108,8 @@ class Action:
     system: bool = False  # fired by the engine (dependency re-evaluation), not by a user
     available: Callable[[Context], bool] | None = None
     confirm: str = ""
+    # Policy violations to put on the record (e.g. an assistance payment gap).
+    violations: Callable[[Context], Sequence[Mapping[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,17 @@ class State:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """Where a closed case leaves the person covered (seed 001, 五个不变).
+
+    `gap` non-empty means closing would leave the person without the right: refused.
+    """
+
+    where: str
+    gap: str = ""
+
+
+@dataclass(frozen=True)
 class Decision:
     action: Action
     source: str
@@ -135,6 +148,7 @@ class Decision:
     outcome: str | None
     record: Mapping[str, Any]
     person_facts: Mapping[str, Any]
+    violations: tuple[Mapping[str, Any], ...] = ()
 
 
 class _Token:
@@ -227,6 +241,8 @@ class Procedure:
         applies: Callable[[Context], tuple[bool, str]] | None = None,
         data_labels: Mapping[str, str] | None = None,
         hidden_data: Sequence[str] = (),
+        coverage: Callable[[str, Context], Coverage] | None = None,
+        dependency_status: Callable[[Context], str] | None = None,
     ):
         self.name = name
         self.label = label
@@ -235,6 +251,8 @@ class Procedure:
         self.description = description
         self.initial = initial
         self._applies = applies
+        self._coverage = coverage
+        self._dependency_status = dependency_status
         self._hidden = set(hidden_data)
         self._labels: dict[str, str] = {}
         self._choice_labels: dict[str, dict[str, str]] = {}
@@ -243,6 +261,7 @@ class Procedure:
                 self._labels.setdefault(f.name, f.label)
                 if f.kind == "choice" and not callable(f.choices):
                     self._choice_labels.setdefault(f.name, dict(f.choices))
+        self._labels["coverage"] = "权益保障去向"
         self._labels.update(data_labels or {})
         self.states: dict[str, State] = {s.name: s for s in states}
         self.actions: list[Action] = list(actions)
@@ -296,6 +315,16 @@ class Procedure:
             rows.append((self._labels[key], text))
         return rows
 
+    def coverage(self, final_state: str, ctx: Context) -> Coverage:
+        """Where closing in `final_state` leaves the person (五个不变); a gap refuses the close."""
+        if self._coverage is None:
+            return Coverage(self.states[final_state].outcome_label)
+        return self._coverage(final_state, ctx)
+
+    def dependency_status(self, ctx: Context) -> str:
+        """What this case derives from the cases it depends on (shown when they change)."""
+        return self._dependency_status(ctx) if self._dependency_status else ""
+
     def state(self, name: str) -> State:
         try:
             return self.states[name]
@@ -341,6 +370,15 @@ class Procedure:
         dest_state = self.states[dest]
         record = dict(action.record(ctx)) if action.record else dict(values)
         facts = dict(action.person_facts(ctx)) if action.person_facts else {}
+        if dest_state.final and self._coverage is not None:
+            merged = {**ctx.case_data, **record}
+            covered = self.coverage(
+                dest, Context(ctx.facts, values, merged, ctx.related, ctx.today)
+            )
+            if covered.gap:
+                raise RuleViolation({"coverage": covered.gap})
+            record["coverage"] = covered.where
+        violations = tuple(action.violations(ctx)) if action.violations else ()
         return Decision(
             action=action,
             source=state,
@@ -349,6 +387,7 @@ class Procedure:
             outcome=dest if dest_state.final else None,
             record=record,
             person_facts=facts,
+            violations=violations,
         )
 
     def _fire(self, state: str, trigger: str, ctx: Context) -> str:

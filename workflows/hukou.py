@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Context, Field, Procedure, State
+from workflows.base import Action, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
 from workflows.roles import Role
 
@@ -156,6 +156,14 @@ def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
     return True, "可选落户方式：" + "、".join(options)
 
 
+def coverage(final_state: str, ctx: Context) -> Coverage:
+    """Where the person's household registration is after the case closes."""
+    if final_state == "completed":
+        return Coverage(f"户籍登记于{ctx.case_data.get('new_address', '')}")
+    permit = "，持居住证享受居住地同等服务" if ctx.case_data.get("residence_permit") else ""
+    return Coverage(f"户籍保留在迁出地{ctx.facts.get('origin_name', '')}{permit}")
+
+
 _REASON = Field("reason", "退回原因", "textarea", max_length=500)
 
 PROCEDURE = Procedure(
@@ -166,6 +174,7 @@ PROCEDURE = Procedure(
     applies=needs_hukou_case,
     data_labels={"option_label": "落户方式", "proposed_address": "拟登记地址"},
     hidden_data=("option",),
+    coverage=coverage,
     states=[
         State(
             "application",

@@ -136,6 +136,7 @@ class Event(db.Model):
         "released": "释放认领",
         "document": "上传材料",
         "reevaluated": "关联事项变化",
+        "violation": "违规预警",
         "viewed_id": "查看完整身份证号",
     }
 

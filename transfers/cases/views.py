@@ -21,6 +21,7 @@ from transfers.cases.documents import DocumentRejected, store_document
 from transfers.cases.forms import DocumentForm, action_form_class, form_defaults, required_names
 from transfers.cases.models import Case, Document, Event, Intake
 from transfers.cases.permissions import can_view_case, can_view_household
+from transfers.cases.printables import printable, printables_for
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
 from transfers.engine import (
@@ -33,10 +34,14 @@ from transfers.engine import (
     open_task,
 )
 from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
+from workflows.party import voting_rights
+from workflows.registry import get_procedure
+from workflows.roles import Level, ancestor_path
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -105,6 +110,9 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         can_claim=can_claim(current_user, task),
         can_release=can_release(current_user, task),
         can_upload=can_act(current_user, task),
+        printables=printables_for(case),
+        waiting_for=_waiting_for(case),
+        voting=voting_rights(ctx.facts, ctx.related.get("party")) if case.person else "",
     )
 
 
@@ -227,6 +235,43 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     return send_file(
         path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
+    )
+
+
+def _waiting_for(case: Case) -> str:
+    """The procedure a case waits on with no task of its own (re-evaluated by the engine)."""
+    waits_on = case.workflow.state(case.state).waits_on
+    return get_procedure(waits_on).label if waits_on and not case.is_closed else ""
+
+
+def _county_of(j: Jurisdiction) -> Jurisdiction:
+    node: Jurisdiction | None = j
+    path = ancestor_path(j.path, Level.COUNTY)
+    while node is not None and node.path != path:
+        node = node.parent
+    return node or j
+
+
+def _township_of(j: Jurisdiction) -> Jurisdiction:
+    return j.parent or j
+
+
+@bp.route("/<int:case_id>/print/<key>")
+@login_required
+def print_document(case_id: int, key: str):  # type: ignore[no-untyped-def]
+    """A document issued for one case, for printing on A4 (title, number, office, seal)."""
+    case = _load_visible(case_id)
+    doc = printable(case, key)
+    if doc is None:
+        abort(404)
+    hh = case.household
+    issuer = f"{_county_of(hh.origin).name}民政局"
+    if (case.data or {}).get("document_kind") == "letter":
+        recipient = f"{_county_of(hh.destination).name}民政局"
+    else:
+        recipient = f"{_township_of(hh.destination).name}人民政府（街道办事处）"
+    return render_template(
+        doc.template, case=case, doc_title=doc.label(case), issuer=issuer, recipient=recipient
     )
 
 

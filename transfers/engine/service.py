@@ -34,9 +34,9 @@ from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
-from workflows.base import Context, Decision, Procedure, RelatedCase
+from workflows.base import Context, Decision, Procedure, RelatedCase, WorkflowError
 from workflows.calendar import local_date
-from workflows.registry import get_procedure
+from workflows.registry import dependents_of, get_procedure
 from workflows.roles import Role, ancestor_path
 
 
@@ -60,6 +60,9 @@ def household_facts(household: Household) -> dict[str, Any]:
         "destination_name": household.destination.name,
         "destination_township_name": township.name if township else "",
         "origin_name": household.origin.name,
+        "origin_code": household.origin.code,
+        "destination_code": household.destination.code,
+        "moved_on": household.moved_on.isoformat() if household.moved_on else None,
         "scope": household.scope.value,
         **(household.facts or {}),
     }
@@ -266,6 +269,8 @@ def open_case(
     )
     _open_task(case, procedure, procedure.initial, now)
     db.session.flush()
+    _settle(case, procedure, now)
+    _reevaluate_dependents(case, now)
     return case
 
 
@@ -323,6 +328,9 @@ def act(
     try:
         _apply(case, task, procedure, decision, actor, now)
         db.session.flush()
+        _settle(case, procedure, now)
+        _reevaluate_dependents(case, now)
+        db.session.flush()
     except (StaleDataError, IntegrityError):
         # Someone else moved the case (version check) or opened its next task first.
         db.session.rollback()
@@ -332,15 +340,16 @@ def act(
 
 def _apply(
     case: Case,
-    task: Task,
+    task: Task | None,
     procedure: Procedure,
     decision: Decision,
     actor: User | None,
     now: datetime,
 ) -> None:
-    task.closed_at = now
-    task.closed_by_id = actor.id if actor else None
-    task.close_action = decision.action.trigger
+    if task is not None:
+        task.closed_at = now
+        task.closed_by_id = actor.id if actor else None
+        task.close_action = decision.action.trigger
     reason = str(decision.record.get("reason") or "")
     record = {k: v for k, v in decision.record.items() if k != "reason"}
     case.data = {**(case.data or {}), **record}
@@ -361,9 +370,131 @@ def _apply(
         reason=reason,
         data=record,
     )
-    # The unit of work emits a table's UPDATEs before its INSERTs, so the old task is
-    # closed before the new one is inserted (one open task per case is a unique index).
+    for violation in decision.violations:
+        _append_event(case, at=now, actor=None, kind="violation", data=dict(violation))
+    waits_on = procedure.state(decision.dest).waits_on
+    if waits_on:
+        other = get_procedure(waits_on)
+        _append_event(
+            case,
+            at=now,
+            actor=None,
+            kind="reevaluated",
+            data={"dependency": waits_on, "text": f"等待{other.label}办结"},
+        )
+    # Close before opening: one open task per case is a unique index.
+    db.session.flush()
     _open_task(case, procedure, decision.dest, now)
+
+
+MAX_AUTOMATIC_STEPS = 5
+
+
+def _fire_system_action(case: Case, procedure: Procedure, now: datetime) -> Decision | None:
+    """Fire the first system action available in the case's state, if any."""
+    if case.is_closed:
+        return None
+    ctx = build_context(case, now)
+    for action in procedure.available_actions(case.state, ctx, system=True):
+        try:
+            decision = procedure.decide(case.state, action.trigger, {}, ctx)
+        except WorkflowError:
+            continue  # e.g. closing would leave a gap (五个不变): stay and wait
+        _apply(case, open_task(case), procedure, decision, None, now)
+        db.session.flush()
+        return decision
+    return None
+
+
+def _settle(case: Case, procedure: Procedure, now: datetime) -> None:
+    """Routing states move on at once (e.g. a decision table applied when a case opens)."""
+    for _ in range(MAX_AUTOMATIC_STEPS):
+        if _fire_system_action(case, procedure, now) is None:
+            return
+
+
+def _reevaluate_dependents(case: Case, now: datetime, _seen: set[int] | None = None) -> None:
+    """Re-evaluate the person's open cases that depend on `case`'s procedure.
+
+    A dependent whose system action is now available moves on ("unblocked by …"); one
+    still waiting for this procedure says so ("waiting for …"). Each is a timeline event.
+    """
+    names = dependents_of(case.procedure)
+    if not names or case.person_id is None:
+        return
+    seen = _seen if _seen is not None else {case.id}
+    dependents = db.session.scalars(
+        select(Case)
+        .where(
+            Case.person_id == case.person_id,
+            Case.procedure.in_(names),
+            Case.closed_at.is_(None),
+            Case.id != case.id,
+        )
+        .order_by(Case.id)
+    ).all()
+    cause = get_procedure(case.procedure)
+    cause_state = cause.state(case.state).label
+    for dependent in dependents:
+        if dependent.id in seen:
+            continue
+        seen.add(dependent.id)
+        procedure = dependent.workflow
+        before = dependent.state
+        waiting = procedure.state(before).waits_on == case.procedure
+        decision = _fire_system_action(dependent, procedure, now)
+        if decision is not None:
+            _append_event(
+                dependent,
+                at=now,
+                actor=None,
+                kind="reevaluated",
+                data={
+                    "dependency": case.procedure,
+                    "cause_case_id": case.id,
+                    "text": f"因{cause.label}（{cause_state}）解除等待：{decision.action.label}",
+                },
+            )
+            _settle(dependent, procedure, now)
+            _reevaluate_dependents(dependent, now, seen)
+        elif waiting:
+            _append_event(
+                dependent,
+                at=now,
+                actor=None,
+                kind="reevaluated",
+                data={
+                    "dependency": case.procedure,
+                    "cause_case_id": case.id,
+                    "text": f"继续等待{cause.label}办结（当前：{cause_state}）",
+                },
+            )
+        else:
+            status = procedure.dependency_status(build_context(dependent, now))
+            if status and status != _last_status(dependent):
+                _append_event(
+                    dependent,
+                    at=now,
+                    actor=None,
+                    kind="reevaluated",
+                    data={
+                        "dependency": case.procedure,
+                        "cause_case_id": case.id,
+                        "status": status,
+                        "text": f"因{cause.label}（{cause_state}）重新评估：{status}",
+                    },
+                )
+
+
+def _last_status(case: Case) -> str:
+    """The derived status the last re-evaluation event recorded, if any."""
+    data = db.session.scalar(
+        select(Event.data)
+        .where(Event.case_id == case.id, Event.kind == "reevaluated")
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    return str((data or {}).get("status", ""))
 
 
 def claim(*, task_id: int, actor: User, now: datetime) -> Task:

@@ -25,6 +25,7 @@ from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.base import Context, RelatedCase
 from workflows.calendar import local_date
 from workflows.idcard import normalize
+from workflows.party import voting_rights
 from workflows.registry import PROCEDURES
 from workflows.roles import Level, Role
 
@@ -228,6 +229,18 @@ def detail(household_id: int):  # type: ignore[no-untyped-def]
     ).all()
     from workflows.hukou import option_eligibility
 
+    voting = {}
+    for person in household.members:
+        party_cases = [c for c in cases if c.person_id == person.id and c.procedure == "party"]
+        latest = party_cases[-1] if party_cases else None
+        text = voting_rights(
+            {**household_facts(household), **person_facts(person)},
+            RelatedCase(latest.procedure, latest.state, latest.outcome, dict(latest.data or {}))
+            if latest
+            else None,
+        )
+        if text:
+            voting[person.id] = text
     return render_template(
         "households/detail.html",
         household=household,
@@ -236,6 +249,7 @@ def detail(household_id: int):  # type: ignore[no-untyped-def]
         proposals=proposals(household),
         can_open=can_open_cases(current_user, household),
         hukou_options=option_eligibility(household_facts(household)),
+        voting=voting,
     )
 
 

@@ -1,0 +1,177 @@
+"""Vote sessions of collective organizations: publish a list, print the notice, record tallies."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from transfers.db import utcnow
+from transfers.engine import EngineError, WorkflowError
+from transfers.extensions import db
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.votes.forms import PublishForm, VoteForm
+from transfers.votes.models import VoteSession
+from transfers.votes.services import (
+    SessionError,
+    Tallied,
+    applicants_waiting,
+    can_manage,
+    collective_villages,
+    default_publicity_days,
+    publish_session,
+    record_votes,
+)
+from workflows.calendar import local_date
+from workflows.collective_membership import votes_needed
+
+bp = Blueprint("votes", __name__, url_prefix="/votes")
+
+
+def _village(village_id: int) -> Jurisdiction:
+    village = db.session.get(Jurisdiction, village_id)
+    if village is None:
+        abort(404)
+    if not can_manage(current_user, village):
+        abort(403)
+    return village
+
+
+def _session(session_id: int) -> VoteSession:
+    session = db.session.get(VoteSession, session_id)
+    if session is None:
+        abort(404)
+    if not can_manage(current_user, session.jurisdiction):
+        abort(403)
+    return session
+
+
+@bp.route("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    villages = collective_villages(current_user)
+    if not villages:
+        abort(403)
+    sessions = db.session.scalars(
+        select(VoteSession)
+        .where(VoteSession.jurisdiction_id.in_([v.id for v in villages]))
+        .order_by(VoteSession.id.desc())
+    ).all()
+    waiting = {v.id: len(applicants_waiting(v)) for v in villages}
+    return render_template(
+        "votes/index.html", villages=villages, sessions=sessions, waiting=waiting
+    )
+
+
+@bp.route("/new/<int:village_id>", methods=["GET", "POST"])
+@login_required
+def new(village_id: int):  # type: ignore[no-untyped-def]
+    village = _village(village_id)
+    applicants = applicants_waiting(village)
+    form = PublishForm()
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        form.starts_on.data = local_date(utcnow())
+        form.days.data = default_publicity_days(village)
+    chosen = {int(v) for v in request.form.getlist("case") if v.isdigit()}
+    if form.validate_on_submit():
+        by_id = {c.id: c for c in applicants}
+        try:
+            session = publish_session(
+                village=village,
+                cases=[by_id[i] for i in sorted(chosen) if i in by_id],
+                body=form.body.data or "",
+                body_size=form.body_size.data or 0,
+                starts_on=form.starts_on.data,
+                days=form.days.data or 0,
+                actor=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
+        except SessionError as e:
+            db.session.rollback()
+            errors = e.errors
+        except (EngineError, WorkflowError) as e:
+            db.session.rollback()
+            errors = {"": str(e)}
+        else:
+            flash(f"已公示申请人名单，公示编号 {session.notice_no}", "success")
+            return redirect(url_for("votes.detail", session_id=session.id))
+    elif request.method == "POST":
+        errors = {k: v[0] for k, v in form.errors.items() if v}
+    return render_template(
+        "votes/new.html",
+        village=village,
+        applicants=applicants,
+        form=form,
+        errors=errors,
+        chosen=chosen if request.method == "POST" else {c.id for c in applicants},
+    ), (422 if errors else 200)
+
+
+@bp.route("/<int:session_id>", methods=["GET", "POST"])
+@login_required
+def detail(session_id: int):  # type: ignore[no-untyped-def]
+    session = _session(session_id)
+    form = VoteForm()
+    errors: dict[str, str] = {}
+    today = local_date(utcnow())
+    if request.method == "GET" and form.voted_on.data is None:
+        form.voted_on.data = today
+    if form.validate_on_submit():
+        tallies: dict[int, Tallied] = {}
+        for entry in session.entries:
+            raw = [
+                request.form.get(f"{k}-{entry.case_id}", "").strip()
+                for k in ("for", "against", "abstain")
+            ]
+            if not raw[0]:
+                continue
+            try:
+                numbers = [int(x) if x else 0 for x in raw]
+            except ValueError:
+                errors[str(entry.case_id)] = f"{entry.case.subject_name}：票数应为整数"
+                continue
+            if min(numbers) < 0:
+                errors[str(entry.case_id)] = f"{entry.case.subject_name}：票数不能为负数"
+                continue
+            tallies[entry.case_id] = Tallied(*numbers)
+        if not errors:
+            try:
+                record_votes(
+                    session=session,
+                    tallies=tallies,
+                    voted_on=form.voted_on.data,
+                    actor=current_user,
+                    now=utcnow(),
+                )
+                db.session.commit()
+            except SessionError as e:
+                db.session.rollback()
+                errors = e.errors
+            except (EngineError, WorkflowError) as e:
+                db.session.rollback()
+                errors = {"": str(e)}
+            else:
+                flash("已登记表决结果", "success")
+                return redirect(url_for("votes.detail", session_id=session.id))
+        session = db.session.get(VoteSession, session_id)
+    elif request.method == "POST":
+        errors = {k: v[0] for k, v in form.errors.items() if v}
+    return render_template(
+        "votes/detail.html",
+        session=session,
+        form=form,
+        errors=errors,
+        needed=votes_needed(session.body_size),
+        publicity_over=today > session.publicity_ends_on,
+        values=request.form if request.method == "POST" else {},
+    ), (422 if errors else 200)
+
+
+@bp.route("/<int:session_id>/notice")
+@login_required
+def notice(session_id: int):  # type: ignore[no-untyped-def]
+    session = _session(session_id)
+    cases = [e.case for e in session.entries]
+    return render_template("votes/notice.html", session=session, cases=cases)

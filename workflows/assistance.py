@@ -1,0 +1,444 @@
+"""Social assistance jurisdiction (社会救助关系转接, 低保/特困), POLICY.md §6 / seed 002 一(七).
+
+Managed where the hukou is. After the hukou moved and on the person's application:
+origin township reports → origin county civil affairs bureau issues the
+jurisdiction-transfer document (same county: a notice 通知 to the destination township;
+other county: a letter 函 to the destination bureau, which accepts) → the destination
+starts payment. One month end to end; payments must not lapse (不断档): the case records
+the last month paid at origin and the first at destination, a gap month is a violation,
+and closing with a gap needs a written explanation.
+
+Seed 003: rural 低保 converts to urban 低保 when the person's status changes or an urban
+residence permit is issued; in the year of moving the origin township handles it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.calendar import Limit, add_months
+from workflows.roles import Role
+from workflows.scope import Scope
+
+NAME = "assistance"
+RECIPIENT = ("dibao_rural", "dibao_urban", "tekun")
+KIND_LABELS = {"dibao_rural": "农村低保", "dibao_urban": "城市低保", "tekun": "特困供养"}
+
+
+class Path(StrEnum):
+    TRANSFER = "transfer"  # 救助关系管辖迁移
+    CONVERT = "convert"  # 农村低保转城市低保
+
+    @property
+    def label(self) -> str:
+        return {"transfer": "救助关系管辖迁移", "convert": "农村低保转城市低保"}[self]
+
+
+class DocumentKind(StrEnum):
+    NOTICE = "notice"  # 通知: same county, to the destination township
+    LETTER = "letter"  # 函: other county, to the destination civil affairs bureau
+
+    @property
+    def label(self) -> str:
+        return {"notice": "救助关系管辖迁移通知", "letter": "救助关系管辖迁移函"}[self]
+
+
+def document_kind(scope: str) -> DocumentKind:
+    return DocumentKind.NOTICE if scope == Scope.SAME_COUNTY else DocumentKind.LETTER
+
+
+# --- months ---------------------------------------------------------------------------
+def parse_month(value: str) -> tuple[int, int]:
+    year, month = value.split("-")
+    return int(year), int(month)
+
+
+def month_index(value: str) -> int:
+    year, month = parse_month(value)
+    return year * 12 + month - 1
+
+
+def month_of(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def gap_months(last_origin_month: str, first_destination_month: str) -> list[str]:
+    """Months paid by neither side: strictly between the two (不断档 means none)."""
+    first, last = month_index(first_destination_month), month_index(last_origin_month)
+    return [month_of(i) for i in range(last + 1, first)]
+
+
+def overlap(last_origin_month: str, first_destination_month: str) -> bool:
+    """The destination would pay a month the origin already paid."""
+    return month_index(first_destination_month) <= month_index(last_origin_month)
+
+
+def one_month_deadline(applied_on: date) -> date:
+    """In principle within 1 month of the application (seed 002 一(七))."""
+    return add_months(applied_on, 1)
+
+
+def within_one_month(applied_on: date, completed_on: date) -> bool:
+    return completed_on <= one_month_deadline(applied_on)
+
+
+# --- applicability --------------------------------------------------------------------
+def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
+    case = related.get("hukou")
+    if facts.get("hukou_moved") or (case is not None and case.outcome == "completed"):
+        return "moved"
+    if case is not None and case.outcome == "declined":
+        return "kept"
+    return "pending"
+
+
+def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
+    kind = ctx.facts.get("assistance")
+    if kind not in RECIPIENT:
+        return False, "非低保、特困救助对象"
+    current = ctx.related.get(NAME)
+    if current is not None and not current.closed:
+        return False, "已有正在办理的社会救助转接事项"
+    if ctx.facts.get("assistance_transferred"):
+        return False, "救助关系已转入迁入地"
+    label = KIND_LABELS[kind]
+    status = hukou_status(ctx.facts, ctx.related)
+    if status == "kept" and kind != "dibao_rural":
+        return False, f"{label}：户籍未迁移，救助关系仍由户籍地管理，待遇不变"
+    if status == "moved":
+        return True, f"{label}：户籍已迁移，经本人申请办理救助关系管辖迁移（1个月内）"
+    if kind == "dibao_rural":
+        return True, f"{label}：户籍迁移后办理管辖迁移；或持城镇居住证申请转为城市低保"
+    return True, f"{label}：待户口迁移办结后办理救助关系管辖迁移"
+
+
+def _path_choices(ctx: Context) -> list[tuple[str, str]]:
+    paths = [Path.TRANSFER]
+    if ctx.facts.get("assistance") == "dibao_rural":
+        paths.append(Path.CONVERT)
+    return [(p.value, p.label) for p in paths]
+
+
+def _validate_application(ctx: Context) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if date.fromisoformat(ctx.data["applied_on"]) > ctx.today:
+        errors["applied_on"] = "申请日期不能晚于今天"
+    if ctx.data["path"] == Path.TRANSFER and hukou_status(ctx.facts, ctx.related) == "kept":
+        errors["path"] = "本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移"
+    if ctx.data["path"] == Path.CONVERT and not ctx.data.get("conversion_basis"):
+        errors["conversion_basis"] = "转为城市低保须说明依据（户口性质转变或已办理城镇居住证）"
+    return errors
+
+
+def _record_application(ctx: Context) -> dict[str, Any]:
+    applied = date.fromisoformat(ctx.data["applied_on"])
+    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record["deadline"] = one_month_deadline(applied).isoformat()
+    record["assistance_kind"] = KIND_LABELS.get(str(ctx.facts.get("assistance")), "")
+    return record
+
+
+def _path(p: Path):  # type: ignore[no-untyped-def]
+    return lambda ctx: ctx.data.get("path") == p
+
+
+def _moved_this_year(ctx: Context) -> bool:
+    moved = ctx.facts.get("moved_on")
+    return bool(moved) and date.fromisoformat(str(moved)).year == ctx.today.year
+
+
+def _hukou_pending(ctx: Context) -> bool:
+    return hukou_status(ctx.facts, ctx.related) == "pending"
+
+
+def _record_issue(ctx: Context) -> dict[str, Any]:
+    kind = document_kind(str(ctx.facts.get("scope", "")))
+    return {
+        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        "document_kind": kind.value,
+        "document_label": kind.label,
+    }
+
+
+def _validate_months(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
+    def check(ctx: Context) -> dict[str, str]:
+        last, first = ctx.data[last_key], ctx.data[first_key]
+        if overlap(last, first):
+            return {first_key: "迁入地首次发放月份应晚于迁出地最后发放月份（不得重复发放）"}
+        if gap_months(last, first) and not ctx.data.get("gap_explanation"):
+            months = "、".join(gap_months(last, first))
+            return {"gap_explanation": f"{months}未发放（断档），办结须填写书面说明"}
+        return {}
+
+    return check
+
+
+def _record_payment(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
+    def record(ctx: Context) -> dict[str, Any]:
+        data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+        data["gap_months"] = gap_months(ctx.data[last_key], ctx.data[first_key])
+        applied = ctx.case_data.get("applied_on")
+        if applied:
+            data["within_one_month"] = within_one_month(date.fromisoformat(applied), ctx.today)
+        return data
+
+    return record
+
+
+def _violations(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
+    def found(ctx: Context) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        months = gap_months(ctx.data[last_key], ctx.data[first_key])
+        if months:
+            out.append(
+                {
+                    "kind": "assistance_gap",
+                    "months": months,
+                    "text": f"救助金断档：{'、'.join(months)}未发放",
+                }
+            )
+        applied = ctx.case_data.get("applied_on")
+        if applied and not within_one_month(date.fromisoformat(applied), ctx.today):
+            out.append(
+                {
+                    "kind": "assistance_over_one_month",
+                    "applied_on": applied,
+                    "text": f"超过1个月办结时限（申请日期{applied}）",
+                }
+            )
+        return out
+
+    return found
+
+
+def coverage(final_state: str, ctx: Context) -> Coverage:
+    kind = ctx.case_data.get("assistance_kind") or KIND_LABELS.get(
+        str(ctx.facts.get("assistance")), "救助"
+    )
+    if final_state == "transferred":
+        first = ctx.case_data.get("first_destination_month")
+        if not first:
+            return Coverage("", "须登记迁入地首次发放月份")
+        gap = ctx.case_data.get("gap_months") or []
+        note = f"（断档{'、'.join(gap)}，已书面说明）" if gap else ""
+        return Coverage(
+            f"{kind}由{ctx.facts.get('destination_name', '迁入地')}自{first}起发放{note}"
+        )
+    if final_state == "converted":
+        first = ctx.case_data.get("first_urban_month")
+        return Coverage(f"自{first}起享受城市低保")
+    return Coverage(f"{kind}仍由户籍地（{ctx.facts.get('origin_name', '迁出地')}）管理，待遇不变")
+
+
+PAYMENT_FIELDS = (
+    Field("last_origin_month", "迁出地最后发放月份", "month"),
+    Field("first_destination_month", "迁入地首次发放月份", "month"),
+    Field(
+        "gap_explanation",
+        "断档书面说明",
+        "textarea",
+        required=False,
+        max_length=1000,
+        help="存在未发放月份时必填",
+    ),
+)
+CONVERSION_FIELDS = (
+    Field("last_rural_month", "农村低保最后发放月份", "month"),
+    Field("first_urban_month", "城市低保首次发放月份", "month"),
+    Field(
+        "gap_explanation",
+        "断档书面说明",
+        "textarea",
+        required=False,
+        max_length=1000,
+        help="存在未发放月份时必填",
+    ),
+)
+
+PROCEDURE = Procedure(
+    name=NAME,
+    label="社会救助关系转接",
+    description="低保、特困对象户籍迁移后经本人申请办理管辖迁移，1个月内完成，救助金不断档；农村低保可转城市低保。",
+    initial="application",
+    depends_on=("hukou",),
+    applies=needs_assistance_case,
+    coverage=coverage,
+    data_labels={
+        "deadline": "1个月办结期限",
+        "assistance_kind": "救助类别",
+        "document_label": "文书类别",
+        "gap_months": "断档月份",
+        "within_one_month": "1个月内办结",
+    },
+    hidden_data=("document_kind",),
+    states=[
+        State(
+            "application",
+            "受理本人申请",
+            role=Role.VILLAGE_STAFF,
+            side="destination",
+            limit=Limit(3),
+        ),
+        State("waiting_hukou", "等待户口迁移", waits_on="hukou"),
+        State(
+            "origin_report",
+            "迁出地乡镇报送名单",
+            role=Role.TOWNSHIP_GOVERNMENT,
+            side="origin",
+            limit=Limit(5),
+        ),
+        State(
+            "bureau_issue",
+            "区县民政局制发通知（函）",
+            role=Role.CIVIL_AFFAIRS_BUREAU,
+            side="origin",
+            limit=Limit(5),
+        ),
+        State(
+            "destination_bureau",
+            "迁入地民政局受理",
+            role=Role.CIVIL_AFFAIRS_BUREAU,
+            side="destination",
+            limit=Limit(3),
+        ),
+        State(
+            "destination_township",
+            "迁入地乡镇办理并发放",
+            role=Role.TOWNSHIP_GOVERNMENT,
+            side="destination",
+            limit=Limit(5),
+        ),
+        State(
+            "conversion_origin",
+            "迁出地乡镇办理农村低保转城市低保",
+            role=Role.TOWNSHIP_GOVERNMENT,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State(
+            "conversion_destination",
+            "迁入地乡镇办理农村低保转城市低保",
+            role=Role.TOWNSHIP_GOVERNMENT,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State("transferred", "已转入迁入地发放", final=True, outcome_label="救助关系已转入迁入地"),
+        State("converted", "已转为城市低保", final=True, outcome_label="已转为城市低保"),
+        State(
+            "stays_at_origin",
+            "户籍地继续管理",
+            final=True,
+            outcome_label="保留原籍户口，救助关系仍在户籍地",
+        ),
+    ],
+    actions=[
+        Action(
+            "apply",
+            "application",
+            "origin_report",
+            "受理申请",
+            fields=(
+                Field("path", "办理事项", "choice", choices=_path_choices),
+                Field("applied_on", "本人申请日期", "date", default=lambda c: c.today.isoformat()),
+                Field(
+                    "conversion_basis",
+                    "转城市低保依据",
+                    "choice",
+                    required=False,
+                    choices=[("status", "户口性质已转为城镇"), ("permit", "已办理城镇居住证")],
+                ),
+                Field("residence_permit_no", "居住证号码", required=False, max_length=40),
+            ),
+            validate=_validate_application,
+            record=_record_application,
+            branches=(
+                Branch(
+                    lambda c: _path(Path.CONVERT)(c) and _moved_this_year(c), "conversion_origin"
+                ),
+                Branch(_path(Path.CONVERT), "conversion_destination"),
+                Branch(_hukou_pending, "waiting_hukou"),
+            ),
+        ),
+        Action(
+            "hukou_moved",
+            "waiting_hukou",
+            "origin_report",
+            "户口已迁移，转迁出地乡镇报送",
+            system=True,
+            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "moved",
+        ),
+        Action(
+            "hukou_kept",
+            "waiting_hukou",
+            "stays_at_origin",
+            "本人保留原籍户口，救助关系仍在户籍地",
+            system=True,
+            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "kept",
+        ),
+        Action(
+            "report",
+            "origin_report",
+            "bureau_issue",
+            "报送区县民政局",
+            fields=(
+                Field("reported_on", "报送日期", "date", default=lambda c: c.today.isoformat()),
+                Field("list_no", "迁出救助对象名单编号", required=False, max_length=40),
+            ),
+        ),
+        Action(
+            "issue",
+            "bureau_issue",
+            "destination_bureau",
+            "制发管辖迁移通知（函）",
+            fields=(
+                Field("document_no", "文号", max_length=40),
+                Field("issued_on", "制发日期", "date", default=lambda c: c.today.isoformat()),
+            ),
+            record=_record_issue,
+            branches=(
+                Branch(
+                    lambda c: document_kind(str(c.facts.get("scope", ""))) is DocumentKind.NOTICE,
+                    "destination_township",
+                ),
+            ),
+        ),
+        Action(
+            "accept",
+            "destination_bureau",
+            "destination_township",
+            "受理管辖迁移，交迁入地乡镇发放",
+            fields=(
+                Field("accepted_on", "受理日期", "date", default=lambda c: c.today.isoformat()),
+            ),
+        ),
+        Action(
+            "start_payment",
+            "destination_township",
+            "transferred",
+            "办结：迁入地开始发放",
+            fields=PAYMENT_FIELDS,
+            validate=_validate_months("first_destination_month", "last_origin_month"),
+            record=_record_payment("first_destination_month", "last_origin_month"),
+            violations=_violations("first_destination_month", "last_origin_month"),
+            person_facts=lambda ctx: {"assistance_transferred": True},
+        ),
+        *[
+            Action(
+                "convert",
+                source,
+                "converted",
+                "办结：转为城市低保",
+                fields=CONVERSION_FIELDS,
+                validate=_validate_months("first_urban_month", "last_rural_month"),
+                record=_record_payment("first_urban_month", "last_rural_month"),
+                violations=_violations("first_urban_month", "last_rural_month"),
+                person_facts=lambda ctx: {"assistance": "dibao_urban"},
+            )
+            for source in ("conversion_origin", "conversion_destination")
+        ],
+    ],
+)

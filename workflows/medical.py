@@ -1,0 +1,249 @@
+"""Medical insurance (医疗保险关系转接), POLICY.md §5 / seed 002 一(六), seed 003.
+
+Within the province-level unit the person's wish is respected: off-site medical care
+registration (异地就医备案) and/or moving the insurance relation; cross-province the
+relation is transferred out under national rules. Coverage must never be interrupted.
+Monitoring: a person who should be insured but is not (应保未保) or whose employee
+insurance lapsed (断保/停保未续保) gets a follow-up task for the medical insurance
+agency automatically: mobilize enrollment and apply the contribution subsidy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.calendar import Limit
+from workflows.roles import Role
+from workflows.scope import Scope
+
+NAME = "medical"
+UNINSURED = ("none", "lapsed")
+
+
+class MedicalWish(StrEnum):
+    FILING = "filing"  # 异地就医备案, relation stays at origin
+    TRANSFER = "transfer"  # move the relation to the destination
+    FILING_THEN_TRANSFER = "filing_then_transfer"  # file now, move the relation too
+    KEEP = "keep"  # keep the relation at origin without filing
+
+    @property
+    def label(self) -> str:
+        return WISH_LABELS[self]
+
+
+WISH_LABELS = {
+    MedicalWish.FILING: "办理异地就医备案（参保关系留在原地）",
+    MedicalWish.TRANSFER: "将医保关系转移到迁入地",
+    MedicalWish.FILING_THEN_TRANSFER: "先办理异地就医备案，再转移医保关系",
+    MedicalWish.KEEP: "保持原参保关系，暂不备案",
+}
+
+
+def monitoring_need(facts: Mapping[str, Any]) -> str:
+    """'应保未保', '断保' or '' (POLICY.md §5, monitoring)."""
+    status = facts.get("medical_insurance")
+    if status == "none":
+        return "应保未保"
+    if status == "lapsed":
+        return "职工医保断保/停保未续保"
+    return ""
+
+
+def wishes_allowed(scope: str) -> list[MedicalWish]:
+    """Cross-province: transfer out under national rules; within the province: any wish."""
+    if scope == Scope.CROSS_PROVINCE:
+        return [MedicalWish.TRANSFER]
+    return list(MedicalWish)
+
+
+def needs_medical_case(ctx: Context) -> tuple[bool, str]:
+    current = ctx.related.get(NAME)
+    if current is not None and not current.closed:
+        return False, "已有正在办理的医疗保险事项"
+    need = monitoring_need(ctx.facts)
+    if need and not ctx.facts.get("medical_enrolled_on"):
+        return True, f"{need}：由医保经办机构跟进动员参保并落实缴费资助"
+    if ctx.facts.get("medical_transferred"):
+        return False, "医保关系已转入迁入地"
+    scope = ctx.facts.get("scope")
+    if scope == Scope.SAME_COUNTY:
+        return False, "县（区）内搬迁，医保参保关系和待遇不变"
+    if scope == Scope.CROSS_PROVINCE:
+        return True, "跨省搬迁：协助按国家规定办理医保关系转出"
+    return True, "省内跨县搬迁：尊重本人意愿办理异地就医备案和/或医保关系迁移"
+
+
+def coverage_gap_days(origin_until: date, destination_from: date) -> int:
+    """Days without coverage between the origin's last day and the destination's first."""
+    return max((destination_from - origin_until).days - 1, 0)
+
+
+def _wish_choices(ctx: Context) -> list[tuple[str, str]]:
+    return [(w.value, w.label) for w in wishes_allowed(str(ctx.facts.get("scope", "")))]
+
+
+def _wish_is(*wishes: MedicalWish):  # type: ignore[no-untyped-def]
+    return lambda ctx: ctx.data.get("wish") in wishes or ctx.case_data.get("wish") in wishes
+
+
+def _validate_origin(ctx: Context) -> dict[str, str]:
+    wish = ctx.case_data.get("wish")
+    errors = {}
+    if wish in (MedicalWish.FILING, MedicalWish.FILING_THEN_TRANSFER) and not ctx.data.get(
+        "filing_no"
+    ):
+        errors["filing_no"] = "须填写异地就医备案编号"
+    if wish in (MedicalWish.TRANSFER, MedicalWish.FILING_THEN_TRANSFER) and not ctx.data.get(
+        "origin_covered_until"
+    ):
+        errors["origin_covered_until"] = "转出时须填写迁出地参保截止日期"
+    return errors
+
+
+def _validate_enroll(ctx: Context) -> dict[str, str]:
+    until = ctx.case_data.get("origin_covered_until")
+    start = date.fromisoformat(ctx.data["covered_from"])
+    if until and start > date.fromisoformat(until) + timedelta(days=1):
+        gap = coverage_gap_days(date.fromisoformat(until), start)
+        return {
+            "covered_from": f"迁入地参保起始日期晚于迁出地参保截止日期，将断保{gap}天，不得中断"
+        }
+    return {}
+
+
+def coverage(final_state: str, ctx: Context) -> Coverage:
+    origin = ctx.facts.get("origin_name", "迁出地")
+    dest = ctx.facts.get("destination_name", "迁入地")
+    if final_state == "transferred":
+        return Coverage(f"自{ctx.case_data.get('covered_from')}起在{dest}参加基本医疗保险")
+    if final_state == "filed":
+        filing = ctx.case_data.get("filing_no", "")
+        return Coverage(f"在{origin}参保，已办理异地就医备案（{filing}），在居住地就医直接结算")
+    if final_state == "enrolled":
+        if not ctx.case_data.get("enrolled_on"):
+            return Coverage("", "须登记参保日期，否则仍为应保未保")
+        return Coverage(f"自{ctx.case_data.get('enrolled_on')}起参加基本医疗保险")
+    if final_state == "unchanged":
+        return Coverage("县（区）内搬迁，参保关系和待遇不变")
+    return Coverage(f"继续在{origin}参加基本医疗保险")
+
+
+PROCEDURE = Procedure(
+    name=NAME,
+    label="医疗保险关系转接",
+    description="省内尊重本人意愿办理异地就医备案或关系迁移，跨省协助转出；应保未保、断保人员自动生成跟进任务。",
+    initial="screening",
+    applies=needs_medical_case,
+    coverage=coverage,
+    data_labels={"monitoring": "参保监测"},
+    states=[
+        State("screening", "参保状况筛查"),
+        State(
+            "wish",
+            "听取本人意愿",
+            role=Role.VILLAGE_STAFF,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State(
+            "origin_agency",
+            "迁出地医保经办（备案/转出）",
+            role=Role.MEDICAL_INSURANCE_AGENCY,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State(
+            "destination_agency",
+            "迁入地医保经办（接续参保）",
+            role=Role.MEDICAL_INSURANCE_AGENCY,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State(
+            "follow_up",
+            "跟进动员参保",
+            role=Role.MEDICAL_INSURANCE_AGENCY,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State("transferred", "已转移接续", final=True, outcome_label="医保关系已转入迁入地"),
+        State("filed", "已异地就医备案", final=True, outcome_label="原地参保，异地就医已备案"),
+        State("kept", "原地参保", final=True, outcome_label="本人选择保持原参保关系"),
+        State("enrolled", "已参保", final=True, outcome_label="已动员参保"),
+        State(
+            "unchanged", "参保关系不变", final=True, outcome_label="县（区）内搬迁，参保关系不变"
+        ),
+    ],
+    actions=[
+        Action(
+            "screen",
+            "screening",
+            "wish",
+            "参保状况筛查",
+            system=True,
+            record=lambda ctx: {"monitoring": monitoring_need(ctx.facts) or "正常参保"},
+            branches=(
+                Branch(lambda ctx: bool(monitoring_need(ctx.facts)), "follow_up"),
+                Branch(lambda ctx: ctx.facts.get("scope") == Scope.SAME_COUNTY, "unchanged"),
+            ),
+        ),
+        Action(
+            "record_wish",
+            "wish",
+            "origin_agency",
+            "登记本人意愿",
+            fields=(
+                Field("wish", "本人意愿", "choice", choices=_wish_choices),
+                Field("note", "说明", "textarea", required=False, max_length=500),
+            ),
+            branches=(Branch(_wish_is(MedicalWish.KEEP), "kept"),),
+        ),
+        Action(
+            "handle",
+            "origin_agency",
+            "destination_agency",
+            "办理备案/转出",
+            fields=(
+                Field("filing_no", "异地就医备案编号", required=False, max_length=40),
+                Field("origin_covered_until", "迁出地参保截止日期", "date", required=False),
+            ),
+            validate=_validate_origin,
+            branches=(Branch(_wish_is(MedicalWish.FILING), "filed"),),
+        ),
+        Action(
+            "enroll",
+            "destination_agency",
+            "transferred",
+            "办结：迁入地接续参保",
+            fields=(Field("covered_from", "迁入地参保起始日期", "date"),),
+            validate=_validate_enroll,
+            person_facts=lambda ctx: {"medical_transferred": True},
+        ),
+        Action(
+            "enrolled",
+            "follow_up",
+            "enrolled",
+            "办结：已动员参保",
+            fields=(
+                Field(
+                    "insurance",
+                    "参保险种",
+                    "choice",
+                    choices=[("resident", "城乡居民医保"), ("employee", "职工医保")],
+                ),
+                Field("enrolled_on", "参保日期", "date"),
+                Field(
+                    "subsidy_applied", "已按规定落实城乡居民医保缴费资助", "bool", required=False
+                ),
+            ),
+            person_facts=lambda ctx: {
+                "medical_insurance": ctx.data["insurance"],
+                "medical_enrolled_on": ctx.data["enrolled_on"],
+            },
+        ),
+    ],
+)

@@ -1,0 +1,330 @@
+"""Party organizational relation (党组织关系转接), POLICY.md §2 / seed 002 一(二), seed 000.
+
+三脱钩 — residence, hukou and collective membership all detached from the origin — is
+derived from the household's facts, the hukou case and the collective-membership case,
+never typed. With it the relation must move; without it the member's wish is recorded:
+move, or 一方隶属、参加多重组织生活. Chain: origin party organization (situation, wish,
+work ledger) → township party committee (studies, proposes) → county organization
+department (approves) → carried out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, RelatedCase, State
+from workflows.calendar import Limit
+from workflows.roles import Role
+
+NAME = "party"
+MEMBER_STATUSES = ("full", "probationary")
+
+
+class Wish(StrEnum):
+    MOVE = "move"  # 转入迁入地党组织
+    DUAL = "dual"  # 一方隶属、参加多重组织生活
+
+    @property
+    def label(self) -> str:
+        return WISH_LABELS[self]
+
+
+WISH_LABELS = {
+    Wish.MOVE: "将组织关系转入迁入地党组织",
+    Wish.DUAL: "一方隶属、参加多重组织生活（组织关系暂留迁出地）",
+}
+
+
+@dataclass(frozen=True)
+class Decoupling:
+    """The three decouplings; `complete` only when all three hold."""
+
+    residence: bool
+    hukou: bool
+    collective: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.residence and self.hukou and self.collective
+
+    @property
+    def summary(self) -> str:
+        parts = [
+            ("居住地", self.residence),
+            ("户籍", self.hukou),
+            ("集体经济组织身份", self.collective),
+        ]
+        text = "、".join(f"{name}{'已' if ok else '未'}脱钩" for name, ok in parts)
+        return ("已“三脱钩”：" if self.complete else "尚未“三脱钩”：") + text
+
+
+def three_decouplings(
+    facts: Mapping[str, Any], related: Mapping[str, RelatedCase] | None = None
+) -> Decoupling:
+    """Derive 三脱钩 from residence, the hukou case and the collective-membership case.
+
+    - residence: the household actually lives at the destination;
+    - hukou: the hukou case completed (or the person's facts say the hukou moved);
+    - collective: the person holds no origin membership, or it ended when the
+      destination membership was confirmed.
+    """
+    related = related or {}
+    residence = bool(facts.get("lives_at_destination"))
+    hukou_case = related.get("hukou")
+    hukou = bool(facts.get("hukou_moved")) or (
+        hukou_case is not None and hukou_case.outcome == "completed"
+    )
+    member_case = related.get("collective_membership")
+    collective = (
+        not facts.get("collective_member")
+        or bool(facts.get("origin_membership_ended_on"))
+        or (member_case is not None and member_case.outcome == "confirmed")
+    )
+    return Decoupling(residence, hukou, collective)
+
+
+def is_party_member(facts: Mapping[str, Any]) -> bool:
+    return facts.get("party_status") in MEMBER_STATUSES
+
+
+def needs_party_case(ctx: Context) -> tuple[bool, str]:
+    if not is_party_member(ctx.facts):
+        return False, "非中共党员"
+    if ctx.facts.get("party_relation_moved"):
+        return False, "组织关系已转入迁入地党组织"
+    current = ctx.related.get(NAME)
+    if current is not None and not current.closed:
+        return False, "已有正在办理的党组织关系转接事项"
+    d = three_decouplings(ctx.facts, ctx.related)
+    if d.complete:
+        return True, d.summary + "，组织关系应当转入迁入地党组织"
+    return True, d.summary + "，听取本人意愿：转入迁入地或一方隶属、参加多重组织生活"
+
+
+def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
+    """With 三脱钩 the relation must move; otherwise both wishes are open."""
+    if three_decouplings(ctx.facts, ctx.related).complete:
+        return [(Wish.MOVE.value, Wish.MOVE.label)]
+    return [(w.value, w.label) for w in Wish]
+
+
+def voting_rights(facts: Mapping[str, Any], party_case: RelatedCase | None) -> str:
+    """Seed 000 (九): until transferred, vote and stand in the origin branch."""
+    if not is_party_member(facts):
+        return ""
+    if facts.get("party_relation_moved") or (
+        party_case is not None and party_case.outcome == "transferred"
+    ):
+        return "组织关系已转入迁入地党组织，在迁入地党组织行使选举权、被选举权和表决权"
+    origin = facts.get("origin_name", "迁出地")
+    return (
+        f"组织关系尚未转接：选举权、被选举权、表决权在{origin}党组织行使；"
+        "日常学习、教育和管理由安置点党组织负责"
+    )
+
+
+def _validate_record(ctx: Context) -> dict[str, str]:
+    d = three_decouplings(ctx.facts, ctx.related)
+    if d.complete and ctx.data["wish"] != Wish.MOVE:
+        return {"wish": "该党员已“三脱钩”，组织关系应当转入迁入地党组织"}
+    return {}
+
+
+def _record_situation(ctx: Context) -> dict[str, Any]:
+    d = three_decouplings(ctx.facts, ctx.related)
+    return {
+        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        "decoupling": d.summary,
+        "decoupled": d.complete,
+    }
+
+
+def _wants_move(ctx: Context) -> bool:
+    return ctx.case_data.get("wish") == Wish.MOVE
+
+
+def _now_decoupled(ctx: Context) -> bool:
+    """A dual arrangement in progress must become a move once 三脱钩 holds."""
+    return (
+        ctx.case_data.get("wish") == Wish.DUAL
+        and three_decouplings(ctx.facts, ctx.related).complete
+    )
+
+
+def _record_decoupled(ctx: Context) -> dict[str, Any]:
+    d = three_decouplings(ctx.facts, ctx.related)
+    return {"decoupling": d.summary, "decoupled": True}
+
+
+def _moved(ctx: Context) -> dict[str, Any]:
+    return {
+        "party_relation_moved": True,
+        "party_organization": ctx.data["receiving_organization"],
+        "party_relation_moved_on": ctx.data["received_on"],
+    }
+
+
+def coverage(final_state: str, ctx: Context) -> Coverage:
+    """A member always belongs to exactly one organization; never to none."""
+    if final_state == "transferred":
+        org = ctx.case_data.get("receiving_organization")
+        if not org:
+            return Coverage("", "须填写接收党组织名称")
+        return Coverage(f"组织关系隶属{org}")
+    origin_org = (
+        ctx.case_data.get("origin_organization") or f"{ctx.facts.get('origin_name', '')}党组织"
+    )
+    life = ctx.case_data.get("life_organization")
+    if not life:
+        return Coverage("", "须填写参加组织生活的党组织")
+    return Coverage(f"组织关系隶属{origin_org}，在{life}参加组织生活")
+
+
+_RETURN = Field("reason", "退回原因", "textarea", max_length=500)
+
+PROCEDURE = Procedure(
+    name=NAME,
+    label="党组织关系转接",
+    description="已“三脱钩”的党员组织关系转入迁入地党组织；未“三脱钩”的听取本人意见。",
+    initial="origin_record",
+    depends_on=("hukou", "collective_membership"),
+    applies=needs_party_case,
+    coverage=coverage,
+    dependency_status=lambda ctx: three_decouplings(ctx.facts, ctx.related).summary,
+    data_labels={"decoupling": "三脱钩情况", "decoupled": "已三脱钩"},
+    states=[
+        State(
+            "origin_record",
+            "迁出地党组织摸底登记",
+            role=Role.ORIGIN_PARTY_ORG,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State(
+            "township_review",
+            "乡镇党委研判",
+            role=Role.TOWNSHIP_PARTY_COMMITTEE,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State(
+            "county_approval",
+            "区县委组织部审核",
+            role=Role.COUNTY_ORG_DEPT,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State(
+            "receiving",
+            "迁入地党组织接收",
+            role=Role.ORIGIN_PARTY_ORG,
+            side="destination",
+            limit=Limit(10),
+        ),
+        State(
+            "arranging",
+            "安排多重组织生活",
+            role=Role.ORIGIN_PARTY_ORG,
+            side="origin",
+            limit=Limit(10),
+        ),
+        State("transferred", "已转入迁入地党组织", final=True, outcome_label="组织关系已转接"),
+        State(
+            "dual_affiliation",
+            "一方隶属、多重组织生活",
+            final=True,
+            outcome_label="组织关系暂留迁出地，就近参加组织生活",
+        ),
+    ],
+    actions=[
+        Action(
+            "record",
+            "origin_record",
+            "township_review",
+            "登记情况和本人意愿，报乡镇党委",
+            fields=(
+                Field("wish", "本人意愿", "choice", choices=allowed_wishes),
+                Field("origin_organization", "所在党组织", max_length=80),
+                Field("ledger_no", "工作台账编号", max_length=40),
+                Field(
+                    "situation",
+                    "安置方式、居住地等情况",
+                    "textarea",
+                    required=False,
+                    max_length=500,
+                ),
+            ),
+            validate=_validate_record,
+            record=_record_situation,
+        ),
+        Action(
+            "propose",
+            "township_review",
+            "county_approval",
+            "研判提出工作建议，报区县委组织部",
+            fields=(Field("proposal", "工作建议", "textarea", max_length=1000),),
+        ),
+        Action(
+            "return",
+            "township_review",
+            "origin_record",
+            "退回重新登记",
+            fields=(_RETURN,),
+            style="warning",
+        ),
+        Action(
+            "approve",
+            "county_approval",
+            "arranging",
+            "审核同意",
+            fields=(Field("opinion", "审核意见", "textarea", max_length=1000),),
+            branches=(Branch(_wants_move, "receiving"),),
+        ),
+        Action(
+            "return",
+            "county_approval",
+            "township_review",
+            "退回乡镇党委",
+            fields=(_RETURN,),
+            style="warning",
+        ),
+        Action(
+            "receive",
+            "receiving",
+            "transferred",
+            "办结：接收组织关系",
+            fields=(
+                Field("receiving_organization", "接收党组织", max_length=80),
+                Field("received_on", "接收日期", "date", default=lambda ctx: ctx.today.isoformat()),
+                Field("letter_no", "组织关系介绍信编号", required=False, max_length=40),
+            ),
+            person_facts=_moved,
+        ),
+        Action(
+            "arrange",
+            "arranging",
+            "dual_affiliation",
+            "办结：安排参加组织生活",
+            fields=(
+                Field("life_organization", "参加组织生活的党组织", max_length=80),
+                Field("arranged_on", "安排日期", "date", default=lambda ctx: ctx.today.isoformat()),
+            ),
+        ),
+        # Dependency re-evaluation: 三脱钩 now holds, so a dual arrangement must become a move.
+        *[
+            Action(
+                "decoupled",
+                source,
+                "origin_record",
+                "已“三脱钩”，应转入迁入地党组织",
+                system=True,
+                available=_now_decoupled,
+                record=_record_decoupled,
+            )
+            for source in ("township_review", "county_approval", "arranging")
+        ],
+    ],
+)

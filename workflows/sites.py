@@ -1,0 +1,131 @@
+"""What a resettlement site's residents imply for its organization (seed 000, seed 002 §二).
+
+Pure functions over counts; the sites page shows their results with the reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PartyOrganization(StrEnum):
+    NONE = "none"
+    GROUP = "group"  # 党小组 under the village's organization
+    BRANCH = "branch"  # 党支部 with a secretary (and a deputy if needed)
+    BRANCH_COMMITTEE = "branch_committee"  # 党支部 with a branch committee
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "不单独设立党组织",
+            "group": "党小组",
+            "branch": "党支部（设书记1名，必要时设副书记1名）",
+            "branch_committee": "党支部（设立支部委员会）",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Finding:
+    value: str
+    reason: str
+
+
+def party_organization(full_members: int, single_village: bool, rural: bool) -> Finding:
+    """Seed 000 (七)(九): < 3 full members: none; ≥ 3: a party group when all come from the
+    one village whose organization hosts the site, otherwise a branch; a branch with ≥ 7
+    sets up a branch committee."""
+    if full_members < 3:
+        return Finding(
+            PartyOrganization.NONE.value,
+            f"正式党员{full_members}人，不足3人：党员继续在原村党组织参加组织生活或就近纳入临近村党支部",
+        )
+    if single_village and rural:
+        return Finding(
+            PartyOrganization.GROUP.value,
+            f"正式党员{full_members}人（3人以上），属本村安置：由本村党组织单独成立党小组",
+        )
+    where = "多村安置" if rural else "靠乡镇或城区安置"
+    if full_members >= 7:
+        return Finding(
+            PartyOrganization.BRANCH_COMMITTEE.value,
+            f"正式党员{full_members}人，{where}：单独成立党支部；7人以上应设立支部委员会",
+        )
+    return Finding(
+        PartyOrganization.BRANCH.value,
+        f"正式党员{full_members}人，{where}：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
+    )
+
+
+def self_governance(residents: int, rural: bool) -> Finding:
+    """Seed 002 二(一): own village (rural ≥ 1000) or community (urban ≥ 2000); otherwise
+    villager groups of 100–200 (rural ≥ 100) or resident groups of 200–400 (urban ≥ 200);
+    smaller sites join the destination's existing groups."""
+    if rural and residents >= 1000:
+        return Finding("village", f"农村集中安置点安置{residents}人（1000人以上）：可单独设立村")
+    if not rural and residents >= 2000:
+        return Finding(
+            "community", f"城镇集中安置点安置{residents}人（2000人以上）：可单独设立社区"
+        )
+    if rural and residents >= 100:
+        low, high = -(-residents // 200), residents // 100
+        return Finding(
+            "groups",
+            f"安置{residents}人：可按100－200人规模设立村民小组（约{low}至{high}个）",
+        )
+    if not rural and residents >= 200:
+        low, high = -(-residents // 400), residents // 200
+        return Finding(
+            "groups",
+            f"安置{residents}人：可按200－400人规模设立居民小组（约{low}至{high}个）",
+        )
+    kind = "村民" if rural else "居民"
+    return Finding("join", f"安置{residents}人：纳入迁入地{kind}小组管理")
+
+
+def staffing(residents: int) -> Finding:
+    """Seed 000 (二): < 100 residents 2; 100–300: 3; 300–800: 4–5; ≥ 800 its own committee."""
+    if residents < 100:
+        return Finding("2", "100人以下：配备2名专职管理人员")
+    if residents < 300:
+        return Finding("3", "100－300人：配备3名专职管理人员")
+    if residents < 800:
+        return Finding("4-5", "300－800人：配备4－5名专职管理人员")
+    return Finding("committee", "800人以上：可根据需要单独设立社区居委会")
+
+
+def service_station_required(residents: int) -> bool:
+    """Seed 002 二(二): a centralized site with ≥ 800 residents needs a public service station."""
+    return residents >= 800
+
+
+def facility_area(households: int) -> int:
+    """At least 30 m² of community service facilities per 100 households, in whole m²."""
+    return (30 * households + 99) // 100
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    residents: int
+    households: int
+    full_members: int
+    party: Finding
+    governance: Finding
+    staff: Finding
+    service_station: bool
+    area_m2: int
+
+
+def profile(
+    residents: int, households: int, full_members: int, single_village: bool, rural: bool
+) -> SiteProfile:
+    return SiteProfile(
+        residents=residents,
+        households=households,
+        full_members=full_members,
+        party=party_organization(full_members, single_village, rural),
+        governance=self_governance(residents, rural),
+        staff=staffing(residents),
+        service_station=service_station_required(residents),
+        area_m2=facility_area(households),
+    )
