@@ -77,5 +77,5 @@ Index(
     postgresql_where=text("kind = 'violation'"),
 )
 Event.KIND_LABELS.update(
-    {"violation": "违规情形", "problem_opened": "列入问题台账", "problem_closed": "问题销号"}
+    {"violation": "违规预警", "problem_opened": "列入问题台账", "problem_closed": "问题销号"}
 )
