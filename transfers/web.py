@@ -22,12 +22,16 @@ WEEKDAYS = "一二三四五六日"
 def init_app(app: Flask) -> None:
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
+    from transfers.exports.views import bp as exports_bp
+    from transfers.imports.views import bp as imports_bp
     from transfers.households.views import bp as households_bp
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
     from transfers.tasks.views import bp as tasks_bp
 
     for bp in (main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp):
+        app.register_blueprint(bp)
+    for bp in (imports_bp, exports_bp):
         app.register_blueprint(bp)
 
     app.jinja_env.filters.update(
