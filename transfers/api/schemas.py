@@ -15,6 +15,8 @@ from transfers.households.models import (
 )
 from workflows.registry import PROCEDURES
 
+MAX_INT = 2**31 - 1  # identifiers are 32-bit integers in the database
+
 
 def _one_of(values):  # type: ignore[no-untyped-def]
     return validate.OneOf(list(values))
@@ -109,7 +111,9 @@ class HouseholdIn(Strict):
     origin_code = fields.Str(required=True, validate=validate.Length(min=1, max=12))
     destination_code = fields.Str(required=True, validate=validate.Length(min=1, max=12))
     settlement_mode = fields.Str(required=True, validate=_one_of(SETTLEMENT_MODES))
-    site_id = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    site_id = fields.Int(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_INT)
+    )
     moved_on = fields.Date(allow_none=True, load_default=None)
     address = fields.Str(load_default="", validate=validate.Length(max=200))
     phone = fields.Str(load_default="", validate=validate.Length(max=20))
@@ -181,12 +185,14 @@ class HouseholdQuery(PageQuery):
 
 # --- cases and tasks -----------------------------------------------------------------
 class CaseRequestIn(Strict):
-    person_id = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    person_id = fields.Int(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_INT)
+    )
     procedure = fields.Str(required=True, validate=_one_of(PROCEDURES))
 
 
 class IntakeIn(Strict):
-    household_id = fields.Int(required=True, validate=validate.Range(min=1))
+    household_id = fields.Int(required=True, validate=validate.Range(min=1, max=MAX_INT))
     requests = fields.List(
         fields.Nested(CaseRequestIn), required=True, validate=validate.Length(min=1, max=40)
     )
@@ -306,7 +312,7 @@ class ActIn(Strict):
     action = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     version = fields.Int(
         required=True,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_INT),
         metadata={"description": "The case version you saw; a stale one answers 409"},
     )
     data = fields.Dict(keys=fields.Str(), values=fields.Raw(allow_none=True), load_default=dict)

@@ -79,6 +79,17 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def _has_nul(value: Any) -> bool:
+    """NUL cannot be stored in PostgreSQL text; refuse it at the door."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 @dataclass(frozen=True)
 class Operation:
     summary: str
@@ -122,6 +133,8 @@ def operation(
                 if user is None:
                     return problem(401, "未提供有效的访问令牌，请在“我的访问令牌”页面创建后使用")
                 g.api_user = user
+            if query is not None and _has_nul(request.args.to_dict(flat=False)):
+                return problem(422, "参数中不能含有空字符（\\0）")
             if query is not None:
                 try:
                     kwargs["args"] = query().load(request.args)
@@ -131,6 +144,8 @@ def operation(
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
                     return problem(422, "请求体须为 JSON 对象", {"_": "请求体须为 JSON 对象"})
+                if _has_nul(payload):
+                    return problem(422, "提交的内容中不能含有空字符（\\0）")
                 try:
                     kwargs["data"] = body().load(payload)
                 except ValidationError as e:
@@ -152,7 +167,9 @@ def _path(rule: Any) -> tuple[str, list[dict[str, Any]]]:
                 "in": "path",
                 "name": name,
                 "required": True,
-                "schema": {"type": "integer", "minimum": 0} if is_int else {"type": "string"},
+                "schema": {"type": "integer", "minimum": 0, "maximum": converter.max}
+                if is_int
+                else {"type": "string"},
             }
         )
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), params

@@ -249,6 +249,7 @@ def whoami():  # type: ignore[no-untyped-def]
     tag="jurisdictions",
     response=s.JurisdictionList,
     query=s.JurisdictionQuery,
+    errors=(404,),
 )
 def jurisdictions(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     q = select(Jurisdiction).order_by(Jurisdiction.path)
@@ -348,7 +349,7 @@ def create_household(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return jsonify(s.HouseholdOut().dump(household_dict(household))), 201
 
 
-@bp.route("/households/<int:household_id>")
+@bp.route("/households/<int(max=2147483647):household_id>")
 @operation(
     summary="One household with its members",
     tag="households",
@@ -387,7 +388,7 @@ def persons(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page(q.order_by(Person.id), args, s.PersonList, person_dict)
 
 
-@bp.route("/persons/<int:person_id>")
+@bp.route("/persons/<int(max=2147483647):person_id>")
 @operation(summary="One person", tag="households", response=s.PersonOut, errors=(403,))
 def person(person_id: int):  # type: ignore[no-untyped-def]
     p = db.session.get(Person, person_id)
@@ -450,7 +451,7 @@ def cases(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page(q, args, s.CaseList, case_summary)
 
 
-@bp.route("/cases/<int:case_id>")
+@bp.route("/cases/<int(max=2147483647):case_id>")
 @operation(
     summary="One case with its open task, your possible actions and its timeline",
     tag="cases",
@@ -486,7 +487,7 @@ def _task_action(task_id: int, service: Any) -> Any:
     return jsonify(s.TaskOut().dump(task_dict(task)))
 
 
-@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@bp.route("/tasks/<int(max=2147483647):task_id>/claim", methods=["POST"])
 @operation(
     summary="Claim a task (认领) so colleagues see who is on it",
     tag="tasks",
@@ -497,13 +498,13 @@ def claim_task(task_id: int):  # type: ignore[no-untyped-def]
     return _task_action(task_id, claim)
 
 
-@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@bp.route("/tasks/<int(max=2147483647):task_id>/release", methods=["POST"])
 @operation(summary="Release your claim", tag="tasks", response=s.TaskOut, errors=(403, 409))
 def release_task(task_id: int):  # type: ignore[no-untyped-def]
     return _task_action(task_id, release)
 
 
-@bp.route("/tasks/<int:task_id>/act", methods=["POST"])
+@bp.route("/tasks/<int(max=2147483647):task_id>/act", methods=["POST"])
 @operation(
     summary="Act on a task with the case version you saw",
     tag="tasks",
