@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     for bp in (imports_bp, exports_bp, account_bp, api_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
 
     app.jinja_env.filters.update(
         cn_date=cn_date,
