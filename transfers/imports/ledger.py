@@ -227,6 +227,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
         raise LedgerFormatError("无法读取该Excel文件，请确认是 .xlsx 格式") from e
     try:
         ws = wb.worksheets[0]
+        # Never trust (or compute) the stored sheet size: computing it parses the whole
+        # sheet once more, and a wrong one would cut rows off.
+        ws.reset_dimensions()
         for row_no, values in enumerate(ws.iter_rows(values_only=True), 1):
             # A float of 16+ digits has lost digits (Excel keeps 15 significant ones).
             numeric = {i: isinstance(v, float) and abs(v) >= 1e15 for i, v in enumerate(values)}

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from transfers.auth.models import User
 from transfers.extensions import db
@@ -357,7 +357,8 @@ def _flush_rows(buffer: list[dict[str, Any]], households: dict[str, _HouseholdSe
         if r["status"] == "valid" and r["id_number"] in existing:
             r["status"] = "existing"
             households[r["household_key"]].existing += 1
-    db.session.execute(insert(ImportRow), buffer)
+    # Core inserts (executemany, batched into multi-row VALUES): no ORM bookkeeping.
+    db.session.execute(insert(ImportRow.__table__), buffer)
     buffer.clear()
 
 
@@ -416,6 +417,11 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
     Bulk inserts (one statement per table per chunk). A person registered meanwhile, by
     another import or the form, is reported as existing instead of failing the chunk.
     """
+    # One step at a time per batch (a second tab, a double click): on PostgreSQL the row
+    # lock makes the other wait, then it finds these households already imported.
+    db.session.refresh(batch, with_for_update=True)
+    if batch.status == "done":
+        return True
     batch.status = "importing"
     keys = db.session.scalars(
         select(ImportRow.household_key)
@@ -428,7 +434,10 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
         batch.status = "done"
         batch.finished_at = now
         batch.processed_households = batch.total_households
-        _count(batch)
+        # The imported people now live in their own tables; keep no second copy of them.
+        db.session.execute(
+            delete(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.status == "imported")
+        )
         db.session.flush()
         return True
     rows = db.session.execute(
@@ -498,7 +507,7 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
             people.append(_person_row(m.values, target[key]))
             imported.append(m.id)
     if people:
-        db.session.execute(insert(Person), people)
+        db.session.execute(insert(Person.__table__), people)
     if imported:
         db.session.execute(
             update(ImportRow).where(ImportRow.id.in_(imported)).values(status="imported")
@@ -507,6 +516,7 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
         db.session.execute(
             update(ImportRow).where(ImportRow.id.in_(existing)).values(status="existing")
         )
+    batch.existing_rows += len(existing)
     batch.processed_households += len(keys)
     batch.created_households += len(new_households)
     batch.created_persons += len(people)

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from transfers.cases.permissions import can_register_households
 from transfers.db import utcnow
@@ -143,11 +144,20 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
     if not RunForm().validate_on_submit():
         abort(400)
     stepwise = request.headers.get("X-Requested-With") == "fetch"
-    while True:
-        done = import_step(batch, now=utcnow())
-        db.session.commit()
-        if done or stepwise:
-            break
+    try:
+        while True:
+            done = import_step(batch, now=utcnow())
+            db.session.commit()
+            if done or stepwise:
+                break
+    except IntegrityError:
+        # Another step of this batch (a second tab) got there first; nothing is lost.
+        db.session.rollback()
+        message = "该批次正在另一窗口导入，请稍后刷新查看"
+        if stepwise:
+            return jsonify(error=message), 409
+        flash(message, "warning")
+        return redirect(url_for("imports.preview", batch_id=batch_id), 303)
     if stepwise:
         return jsonify(
             done=done,
