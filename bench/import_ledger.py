@@ -99,7 +99,10 @@ def main() -> None:
     with app.app_context():
         county = Jurisdiction(code="411221", name="渑池县", level=str(Level.COUNTY), path="411221/")
         town = Jurisdiction(
-            code="411221100", name="城关镇", level=str(Level.TOWNSHIP), parent=county,
+            code="411221100",
+            name="城关镇",
+            level=str(Level.TOWNSHIP),
+            parent=county,
             path="411221/411221100/",
         )
         db.session.add_all([county, town])
@@ -107,8 +110,13 @@ def main() -> None:
         for i in range(1, 41):
             code = f"411221100{200 + i}"
             db.session.add(
-                Jurisdiction(code=code, name=f"村{i}", level=str(Level.VILLAGE), parent=town,
-                             path=f"{town.path}{code}/")
+                Jurisdiction(
+                    code=code,
+                    name=f"村{i}",
+                    level=str(Level.VILLAGE),
+                    parent=town,
+                    path=f"{town.path}{code}/",
+                )
             )
             codes.append(code)
         db.session.commit()
@@ -116,8 +124,10 @@ def main() -> None:
         t0 = time.perf_counter()
         make_ledger(ledger, args.persons, codes[1:], codes[0])
         generated = time.perf_counter() - t0
-        print(f"generated {args.persons} persons in {ledger.name} "
-              f"({ledger.stat().st_size / 1e6:.1f} MB) in {generated:.1f} s")
+        print(
+            f"generated {args.persons} persons in {ledger.name} "
+            f"({ledger.stat().st_size / 1e6:.1f} MB) in {generated:.1f} s"
+        )
         rss_before = peak_rss_mib()
         t0 = time.perf_counter()
         batch = stage_ledger(ledger, ledger.name, actor=None, allowed_villages=None, now=utcnow())
@@ -130,12 +140,16 @@ def main() -> None:
         imported = time.perf_counter() - t1
         total = checked + imported
         print(f"database: {db.engine.dialect.name}")
-        print(f"rows {batch.total_rows}, invalid {batch.invalid_rows}, "
-              f"created {batch.created_households} households / {batch.created_persons} persons")
+        print(
+            f"rows {batch.total_rows}, invalid {batch.invalid_rows}, "
+            f"created {batch.created_households} households / {batch.created_persons} persons"
+        )
         print(f"check (preview): {checked:.1f} s")
         print(f"import:          {imported:.1f} s")
         print(f"total:           {total:.1f} s  ({args.persons / total:,.0f} persons/s)")
-        print(f"peak RSS: {peak_rss_mib():.0f} MiB (after generating the file: {rss_before:.0f} MiB)")
+        print(
+            f"peak RSS: {peak_rss_mib():.0f} MiB (after generating the file: {rss_before:.0f} MiB)"
+        )
         db.engine.dispose()
 
 

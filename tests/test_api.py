@@ -66,6 +66,10 @@ def test_token_page_creates_shows_once_and_revokes(client, make_user, db):
     assert client.post(action, data={"csrf_token": csrf_from(page)}).status_code == 302
     is_problem(client.get("/api/v1/me", headers=headers), 401)
     is_problem(client.get("/api/v1/me"), 401)
+    _, other = create_token(staff, "second", now=NOW)
+    staff.active = False  # a deactivated user's tokens stop working too
+    db.session.commit()
+    is_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"}), 401)
     is_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer ht_nope"}), 401)
 
 

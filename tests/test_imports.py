@@ -366,6 +366,9 @@ def test_cli_import_ledger(app, geo, db, tmp_path):
     path = tmp_path / "ledger.xlsx"
     path.write_bytes(ledger_xlsx())
     runner = app.test_cli_runner()
+    dry = runner.invoke(args=["import-ledger", str(path), "--dry-run"])
+    assert "dry run: nothing imported" in dry.output
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
     result = runner.invoke(args=["import-ledger", str(path), "--errors", str(tmp_path / "e.xlsx")])
     assert result.exit_code == 2, result.output
     assert "12 rows: 4 to import (2 households), 8 invalid" in result.output
