@@ -28,7 +28,6 @@ from transfers.tasks.models import Task
 from transfers.tasks.services import queue_query, supervised_overdue_query
 from workflows.calendar import deadline_status
 from workflows.idcard import mask_id_number, mask_name, normalize
-from workflows.registry import PROCEDURES
 
 LIGHTS = {"green": "正常", "yellow": "预警", "red": "超期"}
 
@@ -245,13 +244,3 @@ def write_export(export: Export, fmt: str, out: IO[bytes]) -> None:
     writer.writerows(export.rows)
     text.flush()
     text.detach()
-
-
-__all__ = [
-    "PROCEDURES",
-    "export_cases",
-    "export_households",
-    "export_overdue",
-    "export_queue",
-    "write_export",
-]
