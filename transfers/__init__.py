@@ -52,11 +52,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _import_models() -> None:
+    from transfers.api import models as _api  # noqa: F401
     from transfers.auth import models as _auth  # noqa: F401
     from transfers.cases import models as _cases  # noqa: F401
     from transfers.deadlines import models as _deadlines  # noqa: F401
     from transfers.households import models as _households  # noqa: F401
     from transfers.inbox import models as _inbox  # noqa: F401
+    from transfers.imports import models as _imports  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
     from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401

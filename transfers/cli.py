@@ -10,6 +10,8 @@ from transfers.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    register_import_cli(app)
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no data.")
     @click.option("--seed", default=20261127, show_default=True)
@@ -136,3 +138,62 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"BROKEN: {p}")
             raise SystemExit(1)
         click.echo("audit chain intact")
+
+
+def register_import_cli(app: Flask) -> None:
+    @app.cli.command("import-ledger")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Validate and report only; import nothing.")
+    @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+                  help="Write the invalid rows, with an error column, to this .xlsx file.")
+    def import_ledger_command(path: str, dry_run: bool, errors_path: str | None) -> None:
+        """Import households and persons from a village ledger (.xlsx or .csv).
+
+        Validation is stored first (one transaction); the valid households are then
+        committed in chunks, so a long import shows progress and can be resumed.
+        """
+        from pathlib import Path
+
+        from transfers.db import utcnow
+        from transfers.imports.ledger import LedgerFormatError
+        from transfers.imports.services import import_step, stage_ledger, write_invalid_rows
+
+        file = Path(path)
+        try:
+            batch = stage_ledger(
+                file,
+                file.name,
+                actor=None,
+                allowed_villages=None,
+                now=utcnow(),
+                progress=lambda n: click.echo(f"\rchecked {n} rows", nl=False),
+            )
+        except LedgerFormatError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo("")
+        click.echo(
+            f"{batch.total_rows} rows: {batch.valid_rows} to import "
+            f"({batch.total_households} households), {batch.invalid_rows} invalid, "
+            f"{batch.existing_rows} already registered"
+        )
+        if errors_path and batch.invalid_rows:
+            with open(errors_path, "wb") as out:
+                write_invalid_rows(batch, out)
+            click.echo(f"invalid rows written to {errors_path}")
+        if dry_run:
+            db.session.rollback()
+            click.echo("dry run: nothing imported")
+            return
+        db.session.commit()
+        with click.progressbar(length=batch.total_households, label="importing") as bar:
+            done = False
+            while not done:
+                before = batch.processed_households
+                done = import_step(batch, now=utcnow())
+                db.session.commit()
+                bar.update(batch.processed_households - before)
+        click.echo(
+            f"created {batch.created_households} households, {batch.created_persons} persons"
+        )
+        if batch.invalid_rows:
+            raise SystemExit(2)

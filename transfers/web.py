@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from transfers.auth.models import User
 from transfers.db import utcnow
-from transfers.extensions import db, login_manager
+from transfers.extensions import csrf, db, login_manager
 from workflows.calendar import LOCAL_TZ, local_date
 from workflows.idcard import mask_id_number, mask_name
 from workflows.roles import Role
@@ -30,6 +30,10 @@ def init_app(app: Flask) -> None:
     from transfers.households.views import bp as households_bp
     from transfers.inbox.services import unread_count
     from transfers.inbox.views import bp as inbox_bp
+    from transfers.api.account import bp as account_bp
+    from transfers.api.views import bp as api_bp
+    from transfers.exports.views import bp as exports_bp
+    from transfers.imports.views import bp as imports_bp
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
     from transfers.supervision.views import bp as supervision_bp
@@ -48,6 +52,10 @@ def init_app(app: Flask) -> None:
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
     )
+    for bp in (imports_bp, exports_bp, account_bp, api_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
 
     app.jinja_env.filters.update(
         cn_date=cn_date,
@@ -123,6 +131,10 @@ def _error_pages(app: Flask) -> None:
         message = messages.get(code, "请求有误")
         if code == 500:
             db.session.rollback()
+        if request.path.startswith("/api/"):
+            from transfers.api.problems import problem
+
+            return problem(code)
         if _wants_json():
             return jsonify(status=code, title=message), code
         return render_template("error.html", code=code, message=message), code

@@ -1,0 +1,157 @@
+"""Benchmark: import a generated village ledger of N persons (default 100,000).
+
+    .venv/bin/python bench/import_ledger.py [--persons 100000] [--csv]
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/import_ledger.py
+
+Uses a fresh temporary SQLite database unless DATABASE_URL is set (that database is
+emptied and migrated). Prints the seconds for checking (preview) and importing, and the
+peak resident memory of the process. Target (issue 7): 100,000 persons in under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "建国秀英小明红军伟芳娜敏静丽强磊洋艳勇军杰娟涛超霞平刚桂兰"
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_ledger(path: Path, persons: int, villages: list[str], origin: str) -> None:
+    from openpyxl import Workbook
+
+    from tests.conftest import make_id
+    from transfers.imports.ledger import COLUMNS
+
+    rng = random.Random(7)
+    headers = [c.header for c in COLUMNS]
+    index = {c.key: i for i, c in enumerate(COLUMNS)}
+
+    def rows():  # a generator: the benchmark's own memory stays flat too
+        n, household, seq = 0, 0, 0
+        while n < persons:
+            household += 1
+            size = min(rng.randint(1, 6), persons - n)
+            dest = villages[household % len(villages)]
+            for m in range(size):
+                seq += 1
+                birth = date(1940, 1, 1) + timedelta(days=(seq * 37) % 25000)
+                row = [""] * len(headers)
+                row[index["household_no"]] = str(household)
+                row[index["name"]] = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+                # birth date and sequence together keep every number unique
+                row[index["id_number"]] = make_id("411221", birth, seq % 499, "M" if m % 2 else "F")
+                row[index["relation"]] = "户主" if m == 0 else ("配偶" if m == 1 else "子")
+                row[index["origin_code"]] = origin
+                row[index["destination_code"]] = dest
+                row[index["settlement_mode"]] = "分散安置"
+                row[index["collective_member"]] = "是"
+                yield row
+            n += size
+
+    if path.suffix == ".csv":
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(headers)
+            w.writerows(rows())
+        return
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("搬迁户台账")
+    ws.append(headers)
+    for row in rows():
+        ws.append(row)
+    wb.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--csv", action="store_true", help="benchmark a .csv ledger instead")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+
+    from tests.conftest import _reset_schema
+    from transfers import create_app
+    from transfers.db import utcnow
+    from transfers.extensions import db
+    from transfers.imports.services import import_step, stage_ledger
+    from transfers.jurisdictions.models import Jurisdiction
+    from workflows.roles import Level
+
+    app = create_app({"SECRET_KEY": "bench"})
+    _reset_schema(app)
+    with app.app_context():
+        county = Jurisdiction(code="411221", name="渑池县", level=str(Level.COUNTY), path="411221/")
+        town = Jurisdiction(
+            code="411221100",
+            name="城关镇",
+            level=str(Level.TOWNSHIP),
+            parent=county,
+            path="411221/411221100/",
+        )
+        db.session.add_all([county, town])
+        codes = []
+        for i in range(1, 41):
+            code = f"411221100{200 + i}"
+            db.session.add(
+                Jurisdiction(
+                    code=code,
+                    name=f"村{i}",
+                    level=str(Level.VILLAGE),
+                    parent=town,
+                    path=f"{town.path}{code}/",
+                )
+            )
+            codes.append(code)
+        db.session.commit()
+        ledger = tmp / ("ledger.csv" if args.csv else "ledger.xlsx")
+        t0 = time.perf_counter()
+        make_ledger(ledger, args.persons, codes[1:], codes[0])
+        generated = time.perf_counter() - t0
+        print(
+            f"generated {args.persons} persons in {ledger.name} "
+            f"({ledger.stat().st_size / 1e6:.1f} MB) in {generated:.1f} s"
+        )
+        rss_before = peak_rss_mib()
+        t0 = time.perf_counter()
+        batch = stage_ledger(ledger, ledger.name, actor=None, allowed_villages=None, now=utcnow())
+        db.session.commit()
+        checked = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        while not import_step(batch, now=utcnow()):
+            db.session.commit()
+        db.session.commit()
+        imported = time.perf_counter() - t1
+        total = checked + imported
+        print(f"database: {db.engine.dialect.name}")
+        print(
+            f"rows {batch.total_rows}, invalid {batch.invalid_rows}, "
+            f"created {batch.created_households} households / {batch.created_persons} persons"
+        )
+        print(f"check (preview): {checked:.1f} s")
+        print(f"import:          {imported:.1f} s")
+        print(f"total:           {total:.1f} s  ({args.persons / total:,.0f} persons/s)")
+        print(
+            f"peak RSS: {peak_rss_mib():.0f} MiB (after generating the file: {rss_before:.0f} MiB)"
+        )
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""REST API: tokens from the account page, the hukou journey, and the error contract
+(401/403/404/409/422 as problem+json)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import NOW, csrf_from, login, make_id, post_form
+from transfers.api.models import ApiToken
+from transfers.api.tokens import create_token
+from workflows.roles import Role
+
+DEST = "411221100201"
+
+
+def token_for(db, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    _, secret = create_token(user, "test", now=NOW)
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def is_problem(resp, status: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["title_zh"] and body["detail"]
+    return body
+
+
+def household_body(**kw):  # type: ignore[no-untyped-def]
+    body = {
+        "origin_code": "411221205201",
+        "destination_code": DEST,
+        "settlement_mode": "centralized",
+        "site_id": None,
+        "members": [
+            {
+                "name": "王建国",
+                "id_number": make_id(seq=1),
+                "relation": "户主",
+                "collective_member": True,
+            },
+            {"name": "李秀英", "id_number": make_id(seq=2, sex="F"), "relation": "配偶"},
+        ],
+    }
+    body.update(kw)
+    return body
+
+
+def test_token_page_creates_shows_once_and_revokes(client, make_user, db):
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    login(client, staff)
+    resp = post_form(client, "/account/tokens", {"name": "台账同步"})
+    assert resp.status_code == 201
+    secret = re.search(r"(ht_[A-Za-z0-9_\-]+)", resp.get_data(as_text=True)).group(1)
+    stored = db.session.scalars(select(ApiToken)).one()
+    assert secret not in (stored.token_hash, stored.prefix) and stored.prefix == secret[:10]
+    assert secret not in client.get("/account/tokens").get_data(as_text=True)  # shown once
+    headers = {"Authorization": f"Bearer {secret}"}
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.json["grants"][0]["role"] == "village_staff"
+    page = client.get("/account/tokens").get_data(as_text=True)
+    action = re.search(r'action="(/account/tokens/\d+/revoke)"', page).group(1)
+    assert client.post(action, data={"csrf_token": csrf_from(page)}).status_code == 302
+    is_problem(client.get("/api/v1/me", headers=headers), 401)
+    is_problem(client.get("/api/v1/me"), 401)
+    _, other = create_token(staff, "second", now=NOW)
+    staff.active = False  # a deactivated user's tokens stop working too
+    db.session.commit()
+    is_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"}), 401)
+    is_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer ht_nope"}), 401)
+
+
+def test_api_drives_a_hukou_case_from_intake_to_completion(client, make_user, db, geo):
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    police = make_user(Role.POLICE_STATION, "411221100")
+    s_auth, p_auth = token_for(db, staff), token_for(db, police)
+
+    created = client.post(
+        "/api/v1/households", json=household_body(site_id=geo.site.id), headers=s_auth
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    hh = created.json
+    assert (
+        hh["members"][0]["id_number_masked"].startswith("411221")
+        and "*" in hh["members"][0]["id_number_masked"]
+    )
+    head = hh["members"][0]["id"]
+
+    intake = client.post(
+        "/api/v1/intakes",
+        headers=s_auth,
+        json={"household_id": hh["id"], "requests": [{"person_id": head, "procedure": "hukou"}]},
+    )
+    assert intake.status_code == 201, intake.get_data(as_text=True)
+    receipt = intake.json["receipt_no"]
+    case_id = intake.json["cases"][0]["id"]
+
+    queue = client.get("/api/v1/tasks", headers=s_auth).json
+    task = queue["items"][0]
+    assert task["case_id"] == case_id and task["state"] == "application"
+    case = client.get(f"/api/v1/cases/{case_id}", headers=s_auth).json
+    submit = next(a for a in case["actions"] if a["action"] == "submit")
+    options = [c["value"] for c in submit["fields"][0]["choices"]]
+    assert "site_address" in options
+
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=s_auth)
+    assert claimed.status_code == 200 and claimed.json["claimed_by"] == staff.display_name
+    version = claimed.json["case_version"]  # claiming is recorded on the case too
+    assert version > case["version"]
+
+    # 422: the rules want a building, unit and door for the site address
+    bad = client.post(
+        f"/api/v1/tasks/{task['id']}/act",
+        headers=s_auth,
+        json={"action": "submit", "version": version, "data": {"option": "site_address"}},
+    )
+    body = is_problem(bad, 422)
+    assert set(body["errors"]) == {"building", "unit", "door"}
+
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/act",
+        headers=s_auth,
+        json={
+            "action": "submit",
+            "version": version,
+            "data": {"option": "site_address", "building": "3", "unit": "2", "door": "501"},
+        },
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.json["state"] == "police_review" and done.json["actions"] == []
+
+    # 409: acting again with the version seen before
+    stale = client.post(
+        f"/api/v1/tasks/{task['id']}/act",
+        headers=s_auth,
+        json={"action": "submit", "version": version, "data": {"option": "site_address"}},
+    )
+    is_problem(stale, 409)
+
+    ptask = client.get("/api/v1/tasks", headers=p_auth).json["items"][0]
+    # 403: village staff cannot act for the police station
+    forbidden = client.post(
+        f"/api/v1/tasks/{ptask['id']}/act",
+        headers=s_auth,
+        json={"action": "approve", "version": ptask["case_version"], "data": {}},
+    )
+    is_problem(forbidden, 403)
+    old_version = ptask["case_version"]
+    # a colleague's claim moved the case on: the version this client saw is stale
+    client.post(f"/api/v1/tasks/{ptask['id']}/claim", headers=p_auth)
+    stale = is_problem(
+        client.post(
+            f"/api/v1/tasks/{ptask['id']}/act",
+            headers=p_auth,
+            json={
+                "action": "approve",
+                "version": old_version,
+                "data": {"registered_on": "2026-11-02", "new_address": "x"},
+            },
+        ),
+        409,
+    )
+    assert "已由他人办理或更新" in stale["detail"]
+    current = client.get(f"/api/v1/cases/{case_id}", headers=p_auth).json["version"]
+    approved = client.post(
+        f"/api/v1/tasks/{ptask['id']}/act",
+        headers=p_auth,
+        json={
+            "action": "approve",
+            "version": current,
+            "data": {"registered_on": "2026-11-02", "new_address": "城关镇幸福路88号3栋2单元501号"},
+        },
+    )
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    final = approved.json
+    assert final["state"] == "completed" and final["outcome"] == "completed"
+    assert [e["kind"] for e in final["timeline"]] == [
+        "opened",
+        "claimed",
+        "transition",
+        "claimed",
+        "transition",
+    ]
+    assert final["version"] > old_version
+
+    person = client.get(f"/api/v1/persons/{head}", headers=s_auth).json
+    assert person["hukou_moved"] is True
+    tail = make_id(seq=1)[-4:]
+    status = client.get(f"/api/v1/public/status?receipt_no={receipt}&id_tail={tail}")
+    assert status.status_code == 200 and status.json["items"][0]["closed"] is True
+    is_problem(client.get(f"/api/v1/public/status?receipt_no={receipt}&id_tail=0000"), 404)
+
+
+def test_api_validation_permissions_and_jurisdiction(client, make_user, make_household, db, geo):
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    other = make_user(Role.VILLAGE_STAFF, "140827203201")
+    police = make_user(Role.POLICE_STATION, "411221100")
+    s_auth, o_auth, p_auth = (token_for(db, u) for u in (staff, other, police))
+
+    body = household_body()
+    body["members"][1]["id_number"] = body["members"][1]["id_number"][:-1] + (
+        "0" if body["members"][1]["id_number"][-1] != "0" else "1"
+    )
+    bad = is_problem(client.post("/api/v1/households", json=body, headers=s_auth), 422)
+    assert "校验位" in bad["errors"]["members-1-id_number"]
+    shape = is_problem(
+        client.post(
+            "/api/v1/households", headers=s_auth, json={"members": [{"name": ""}], "extra": 1}
+        ),
+        422,
+    )
+    assert shape["errors"]["origin_code"] == "此项为必填项"
+    assert shape["errors"]["extra"] == "未知字段"
+    assert "members-0-id_number" in shape["errors"]
+    is_problem(
+        client.post(
+            "/api/v1/households", headers=s_auth, data="[]", content_type="application/json"
+        ),
+        422,
+    )
+    # someone else's village; not village staff at all
+    is_problem(client.post("/api/v1/households", json=household_body(), headers=o_auth), 403)
+    is_problem(client.post("/api/v1/households", json=household_body(), headers=p_auth), 403)
+
+    hh = make_household()
+    assert client.get(f"/api/v1/households/{hh.id}", headers=s_auth).status_code == 200
+    is_problem(client.get(f"/api/v1/households/{hh.id}", headers=o_auth), 403)
+    is_problem(client.get("/api/v1/households/999999", headers=s_auth), 404)
+    assert client.get("/api/v1/households", headers=o_auth).json["total"] == 0
+    assert client.get("/api/v1/households", headers=s_auth).json["total"] == 1
+    found = client.get(
+        f"/api/v1/persons?id_number={hh.members[0].id_number.lower()}", headers=s_auth
+    ).json
+    assert found["total"] == 1
+    is_problem(client.get("/api/v1/persons?page=0", headers=s_auth), 422)
+    is_problem(client.get("/api/v1/overdue", headers=s_auth), 403)
+    is_problem(client.get("/api/v1/no-such-thing", headers=s_auth), 404)
+    is_problem(client.delete("/api/v1/households", headers=s_auth), 405)
+
+    # duplicate intake of the same procedure answers 409
+    req = {
+        "household_id": hh.id,
+        "requests": [{"person_id": hh.members[0].id, "procedure": "hukou"}],
+    }
+    assert client.post("/api/v1/intakes", json=req, headers=s_auth).status_code == 201
+    is_problem(client.post("/api/v1/intakes", json=req, headers=s_auth), 409)
+    is_problem(client.post("/api/v1/intakes", json=req, headers=o_auth), 403)
+    case_id = client.get("/api/v1/cases", headers=s_auth).json["items"][0]["id"]
+    is_problem(client.get(f"/api/v1/cases/{case_id}", headers=o_auth), 403)
+    task_id = client.get("/api/v1/tasks", headers=s_auth).json["items"][0]["id"]
+    is_problem(client.post(f"/api/v1/tasks/{task_id}/claim", headers=p_auth), 403)
+    is_problem(
+        client.post(
+            f"/api/v1/tasks/{task_id}/act",
+            headers=s_auth,
+            json={"action": "fly", "version": 1, "data": {}},
+        ),
+        409,
+    )
+
+
+def test_openapi_document_and_reference_page(client, db):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/tasks/{task_id}/act" in spec["paths"]
+    assert "CaseOut" in spec["components"]["schemas"]
+    page = client.get("/api/v1/docs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "/api/v1/tasks/{task_id}/act" in html
+    assert "<script>" not in html and "cdn" not in html.lower()

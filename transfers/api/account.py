@@ -1,0 +1,68 @@
+"""“我的访问令牌”: a user creates and revokes personal API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from transfers.api.models import ApiToken
+from transfers.api.tokens import create_token, revoke_token
+from transfers.db import utcnow
+from transfers.extensions import db
+from transfers.forms import ChineseMeta
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class TokenForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
+    name = StringField(
+        "令牌用途",
+        validators=[InputRequired("请填写令牌用途，便于日后识别"), Length(max=60)],
+        description="例如：乡镇数据对接、台账同步脚本",
+    )
+
+
+class RevokeForm(FlaskForm):
+    pass
+
+
+def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "account/tokens.html", form=form, tokens=tokens, secret=secret, revoke_form=RevokeForm()
+    ), status
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():  # type: ignore[no-untyped-def]
+    form = TokenForm()
+    if form.validate_on_submit():
+        _, secret = create_token(current_user, form.name.data or "", now=utcnow())
+        db.session.commit()
+        # Shown once, in this response only; it is stored hashed.
+        return _page(TokenForm(formdata=None), secret=secret, status=201)
+    return _page(form, status=422 if form.errors else 200)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):  # type: ignore[no-untyped-def]
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    revoke_token(token, now=utcnow())
+    db.session.commit()
+    flash(f"令牌“{token.name}”已吊销，使用它的程序将无法再访问", "info")
+    return redirect(url_for("account.tokens"))

@@ -1,0 +1,61 @@
+"""Creating, checking and revoking personal API tokens.
+
+A token is the user acting through a program: it carries exactly the user's role grants
+(read at each request, so a removed grant is removed from the token too). Only a hash is
+stored; the secret is shown once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from transfers.api.models import ApiToken
+from transfers.auth.models import User
+from transfers.extensions import db
+
+PREFIX = "ht_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str]:
+    """Returns the token row and its secret (to show once; it cannot be recovered)."""
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:60] or "API",
+        prefix=secret[:10],
+        token_hash=_digest(secret),
+        created_at=now,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_token(token: ApiToken, *, now: datetime) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now
+        db.session.flush()
+
+
+def user_for_token(secret: str, *, now: datetime) -> User | None:
+    """The active user behind an unrevoked token, or None."""
+    if not secret.startswith(PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    user = token.user
+    if user is None or not user.active:
+        return None
+    # Recorded at most once a minute, so reads do not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return user

@@ -1,0 +1,246 @@
+"""Lists as spreadsheets: the same queries as the screens, the user's jurisdiction only.
+
+ID numbers and names are masked (first 6 and last 4 digits; 张*华) unless the caller
+asks for full values (UX.md: shown whole only on purpose).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from transfers.auth.models import User
+from transfers.cases.models import Case
+from transfers.cases.permissions import grant_paths
+from transfers.deadlines.services import work_calendar
+from transfers.extensions import db
+from transfers.households.models import Household, Person
+from transfers.imports.ledger import write_rows_xlsx
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.tasks.models import Task
+from transfers.tasks.services import queue_query, supervised_overdue_query
+from workflows.calendar import deadline_status
+from workflows.idcard import mask_id_number, mask_name, normalize
+
+LIGHTS = {"green": "正常", "yellow": "预警", "red": "超期"}
+
+
+@dataclass(frozen=True)
+class Export:
+    title: str
+    headers: list[str]
+    rows: Iterator[list[Any]]
+
+
+def _visible_paths_condition(user: User, *columns: Any) -> Any:
+    paths = grant_paths(user)
+    return or_(*[c.startswith(p, autoescape=True) for p in paths for c in columns])
+
+
+def households_query(user: User, q: str = "") -> Select:
+    """Households whose origin or destination lies within the user's jurisdictions."""
+    mine = select(Jurisdiction.id).where(
+        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in grant_paths(user)])
+    )
+    query = select(Household).where(
+        or_(
+            Household.destination_jurisdiction_id.in_(mine),
+            Household.origin_jurisdiction_id.in_(mine),
+        )
+    )
+    q = q.strip()
+    if q:
+        number = normalize(q)
+        people = select(Person.household_id).where(
+            or_(
+                Person.name.contains(q, autoescape=True),
+                Person.name_initials.startswith(q.lower(), autoescape=True),
+                Person.id_number == number,
+                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
+            )
+        )
+        query = query.where(Household.id.in_(people))
+    return query.options(selectinload(Household.members)).order_by(Household.id.desc())
+
+
+def cases_query(user: User, *, procedure: str = "", state: str = "", open_only: bool = False):  # type: ignore[no-untyped-def]
+    """Cases within the user's jurisdictions (the case's own path, either end of the move)."""
+    paths = grant_paths(user)
+    mine = select(Jurisdiction.id).where(
+        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in paths])
+    )
+    households = select(Household.id).where(
+        or_(
+            Household.destination_jurisdiction_id.in_(mine),
+            Household.origin_jurisdiction_id.in_(mine),
+        )
+    )
+    query = select(Case).where(
+        or_(
+            _visible_paths_condition(user, Case.jurisdiction_path),
+            Case.household_id.in_(households),
+        )
+    )
+    if procedure:
+        query = query.where(Case.procedure == procedure)
+    if state:
+        query = query.where(Case.state == state)
+    if open_only:
+        query = query.where(Case.closed_at.is_(None))
+    return query.order_by(Case.id)
+
+
+def _masker(full: bool) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    if full:
+        return (lambda s: s), (lambda s: s)
+    return mask_name, mask_id_number
+
+
+def _stream(query: Select) -> Iterator[Any]:
+    return iter(db.session.scalars(query.execution_options(yield_per=500)))
+
+
+def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
+    name, idno = _masker(full)
+    headers = [
+        "序号",
+        "户主",
+        "身份证号码",
+        "人数",
+        "迁出地",
+        "迁入地",
+        "安置方式",
+        "安置点",
+        "搬迁入住日期",
+        "成员（姓名/关系/身份证号码）",
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for i, h in enumerate(db.session.scalars(households_query(user, q)), 1):
+            head = h.head
+            members = "；".join(
+                f"{name(p.name)}/{p.relation}/{idno(p.id_number)}" for p in h.members
+            )
+            yield [
+                i,
+                name(head.name) if head else "",
+                idno(head.id_number) if head else "",
+                len(h.members),
+                h.origin.full_name,
+                h.destination.full_name,
+                h.settlement_label,
+                h.site.name if h.site else "",
+                h.moved_on.isoformat() if h.moved_on else "",
+                members,
+            ]
+
+    return Export("搬迁户", headers, rows())
+
+
+def _task_rows(
+    tasks: Iterator[Task], today: date, name: Callable[[str], str]
+) -> Iterator[list[Any]]:
+    cal = work_calendar()
+    for i, t in enumerate(tasks, 1):
+        status = deadline_status(t.due_on, today, cal)
+        yield [
+            i,
+            t.case.workflow.label,
+            t.case.workflow.state(t.state).label,
+            name(t.case.subject_name),
+            t.jurisdiction.name + t.role_label,
+            t.created_at.date().isoformat(),
+            t.due_on.isoformat() if t.due_on else "",
+            f"{LIGHTS.get(status.light, status.light)}：{status.text}" if status else "已办结",
+            t.claimed_by.display_name if t.claimed_by else "未认领",
+        ]
+
+
+TASK_HEADERS = [
+    "序号",
+    "事项",
+    "当前环节",
+    "群众",
+    "办理单位",
+    "到达日期",
+    "办理时限",
+    "状态",
+    "认领",
+]
+
+
+def export_queue(
+    user: User,
+    today: date,
+    *,
+    procedure: str = "",
+    state: str = "",
+    sort: str = "due",
+    full: bool = False,
+) -> Export:
+    name, _ = _masker(full)
+    q = queue_query(user, procedure=procedure, state=state, sort=sort)
+    return Export("我的待办", TASK_HEADERS, _task_rows(_stream(q), today, name))
+
+
+def export_overdue(user: User, today: date, *, full: bool = False) -> Export:
+    name, _ = _masker(full)
+    q = supervised_overdue_query(user, today)
+    return Export("超期督办", TASK_HEADERS, _task_rows(_stream(q), today, name))
+
+
+def export_cases(
+    user: User, *, procedure: str = "", state: str = "", open_only: bool = False, full: bool = False
+) -> Export:
+    name, idno = _masker(full)
+    headers = [
+        "序号",
+        "办件编号",
+        "事项",
+        "群众",
+        "身份证号码",
+        "当前环节",
+        "办理结果",
+        "受理日期",
+        "办结日期",
+        "迁入地",
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        q = cases_query(user, procedure=procedure, state=state, open_only=open_only)
+        for i, c in enumerate(_stream(q), 1):
+            person = c.person or c.household.head
+            outcome = c.workflow.state(c.outcome).outcome_label if c.outcome else ""
+            yield [
+                i,
+                c.intake.receipt_no if c.intake else "",
+                c.workflow.label,
+                name(c.subject_name),
+                idno(person.id_number) if person else "",
+                c.state_label,
+                outcome,
+                c.opened_at.date().isoformat(),
+                c.closed_at.date().isoformat() if c.closed_at else "",
+                c.household.destination.full_name,
+            ]
+
+    return Export("办件", headers, rows())
+
+
+def write_export(export: Export, fmt: str, out: IO[bytes]) -> None:
+    if fmt == "xlsx":
+        write_rows_xlsx(out, export.headers, export.rows)
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(export.headers)
+    writer.writerows(export.rows)
+    text.flush()
+    text.detach()

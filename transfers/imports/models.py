@@ -1,0 +1,88 @@
+"""Ledger imports: a batch (one uploaded file) and its staged rows.
+
+Rows are staged in the database, not held in memory, so a 100,000-person ledger is read
+once, validated, previewed, and then committed household by household in chunks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from transfers.auth.models import User
+from transfers.db import JSONType, UTCDateTime, utcnow
+from transfers.extensions import db
+
+BATCH_STATUS = {
+    "previewed": "待确认导入",
+    "importing": "正在导入",
+    "done": "导入完成",
+}
+ROW_STATUS = {
+    "valid": "待导入",
+    "invalid": "有误",
+    "existing": "已登记（未重复导入）",
+    "imported": "已导入",
+}
+
+
+class ImportBatch(db.Model):
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="previewed")
+    # The header row as found in the file (original order, extra columns included).
+    headers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    ignored_columns: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    invalid_rows: Mapped[int] = mapped_column(Integer, default=0)
+    existing_rows: Mapped[int] = mapped_column(Integer, default=0)
+    total_households: Mapped[int] = mapped_column(Integer, default=0)
+    processed_households: Mapped[int] = mapped_column(Integer, default=0)
+    created_households: Mapped[int] = mapped_column(Integer, default=0)
+    created_persons: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return BATCH_STATUS.get(self.status, self.status)
+
+    @property
+    def valid_rows(self) -> int:
+        return self.total_rows - self.invalid_rows - self.existing_rows
+
+    @property
+    def percent(self) -> int:
+        if not self.total_households:
+            return 100
+        return int(100 * self.processed_households / self.total_households)
+
+
+class ImportRow(db.Model):
+    """One ledger row: its original cells, the normalized values and its errors."""
+
+    __tablename__ = "import_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
+    row_no: Mapped[int] = mapped_column(Integer)
+    household_key: Mapped[str] = mapped_column(String(80))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(16))
+    raw: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # [{"column": "身份证号码", "message": "..."}]
+    errors: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+
+    __table_args__ = (
+        Index("ix_import_row_batch_id_row_no", "batch_id", "row_no"),
+        Index("ix_import_row_batch_id_status_household_key", "batch_id", "status", "household_key"),
+    )
