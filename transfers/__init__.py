@@ -10,6 +10,7 @@ from flask import Flask
 
 from transfers.config import load_config
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
+from transfers.privacy.logmask import install_log_masking
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(instance))
     if config:
         app.config.update(config)
+    # No personal data in logs: failing statements are logged without their parameters,
+    # and ID numbers in any log record are masked.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    install_log_masking()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -57,6 +65,7 @@ def _import_models() -> None:
     from transfers.deadlines import models as _deadlines  # noqa: F401
     from transfers.households import models as _households  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
+    from transfers.privacy import models as _privacy  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401
 
 

@@ -80,10 +80,16 @@ def register_cli(app: Flask) -> None:
         """Recompute every case's event hash chain; report the first broken link."""
         from transfers.engine.verify import verify_chains
 
+        from transfers.privacy.services import verify_access_log
+
         result = verify_chains()
-        click.echo(f"checked {result.cases} cases, {result.events} events")
-        if result.problems:
-            for p in result.problems[:20]:
+        accesses, access_problems = verify_access_log()
+        click.echo(
+            f"checked {result.cases} cases, {result.events} events, {accesses} access log entries"
+        )
+        problems = result.problems + access_problems
+        if problems:
+            for p in problems[:20]:
                 click.echo(f"BROKEN: {p}")
             raise SystemExit(1)
         click.echo("audit chain intact")
