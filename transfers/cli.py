@@ -71,6 +71,42 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
         serve(app, host=host, port=port, threads=threads, ident="household-transfers")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str) -> None:
+        """Back up the database to PATH (safe while the application runs)."""
+        from pathlib import Path
+
+        from transfers.backup import BackupError, backup
+
+        try:
+            written = backup(Path(path))
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"backup written to {written} ({written.stat().st_size} bytes)")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: str, yes: bool) -> None:
+        """Replace the database with the backup at PATH (stop web and scheduler first)."""
+        from pathlib import Path
+
+        from transfers.backup import BackupError, restore
+        from transfers.engine.verify import verify_chains
+
+        if not yes:
+            click.confirm("This replaces every row of the database. Continue?", abort=True)
+        try:
+            restore(Path(path))
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
+        result = verify_chains()
+        click.echo(f"restored from {path}: {result.cases} cases, {result.events} events")
+        if result.problems:
+            raise click.ClickException(f"audit chain broken after restore: {result.problems[0]}")
+        click.echo("audit chain intact")
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Audit trail tools."""
@@ -79,7 +115,6 @@ def register_cli(app: Flask) -> None:
     def audit_verify() -> None:
         """Recompute every case's event hash chain; report the first broken link."""
         from transfers.engine.verify import verify_chains
-
         from transfers.privacy.services import verify_access_log
 
         result = verify_chains()
