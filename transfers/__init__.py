@@ -86,3 +86,12 @@ def _sqlite_pragmas(app: Flask) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "savepoint")
+        def _on_savepoint(conn, _name):  # type: ignore[no-untyped-def]
+            # pysqlite opens a transaction only at the first write. A SAVEPOINT outside
+            # a transaction starts one of its own, and its RELEASE commits: a receipt
+            # number would survive the rollback of its intake. Begin the real one first.
+            dbapi_connection = conn.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN")
