@@ -29,16 +29,38 @@ def _reveal(client, household, person, purpose="hukou"):  # type: ignore[no-unty
 
 
 def test_lists_and_detail_show_masked_id_numbers_only(app, make_user, make_household, db):
+    from tests.conftest import NOW
+    from transfers.cases.services import open_intake
+
     staff = make_user(Role.VILLAGE_STAFF, "411221100201")
     hh = make_household()
+    intake = open_intake(
+        household=hh, requests=[(p, "hukou") for p in hh.members], actor=staff, now=NOW
+    )
+    db.session.commit()
     client = app.test_client()
     login(client, staff)
-    for url in ("/households/", f"/households/{hh.id}", f"/households/?q={hh.members[0].name}"):
-        html = client.get(url).get_data(as_text=True)
+    urls = [
+        "/households/",
+        f"/households/{hh.id}",
+        f"/households/?q={hh.members[0].name}",
+        f"/households/?q={hh.members[0].id_number[-4:]}",
+        "/tasks/",
+        f"/cases/receipts/{intake.receipt_no}",
+        f"/cases/{intake.cases[0].id}",
+    ]
+    for url in urls:
+        resp = client.get(url)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200, url
         for p in hh.members:
             assert p.id_number not in html, url
-        assert mask_id_number(hh.members[0].id_number) in html
-    print("\n[personal data] pages checked: 3, full ID numbers found: 0")
+    assert mask_id_number(hh.members[0].id_number) in client.get("/households/").get_data(
+        as_text=True
+    )
+    queue = client.get("/tasks/").get_data(as_text=True)
+    assert hh.members[0].name not in queue and "王*国" in queue
+    print(f"\n[personal data] pages checked: {len(urls)}, full ID numbers found: 0")
 
 
 def test_full_id_view_is_a_deliberate_audited_post(app, make_user, make_household, db):
