@@ -48,8 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _import_models()
     _sqlite_pragmas(app)
 
-    from transfers import web
+    from transfers import hardening, web
 
+    hardening.init_app(app)
     web.init_app(app)
 
     from transfers.cli import register_cli

@@ -202,3 +202,14 @@ def test_a_500_shows_and_logs_no_names_or_id_numbers(
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
     print("\n[personal data] forced 500s: 2, leaks in page or log: 0")
+
+
+def test_nul_bytes_are_refused_before_any_view(app, make_user, db):
+    """PostgreSQL cannot store NUL in text; such input is a 400, not a 500."""
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    resp = client.post("/login", data={"csrf_token": token, "username": "a\x00b", "password": "x"})
+    assert resp.status_code == 400
+    login(client, staff)
+    assert client.get("/households/?q=%00").status_code == 400
