@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from tests.conftest import NOW
+from tests.security.figures import report
 from transfers.cases.models import Case
 from transfers.cases.services import open_intake
 from transfers.engine import act
@@ -88,7 +89,7 @@ def test_backup_restore_round_trip(app, db, make_user, make_household, tmp_path)
     assert after == before
     assert verify_chains().problems == [] and verify_access_log()[1] == []
     counts = {name: len(rows) for name, rows in after.items()}
-    print(f"\n[backup] {db.engine.dialect.name}: restored row counts {counts}")
+    report(f"[backup] {db.engine.dialect.name}: restored row counts {counts}")
     # ids keep counting after the restore (sequences restored too)
     _some_work(db, staff, police, make_household, 1)
     assert db.session.scalar(select(func.count()).select_from(Household)) == 7

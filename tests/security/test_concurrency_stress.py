@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from waitress.server import create_server
 
 from tests.conftest import NOW, PASSWORD, make_id
+from tests.security.figures import report
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
 from transfers.cases.services import open_intake
@@ -89,8 +90,8 @@ def check_and_report(db, label: str, outcomes: list[Counter], case_ids: list[int
         ).all()
     )
     step_events = Counter(events.get(cid, 0) for cid in case_ids)
-    print(
-        f"\n[stress] {label} on {db.engine.dialect.name}: {len(outcomes)} trials × {n} approvers; "
+    report(
+        f"[stress] {label} on {db.engine.dialect.name}: {len(outcomes)} trials × {n} approvers; "
         f"winners per trial {dict(winners)}; told 'already acted' "
         f"{sum(o['stale'] for o in outcomes)}; other outcomes {dict(others) or 0}; "
         f"transition events per case {dict(step_events)}"

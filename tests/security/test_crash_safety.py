@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import NOW, csrf_from, login
+from tests.security.figures import report
 from transfers.cases.models import Case, Event, Intake
 from transfers.cases.services import open_intake
 from transfers.engine.errors import DuplicateCase
@@ -104,7 +105,7 @@ def test_sigkill_during_a_step_writes_nothing_and_the_step_reruns(
     assert after["Event"] == before["Event"] + 1 and after["Task"] == before["Task"] + 1
     assert db.session.get(Case, case_id).state == "police_review"
     assert verify_chains().problems == []
-    print("\n[crash] step: SIGKILLs survived 3 (after event, after next task, at commit)")
+    report("[crash] step: SIGKILLs survived 3 (after event, after next task, at commit)")
 
 
 def test_sigkill_during_a_multi_case_intake_writes_nothing_and_reruns(
@@ -125,7 +126,7 @@ def test_sigkill_during_a_multi_case_intake_writes_nothing_and_reruns(
     result = run_worker("intake", hh.id, staff.id)
     assert result.returncode != 0 and "DuplicateCase" in result.stderr
     assert counts(db) == after
-    print("\n[crash] intake of 4 members: SIGKILLs survived 3 (after case 1, case 3, commit)")
+    report("[crash] intake of 4 members: SIGKILLs survived 3 (after case 1, case 3, commit)")
 
 
 def test_double_submitted_action_form_acts_once(app, db, make_user, make_household):

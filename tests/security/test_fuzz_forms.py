@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import NOW, PASSWORD, csrf_from, login, make_id
+from tests.security.figures import report as report_figure
 from transfers.cases.services import open_intake
 from transfers.extensions import limiter
 from workflows.roles import Role
@@ -94,10 +95,10 @@ def world(app, db, make_user, make_household):  # type: ignore[no-untyped-def]
     }
 
 
-def report() -> None:
+def report_fuzz() -> None:
     for name, (tried, accepted) in TRIED.items():
-        print(
-            f"\n[fuzz] {name}: {tried} requests, {accepted} accepted, "
+        report_figure(
+            f"[fuzz] {name}: {tried} requests, {accepted} accepted, "
             f"{tried - accepted} rejected with the database unchanged, 500s: 0"
         )
     TRIED.clear()
@@ -136,7 +137,7 @@ def test_fuzz_login(app, db, world):
         TRIED["login"][1] += int(accepted) - 1
 
     run()
-    report()
+    report_fuzz()
 
 
 def mutations(fields: list[str]):  # type: ignore[no-untyped-def]
@@ -203,7 +204,7 @@ def test_fuzz_household_registration(app, db, world, geo):
         check(db, before, resp, resp.status_code == 302, "household registration")
 
     run()
-    report()
+    report_fuzz()
 
 
 def test_fuzz_action_form(app, db, world, make_household):
@@ -245,7 +246,7 @@ def test_fuzz_action_form(app, db, world, make_household):
         check(db, before, resp, resp.status_code == 302, "action form")
 
     run()
-    report()
+    report_fuzz()
 
 
 def test_fuzz_public_lookup(app, db, world):
@@ -275,7 +276,7 @@ def test_fuzz_public_lookup(app, db, world):
             assert p.id_number not in html and p.name not in html
 
     run()
-    report()
+    report_fuzz()
 
 
 def test_fuzz_document_upload(app, db, world):
@@ -322,4 +323,4 @@ def test_fuzz_document_upload(app, db, world):
         check(db, before, resp, accepted, "document upload", folder)
 
     run()
-    report()
+    report_fuzz()

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import func, select, text
 
 from tests.conftest import csrf_from, login
+from tests.security.figures import report
 from transfers.extensions import db as _db
 from transfers.privacy.logmask import MaskIdNumbers, mask_text
 from transfers.privacy.models import AccessLog
@@ -60,7 +61,7 @@ def test_lists_and_detail_show_masked_id_numbers_only(app, make_user, make_house
     )
     queue = client.get("/tasks/").get_data(as_text=True)
     assert hh.members[0].name not in queue and "王*国" in queue
-    print(f"\n[personal data] pages checked: {len(urls)}, full ID numbers found: 0")
+    report(f"[personal data] pages checked: {len(urls)}, full ID numbers found: 0")
 
 
 def test_full_id_view_is_a_deliberate_audited_post(app, make_user, make_household, db):
@@ -201,7 +202,7 @@ def test_a_500_shows_and_logs_no_names_or_id_numbers(
             assert number not in caplog.text and name not in caplog.text, caplog.text
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
-    print("\n[personal data] forced 500s: 2, leaks in page or log: 0")
+    report("[personal data] forced 500s: 2, leaks in page or log: 0")
 
 
 def test_nul_bytes_are_refused_before_any_view(app, make_user, db):
