@@ -214,3 +214,40 @@ def test_nul_bytes_are_refused_before_any_view(app, make_user, db):
     assert resp.status_code == 400
     login(client, staff)
     assert client.get("/households/?q=%00").status_code == 400
+
+
+def test_concurrent_full_views_keep_the_access_chain_linear(app, make_user, make_household, db):
+    import threading
+
+    from transfers.auth.models import User
+    from transfers.households.models import Person
+    from transfers.privacy.services import reveal_id_number
+
+    users = [make_user(Role.VILLAGE_STAFF, "411221100201").id for _ in range(5)]
+    person_id = make_household().members[0].id
+    barrier = threading.Barrier(len(users))
+    errors: list[str] = []
+
+    def worker(uid: int) -> None:
+        from tests.conftest import NOW
+        from transfers.extensions import db as _db
+
+        with app.app_context():
+            try:
+                actor, person = _db.session.get(User, uid), _db.session.get(Person, person_id)
+                barrier.wait()
+                reveal_id_number(person=person, actor=actor, purpose="hukou", now=NOW)
+                _db.session.commit()
+            except Exception as e:  # noqa: BLE001 - reported by the assertion
+                _db.session.rollback()
+                errors.append(f"{type(e).__name__}: {e}")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert verify_access_log() == (5, [])
