@@ -82,6 +82,8 @@ def backup(path: Path) -> Path:
         try:
             with dst:
                 src.backup(dst)
+            # one self-contained file: no -wal/-shm beside it when it is opened later
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
             src.close()
