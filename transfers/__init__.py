@@ -10,6 +10,7 @@ from flask import Flask
 
 from transfers.config import load_config
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
+from transfers.privacy.logmask import install_log_masking
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(instance))
     if config:
         app.config.update(config)
+    # No personal data in logs: failing statements are logged without their parameters,
+    # and ID numbers in any log record are masked.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    install_log_masking()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -40,8 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _import_models()
     _sqlite_pragmas(app)
 
-    from transfers import web
+    from transfers import hardening, web
 
+    hardening.init_app(app)
     web.init_app(app)
 
     from transfers.cli import register_cli
@@ -61,6 +70,7 @@ def _import_models() -> None:
     from transfers.imports import models as _imports  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
     from transfers.supervision import models as _supervision  # noqa: F401
+    from transfers.privacy import models as _privacy  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401
     from transfers.votes import models as _votes  # noqa: F401
 
@@ -82,3 +92,12 @@ def _sqlite_pragmas(app: Flask) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "savepoint")
+        def _on_savepoint(conn, _name):  # type: ignore[no-untyped-def]
+            # pysqlite opens a transaction only at the first write. A SAVEPOINT outside
+            # a transaction starts one of its own, and its RELEASE commits: a receipt
+            # number would survive the rollback of its intake. Begin the real one first.
+            dbapi_connection = conn.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN")

@@ -122,6 +122,42 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Scheduler: deadline sweep every {interval} s (Ctrl+C to stop)")
         run_scheduler(app, interval)
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str) -> None:
+        """Back up the database to PATH (safe while the application runs)."""
+        from pathlib import Path
+
+        from transfers.backup import BackupError, backup
+
+        try:
+            written = backup(Path(path))
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"backup written to {written} ({written.stat().st_size} bytes)")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: str, yes: bool) -> None:
+        """Replace the database with the backup at PATH (stop web and scheduler first)."""
+        from pathlib import Path
+
+        from transfers.backup import BackupError, restore
+        from transfers.engine.verify import verify_chains
+
+        if not yes:
+            click.confirm("This replaces every row of the database. Continue?", abort=True)
+        try:
+            restore(Path(path))
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
+        result = verify_chains()
+        click.echo(f"restored from {path}: {result.cases} cases, {result.events} events")
+        if result.problems:
+            raise click.ClickException(f"audit chain broken after restore: {result.problems[0]}")
+        click.echo("audit chain intact")
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Audit trail tools."""
@@ -130,11 +166,16 @@ def register_cli(app: Flask) -> None:
     def audit_verify() -> None:
         """Recompute every case's event hash chain; report the first broken link."""
         from transfers.engine.verify import verify_chains
+        from transfers.privacy.services import verify_access_log
 
         result = verify_chains()
-        click.echo(f"checked {result.cases} cases, {result.events} events")
-        if result.problems:
-            for p in result.problems[:20]:
+        accesses, access_problems = verify_access_log()
+        click.echo(
+            f"checked {result.cases} cases, {result.events} events, {accesses} access log entries"
+        )
+        problems = result.problems + access_problems
+        if problems:
+            for p in problems[:20]:
                 click.echo(f"BROKEN: {p}")
             raise SystemExit(1)
         click.echo("audit chain intact")

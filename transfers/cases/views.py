@@ -122,6 +122,12 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
     case = _load_visible(case_id)
     task = open_task(case)
     if not can_act(current_user, task):
+        # Lost a race or double-clicked: the case moved on since the form was rendered
+        # (the task may be read just after the winner's commit, the case just before).
+        moved = task is None or task.state != case.state
+        stale_form = request.form.get("version") != str(case.version)
+        if request.method == "POST" and (moved or stale_form):
+            abort(409)
         abort(403)
     ctx = build_context(case, utcnow())
     try:

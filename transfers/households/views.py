@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +31,8 @@ from transfers.households.forms import HouseholdForm
 from transfers.households.models import Household, Person
 from transfers.households.services import HouseholdError, MemberInput, register_household
 from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.privacy.forms import RevealIdForm
+from transfers.privacy.services import reveal_id_number
 from workflows.base import Context, RelatedCase
 from workflows.calendar import local_date
 from workflows.idcard import normalize
@@ -213,14 +224,16 @@ def proposals(household: Household) -> list[dict]:  # type: ignore[type-arg]
     return rows
 
 
-@bp.route("/<int:household_id>")
-@login_required
-def detail(household_id: int):  # type: ignore[no-untyped-def]
+def _load_viewable(household_id: int) -> Household:
     household = db.session.get(Household, household_id)
     if household is None:
         abort(404)
     if not can_view_household(current_user, household):
         abort(403)
+    return household
+
+
+def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-def]
     cases = db.session.scalars(
         select(Case).where(Case.household_id == household.id).order_by(Case.id)
     ).all()
@@ -241,6 +254,8 @@ def detail(household_id: int):  # type: ignore[no-untyped-def]
         )
         if text:
             voting[person.id] = text
+    extra.setdefault("reveal_form", RevealIdForm())
+    extra.setdefault("revealed", {})
     return render_template(
         "households/detail.html",
         household=household,
@@ -250,7 +265,37 @@ def detail(household_id: int):  # type: ignore[no-untyped-def]
         can_open=can_open_cases(current_user, household),
         hukou_options=option_eligibility(household_facts(household)),
         voting=voting,
+        **extra,
     )
+
+
+@bp.route("/<int:household_id>")
+@login_required
+def detail(household_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(_load_viewable(household_id))
+
+
+@bp.route("/<int:household_id>/id-number", methods=["POST"])
+@login_required
+def reveal_id(household_id: int):  # type: ignore[no-untyped-def]
+    """查看完整身份证号: a deliberate POST, recorded in the access audit, never cached."""
+    household = _load_viewable(household_id)
+    form = RevealIdForm()
+    person = next((p for p in household.members if p.id == form.person_id.data), None)
+    if not form.validate_on_submit() or person is None:
+        flash("请选择成员和查看事由", "warning")
+        return _render_detail(household, reveal_form=form), 422
+    number = reveal_id_number(
+        person=person,
+        actor=current_user,
+        purpose=form.purpose.data,
+        now=utcnow(),
+        remote_addr=request.remote_addr or "",
+    )
+    db.session.commit()
+    response = make_response(_render_detail(household, revealed={person.id: number}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:household_id>/intake", methods=["POST"])

@@ -1,0 +1,1 @@
+"""Personal data: masking in logs, and the audited full view of ID numbers."""

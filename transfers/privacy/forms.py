@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired
+
+from transfers.forms import ChineseMeta, select_choices
+from transfers.privacy.services import PURPOSES
+
+
+class RevealIdForm(FlaskForm):
+    """查看完整身份证号: which member, and why (recorded in the access audit)."""
+
+    class Meta(ChineseMeta):
+        pass
+
+    person_id = IntegerField("成员", validators=[InputRequired("请选择成员")])
+    purpose = SelectField(
+        "查看事由",
+        choices=select_choices([("", "请选择查看事由")] + list(PURPOSES.items())),
+        validators=[InputRequired("请选择查看事由")],
+    )
