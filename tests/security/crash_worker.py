@@ -4,6 +4,7 @@ transaction after its writes reached the database, to be killed with SIGKILL the
 
     python -m tests.security.crash_worker act CASE_ID USER_ID [PAUSE_AT MARKER]
     python -m tests.security.crash_worker intake HOUSEHOLD_ID USER_ID [PAUSE_AT MARKER]
+    python -m tests.security.crash_worker sweep DAYS_AFTER_NOW USER_ID [commit MARKER]
 
 PAUSE_AT: append_event | open_task | commit | open_case:N (after the N-th case).
 The pause is monkeypatched in from here; the application has no test hooks.
@@ -102,6 +103,13 @@ def main(argv: list[str]) -> int:
                 actor=actor,
                 now=NOW,
             )
+        elif mode == "sweep":
+            from transfers.deadlines.sweep import EscalationPolicy, sweep
+
+            # object_id: days after NOW to sweep at (everything due by then escalates)
+            from datetime import timedelta
+
+            sweep(NOW + timedelta(days=object_id), EscalationPolicy.from_config(app.config))
         else:
             raise SystemExit(f"unknown mode {mode}")
         db.session.commit()

@@ -189,3 +189,31 @@ def test_refused_intake_leaves_no_receipt_behind(db, staff_and_household):
         )
     db.session.rollback()
     assert counts(db) == before
+
+
+def test_sigkill_during_a_sweep_loses_and_doubles_no_escalation(db, staff_and_household, tmp_path):
+    """Killed at commit, a sweep leaves no escalation; run again it escalates each task
+    once; a third run adds nothing."""
+    from transfers.deadlines.models import Escalation
+
+    staff, hh = staff_and_household
+    open_intake(household=hh, requests=[(p, "hukou") for p in hh.members], actor=staff, now=NOW)
+    db.session.commit()
+
+    def escalations() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(Escalation))
+
+    before = counts(db)
+    # 40 days later every task is past its limit and past the 督办 period
+    kill_inside_transaction(tmp_path, "sweep", 40, staff.id, "commit")
+    assert escalations() == 0 and counts(db) == before
+    result = run_worker("sweep", 40, staff.id)
+    assert result.returncode == 0, result.stderr
+    first = escalations()
+    assert first >= len(hh.members)  # at least one level for each open task
+    result = run_worker("sweep", 40, staff.id)
+    assert result.returncode == 0, result.stderr
+    assert escalations() == first
+    assert verify_chains().problems == []
+    report(f"[crash] sweep: SIGKILL at commit survived; {first} escalations once, rerun adds 0")
