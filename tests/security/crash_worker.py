@@ -4,6 +4,7 @@ transaction after its writes reached the database, to be killed with SIGKILL the
 
     python -m tests.security.crash_worker act CASE_ID USER_ID [PAUSE_AT MARKER]
     python -m tests.security.crash_worker intake HOUSEHOLD_ID USER_ID [PAUSE_AT MARKER]
+    python -m tests.security.crash_worker vote SESSION_ID USER_ID [PAUSE_AT MARKER]
     python -m tests.security.crash_worker sweep DAYS_AFTER_NOW USER_ID [commit MARKER]
 
 PAUSE_AT: append_event | open_task | commit | open_case:N (after the N-th case).
@@ -102,6 +103,20 @@ def main(argv: list[str]) -> int:
                 requests=[(p, "hukou") for p in household.members],
                 actor=actor,
                 now=NOW,
+            )
+        elif mode == "vote":
+            from datetime import date, timedelta
+
+            from transfers.votes.models import VoteSession
+            from transfers.votes.services import Tallied, record_votes
+
+            session = db.session.get(VoteSession, object_id)
+            record_votes(
+                session=session,
+                tallies={e.case_id: Tallied(2) for e in session.entries},
+                voted_on=date(2026, 11, 12),
+                actor=actor,
+                now=NOW + timedelta(days=10),
             )
         elif mode == "sweep":
             from transfers.deadlines.sweep import EscalationPolicy, sweep

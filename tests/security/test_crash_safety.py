@@ -217,3 +217,39 @@ def test_sigkill_during_a_sweep_loses_and_doubles_no_escalation(db, staff_and_ho
     assert escalations() == first
     assert verify_chains().problems == []
     report(f"[crash] sweep: SIGKILL at commit survived; {first} escalations once, rerun adds 0")
+
+
+def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(db, make_user, make_household, geo, tmp_path):
+    """A list action killed after its first applicant's event, or at commit, leaves every
+    applicant undecided; run again it decides them all, once."""
+    from datetime import date
+
+    from transfers.votes.services import applicants_waiting, publish_session
+
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    org = make_user(Role.COLLECTIVE_ORG, "411221100201")
+    hh = make_household(members=3)
+    open_intake(
+        household=hh, requests=[(p, "collective_membership") for p in hh.members], actor=staff, now=NOW
+    )
+    db.session.commit()
+    village = geo["411221100201"]
+    session = publish_session(
+        village=village, cases=applicants_waiting(village), body="general_assembly", body_size=3,
+        starts_on=date(2026, 11, 2), days=7, actor=org, now=NOW,
+    )
+    db.session.commit()
+    case_ids = [e.case_id for e in session.entries]
+    states = lambda: [db.session.get(Case, cid).state for cid in case_ids]  # noqa: E731
+    before, before_states = counts(db), states()
+    for pause_at in ("append_event", "commit"):
+        kill_inside_transaction(tmp_path, "vote", session.id, org.id, pause_at)
+        assert counts(db) == before and states() == before_states, pause_at
+        assert verify_chains().problems == []
+    result = run_worker("vote", session.id, org.id)
+    assert result.returncode == 0, result.stderr
+    db.session.expire_all()
+    assert states() == ["confirmed"] * 3
+    assert run_worker("vote", session.id, org.id).returncode != 0  # decided once only
+    assert verify_chains().problems == []
+    report("[crash] vote session: SIGKILLs survived 2 (after the first applicant, at commit)")
