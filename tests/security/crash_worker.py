@@ -5,6 +5,7 @@ transaction after its writes reached the database, to be killed with SIGKILL the
     python -m tests.security.crash_worker act CASE_ID USER_ID [PAUSE_AT MARKER]
     python -m tests.security.crash_worker intake HOUSEHOLD_ID USER_ID [PAUSE_AT MARKER]
     python -m tests.security.crash_worker vote SESSION_ID USER_ID [PAUSE_AT MARKER]
+    python -m tests.security.crash_worker import BATCH_ID USER_ID [commit MARKER]
     python -m tests.security.crash_worker sweep DAYS_AFTER_NOW USER_ID [commit MARKER]
 
 PAUSE_AT: append_event | open_task | commit | open_case:N (after the N-th case).
@@ -118,6 +119,13 @@ def main(argv: list[str]) -> int:
                 actor=actor,
                 now=NOW + timedelta(days=10),
             )
+        elif mode == "import":
+            from transfers.imports.models import ImportBatch
+            from transfers.imports.services import import_step
+
+            batch = db.session.get(ImportBatch, object_id)
+            while not import_step(batch, now=NOW, households=1):
+                db.session.commit()
         elif mode == "sweep":
             from transfers.deadlines.sweep import EscalationPolicy, sweep
 

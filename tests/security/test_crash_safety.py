@@ -253,3 +253,36 @@ def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(db, make_user, 
     assert run_worker("vote", session.id, org.id).returncode != 0  # decided once only
     assert verify_chains().problems == []
     report("[crash] vote session: SIGKILLs survived 2 (after the first applicant, at commit)")
+
+
+def test_sigkill_during_a_ledger_import_then_rerun_creates_each_person_once(db, make_user, geo, tmp_path):
+    """Killed at its first commit, an import writes no household; run again it imports
+    every valid household once; a further run creates nothing."""
+    from sqlalchemy import select as _select
+
+    from tests.test_imports import ledger_xlsx
+    from transfers.households.models import Household, Person
+    from transfers.imports.services import stage_ledger
+
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(ledger_xlsx())
+    batch = stage_ledger(path, "ledger.xlsx", actor=staff, allowed_villages=None, now=NOW)
+    db.session.commit()
+
+    def people() -> tuple[int, int]:
+        db.session.expire_all()
+        return (
+            db.session.scalar(_select(func.count()).select_from(Household)),
+            db.session.scalar(_select(func.count()).select_from(Person)),
+        )
+
+    assert people() == (0, 0)
+    kill_inside_transaction(tmp_path, "import", batch.id, staff.id, "commit")
+    assert people() == (0, 0)
+    assert run_worker("import", batch.id, staff.id).returncode == 0
+    imported = people()
+    assert imported[1] > 0
+    assert run_worker("import", batch.id, staff.id).returncode == 0
+    assert people() == imported
+    report(f"[crash] ledger import: SIGKILL at commit survived; {imported[1]} persons imported once")
