@@ -253,3 +253,57 @@ def test_web_many_approvers_exactly_one_wins(app, db, geo, approvers, server, n)
         outcomes += [Counter(r) for r in results]
     elapsed = time.monotonic() - started
     check_and_report(db, f"web, real HTTP ({elapsed:.0f}s)", outcomes, all_ids, n)
+
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_api_many_approvers_exactly_one_wins(app, db, geo, approvers, server, n):
+    """The same race through the REST API: one 200, the others 409 problem+json."""
+    import json
+
+    from transfers.api.tokens import create_token
+
+    users = approvers(n)
+    secrets_ = [create_token(u, "stress", now=NOW)[1] for u in users]
+    db.session.commit()
+    outcomes: list[Counter] = []
+    all_ids: list[int] = []
+    started = time.monotonic()
+    for start in range(0, TRIALS, BATCH):
+        batch = fresh_cases(db, geo, users[0], start, min(BATCH, TRIALS - start))
+        all_ids += [cid for cid, _ in batch]
+        task_of = dict(
+            db.session.execute(
+                select(Task.case_id, Task.id).where(
+                    Task.case_id.in_([c for c, _ in batch]), Task.closed_at.is_(None)
+                )
+            ).all()
+        )
+        results: list[list[str]] = [[] for _ in batch]
+        barrier = threading.Barrier(n)
+
+        def worker(secret: str, batch=batch, results=results, barrier=barrier, task_of=task_of) -> None:
+            for t, (case_id, version) in enumerate(batch):
+                body = json.dumps({"action": "submit", "version": version, "data": SUBMIT}).encode()
+                req = urllib.request.Request(
+                    f"{server}/api/v1/tasks/{task_of[case_id]}/act",
+                    data=body,
+                    headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+                    method="POST",
+                )
+                barrier.wait()
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as resp:
+                        results[t].append("won" if resp.status == 200 else f"HTTP {resp.status}")
+                except urllib.error.HTTPError as e:
+                    ctype = e.headers.get("Content-Type", "")
+                    ok = e.code == 409 and "problem+json" in ctype
+                    results[t].append("stale" if ok else f"HTTP {e.code}")
+
+        threads = [threading.Thread(target=worker, args=(s,)) for s in secrets_]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        outcomes += [Counter(r) for r in results]
+    elapsed = time.monotonic() - started
+    check_and_report(db, f"REST API, real HTTP ({elapsed:.0f}s)", outcomes, all_ids, n)
