@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app transfers
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup db browser lint bench clean
+.PHONY: run test setup db browser lint bench clean translations
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,3 +46,11 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Refresh the catalog after changing interface text: extract every marked string, then
+# merge it into the English catalog (translate the new msgstr entries, then commit).
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+		--omit-header -o transfers/translations/messages.pot .
+	$(BIN)/pybabel update -i transfers/translations/messages.pot -d transfers/translations \
+		--no-location --no-fuzzy-matching --ignore-obsolete

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from transfers.config import load_config
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
@@ -41,15 +42,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = lazy_gettext("请先登录")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
     _import_models()
     _sqlite_pragmas(app)
 
-    from transfers import hardening, web
+    from transfers import hardening, i18n, web
 
+    i18n.init_app(app)
     hardening.init_app(app)
     web.init_app(app)
 

@@ -16,6 +16,7 @@ ACCESS: dict[str, str] = {
     "static": PUBLIC,
     "main.healthz": PUBLIC,
     "auth.login": PUBLIC,
+    "i18n.switch": PUBLIC,
     "public.index": PUBLIC,
     "api.openapi": PUBLIC,
     "api.reference": PUBLIC,

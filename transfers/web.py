@@ -7,13 +7,16 @@ from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, text
 
 from transfers.auth.models import User
 from transfers.db import utcnow
 from transfers.extensions import csrf, db, login_manager
-from workflows.calendar import LOCAL_TZ, local_date
+from transfers.i18n import local_date_text, local_datetime_text
+from workflows.calendar import local_date
 from workflows.idcard import mask_id_number, mask_name
 from workflows.roles import Role
 
@@ -62,7 +65,7 @@ def init_app(app: Flask) -> None:
         cn_datetime=cn_datetime,
         mask_id=mask_id_number,
         mask_name=mask_name,
-        role_label=lambda role: Role(role).label,
+        role_label=lambda role: _(Role(role).label),
     )
     app.jinja_env.globals.update(today=lambda: local_date(utcnow()))
     app.after_request(_security_headers)
@@ -86,16 +89,13 @@ def cn_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TZ).date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    return local_date_text(value)
 
 
 def cn_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    local = value.astimezone(LOCAL_TZ)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return local_datetime_text(value)
 
 
 def _security_headers(response: Any) -> Any:
@@ -116,19 +116,19 @@ def _wants_json() -> bool:
 
 def _error_pages(app: Flask) -> None:
     messages = {
-        400: "请求有误",
-        403: "您没有访问该页面的权限",
-        404: "页面不存在",
-        405: "不支持该操作",
-        409: "该事项已由他人办理或更新，请刷新后查看",
-        413: "上传的文件过大",
-        429: "请求过于频繁，请稍后再试",
-        500: "系统内部错误，请稍后再试；如问题持续，请联系管理员",
+        400: _l("请求有误"),
+        403: _l("您没有访问该页面的权限"),
+        404: _l("页面不存在"),
+        405: _l("不支持该操作"),
+        409: _l("该事项已由他人办理或更新，请刷新后查看"),
+        413: _l("上传的文件过大"),
+        429: _l("请求过于频繁，请稍后再试"),
+        500: _l("系统内部错误，请稍后再试；如问题持续，请联系管理员"),
     }
 
     def handler(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
-        message = messages.get(code, "请求有误")
+        message = str(messages.get(code, _("请求有误")))
         if code == 500:
             db.session.rollback()
         if request.path.startswith("/api/"):
@@ -144,10 +144,10 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> Any:
-        flash("页面已过期或表单校验失败，请重新提交（您填写的内容已保留）", "warning")
+        flash(_("页面已过期或表单校验失败，请重新提交（您填写的内容已保留）"), "warning")
         if request.referrer and request.referrer.startswith(request.host_url):
             return redirect(request.referrer)
-        return render_template("error.html", code=400, message="表单已过期，请返回重试"), 400
+        return render_template("error.html", code=400, message=_("表单已过期，请返回重试")), 400
 
 
 def database_status() -> dict[str, Any]:
