@@ -17,13 +17,13 @@
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     var valueAxis = { type: "value", minInterval: 1 };
     var categoryAxis = { type: "category", data: categories, inverse: bar,
-                         axisLabel: { fontSize: 11, width: 84, overflow: "truncate" } };
+                         axisLabel: { fontSize: 11, width: 96, overflow: "truncate" } };
     chart.setOption({
       animation: false,
       color: data.series.map(function (s) { return s.color; }),
       tooltip: { trigger: "axis", confine: true },
       legend: { top: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 8, right: 16, top: 30, bottom: 4, containLabel: true },
+      grid: { left: 8, right: bar ? 36 : 16, top: 30, bottom: 4, containLabel: true },
       xAxis: bar ? valueAxis : categoryAxis,
       yAxis: bar ? categoryAxis : valueAxis,
       series: data.series.map(function (s) {
