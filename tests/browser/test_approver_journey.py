@@ -29,7 +29,9 @@ def _due_dates(page) -> list[date]:  # type: ignore[no-untyped-def]
 def test_approver_queue_claim_act_release(live_server, page, browser, demo, db):
     base = live_server
     chengguan = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "411221100"))
-    create_user("chengguan_police_b", "城关派出所民警乙", DEMO_PASSWORD, [(Role.POLICE_STATION, chengguan)])
+    create_user(
+        "chengguan_police_b", "城关派出所民警乙", DEMO_PASSWORD, [(Role.POLICE_STATION, chengguan)]
+    )
     db.session.commit()
     me = db.session.scalar(select(User).where(User.username == "chengguan_police"))
 

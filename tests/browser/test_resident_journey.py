@@ -28,7 +28,9 @@ def test_public_lookup_shows_every_case_and_nothing_personal(live_server, page, 
     page.goto(base + "/")
     page.get_by_role("link", name="办件查询").first.click()
     page.get_by_label("办件编号").fill(intake.receipt_no)
-    page.get_by_label("身份证号码后四位").fill("0000" if member.id_number[-4:] != "0000" else "1111")
+    page.get_by_label("身份证号码后四位").fill(
+        "0000" if member.id_number[-4:] != "0000" else "1111"
+    )
     page.get_by_role("button", name="查询").click()
     assert page.get_by_role("alert").inner_text().startswith("未查询到办件")
     assert page.locator("table").count() == 0

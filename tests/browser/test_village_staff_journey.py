@@ -90,7 +90,9 @@ def test_village_staff_search_register_open_print_upload(live_server, page, demo
     page.wait_for_url(re.compile(r"/cases/receipts/"))
     receipt_no = page.locator("strong").first.inner_text()
     assert re.fullmatch(r"411221-\d{8}-\d{4}", receipt_no)
-    page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    page.evaluate(
+        "() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }"
+    )
     page.get_by_role("button", name="打印回执").click()
     assert page.evaluate("() => window.__printed") == 1
     page.emulate_media(media="print")

@@ -41,7 +41,9 @@ def test_by_jurisdiction_splits_into_the_child_jurisdictions(db, board):
 def test_weekly_trend_of_the_last_twelve_weeks(db, board):
     data = board(T)
     h = data["cases"]["H"]
-    first_step = db.session.scalars(select(Task).where(Task.case_id == h.id).order_by(Task.id)).first()
+    first_step = db.session.scalars(
+        select(Task).where(Task.case_id == h.id).order_by(Task.id)
+    ).first()
     weeks = charts.weekly(node(db, "411221"), T)
     assert len(weeks) == 12
     assert weeks[0].start == date(2026, 9, 7) and weeks[-1].start == date(2026, 11, 23)
@@ -55,7 +57,12 @@ def test_weekly_trend_of_the_last_twelve_weeks(db, board):
     #   A2 due 11-17 -> 11-18; C1 due 11-24 -> 11-25, A1 due 11-26 -> 11-27;
     #   H's first step, due 11-16, was closed late on 11-20 -> 11-17.
     assert first_step.due_on == date(2026, 11, 16)
-    expected = {date(2026, 10, 19): 1, date(2026, 11, 2): 1, date(2026, 11, 16): 2, date(2026, 11, 23): 2}
+    expected = {
+        date(2026, 10, 19): 1,
+        date(2026, 11, 2): 1,
+        date(2026, 11, 16): 2,
+        date(2026, 11, 23): 2,
+    }
     assert {w.start: w.overdue for w in weeks if w.overdue} == expected
 
 

@@ -97,7 +97,9 @@ def _open_work(node: Jurisdiction, today: date, key: Any) -> list[tuple[Any, int
         .outerjoin(Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None)))
         .where(
             Case.closed_at.is_(None),
-            or_(_under(Case.jurisdiction_path, node.path), _under(Task.jurisdiction_path, node.path)),
+            or_(
+                _under(Case.jurisdiction_path, node.path), _under(Task.jurisdiction_path, node.path)
+            ),
         )
         .subquery()
     )
@@ -136,7 +138,9 @@ def by_jurisdiction(node: Jurisdiction, today: date) -> list[Bar]:
 
 
 def _week_bucket(day: ColumnElement[date], starts: list[date]) -> ColumnElement[int]:
-    return case(*[(day < s, i - 1) for i, s in enumerate(starts[1:], start=1)], else_=len(starts) - 1)
+    return case(
+        *[(day < s, i - 1) for i, s in enumerate(starts[1:], start=1)], else_=len(starts) - 1
+    )
 
 
 def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
@@ -175,7 +179,8 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         )
     )
     return [
-        Week(s, o, c, late) for s, o, c, late in zip(starts, opened, completed, became_overdue, strict=True)
+        Week(s, o, c, late)
+        for s, o, c, late in zip(starts, opened, completed, became_overdue, strict=True)
     ]
 
 
