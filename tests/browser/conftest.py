@@ -63,6 +63,16 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture()
+def demo(db: Any) -> dict[str, Any]:
+    """The demo county of `make run` (fewer households; the same places, rules and logins)."""
+    from transfers.demo import load_demo
+
+    summary = load_demo(households=40)
+    db.session.commit()
+    return summary
+
+
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

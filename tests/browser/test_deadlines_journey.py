@@ -55,6 +55,7 @@ def test_notice_then_escalation_to_the_township(live_server, page, make_user, ma
     page.get_by_role("link", name="超期督办").click()
     assert page.locator("#overdue-total").inner_text() == "1"
     page.get_by_role("link", name="幸福社区").click()
+    page.wait_for_url(re.compile(r"node=\d+"))
     assert "已催办" in page.content() and "超期3天" in page.content()
     shot(page, "22-supervisor-dashboard")
     page.get_by_role("link", name="打印催办单").click()

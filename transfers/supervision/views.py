@@ -17,6 +17,7 @@ from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import services as sv
+from transfers.supervision.charts import dashboard_charts
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
 from transfers.supervision.models import PROBLEM_KINDS, Problem
@@ -111,6 +112,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         statuses={t.id: deadline_status(t.due_on, today, cal) for t in page.items},
         escalations=sv.escalations_of([t.id for t in page.items]),
         roles=current_user.roles,
+        charts=dashboard_charts(node, today),
     )
 
 
