@@ -13,6 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -185,7 +186,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
             flash(str(e), "warning")
             return redirect(url_for("cases.detail", case_id=case_id)), 303
         else:
-            flash(f"已办理：{action.label}", "success")
+            flash(_("已办理：%(action)s", action=_(action.label)), "success")
             return redirect(url_for("cases.detail", case_id=case_id))
     else:
         errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
@@ -222,7 +223,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
             now=utcnow(),
         )
         db.session.commit()
-        flash("材料已上传", "success")
+        flash(_("材料已上传"), "success")
     except (DocumentRejected, StaleVersion) as e:
         db.session.rollback()
         flash(str(e), "danger")
@@ -271,11 +272,13 @@ def print_document(case_id: int, key: str):  # type: ignore[no-untyped-def]
     if doc is None:
         abort(404)
     hh = case.household
-    issuer = f"{_county_of(hh.origin).name}民政局"
+    issuer = _("%(county)s民政局", county=_county_of(hh.origin).name)
     if (case.data or {}).get("document_kind") == "letter":
-        recipient = f"{_county_of(hh.destination).name}民政局"
+        recipient = _("%(county)s民政局", county=_county_of(hh.destination).name)
     else:
-        recipient = f"{_township_of(hh.destination).name}人民政府（街道办事处）"
+        recipient = _(
+            "%(township)s人民政府（街道办事处）", township=_township_of(hh.destination).name
+        )
     return render_template(
         doc.template, case=case, doc_title=doc.label(case), issuer=issuer, recipient=recipient
     )
