@@ -40,6 +40,7 @@ from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
+from workflows.i18n import gettext as translate
 from workflows.party import voting_rights
 from workflows.registry import get_procedure
 from workflows.roles import Level, ancestor_path
@@ -102,7 +103,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         documents=documents,
         related=related,
         events=events,
-        diagram=diagram(case.workflow),
+        diagram=_diagram(case.workflow),
         late_steps={
             t.id: bool(t.due_on and t.closed_at and local_date(t.closed_at) > t.due_on)
             for t in tasks
@@ -243,6 +244,17 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     return send_file(
         path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
     )
+
+
+def _diagram(procedure):  # type: ignore[no-untyped-def]
+    """The state diagram with its labels in the interface language (drawn by diagram.js)."""
+    data = diagram(procedure)
+    data["label"] = translate(data["label"])
+    for node in data["nodes"]:
+        node["label"], node["role"] = translate(node["label"]), translate(node["role"])
+    for link in data["links"]:
+        link["label"] = translate(link["label"])
+    return data
 
 
 def _waiting_for(case: Case) -> str:
