@@ -178,7 +178,9 @@ def test_public_pages_in_english(app, client, make_household, db):
     english(client)
     assert_english(page(client, "/login"), db, "login")
     assert_english(page(client, "/query/"), db, "lookup")
-    html = post_form(client, "/query/", {"receipt_no": "X-1", "id_tail": "1234"}).get_data(as_text=True)
+    html = post_form(client, "/query/", {"receipt_no": "X-1", "id_tail": "1234"}).get_data(
+        as_text=True
+    )
     assert "No case found" in html
     assert_english(html, db, "lookup not found")
     html = post_form(client, "/query/", {"receipt_no": "", "id_tail": ""}).get_data(as_text=True)
@@ -257,7 +259,9 @@ def test_claim_release_and_flashes_in_english(app, offices, make_household, db):
     hh = make_household(members=1)
     intake(staff, hh, {"hukou"})
     hukou = case_of(db, hh.members[0], "hukou")
-    staff.act(db, hukou, "submit", {"option": "site_address", "building": "1", "unit": "1", "door": "1"})
+    staff.act(
+        db, hukou, "submit", {"option": "site_address", "building": "1", "unit": "1", "door": "1"}
+    )
     task_id = re.search(r"/tasks/(\d+)/claim", police.get("/tasks/")).group(1)
     page_html = police.get(f"/cases/{hukou.id}")
     resp = police.client.post(f"/tasks/{task_id}/claim", data={"csrf_token": csrf_from(page_html)})
@@ -326,8 +330,13 @@ def test_admin_pages_in_english(offices, geo, db):
     resp = post_form(
         c,
         "/admin/users/new",
-        {"username": "a b", "display_name": "", "password": "short", "role": "village_staff",
-         "jurisdiction_code": "411221100201"},
+        {
+            "username": "a b",
+            "display_name": "",
+            "password": "short",
+            "role": "village_staff",
+            "jurisdiction_code": "411221100201",
+        },
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "At least 8 characters" in html
@@ -335,8 +344,13 @@ def test_admin_pages_in_english(offices, geo, db):
     resp = post_form(
         c,
         "/admin/users/new",
-        {"username": "clerk1", "display_name": "Clerk", "password": "long-enough-1",
-         "role": "village_staff", "jurisdiction_code": "411221100"},
+        {
+            "username": "clerk1",
+            "display_name": "Clerk",
+            "password": "long-enough-1",
+            "role": "village_staff",
+            "jurisdiction_code": "411221100",
+        },
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "must be granted at Village/community level" in html
@@ -344,8 +358,13 @@ def test_admin_pages_in_english(offices, geo, db):
     resp = post_form(
         c,
         "/admin/users/new",
-        {"username": "clerk1", "display_name": "Clerk", "password": "long-enough-1",
-         "role": "village_staff", "jurisdiction_code": "411221100201"},
+        {
+            "username": "clerk1",
+            "display_name": "Clerk",
+            "password": "long-enough-1",
+            "role": "village_staff",
+            "jurisdiction_code": "411221100201",
+        },
     )
     assert resp.status_code == 302
     user = db.session.scalars(select(User).where(User.username == "clerk1")).one()

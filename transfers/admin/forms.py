@@ -20,14 +20,26 @@ class UserForm(FlaskForm):
         validators=[
             InputRequired(_l("请填写用户名")),
             Length(min=3, max=40),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线")),
+            Regexp(
+                r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和短横线")
+            ),
         ],
     )
-    display_name = StringField(_l("姓名/单位"), validators=[InputRequired(_l("请填写姓名")), Length(max=40)])
-    password = PasswordField(_l("初始密码"), validators=[InputRequired(_l("请设置初始密码")), Length(min=8, max=200, message=_l("密码至少8位"))])
+    display_name = StringField(
+        _l("姓名/单位"), validators=[InputRequired(_l("请填写姓名")), Length(max=40)]
+    )
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[
+            InputRequired(_l("请设置初始密码")),
+            Length(min=8, max=200, message=_l("密码至少8位")),
+        ],
+    )
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     jurisdiction_code = StringField(
-        _l("辖区代码"), validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)], description=_l("如 411221100（城关镇）")
+        _l("辖区代码"),
+        validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)],
+        description=_l("如 411221100（城关镇）"),
     )
 
 
@@ -35,10 +47,14 @@ class EditUserForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    display_name = StringField(_l("姓名/单位"), validators=[InputRequired(_l("请填写姓名")), Length(max=40)])
+    display_name = StringField(
+        _l("姓名/单位"), validators=[InputRequired(_l("请填写姓名")), Length(max=40)]
+    )
     active = BooleanField(_l("账号启用"))
     new_password = PasswordField(
-        _l("重置密码"), validators=[Optional(), Length(min=8, max=200, message=_l("密码至少8位"))], description=_l("留空则不修改")
+        _l("重置密码"),
+        validators=[Optional(), Length(min=8, max=200, message=_l("密码至少8位"))],
+        description=_l("留空则不修改"),
     )
 
 
@@ -47,7 +63,9 @@ class GrantForm(FlaskForm):
         pass
 
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
-    jurisdiction_code = StringField(_l("辖区代码"), validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)])
+    jurisdiction_code = StringField(
+        _l("辖区代码"), validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)]
+    )
 
 
 class JurisdictionForm(FlaskForm):
@@ -56,7 +74,10 @@ class JurisdictionForm(FlaskForm):
 
     code = StringField(
         _l("区划代码"),
-        validators=[InputRequired(_l("请填写区划代码")), Regexp(r"^\d{2,12}$", message=_l("区划代码应为数字"))],
+        validators=[
+            InputRequired(_l("请填写区划代码")),
+            Regexp(r"^\d{2,12}$", message=_l("区划代码应为数字")),
+        ],
     )
     name = StringField(_l("名称"), validators=[InputRequired(_l("请填写名称")), Length(max=64)])
 
@@ -65,6 +86,11 @@ class SiteForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    name = StringField(_l("安置点名称"), validators=[InputRequired(_l("请填写名称")), Length(max=64)])
-    kind = SelectField(_l("类型"), choices=select_choices([("centralized", _l("集中安置")), ("scattered", _l("分散安置"))]))
+    name = StringField(
+        _l("安置点名称"), validators=[InputRequired(_l("请填写名称")), Length(max=64)]
+    )
+    kind = SelectField(
+        _l("类型"),
+        choices=select_choices([("centralized", _l("集中安置")), ("scattered", _l("分散安置"))]),
+    )
     address = StringField(_l("地址"), validators=[InputRequired(_l("请填写地址")), Length(max=200)])

@@ -40,7 +40,9 @@ def action_form_class(action: Action, ctx: Context) -> type[VersionedForm]:
         label = translate(f.label)  # workflow labels are collected by transfers.i18n_extract
         if f.kind == "choice":
             choices = [(value, translate(text)) for value, text in f.resolve_choices(ctx)]
-            attrs[f.name] = SelectField(label, choices=select_choices([("", _l("请选择"))] + choices), **kw)
+            attrs[f.name] = SelectField(
+                label, choices=select_choices([("", _l("请选择"))] + choices), **kw
+            )
         elif f.kind == "bool":
             attrs[f.name] = BooleanField(label, **kw)
         elif f.kind == "textarea":

@@ -25,7 +25,9 @@ PRINTABLES: dict[str, list[Printable]] = {
     "assistance": [
         Printable(
             key="jurisdiction_transfer",
-            label=lambda case: str((case.data or {}).get("document_label") or N_("管辖迁移通知（函）")),
+            label=lambda case: str(
+                (case.data or {}).get("document_label") or N_("管辖迁移通知（函）")
+            ),
             template="cases/print_assistance_transfer.html",
             available=lambda case: bool((case.data or {}).get("document_no")),
         )

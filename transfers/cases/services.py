@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Intake
+from transfers.cases.permissions import can_open_cases
 from transfers.engine import PermissionDenied, open_case
 from transfers.extensions import db
 from transfers.households.models import Household, Person
-from transfers.cases.permissions import can_open_cases
 from workflows.calendar import local_date
 from workflows.i18n import gettext as _
 from workflows.roles import Level, ancestor_path, code_of_path

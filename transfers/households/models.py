@@ -16,7 +16,20 @@ from workflows.idcard import mask_id_number, mask_name
 from workflows.scope import Scope, relocation_scope
 
 SETTLEMENT_MODES = {"centralized": N_("集中安置"), "scattered": N_("分散安置")}
-RELATIONS = [N_("户主"), N_("配偶"), N_("子"), N_("女"), N_("父亲"), N_("母亲"), N_("孙子"), N_("孙女"), N_("儿媳"), N_("女婿"), N_("兄弟姐妹"), N_("其他")]
+RELATIONS = [
+    N_("户主"),
+    N_("配偶"),
+    N_("子"),
+    N_("女"),
+    N_("父亲"),
+    N_("母亲"),
+    N_("孙子"),
+    N_("孙女"),
+    N_("儿媳"),
+    N_("女婿"),
+    N_("兄弟姐妹"),
+    N_("其他"),
+]
 PARTY_STATUS = {"none": N_("非党员"), "full": N_("正式党员"), "probationary": N_("预备党员")}
 PENSION_STATUS = {"contributing": N_("参保缴费"), "receiving": N_("领取待遇"), "none": N_("未参保")}
 MEDICAL_STATUS = {

@@ -61,7 +61,9 @@ def validate_members(members: list[MemberInput]) -> dict[str, str]:
         seen[number] = i
         existing = db.session.scalar(select(Person).where(Person.id_number == number))
         if existing is not None:
-            errors[key + "id_number"] = _("该身份证号码已登记在%(name)s名下，不能重复登记", name=existing.name)
+            errors[key + "id_number"] = _(
+                "该身份证号码已登记在%(name)s名下，不能重复登记", name=existing.name
+            )
         if m.relation == "户主":
             heads += 1
     if members and heads != 1:

@@ -75,9 +75,7 @@ def index():  # type: ignore[no-untyped-def]
                 Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
             )
         )
-        query = query.where(
-            or_(Household.id.in_(people), Household.id.in_(receipt_households))
-        )
+        query = query.where(or_(Household.id.in_(people), Household.id.in_(receipt_households)))
     page = db.paginate(query.order_by(Household.id.desc()), per_page=20)
     return render_template(
         "households/index.html",
@@ -113,7 +111,9 @@ def new():  # type: ignore[no-untyped-def]
     sites = db.session.scalars(
         select(Site).where(Site.jurisdiction_id.in_(mine)).order_by(Site.id)
     ).all()
-    form.site_id.choices = select_choices([(0, _("无（分散安置）"))] + [(s.id, s.name) for s in sites])
+    form.site_id.choices = select_choices(
+        [(0, _("无（分散安置）"))] + [(s.id, s.name) for s in sites]
+    )
     errors: dict[str, str] = {}
     if request.method == "GET" and len(mine) == 1:
         form.destination_id.data = next(iter(mine))
@@ -319,7 +319,9 @@ def intake(household_id: int):  # type: ignore[no-untyped-def]
         flash(_("请至少勾选一项要受理的事项"), "warning")
         return redirect(url_for("households.detail", household_id=household_id))
     try:
-        receipt = open_intake(household=household, requests=requests, actor=current_user, now=utcnow())
+        receipt = open_intake(
+            household=household, requests=requests, actor=current_user, now=utcnow()
+        )
         db.session.commit()
     except (EngineError, WorkflowError) as e:
         db.session.rollback()

@@ -6,8 +6,6 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-
-from transfers.forms import ChineseMeta
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -17,6 +15,7 @@ from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
 from transfers.engine import open_task
 from transfers.extensions import db, limiter
+from transfers.forms import ChineseMeta
 from workflows.calendar import deadline_status, local_date
 from workflows.idcard import normalize
 

@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from transfers.db import utcnow
+from transfers.deadlines.services import work_calendar
 from transfers.engine import EngineError, claim, release
 from transfers.extensions import db
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from transfers.tasks.services import done_query, queue_query, supervised_overdue_query
-from transfers.deadlines.services import work_calendar
 from workflows.calendar import deadline_status, local_date
 from workflows.registry import PROCEDURES
 
