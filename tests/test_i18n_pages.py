@@ -1,7 +1,7 @@
 """Every page of the core features, switched to English, shows no Chinese interface text.
 
 The check takes the visible text of a page (text nodes, plus title, aria-label,
-placeholder, alt, data-confirm and button values, plus the state diagram's labels),
+placeholder, alt, data-confirm and submit-input values, plus the state diagram's labels),
 removes the data (names, addresses, jurisdictions, what was entered into cases) and the
 texts the pure workflow layer computes without a catalog entry, and fails on any Chinese
 character left: a string someone forgot to wrap.
@@ -52,7 +52,7 @@ class _Visible(HTMLParser):
         skip = tag in ("script", "style") or a.get("id") in SKIP_IDS
         if not self.skipping and not skip:
             self.parts.extend(a[k] for k in ATTRS if k in a)
-            if tag == "button" or (tag == "input" and a.get("type") in ("submit", "button")):
+            if tag == "input" and a.get("type") in ("submit", "button"):
                 self.parts.append(a.get("value", ""))
             if "data-diagram" in a:
                 d = json.loads(a["data-diagram"])
