@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -199,7 +200,13 @@ def test_village_staff_journey_in_english(app, offices, make_user, geo, db):
     assert_english(staff.get("/"), db, "home")
     assert_english(staff.get("/households/"), db, "households, empty")
     assert_english(staff.get("/households/?q=nobody"), db, "households, no match")
-    assert_english(staff.get("/households/new"), db, "new household")
+    html = staff.get("/households/new")
+    assert_english(html, db, "new household")
+    # the ID number check as typed (static/app.js) takes its messages from the page
+    raw = re.search(r'data-idcheck-messages="([^"]+)"', html).group(1)
+    messages = json.loads(unescape(raw))
+    assert messages["check"] == "Wrong check digit, please verify"
+    assert not [m for m in messages.values() if CJK.search(m)]
 
     # form errors are shown in English and keep the input
     data = _household_form(geo, [("王建国", make_id(seq=1), "配偶")])
