@@ -214,6 +214,11 @@ def test_village_staff_journey_in_english(app, offices, make_user, geo, db):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "A household must have exactly one head" in html
     assert_english(html, db, "new household, errors")
+    # WTForms' own messages follow the language too
+    resp = post_form(c, "/households/new", {**data, "moved_on": "soon"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Not a valid date value." in html
+    assert_english(html, db, "new household, bad date")
 
     data = _household_form(
         geo, [("王建国", make_id(seq=1), "户主"), ("李秀英", make_id(seq=2, sex="F"), "配偶")]
@@ -413,4 +418,5 @@ def test_chinese_stays_the_default(app, make_user, make_household, db):
     hh = make_household(members=1)
     html = c.get(f"/households/{hh.id}").get_data(as_text=True)
     assert "户口迁移可选方式" in html and "户主" in html and "男" in html
-    assert "共 " not in html or "条" in html
+    resp = post_form(c, "/households/new", {"moved_on": "soon"})
+    assert "不是有效的日期值" in resp.get_data(as_text=True)
