@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask import has_request_context
 from wtforms.fields.choices import SelectChoice
 
 
@@ -14,6 +15,16 @@ def select_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
 
 
 class ChineseMeta:
-    """WTForms' own messages ("Not a valid choice") in Chinese."""
+    """WTForms' own messages ("Not a valid choice") in the interface language.
+
+    Chinese by default; English when the user switched (WTForms' source text is English).
+    """
 
     locales = ("zh",)
+
+    def get_translations(self, form: Any) -> Any:
+        from transfers.i18n import is_chinese
+
+        if has_request_context() and not is_chinese():
+            return None  # WTForms' built-in English messages
+        return super().get_translations(form)  # type: ignore[misc]

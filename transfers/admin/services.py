@@ -7,6 +7,7 @@ from sqlalchemy import select
 from transfers.auth.models import RoleGrant, User
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.i18n import gettext as _
 from workflows.roles import LEVEL_ORDER, Level, Role
 
 
@@ -32,22 +33,29 @@ def _grant_target(admin: User, role: str, code: str) -> tuple[Role, Jurisdiction
     try:
         r = Role(role)
     except ValueError:
-        raise AdminError({"role": "角色无效"}) from None
+        raise AdminError({"role": _("角色无效")}) from None
     j = jurisdiction_by_code(code)
     if j is None:
-        raise AdminError({"jurisdiction_code": f"找不到区划代码 {code}"})
+        raise AdminError({"jurisdiction_code": _("找不到区划代码 %(code)s", code=code)})
     if not administers(admin, j):
-        raise AdminError({"jurisdiction_code": "只能在本人管理的辖区内授权"})
+        raise AdminError({"jurisdiction_code": _("只能在本人管理的辖区内授权")})
     if r is not Role.ADMIN and j.level != r.level:
         raise AdminError(
-            {"jurisdiction_code": f"{r.label}应授权在{r.level.label}一级，所选为{Level(j.level).label}"}
+            {
+                "jurisdiction_code": _(
+                    "%(role)s应授权在%(level)s一级，所选为%(chosen)s",
+                    role=_(r.label),
+                    level=_(r.level.label),
+                    chosen=_(Level(j.level).label),
+                )
+            }
         )
     return r, j
 
 
 def create_account(admin: User, username: str, display_name: str, password: str, role: str, code: str) -> User:
     if db.session.scalar(select(User.id).where(User.username == username)):
-        raise AdminError({"username": "用户名已存在"})
+        raise AdminError({"username": _("用户名已存在")})
     r, j = _grant_target(admin, role, code)
     user = User(username=username, display_name=display_name, session_token="")
     user.set_password(password)
@@ -60,7 +68,7 @@ def create_account(admin: User, username: str, display_name: str, password: str,
 def add_grant(admin: User, user: User, role: str, code: str) -> RoleGrant:
     r, j = _grant_target(admin, role, code)
     if any(g.role == r and g.jurisdiction_id == j.id for g in user.grants):
-        raise AdminError({"role": "该用户已有此授权"})
+        raise AdminError({"role": _("该用户已有此授权")})
     grant = RoleGrant(role=str(r), jurisdiction=j)
     user.grants.append(grant)
     db.session.flush()
@@ -70,9 +78,9 @@ def add_grant(admin: User, user: User, role: str, code: str) -> RoleGrant:
 def remove_grant(admin: User, user: User, grant_id: int) -> None:
     grant = next((g for g in user.grants if g.id == grant_id), None)
     if grant is None or not administers(admin, grant.jurisdiction):
-        raise AdminError({"grant": "找不到该授权或无权撤销"})
+        raise AdminError({"grant": _("找不到该授权或无权撤销")})
     if user.id == admin.id and grant.role == Role.ADMIN and len(admin_paths(admin)) == 1:
-        raise AdminError({"grant": "不能撤销自己唯一的管理员授权"})
+        raise AdminError({"grant": _("不能撤销自己唯一的管理员授权")})
     user.grants.remove(grant)
     db.session.delete(grant)
     # Revoking a role ends the user's sessions everywhere.
@@ -84,14 +92,14 @@ def remove_grant(admin: User, user: User, grant_id: int) -> None:
 
 def add_jurisdiction(admin: User, parent: Jurisdiction, code: str, name: str) -> Jurisdiction:
     if not administers(admin, parent):
-        raise AdminError({"code": "只能在本人管理的辖区内新增"})
+        raise AdminError({"code": _("只能在本人管理的辖区内新增")})
     level_index = LEVEL_ORDER.index(Level(parent.level)) + 1
     if level_index >= len(LEVEL_ORDER):
-        raise AdminError({"code": "村/社区以下不能再设下级"})
+        raise AdminError({"code": _("村/社区以下不能再设下级")})
     if not code.startswith(parent.code) or len(code) <= len(parent.code):
-        raise AdminError({"code": f"下级区划代码应以上级代码 {parent.code} 开头"})
+        raise AdminError({"code": _("下级区划代码应以上级代码 %(code)s 开头", code=parent.code)})
     if jurisdiction_by_code(code) is not None:
-        raise AdminError({"code": "区划代码已存在"})
+        raise AdminError({"code": _("区划代码已存在")})
     child = Jurisdiction(
         code=code, name=name, level=str(LEVEL_ORDER[level_index]), parent=parent, path=parent.path + code + "/"
     )
@@ -102,9 +110,9 @@ def add_jurisdiction(admin: User, parent: Jurisdiction, code: str, name: str) ->
 
 def add_site(admin: User, village: Jurisdiction, name: str, kind: str, address: str) -> Site:
     if not administers(admin, village):
-        raise AdminError({"name": "只能在本人管理的辖区内新增"})
+        raise AdminError({"name": _("只能在本人管理的辖区内新增")})
     if village.level != Level.VILLAGE:
-        raise AdminError({"name": "安置点须设在村/社区一级"})
+        raise AdminError({"name": _("安置点须设在村/社区一级")})
     site = Site(jurisdiction=village, name=name, kind=kind, address=address)
     db.session.add(site)
     db.session.flush()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -61,7 +62,7 @@ def new_user():  # type: ignore[no-untyped-def]
                 form.role.data, form.jurisdiction_code.data,
             )
             db.session.commit()
-            flash(f"已创建用户 {user.username}", "success")
+            flash(_("已创建用户 %(name)s", name=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
         except AdminError as e:
             db.session.rollback()
@@ -89,7 +90,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user.display_name = form.display_name.data
         if user.id == current_user.id and not form.active.data:
-            errors["active"] = "不能停用自己的账号"
+            errors["active"] = _("不能停用自己的账号")
         else:
             user.active = bool(form.active.data)
             if form.new_password.data:
@@ -98,7 +99,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
                 user.locked_until = None
             if not errors:
                 db.session.commit()
-                flash("已保存", "success")
+                flash(_("已保存"), "success")
                 return redirect(url_for("admin.edit_user", user_id=user.id))
         db.session.rollback()
     elif request.method == "POST":
@@ -118,7 +119,7 @@ def grant(user_id: int):  # type: ignore[no-untyped-def]
     try:
         add_grant(current_user, user, form.role.data, form.jurisdiction_code.data)
         db.session.commit()
-        flash("已授权", "success")
+        flash(_("已授权"), "success")
     except AdminError as e:
         db.session.rollback()
         flash(str(e), "danger")
@@ -131,7 +132,7 @@ def revoke(user_id: int, grant_id: int):  # type: ignore[no-untyped-def]
     try:
         remove_grant(current_user, user, grant_id)
         db.session.commit()
-        flash("已撤销授权", "success")
+        flash(_("已撤销授权"), "success")
     except AdminError as e:
         db.session.rollback()
         flash(str(e), "danger")
@@ -170,7 +171,7 @@ def add_child(jurisdiction_id: int):  # type: ignore[no-untyped-def]
         try:
             add_jurisdiction(current_user, node, form.code.data, form.name.data)
             db.session.commit()
-            flash("已新增下级区划", "success")
+            flash(_("已新增下级区划"), "success")
         except AdminError as e:
             db.session.rollback()
             flash(str(e), "danger")
@@ -189,7 +190,7 @@ def new_site(jurisdiction_id: int):  # type: ignore[no-untyped-def]
         try:
             add_site(current_user, node, form.name.data, form.kind.data, form.address.data)
             db.session.commit()
-            flash("已新增安置点", "success")
+            flash(_("已新增安置点"), "success")
         except AdminError as e:
             db.session.rollback()
             flash(str(e), "danger")

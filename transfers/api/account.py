@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -23,9 +25,9 @@ class TokenForm(FlaskForm):
         pass
 
     name = StringField(
-        "令牌用途",
-        validators=[InputRequired("请填写令牌用途，便于日后识别"), Length(max=60)],
-        description="例如：乡镇数据对接、台账同步脚本",
+        _l("令牌用途"),
+        validators=[InputRequired(_l("请填写令牌用途，便于日后识别")), Length(max=60)],
+        description=_l("例如：乡镇数据对接、台账同步脚本"),
     )
 
 
@@ -47,7 +49,7 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # typ
 def tokens():  # type: ignore[no-untyped-def]
     form = TokenForm()
     if form.validate_on_submit():
-        _, secret = create_token(current_user, form.name.data or "", now=utcnow())
+        _token, secret = create_token(current_user, form.name.data or "", now=utcnow())
         db.session.commit()
         # Shown once, in this response only; it is stored hashed.
         return _page(TokenForm(formdata=None), secret=secret, status=201)
@@ -64,5 +66,5 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     revoke_token(token, now=utcnow())
     db.session.commit()
-    flash(f"令牌“{token.name}”已吊销，使用它的程序将无法再访问", "info")
+    flash(_("令牌“%(name)s”已吊销，使用它的程序将无法再访问", name=token.name), "info")
     return redirect(url_for("account.tokens"))

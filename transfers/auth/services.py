@@ -10,6 +10,7 @@ from sqlalchemy import select
 from transfers.auth.models import RoleGrant, User
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 
@@ -23,17 +24,17 @@ def authenticate(
     """Check a password; lock the account for a while after `max_failures` failures."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active:
-        raise LoginRefused("用户名或密码错误")
+        raise LoginRefused(_("用户名或密码错误"))
     if user.locked_until is not None and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise LoginRefused(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试")
+        raise LoginRefused(_("密码错误次数过多，账号已锁定，请%(n)s分钟后再试", n=minutes))
     if not user.check_password(password):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
             user.locked_until = now + timedelta(minutes=lockout_minutes)
             user.failed_logins = 0
-            raise LoginRefused(f"密码错误次数过多，账号已锁定{lockout_minutes}分钟")
-        raise LoginRefused("用户名或密码错误")
+            raise LoginRefused(_("密码错误次数过多，账号已锁定%(n)s分钟", n=lockout_minutes))
+        raise LoginRefused(_("用户名或密码错误"))
     user.failed_logins = 0
     user.locked_until = None
     user.session_token = secrets.token_hex(16)  # rotates the session identity

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from transfers.auth.forms import LoginForm
@@ -44,5 +54,5 @@ def logout():  # type: ignore[no-untyped-def]
     db.session.commit()
     logout_user()
     session.clear()
-    flash("您已安全退出", "info")
+    flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))

@@ -12,6 +12,7 @@ from transfers.auth.models import User
 from transfers.cases.models import Case, Document
 from transfers.engine.service import record_event
 from transfers.extensions import db
+from workflows.i18n import gettext as _
 
 # Accepted types, recognised by their first bytes, not by the name the browser sends.
 SIGNATURES = {
@@ -29,7 +30,7 @@ def sniff(head: bytes) -> tuple[str, str]:
     for magic, kind in SIGNATURES.items():
         if head.startswith(magic):
             return kind
-    raise DocumentRejected("仅支持上传 PDF、JPG、PNG 格式的材料")
+    raise DocumentRejected(_("仅支持上传 PDF、JPG、PNG 格式的材料"))
 
 
 def store_document(
@@ -45,9 +46,9 @@ def store_document(
 ) -> Document:
     content = stream.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise DocumentRejected(f"文件不能超过{max_bytes // (1024 * 1024)}MB")
+        raise DocumentRejected(_("文件不能超过%(n)sMB", n=max_bytes // (1024 * 1024)))
     if not content:
-        raise DocumentRejected("文件为空")
+        raise DocumentRejected(_("文件为空"))
     content_type, ext = sniff(content[:16])
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + ext

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from transfers.forms import ChineseMeta, select_choices
 from workflows.base import Action, Context
+from workflows.i18n import gettext as translate
 
 
 class VersionedForm(FlaskForm):
@@ -34,22 +36,25 @@ def action_form_class(action: Action, ctx: Context) -> type[VersionedForm]:
     attrs: dict[str, Any] = {}
     for f in action.fields:
         validators: list[Any] = [] if f.kind == "bool" else [Optional()]
-        kw: dict[str, Any] = {"description": f.help, "validators": validators}
+        kw: dict[str, Any] = {"description": translate(f.help), "validators": validators}
+        label = translate(f.label)  # workflow labels are collected by transfers.i18n_extract
         if f.kind == "choice":
-            choices = f.resolve_choices(ctx)
-            attrs[f.name] = SelectField(f.label, choices=select_choices([("", "请选择")] + choices), **kw)
+            choices = [(value, translate(text)) for value, text in f.resolve_choices(ctx)]
+            attrs[f.name] = SelectField(
+                label, choices=select_choices([("", _l("请选择"))] + choices), **kw
+            )
         elif f.kind == "bool":
-            attrs[f.name] = BooleanField(f.label, **kw)
+            attrs[f.name] = BooleanField(label, **kw)
         elif f.kind == "textarea":
-            attrs[f.name] = TextAreaField(f.label, **kw)
+            attrs[f.name] = TextAreaField(label, **kw)
         elif f.kind == "date":
-            attrs[f.name] = StringField(f.label, render_kw={"type": "date"}, **kw)
+            attrs[f.name] = StringField(label, render_kw={"type": "date"}, **kw)
         elif f.kind == "month":
-            attrs[f.name] = StringField(f.label, render_kw={"type": "month"}, **kw)
+            attrs[f.name] = StringField(label, render_kw={"type": "month"}, **kw)
         elif f.kind == "int":
-            attrs[f.name] = StringField(f.label, render_kw={"inputmode": "numeric"}, **kw)
+            attrs[f.name] = StringField(label, render_kw={"inputmode": "numeric"}, **kw)
         else:
-            attrs[f.name] = StringField(f.label, render_kw={"maxlength": f.max_length}, **kw)
+            attrs[f.name] = StringField(label, render_kw={"maxlength": f.max_length}, **kw)
     return type(f"{action.trigger.title()}Form", (VersionedForm,), attrs)
 
 
@@ -66,8 +71,10 @@ class DocumentForm(FlaskForm):
         pass
 
     version = HiddenField()
-    file = FileField("选择文件", validators=[DataRequired("请选择要上传的文件")])
-    description = StringField("材料名称", validators=[InputRequired("请填写材料名称"), Length(max=200)])
+    file = FileField(_l("选择文件"), validators=[DataRequired(_l("请选择要上传的文件"))])
+    description = StringField(
+        _l("材料名称"), validators=[InputRequired(_l("请填写材料名称")), Length(max=200)]
+    )
 
 
 __all__ = ["DateField", "IntegerField"]

@@ -14,6 +14,7 @@ from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.base import Procedure
+from workflows.i18n import N_
 from workflows.registry import get_procedure
 
 
@@ -130,14 +131,14 @@ class Event(db.Model):
     __table_args__ = (Index("ix_event_case_id_id", "case_id", "id"),)
 
     KIND_LABELS = {
-        "opened": "受理",
-        "transition": "办理",
-        "claimed": "认领",
-        "released": "释放认领",
-        "document": "上传材料",
-        "reevaluated": "关联事项变化",
-        "violation": "违规预警",
-        "viewed_id": "查看完整身份证号",
+        "opened": N_("受理"),
+        "transition": N_("办理"),
+        "claimed": N_("认领"),
+        "released": N_("释放认领"),
+        "document": N_("上传材料"),
+        "reevaluated": N_("关联事项变化"),
+        "violation": N_("违规预警"),
+        "viewed_id": N_("查看完整身份证号"),
     }
 
     @property

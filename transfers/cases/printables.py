@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from transfers.cases.models import Case
+from workflows.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ PRINTABLES: dict[str, list[Printable]] = {
     "assistance": [
         Printable(
             key="jurisdiction_transfer",
-            label=lambda case: str((case.data or {}).get("document_label") or "管辖迁移通知（函）"),
+            label=lambda case: str(
+                (case.data or {}).get("document_label") or N_("管辖迁移通知（函）")
+            ),
             template="cases/print_assistance_transfer.html",
             available=lambda case: bool((case.data or {}).get("document_no")),
         )

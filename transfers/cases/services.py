@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Intake
+from transfers.cases.permissions import can_open_cases
 from transfers.engine import PermissionDenied, open_case
 from transfers.extensions import db
 from transfers.households.models import Household, Person
-from transfers.cases.permissions import can_open_cases
 from workflows.calendar import local_date
+from workflows.i18n import gettext as _
 from workflows.roles import Level, ancestor_path, code_of_path
 
 
@@ -41,10 +42,10 @@ def open_intake(
     the intake.
     """
     if not can_open_cases(actor, household):
-        raise PermissionDenied("只有本户迁入地或迁出地村（社区）工作人员可以受理")
+        raise PermissionDenied(_("只有本户迁入地或迁出地村（社区）工作人员可以受理"))
     requests = list(requests)
     if not requests:
-        raise ValueError("请至少选择一项要受理的事项")
+        raise ValueError(_("请至少选择一项要受理的事项"))
     for attempt in range(5):
         receipt = next_receipt_no(household, now)
         if attempt:

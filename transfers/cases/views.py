@@ -13,6 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -39,6 +40,7 @@ from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
+from workflows.i18n import gettext as translate
 from workflows.party import voting_rights
 from workflows.registry import get_procedure
 from workflows.roles import Level, ancestor_path
@@ -101,7 +103,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         documents=documents,
         related=related,
         events=events,
-        diagram=diagram(case.workflow),
+        diagram=_diagram(case.workflow),
         late_steps={
             t.id: bool(t.due_on and t.closed_at and local_date(t.closed_at) > t.due_on)
             for t in tasks
@@ -185,7 +187,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
             flash(str(e), "warning")
             return redirect(url_for("cases.detail", case_id=case_id)), 303
         else:
-            flash(f"已办理：{action.label}", "success")
+            flash(_("已办理：%(action)s", action=_(action.label)), "success")
             return redirect(url_for("cases.detail", case_id=case_id))
     else:
         errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
@@ -222,7 +224,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
             now=utcnow(),
         )
         db.session.commit()
-        flash("材料已上传", "success")
+        flash(_("材料已上传"), "success")
     except (DocumentRejected, StaleVersion) as e:
         db.session.rollback()
         flash(str(e), "danger")
@@ -242,6 +244,17 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     return send_file(
         path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
     )
+
+
+def _diagram(procedure):  # type: ignore[no-untyped-def]
+    """The state diagram with its labels in the interface language (drawn by diagram.js)."""
+    data = diagram(procedure)
+    data["label"] = translate(data["label"])
+    for node in data["nodes"]:
+        node["label"], node["role"] = translate(node["label"]), translate(node["role"])
+    for link in data["links"]:
+        link["label"] = translate(link["label"])
+    return data
 
 
 def _waiting_for(case: Case) -> str:
@@ -271,11 +284,13 @@ def print_document(case_id: int, key: str):  # type: ignore[no-untyped-def]
     if doc is None:
         abort(404)
     hh = case.household
-    issuer = f"{_county_of(hh.origin).name}民政局"
+    issuer = _("%(county)s民政局", county=_county_of(hh.origin).name)
     if (case.data or {}).get("document_kind") == "letter":
-        recipient = f"{_county_of(hh.destination).name}民政局"
+        recipient = _("%(county)s民政局", county=_county_of(hh.destination).name)
     else:
-        recipient = f"{_township_of(hh.destination).name}人民政府（街道办事处）"
+        recipient = _(
+            "%(township)s人民政府（街道办事处）", township=_township_of(hh.destination).name
+        )
     return render_template(
         doc.template, case=case, doc_title=doc.label(case), issuer=issuer, recipient=recipient
     )

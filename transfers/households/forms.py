@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -15,23 +16,28 @@ from transfers.households.models import (
 )
 
 
+def _choices(pairs):  # type: ignore[no-untyped-def]
+    """Stored values stay Chinese/English codes; the labels follow the interface language."""
+    return select_choices((value, _l(label)) for value, label in pairs)
+
+
 class MemberForm(Form):
     class Meta(ChineseMeta):
         pass
 
-    name = StringField("姓名", validators=[Optional(), Length(max=40)])
+    name = StringField(_l("姓名"), validators=[Optional(), Length(max=40)])
     id_number = StringField(
-        "身份证号码",
+        _l("身份证号码"),
         validators=[Optional(), Length(max=24)],
         render_kw={"autocomplete": "off", "data-idcheck": "1", "maxlength": 18},
     )
-    relation = SelectField("与户主关系", choices=select_choices((r, r) for r in RELATIONS))
-    party_status = SelectField("政治面貌", choices=select_choices(PARTY_STATUS.items()))
-    collective_member = BooleanField("迁出地集体经济组织成员")
-    pension_status = SelectField("养老保险", choices=select_choices(PENSION_STATUS.items()))
-    medical_insurance = SelectField("医疗保险", choices=select_choices(MEDICAL_STATUS.items()))
-    assistance = SelectField("社会救助", choices=select_choices(ASSISTANCE_STATUS.items()))
-    registered_poor = BooleanField("建档立卡/监测对象")
+    relation = SelectField(_l("与户主关系"), choices=_choices((r, r) for r in RELATIONS))
+    party_status = SelectField(_l("政治面貌"), choices=_choices(PARTY_STATUS.items()))
+    collective_member = BooleanField(_l("迁出地集体经济组织成员"))
+    pension_status = SelectField(_l("养老保险"), choices=_choices(PENSION_STATUS.items()))
+    medical_insurance = SelectField(_l("医疗保险"), choices=_choices(MEDICAL_STATUS.items()))
+    assistance = SelectField(_l("社会救助"), choices=_choices(ASSISTANCE_STATUS.items()))
+    registered_poor = BooleanField(_l("建档立卡/监测对象"))
 
     def is_blank(self) -> bool:
         return not (self.name.data or "").strip() and not (self.id_number.data or "").strip()
@@ -41,17 +47,19 @@ class HouseholdForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    origin_id = SelectField("迁出地（村/社区）", coerce=int, validators=[InputRequired("请选择迁出地")])
-    destination_id = SelectField(
-        "迁入地（村/社区）", coerce=int, validators=[InputRequired("请选择迁入地")]
+    origin_id = SelectField(
+        _l("迁出地（村/社区）"), coerce=int, validators=[InputRequired(_l("请选择迁出地"))]
     )
-    settlement_mode = SelectField("安置方式", choices=select_choices(SETTLEMENT_MODES.items()))
-    site_id = SelectField("安置点", coerce=int, validators=[Optional()])
-    moved_on = DateField("搬迁入住日期", validators=[Optional()])
-    address = StringField("现住址", validators=[Optional(), Length(max=200)])
-    phone = StringField("联系电话", validators=[Optional(), Length(max=20)])
-    has_destination_housing = BooleanField("在安置地有农村住房")
-    lives_at_destination = BooleanField("已在安置地实际居住", default=True)
-    has_destination_homestead = BooleanField("在安置地有宅基地")
-    has_destination_contracted_land = BooleanField("在安置地有承包地")
+    destination_id = SelectField(
+        _l("迁入地（村/社区）"), coerce=int, validators=[InputRequired(_l("请选择迁入地"))]
+    )
+    settlement_mode = SelectField(_l("安置方式"), choices=_choices(SETTLEMENT_MODES.items()))
+    site_id = SelectField(_l("安置点"), coerce=int, validators=[Optional()])
+    moved_on = DateField(_l("搬迁入住日期"), validators=[Optional()])
+    address = StringField(_l("现住址"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
+    has_destination_housing = BooleanField(_l("在安置地有农村住房"))
+    lives_at_destination = BooleanField(_l("已在安置地实际居住"), default=True)
+    has_destination_homestead = BooleanField(_l("在安置地有宅基地"))
+    has_destination_contracted_land = BooleanField(_l("在安置地有承包地"))
     members = FieldList(FormField(MemberForm), min_entries=6, max_entries=20)

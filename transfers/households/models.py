@@ -11,24 +11,38 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.db import JSONType, UTCDateTime, utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.i18n import N_
 from workflows.idcard import mask_id_number, mask_name
 from workflows.scope import Scope, relocation_scope
 
-SETTLEMENT_MODES = {"centralized": "集中安置", "scattered": "分散安置"}
-RELATIONS = ["户主", "配偶", "子", "女", "父亲", "母亲", "孙子", "孙女", "儿媳", "女婿", "兄弟姐妹", "其他"]
-PARTY_STATUS = {"none": "非党员", "full": "正式党员", "probationary": "预备党员"}
-PENSION_STATUS = {"contributing": "参保缴费", "receiving": "领取待遇", "none": "未参保"}
+SETTLEMENT_MODES = {"centralized": N_("集中安置"), "scattered": N_("分散安置")}
+RELATIONS = [
+    N_("户主"),
+    N_("配偶"),
+    N_("子"),
+    N_("女"),
+    N_("父亲"),
+    N_("母亲"),
+    N_("孙子"),
+    N_("孙女"),
+    N_("儿媳"),
+    N_("女婿"),
+    N_("兄弟姐妹"),
+    N_("其他"),
+]
+PARTY_STATUS = {"none": N_("非党员"), "full": N_("正式党员"), "probationary": N_("预备党员")}
+PENSION_STATUS = {"contributing": N_("参保缴费"), "receiving": N_("领取待遇"), "none": N_("未参保")}
 MEDICAL_STATUS = {
-    "resident": "城乡居民医保",
-    "employee": "职工医保",
-    "none": "未参保",
-    "lapsed": "断保/停保未续保",
+    "resident": N_("城乡居民医保"),
+    "employee": N_("职工医保"),
+    "none": N_("未参保"),
+    "lapsed": N_("断保/停保未续保"),
 }
 ASSISTANCE_STATUS = {
-    "none": "无",
-    "dibao_rural": "农村低保",
-    "dibao_urban": "城市低保",
-    "tekun": "特困供养",
+    "none": N_("无"),
+    "dibao_rural": N_("农村低保"),
+    "dibao_urban": N_("城市低保"),
+    "tekun": N_("特困供养"),
 }
 
 

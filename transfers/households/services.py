@@ -13,6 +13,7 @@ from transfers.auth.models import User
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.i18n import gettext as _
 from workflows.idcard import InvalidIdNumber, parse_id_number
 from workflows.roles import Level
 
@@ -49,24 +50,26 @@ def validate_members(members: list[MemberInput]) -> dict[str, str]:
     for i, m in enumerate(members):
         key = f"members-{i}-"
         if not m.name.strip():
-            errors[key + "name"] = "请填写姓名"
+            errors[key + "name"] = _("请填写姓名")
         try:
             number = parse_id_number(m.id_number).number
         except InvalidIdNumber as e:
             errors[key + "id_number"] = str(e)
             continue
         if number in seen:
-            errors[key + "id_number"] = f"与第{seen[number] + 1}位成员的身份证号码重复"
+            errors[key + "id_number"] = _("与第%(n)s位成员的身份证号码重复", n=seen[number] + 1)
         seen[number] = i
         existing = db.session.scalar(select(Person).where(Person.id_number == number))
         if existing is not None:
-            errors[key + "id_number"] = f"该身份证号码已登记在{existing.name}名下，不能重复登记"
+            errors[key + "id_number"] = _(
+                "该身份证号码已登记在%(name)s名下，不能重复登记", name=existing.name
+            )
         if m.relation == "户主":
             heads += 1
     if members and heads != 1:
-        errors["members"] = "每户须有且只有一位户主"
+        errors["members"] = _("每户须有且只有一位户主")
     if not members:
-        errors["members"] = "请至少登记一位家庭成员"
+        errors["members"] = _("请至少登记一位家庭成员")
     return errors
 
 
@@ -86,13 +89,13 @@ def register_household(
     errors = validate_members(members)
     for label, j in (("origin", origin), ("destination", destination)):
         if j.level != Level.VILLAGE:
-            errors[label] = "迁出地和迁入地须选择到村（社区）一级"
+            errors[label] = _("迁出地和迁入地须选择到村（社区）一级")
     if settlement_mode not in ("centralized", "scattered"):
-        errors["settlement_mode"] = "请选择安置方式"
+        errors["settlement_mode"] = _("请选择安置方式")
     if settlement_mode == "centralized" and site is None:
-        errors["site_id"] = "集中安置须选择安置点"
+        errors["site_id"] = _("集中安置须选择安置点")
     if site is not None and site.jurisdiction_id != destination.id:
-        errors["site_id"] = "安置点不在所选迁入地村（社区）"
+        errors["site_id"] = _("安置点不在所选迁入地村（社区）")
     if errors:
         raise HouseholdError(errors)
     household = Household(

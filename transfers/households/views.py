@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -74,9 +75,7 @@ def index():  # type: ignore[no-untyped-def]
                 Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
             )
         )
-        query = query.where(
-            or_(Household.id.in_(people), Household.id.in_(receipt_households))
-        )
+        query = query.where(or_(Household.id.in_(people), Household.id.in_(receipt_households)))
     page = db.paginate(query.order_by(Household.id.desc()), per_page=20)
     return render_template(
         "households/index.html",
@@ -105,14 +104,16 @@ def new():  # type: ignore[no-untyped-def]
     form = HouseholdForm()
     villages = _village_choices()
     mine = set(_staff_villages())
-    form.origin_id.choices = select_choices([(0, "请选择")] + villages)
+    form.origin_id.choices = select_choices([(0, _("请选择"))] + villages)
     form.destination_id.choices = select_choices(
-        [(0, "请选择")] + [v for v in villages if v[0] in mine]
+        [(0, _("请选择"))] + [v for v in villages if v[0] in mine]
     )
     sites = db.session.scalars(
         select(Site).where(Site.jurisdiction_id.in_(mine)).order_by(Site.id)
     ).all()
-    form.site_id.choices = select_choices([(0, "无（分散安置）")] + [(s.id, s.name) for s in sites])
+    form.site_id.choices = select_choices(
+        [(0, _("无（分散安置）"))] + [(s.id, s.name) for s in sites]
+    )
     errors: dict[str, str] = {}
     if request.method == "GET" and len(mine) == 1:
         form.destination_id.data = next(iter(mine))
@@ -120,9 +121,9 @@ def new():  # type: ignore[no-untyped-def]
         origin = db.session.get(Jurisdiction, form.origin_id.data)
         destination = db.session.get(Jurisdiction, form.destination_id.data)
         if origin is None:
-            errors["origin_id"] = "请选择迁出地"
+            errors["origin_id"] = _("请选择迁出地")
         if destination is None or destination.id not in mine:
-            errors["destination_id"] = "请选择本村（社区）作为迁入地"
+            errors["destination_id"] = _("请选择本村（社区）作为迁入地")
         members = [
             MemberInput(
                 name=(m.form.name.data or "").strip(),
@@ -157,7 +158,7 @@ def new():  # type: ignore[no-untyped-def]
                     phone=form.phone.data,
                 )
                 db.session.commit()
-                flash("登记成功，请核对拟受理事项", "success")
+                flash(_("登记成功，请核对拟受理事项"), "success")
                 return redirect(url_for("households.detail", household_id=household.id))
             except HouseholdError as e:
                 db.session.rollback()
@@ -179,8 +180,8 @@ def _flatten_errors(errors: dict, prefix: str = "") -> dict[str, str]:  # type: 
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     flat.update(_flatten_errors(item, f"{name}-{i}-"))
-                elif isinstance(item, str):
-                    flat.setdefault(name, item)
+                elif not isinstance(item, list):  # a message, maybe a lazy translation
+                    flat.setdefault(name, str(item))
     return flat
 
 
@@ -190,7 +191,7 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
     mapped: dict[str, str] = {}
     for key, message in errors.items():
         if key.startswith("members-") and key.count("-") >= 2:
-            _, idx, field = key.split("-", 2)
+            _prefix, idx, field = key.split("-", 2)
             mapped[f"members-{rows[int(idx)]}-{field}"] = message
         else:
             mapped[key] = message
@@ -283,7 +284,7 @@ def reveal_id(household_id: int):  # type: ignore[no-untyped-def]
     form = RevealIdForm()
     person = next((p for p in household.members if p.id == form.person_id.data), None)
     if not form.validate_on_submit() or person is None:
-        flash("请选择成员和查看事由", "warning")
+        flash(_("请选择成员和查看事由"), "warning")
         return _render_detail(household, reveal_form=form), 422
     number = reveal_id_number(
         person=person,
@@ -311,18 +312,20 @@ def intake(household_id: int):  # type: ignore[no-untyped-def]
     requests = []
     for key in sorted(chosen):
         if key not in allowed:
-            flash("所选事项无需或不能受理，请刷新页面后重试", "danger")
+            flash(_("所选事项无需或不能受理，请刷新页面后重试"), "danger")
             return redirect(url_for("households.detail", household_id=household_id))
         requests.append((allowed[key]["person"], allowed[key]["procedure"].name))
     if not requests:
-        flash("请至少勾选一项要受理的事项", "warning")
+        flash(_("请至少勾选一项要受理的事项"), "warning")
         return redirect(url_for("households.detail", household_id=household_id))
     try:
-        receipt = open_intake(household=household, requests=requests, actor=current_user, now=utcnow())
+        receipt = open_intake(
+            household=household, requests=requests, actor=current_user, now=utcnow()
+        )
         db.session.commit()
     except (EngineError, WorkflowError) as e:
         db.session.rollback()
         flash(str(e), "danger")
         return redirect(url_for("households.detail", household_id=household_id))
-    flash(f"已受理，办件编号 {receipt.receipt_no}", "success")
+    flash(_("已受理，办件编号 %(no)s", no=receipt.receipt_no), "success")
     return redirect(url_for("cases.receipt", receipt_no=receipt.receipt_no))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired
@@ -14,9 +15,11 @@ class RevealIdForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    person_id = IntegerField("成员", validators=[InputRequired("请选择成员")])
+    person_id = IntegerField(_l("成员"), validators=[InputRequired(_l("请选择成员"))])
     purpose = SelectField(
-        "查看事由",
-        choices=select_choices([("", "请选择查看事由")] + list(PURPOSES.items())),
-        validators=[InputRequired("请选择查看事由")],
+        _l("查看事由"),
+        choices=select_choices(
+            [("", _l("请选择查看事由"))] + [(key, _l(text)) for key, text in PURPOSES.items()]
+        ),
+        validators=[InputRequired(_l("请选择查看事由"))],
     )

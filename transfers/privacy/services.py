@@ -13,13 +13,15 @@ from transfers.engine.audit import chain_hash
 from transfers.extensions import db
 from transfers.households.models import Person
 from transfers.privacy.models import AccessLog
+from workflows.i18n import N_
+from workflows.i18n import gettext as _
 
 PURPOSES = {
-    "hukou": "办理户口迁移，核对身份信息",
-    "social_security": "办理养老、医疗保险接续，核对身份信息",
-    "assistance": "办理低保、特困供养转移，核对身份信息",
-    "resident_request": "居民本人到窗口核对本人信息",
-    "correction": "更正登记错误",
+    "hukou": N_("办理户口迁移，核对身份信息"),
+    "social_security": N_("办理养老、医疗保险接续，核对身份信息"),
+    "assistance": N_("办理低保、特困供养转移，核对身份信息"),
+    "resident_request": N_("居民本人到窗口核对本人信息"),
+    "correction": N_("更正登记错误"),
 }
 
 
@@ -46,7 +48,7 @@ def reveal_id_number(
     The caller has checked that the actor may see the household, and commits.
     """
     if purpose not in PURPOSES:
-        raise ValueError("请选择查看事由")
+        raise ValueError(_("请选择查看事由"))
     for _attempt in range(10):
         entry = AccessLog(
             at=now,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-
-from transfers.forms import ChineseMeta
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
@@ -15,6 +15,7 @@ from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
 from transfers.engine import open_task
 from transfers.extensions import db, limiter
+from transfers.forms import ChineseMeta
 from workflows.calendar import deadline_status, local_date
 from workflows.idcard import normalize
 
@@ -25,9 +26,12 @@ class LookupForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    receipt_no = StringField("办件编号", validators=[InputRequired("请输入办件编号"), Length(max=24)])
+    receipt_no = StringField(
+        _l("办件编号"), validators=[InputRequired(_l("请输入办件编号")), Length(max=24)]
+    )
     id_tail = StringField(
-        "身份证号码后四位", validators=[InputRequired("请输入身份证号码后四位"), Length(min=4, max=4)]
+        _l("身份证号码后四位"),
+        validators=[InputRequired(_l("请输入身份证号码后四位")), Length(min=4, max=4)],
     )
 
 
@@ -54,9 +58,12 @@ def lookup(receipt_no: str, id_tail: str) -> list[dict] | None:  # type: ignore[
             {
                 "no": i,
                 "procedure": case.workflow.label,
-                "member": f"成员{[p.id for p in intake.household.members].index(case.person_id) + 1}"
+                "member": _(
+                    "成员%(n)s",
+                    n=[p.id for p in intake.household.members].index(case.person_id) + 1,
+                )
                 if case.person_id
-                else "全户",
+                else _("全户"),
                 "step": case.state_label,
                 "closed": case.is_closed,
                 "status": status,

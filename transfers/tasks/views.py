@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from transfers.db import utcnow
+from transfers.deadlines.services import work_calendar
 from transfers.engine import EngineError, claim, release
 from transfers.extensions import db
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from transfers.tasks.services import done_query, queue_query, supervised_overdue_query
-from transfers.deadlines.services import work_calendar
 from workflows.calendar import deadline_status, local_date
 from workflows.registry import PROCEDURES
 
@@ -79,7 +80,7 @@ def claim_task(task_id: int):  # type: ignore[no-untyped-def]
     try:
         task = claim(task_id=task_id, actor=current_user, now=utcnow())
         db.session.commit()
-        flash("已认领，其他人将看到由您办理", "success")
+        flash(_("已认领，其他人将看到由您办理"), "success")
     except EngineError as e:
         db.session.rollback()
         if e.status in (403, 404):
@@ -95,7 +96,7 @@ def release_task(task_id: int):  # type: ignore[no-untyped-def]
     try:
         task = release(task_id=task_id, actor=current_user, now=utcnow())
         db.session.commit()
-        flash("已释放认领", "info")
+        flash(_("已释放认领"), "info")
     except EngineError as e:
         db.session.rollback()
         if e.status in (403, 404):
