@@ -47,10 +47,7 @@ lint: setup
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-# Refresh the catalog after changing interface text: extract every marked string, then
-# merge it into the English catalog (translate the new msgstr entries, then commit).
+# Refresh the catalog after changing interface text: extract every marked string and
+# merge it into the English catalog, listing the entries still to translate.
 translations: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
-		--omit-header -o transfers/translations/messages.pot .
-	$(BIN)/pybabel update -i transfers/translations/messages.pot -d transfers/translations \
-		--no-location --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m transfers.i18n_catalog
