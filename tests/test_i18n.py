@@ -79,7 +79,9 @@ def test_every_marked_string_has_an_english_translation(tmp_path):
         cwd=root, check=True,
     )  # fmt: skip
     with pot.open("rb") as f:
-        wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in read_po(f) if m.id}
+        wanted = {
+            (m.id if isinstance(m.id, str) else m.id[0], m.context) for m in read_po(f) if m.id
+        }
     with PO.open("rb") as f:
         catalog = read_po(f, locale="en")
     have = {

@@ -29,11 +29,7 @@ def _key(message_id: str | tuple[str, ...]) -> str:
 
 
 def _translations(catalog: Catalog) -> dict[tuple[str, str | None], object]:
-    return {
-        (_key(m.id), m.context): m.string
-        for m in catalog
-        if m.id and m.string and not m.fuzzy
-    }
+    return {(_key(m.id), m.context): m.string for m in catalog if m.id and m.string and not m.fuzzy}
 
 
 def refresh(refs: list[str]) -> list[str]:
