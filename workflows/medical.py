@@ -17,6 +17,7 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
@@ -48,9 +49,9 @@ def monitoring_need(facts: Mapping[str, Any]) -> str:
     """'应保未保', '断保' or '' (POLICY.md §5, monitoring)."""
     status = facts.get("medical_insurance")
     if status == "none":
-        return "应保未保"
+        return N_("应保未保")
     if status == "lapsed":
-        return "职工医保断保/停保未续保"
+        return N_("职工医保断保/停保未续保")
     return ""
 
 
