@@ -17,6 +17,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -41,10 +43,10 @@ class UploadForm(FlaskForm):
         pass
 
     file = FileField(
-        "台账文件（.xlsx 或 .csv）",
+        _l("台账文件（.xlsx 或 .csv）"),
         validators=[
-            FileRequired("请选择要导入的台账文件"),
-            FileAllowed(["xlsx", "csv"], "只支持 .xlsx 和 .csv 文件"),
+            FileRequired(_l("请选择要导入的台账文件")),
+            FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 和 .csv 文件")),
         ],
     )
 
@@ -153,7 +155,7 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
     except IntegrityError:
         # Another step of this batch (a second tab) got there first; nothing is lost.
         db.session.rollback()
-        message = "该批次正在另一窗口导入，请稍后刷新查看"
+        message = _("该批次正在另一窗口导入，请稍后刷新查看")
         if stepwise:
             return jsonify(error=message), 409
         flash(message, "warning")
@@ -165,7 +167,14 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
             total=batch.total_households,
             percent=batch.percent,
         )
-    flash(f"导入完成：新建{batch.created_households}户、{batch.created_persons}人", "success")
+    flash(
+        _(
+            "导入完成：新建%(households)s户、%(persons)s人",
+            households=batch.created_households,
+            persons=batch.created_persons,
+        ),
+        "success",
+    )
     return redirect(url_for("imports.preview", batch_id=batch.id), 303)
 
 
