@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseMeta, TextErrors, select_choices
 from workflows.calendar import LimitUnit
 
 # The unit as a word on its own (the labels of LimitUnit follow a number: 5个工作日).
@@ -16,7 +16,7 @@ UNIT_NAMES = {
 }
 
 
-class TimeLimitForm(FlaskForm):
+class TimeLimitForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -31,7 +31,7 @@ class TimeLimitForm(FlaskForm):
     )
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -43,7 +43,7 @@ class OverrideForm(FlaskForm):
     note = StringField(_l("说明"), validators=[Length(max=100)])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -53,6 +53,6 @@ class SuspendForm(FlaskForm):
     items = TextAreaField(_l("需补正的材料（一次性告知，每行一项；不需补正材料可不填）"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass

@@ -12,14 +12,14 @@ from wtforms.validators import Length, Optional, Regexp
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseMeta, TextErrors
 from transfers.inbox.models import Notification
 from transfers.inbox.services import inbox_query, mail_address, mark_read, set_mail_address
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
-class MailForm(FlaskForm):
+class MailForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -34,7 +34,7 @@ class MailForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 

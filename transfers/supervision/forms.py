@@ -5,10 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseMeta, TextErrors
 
 
-class PlanForm(FlaskForm):
+class PlanForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -17,7 +17,7 @@ class PlanForm(FlaskForm):
     rectify_by = DateField(_l("整改时限"), validators=[Optional()])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
