@@ -6,11 +6,14 @@
   var box = form.querySelector(".progress");
   var bar = form.querySelector("[data-progress-bar]");
   var text = form.querySelector("[data-progress-text]");
+  // The messages come translated from the page (data-progress-format, data-interrupted).
+  var format = text.getAttribute("data-progress-format") || "{done} / {total}";
+  var interrupted = text.getAttribute("data-interrupted") || "";
   function show(r) {
     bar.style.width = r.percent + "%";
     bar.textContent = r.percent + "%";
     box.setAttribute("aria-valuenow", r.percent);
-    text.textContent = "已处理 " + r.processed + " / " + r.total + " 户";
+    text.textContent = format.replace("{done}", r.processed).replace("{total}", r.total);
   }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
@@ -26,7 +29,7 @@
           show(r);
           if (r.done) { window.location.reload(); } else { step(); }
         })
-        .catch(function () { text.textContent = "导入中断，请刷新页面后继续（已导入的数据不会重复导入）"; });
+        .catch(function () { text.textContent = interrupted; });
     }
     step();
   });

@@ -9,6 +9,7 @@ them; templates and views translate them where they are shown (``_(state.label)`
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from enum import Enum
 from typing import Any
@@ -48,7 +49,17 @@ def workflow_labels() -> list[str]:
                 if not callable(f.choices):
                     for _value, label in f.choices:
                         add(label)
-    for module in (roles, calendar, sites, scope):
+    # Every loaded workflow module (the registry imports each procedure's module).
+    procedure_modules = [
+        sys.modules[name] for name in sorted(sys.modules) if name.startswith("workflows.")
+    ]
+    for module in procedure_modules:
+        # Option labels kept in module-level tables (e.g. KIND_LABELS, DECISION_LABELS).
+        for name, obj in vars(module).items():
+            if name.isupper() and name.endswith("LABELS") and isinstance(obj, dict):
+                for label in obj.values():
+                    add(label)
+    for module in (roles, calendar, sites, scope, *procedure_modules):
         for obj in vars(module).values():
             if isinstance(obj, type) and issubclass(obj, Enum):
                 for member in obj:

@@ -21,6 +21,7 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit, add_months
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
 
@@ -99,21 +100,25 @@ def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
 def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
     kind = ctx.facts.get("assistance")
     if kind not in RECIPIENT:
-        return False, "非低保、特困救助对象"
+        return False, _("非低保、特困救助对象")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的社会救助转接事项"
+        return False, _("已有正在办理的社会救助转接事项")
     if ctx.facts.get("assistance_transferred"):
-        return False, "救助关系已转入迁入地"
-    label = KIND_LABELS[kind]
+        return False, _("救助关系已转入迁入地")
+    label = _(KIND_LABELS[kind])
     status = hukou_status(ctx.facts, ctx.related)
     if status == "kept" and kind != "dibao_rural":
-        return False, f"{label}：户籍未迁移，救助关系仍由户籍地管理，待遇不变"
+        return False, _("%(kind)s：户籍未迁移，救助关系仍由户籍地管理，待遇不变", kind=label)
     if status == "moved":
-        return True, f"{label}：户籍已迁移，经本人申请办理救助关系管辖迁移（1个月内）"
+        return True, _(
+            "%(kind)s：户籍已迁移，经本人申请办理救助关系管辖迁移（1个月内）", kind=label
+        )
     if kind == "dibao_rural":
-        return True, f"{label}：户籍迁移后办理管辖迁移；或持城镇居住证申请转为城市低保"
-    return True, f"{label}：待户口迁移办结后办理救助关系管辖迁移"
+        return True, _(
+            "%(kind)s：户籍迁移后办理管辖迁移；或持城镇居住证申请转为城市低保", kind=label
+        )
+    return True, _("%(kind)s：待户口迁移办结后办理救助关系管辖迁移", kind=label)
 
 
 def _path_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -126,11 +131,11 @@ def _path_choices(ctx: Context) -> list[tuple[str, str]]:
 def _validate_application(ctx: Context) -> dict[str, str]:
     errors: dict[str, str] = {}
     if date.fromisoformat(ctx.data["applied_on"]) > ctx.today:
-        errors["applied_on"] = "申请日期不能晚于今天"
+        errors["applied_on"] = _("申请日期不能晚于今天")
     if ctx.data["path"] == Path.TRANSFER and hukou_status(ctx.facts, ctx.related) == "kept":
-        errors["path"] = "本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移"
+        errors["path"] = _("本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移")
     if ctx.data["path"] == Path.CONVERT and not ctx.data.get("conversion_basis"):
-        errors["conversion_basis"] = "转为城市低保须说明依据（户口性质转变或已办理城镇居住证）"
+        errors["conversion_basis"] = _("转为城市低保须说明依据（户口性质转变或已办理城镇居住证）")
     return errors
 
 
@@ -168,10 +173,12 @@ def _validate_months(first_key: str, last_key: str):  # type: ignore[no-untyped-
     def check(ctx: Context) -> dict[str, str]:
         last, first = ctx.data[last_key], ctx.data[first_key]
         if overlap(last, first):
-            return {first_key: "迁入地首次发放月份应晚于迁出地最后发放月份（不得重复发放）"}
+            return {first_key: _("迁入地首次发放月份应晚于迁出地最后发放月份（不得重复发放）")}
         if gap_months(last, first) and not ctx.data.get("gap_explanation"):
             months = "、".join(gap_months(last, first))
-            return {"gap_explanation": f"{months}未发放（断档），办结须填写书面说明"}
+            return {
+                "gap_explanation": _("%(months)s未发放（断档），办结须填写书面说明", months=months)
+            }
         return {}
 
     return check
@@ -222,7 +229,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     if final_state == "transferred":
         first = ctx.case_data.get("first_destination_month")
         if not first:
-            return Coverage("", "须登记迁入地首次发放月份")
+            return Coverage("", _("须登记迁入地首次发放月份"))
         gap = ctx.case_data.get("gap_months") or []
         note = f"（断档{'、'.join(gap)}，已书面说明）" if gap else ""
         return Coverage(

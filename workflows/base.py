@@ -17,6 +17,7 @@ from typing import Any, Literal
 from transitions import Machine, MachineError
 
 from workflows.calendar import Limit
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 Side = Literal["origin", "destination"]
@@ -173,11 +174,11 @@ def clean(fields: Iterable[Field], raw: Mapping[str, Any], ctx: Context) -> tupl
         if f.kind == "bool":
             values[f.name] = value in (True, "y", "on", "true", "1", 1, "yes")
             if f.required and not values[f.name]:
-                errors[f.name] = f"请确认“{f.label}”"
+                errors[f.name] = _("请确认“%(label)s”", label=_(f.label))
             continue
         if empty:
             if f.required:
-                errors[f.name] = f"请填写“{f.label}”"
+                errors[f.name] = _("请填写“%(label)s”", label=_(f.label))
             else:
                 values[f.name] = None
             continue
@@ -195,15 +196,15 @@ def _coerce(f: Field, value: Any, ctx: Context) -> Any:
     if f.kind in ("text", "textarea"):
         text = str(value)
         if len(text) > f.max_length:
-            raise ValueError(f"“{f.label}”不能超过{f.max_length}个字")
+            raise ValueError(_("“%(label)s”不能超过%(n)s个字", label=_(f.label), n=f.max_length))
         return text
     if f.kind == "int":
         try:
             number = int(str(value))
         except ValueError:
-            raise ValueError(f"“{f.label}”应为整数") from None
+            raise ValueError(_("“%(label)s”应为整数", label=_(f.label))) from None
         if number < 0:
-            raise ValueError(f"“{f.label}”不能为负数")
+            raise ValueError(_("“%(label)s”不能为负数", label=_(f.label)))
         return number
     if f.kind == "date":
         if isinstance(value, date):
@@ -211,16 +212,16 @@ def _coerce(f: Field, value: Any, ctx: Context) -> Any:
         try:
             return date.fromisoformat(str(value)).isoformat()
         except ValueError:
-            raise ValueError(f"“{f.label}”日期格式应为 2026-11-27") from None
+            raise ValueError(_("“%(label)s”日期格式应为 2026-11-27", label=_(f.label))) from None
     if f.kind == "month":
         m = _MONTH.match(str(value))
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"“{f.label}”月份格式应为 2026-11")
+            raise ValueError(_("“%(label)s”月份格式应为 2026-11", label=_(f.label)))
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     if f.kind == "choice":
         allowed = dict(f.resolve_choices(ctx))
         if str(value) not in allowed:
-            raise ValueError(f"“{f.label}”的选项无效")
+            raise ValueError(_("“%(label)s”的选项无效", label=_(f.label)))
         return str(value)
     raise ValueError(f"unknown field kind {f.kind}")  # pragma: no cover
 
@@ -329,14 +330,14 @@ class Procedure:
         try:
             return self.states[name]
         except KeyError:
-            raise InvalidAction(f"未知状态：{name}") from None
+            raise InvalidAction(_("未知状态：%(name)s", name=name)) from None
 
     def action(self, trigger: str, source: str) -> Action:
         try:
             return self._by_key[(trigger, source)]
         except KeyError:
             label = self.states[source].label if source in self.states else source
-            raise InvalidAction(f"当前环节（{label}）不能执行该操作") from None
+            raise InvalidAction(_("当前环节（%(label)s）不能执行该操作", label=_(label))) from None
 
     def available_actions(self, state: str, ctx: Context, *, system: bool = False) -> list[Action]:
         return [
@@ -359,7 +360,7 @@ class Procedure:
         """
         action = self.action(trigger, state)
         if action.available is not None and not action.available(ctx):
-            raise InvalidAction(f"当前情况下不能执行“{action.label}”")
+            raise InvalidAction(_("当前情况下不能执行“%(label)s”", label=_(action.label)))
         values, errors = clean(action.fields, raw, ctx)
         ctx = ctx.with_data(values)
         if not errors and action.validate is not None:
@@ -395,7 +396,7 @@ class Procedure:
         self.machine.add_model(token, initial=state)
         try:
             if not token.trigger(trigger, ctx=ctx):
-                raise InvalidAction("该操作的条件不满足")
+                raise InvalidAction(_("该操作的条件不满足"))
             return token.state
         except MachineError as e:
             raise InvalidAction(str(e)) from None

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from workflows.i18n import gettext as _
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -40,7 +42,7 @@ class Limit:
     unit: LimitUnit = LimitUnit.WORKING_DAYS
 
     def __str__(self) -> str:
-        return f"{self.amount}{self.unit.label}"
+        return _("%(amount)s%(unit)s", amount=self.amount, unit=_(self.unit.label))
 
 
 def local_date(instant: datetime) -> date:
@@ -156,12 +158,12 @@ class DeadlineStatus:
     @property
     def text(self) -> str:
         if self.due_on is None:
-            return "无时限"
+            return _("无时限")
         if self.light is Light.RED:
-            return f"超期{self.calendar_days_late}天"
+            return _("超期%(n)s天", n=self.calendar_days_late)
         if self.light is Light.YELLOW:
-            return f"预警：剩余{self.working_days_left}个工作日"
-        return "正常"
+            return _("预警：剩余%(n)s个工作日", n=self.working_days_left)
+        return _("正常")
 
 
 def deadline_status(

@@ -18,6 +18,7 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit, LimitUnit
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 NAME = "collective_membership"
@@ -56,12 +57,18 @@ class Tally:
 
     def check(self) -> None:
         if self.body_size <= 0:
-            raise TallyError("表决机构人数应大于0")
+            raise TallyError(_("表决机构人数应大于0"))
         if min(self.in_favour, self.against, self.abstaining) < 0:
-            raise TallyError("票数不能为负数")
+            raise TallyError(_("票数不能为负数"))
         cast = self.in_favour + self.against + self.abstaining
         if cast > self.body_size:
-            raise TallyError(f"赞成、反对、弃权合计{cast}票，超过表决机构总人数{self.body_size}人")
+            raise TallyError(
+                _(
+                    "赞成、反对、弃权合计%(cast)s票，超过表决机构总人数%(size)s人",
+                    cast=cast,
+                    size=self.body_size,
+                )
+            )
 
 
 def passes(in_favour: int, body_size: int) -> bool:
@@ -86,7 +93,7 @@ def decide_tally(tally: Tally) -> bool:
 def publicity_end(start: date, days: int = DEFAULT_PUBLICITY_DAYS) -> date:
     """Last day of a publicity period of `days` calendar days starting on `start`."""
     if days < 1:
-        raise ValueError("公示期至少1天")
+        raise ValueError(_("公示期至少1天"))
     return start + timedelta(days=days - 1)
 
 
@@ -99,22 +106,22 @@ def crosses_collectives(facts: Mapping[str, Any]) -> bool:
 
 def needs_membership_case(ctx: Context) -> tuple[bool, str]:
     if not crosses_collectives(ctx.facts):
-        return False, "未跨集体经济组织搬迁，无需确认成员身份"
+        return False, _("未跨集体经济组织搬迁，无需确认成员身份")
     if ctx.facts.get("destination_collective_member"):
-        return False, "已是迁入地集体经济组织成员"
+        return False, _("已是迁入地集体经济组织成员")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的成员身份确认事项"
+        return False, _("已有正在办理的成员身份确认事项")
     if not ctx.facts.get("collective_member"):
-        return False, "非迁出地集体经济组织成员"
-    return True, "跨集体经济组织搬迁：可书面申请迁入地成员身份，或保留迁出地成员身份"
+        return False, _("非迁出地集体经济组织成员")
+    return True, _("跨集体经济组织搬迁：可书面申请迁入地成员身份，或保留迁出地成员身份")
 
 
 # --- rules behind the actions ---------------------------------------------------------
 def _validate_publish(ctx: Context) -> dict[str, str]:
     days = ctx.data.get("publicity_days") or DEFAULT_PUBLICITY_DAYS
     if days < 1 or days > 60:
-        return {"publicity_days": "公示期应为1至60天"}
+        return {"publicity_days": _("公示期应为1至60天")}
     return {}
 
 
@@ -150,10 +157,10 @@ def _validate_vote(ctx: Context) -> dict[str, str]:
         errors["in_favour"] = str(e)
     voted = date.fromisoformat(ctx.data["voted_on"])
     if voted > ctx.today:
-        errors["voted_on"] = "表决日期不能晚于今天"
+        errors["voted_on"] = _("表决日期不能晚于今天")
     ends = ctx.case_data.get("publicity_ends_on")
     if ends and voted <= date.fromisoformat(ends):
-        errors["voted_on"] = "公示期满后方可表决"
+        errors["voted_on"] = _("公示期满后方可表决")
     return errors
 
 
@@ -192,10 +199,10 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     if final_state == "confirmed":
         since = ctx.case_data.get("membership_from")
         if not since:
-            return Coverage("", "确认成员身份须记录取得新成员身份的日期")
+            return Coverage("", _("确认成员身份须记录取得新成员身份的日期"))
         ended = ctx.case_data.get("origin_membership_ended_on")
         if ended and ended != since:
-            return Coverage("", "原集体经济组织成员身份应自取得新成员身份之日起丧失")
+            return Coverage("", _("原集体经济组织成员身份应自取得新成员身份之日起丧失"))
         tail = f"，{origin}集体经济组织成员身份同日终止" if ended else ""
         return Coverage(
             f"自{since}起为{ctx.facts.get('destination_name', '迁入地')}集体经济组织成员{tail}"

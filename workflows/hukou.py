@@ -16,6 +16,7 @@ from typing import Any
 
 from workflows.base import Action, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 NAME = "hukou"
@@ -59,27 +60,27 @@ def option_eligibility(facts: Mapping[str, Any]) -> dict[HukouOption, Eligibilit
     in_site = facts.get("settlement_mode") == "centralized" and lives
 
     if housing and lives:
-        a = Eligibility(True, "在安置地有农村住房并实际居住")
+        a = Eligibility(True, _("在安置地有农村住房并实际居住"))
     elif homestead:
-        a = Eligibility(True, "在安置地有宅基地")
+        a = Eligibility(True, _("在安置地有宅基地"))
     elif land:
-        a = Eligibility(True, "在安置地有承包地")
+        a = Eligibility(True, _("在安置地有承包地"))
     elif housing:
-        a = Eligibility(False, "在安置地有农村住房但未实际居住，且无宅基地、承包地")
+        a = Eligibility(False, _("在安置地有农村住房但未实际居住，且无宅基地、承包地"))
     else:
-        a = Eligibility(False, "在安置地无农村住房、宅基地或承包地")
+        a = Eligibility(False, _("在安置地无农村住房、宅基地或承包地"))
 
     if in_site:
-        b = Eligibility(True, "实际居住在集中安置点")
+        b = Eligibility(True, _("实际居住在集中安置点"))
     elif facts.get("settlement_mode") == "centralized":
-        b = Eligibility(False, "尚未在集中安置点实际居住")
+        b = Eligibility(False, _("尚未在集中安置点实际居住"))
     else:
-        b = Eligibility(False, "分散安置，不在集中安置点居住")
+        b = Eligibility(False, _("分散安置，不在集中安置点居住"))
 
     if a.allowed or b.allowed:
-        c = Eligibility(False, "已符合村组落户或安置点门楼牌号落户条件，不适用乡镇集体户")
+        c = Eligibility(False, _("已符合村组落户或安置点门楼牌号落户条件，不适用乡镇集体户"))
     else:
-        c = Eligibility(True, "不符合村组落户和安置点门楼牌号落户条件")
+        c = Eligibility(True, _("不符合村组落户和安置点门楼牌号落户条件"))
     return {
         HukouOption.VILLAGE_GROUP: a,
         HukouOption.SITE_ADDRESS: b,
@@ -97,9 +98,9 @@ def _validate_choice(ctx: Context) -> dict[str, str]:
     if option is HukouOption.SITE_ADDRESS:
         for key, label in (("building", "楼栋号"), ("unit", "单元号"), ("door", "门牌号")):
             if not ctx.data.get(key):
-                errors[key] = f"选择安置点门楼牌号落户时须填写{label}"
+                errors[key] = _("选择安置点门楼牌号落户时须填写%(label)s", label=_(label))
     if option is HukouOption.VILLAGE_GROUP and not ctx.data.get("group_name"):
-        errors["group_name"] = "选择安置地村组落户时须填写落户的村民小组"
+        errors["group_name"] = _("选择安置地村组落户时须填写落户的村民小组")
     return errors
 
 
@@ -125,7 +126,7 @@ def _record_choice(ctx: Context) -> dict[str, Any]:
 
 def _validate_registration(ctx: Context) -> dict[str, str]:
     if date.fromisoformat(ctx.data["registered_on"]) > ctx.today:
-        return {"registered_on": "落户日期不能晚于今天"}
+        return {"registered_on": _("落户日期不能晚于今天")}
     return {}
 
 
@@ -148,12 +149,12 @@ def _kept(ctx: Context) -> dict[str, Any]:
 def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
     """Every member whose hukou has not moved may ask; the resident decides (愿转尽转)."""
     if ctx.facts.get("hukou_moved"):
-        return False, "户口已迁入安置地"
+        return False, _("户口已迁入安置地")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的户口迁移事项"
-    options = [o.label for o, e in option_eligibility(ctx.facts).items() if e.allowed]
-    return True, "可选落户方式：" + "、".join(options)
+        return False, _("已有正在办理的户口迁移事项")
+    options = [_(o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
+    return True, _("可选落户方式：%(options)s", options=_("、").join(options))
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:

@@ -8,6 +8,8 @@ from datetime import date
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from workflows.i18n import gettext as _
+
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 
@@ -40,23 +42,23 @@ def parse_id_number(raw: str) -> IdNumber:
     """Validate an 18-character resident ID number (length, date, MOD 11-2 check digit)."""
     number = normalize(raw)
     if not number:
-        raise InvalidIdNumber("请填写身份证号码")
+        raise InvalidIdNumber(_("请填写身份证号码"))
     if len(number) != 18:
-        raise InvalidIdNumber(f"身份证号码应为18位，当前为{len(number)}位")
+        raise InvalidIdNumber(_("身份证号码应为18位，当前为%(n)s位", n=len(number)))
     # Not ric.validate(): it also rejects a region code that did not exist at the birth
     # date, but numbers are assigned where the person registered, often later.
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidIdNumber("身份证号码前17位应为数字，最后一位为数字或X")
+        raise InvalidIdNumber(_("身份证号码前17位应为数字，最后一位为数字或X"))
     if number[:2] not in PROVINCE_CODES:
-        raise InvalidIdNumber("身份证号码前两位不是有效的省级行政区划代码")
+        raise InvalidIdNumber(_("身份证号码前两位不是有效的省级行政区划代码"))
     try:
         birth = ric.get_birth_date(number)
     except ValidationError as e:
-        raise InvalidIdNumber("身份证号码中的出生日期无效") from e
+        raise InvalidIdNumber(_("身份证号码中的出生日期无效")) from e
     if birth > date.today() or birth.year < 1890:
-        raise InvalidIdNumber("身份证号码中的出生日期无效")
+        raise InvalidIdNumber(_("身份证号码中的出生日期无效"))
     if ric.calc_check_digit(number) != number[17]:  # stdnum wants the whole number
-        raise InvalidIdNumber("身份证号码校验位不正确，请核对后重新输入")
+        raise InvalidIdNumber(_("身份证号码校验位不正确，请核对后重新输入"))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number=number, birth_date=birth, sex=sex)
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
+from workflows.i18n import N_
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
 
@@ -47,9 +49,9 @@ def monitoring_need(facts: Mapping[str, Any]) -> str:
     """'应保未保', '断保' or '' (POLICY.md §5, monitoring)."""
     status = facts.get("medical_insurance")
     if status == "none":
-        return "应保未保"
+        return N_("应保未保")
     if status == "lapsed":
-        return "职工医保断保/停保未续保"
+        return N_("职工医保断保/停保未续保")
     return ""
 
 
@@ -63,18 +65,18 @@ def wishes_allowed(scope: str) -> list[MedicalWish]:
 def needs_medical_case(ctx: Context) -> tuple[bool, str]:
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的医疗保险事项"
+        return False, _("已有正在办理的医疗保险事项")
     need = monitoring_need(ctx.facts)
     if need and not ctx.facts.get("medical_enrolled_on"):
-        return True, f"{need}：由医保经办机构跟进动员参保并落实缴费资助"
+        return True, _("%(need)s：由医保经办机构跟进动员参保并落实缴费资助", need=_(need))
     if ctx.facts.get("medical_transferred"):
-        return False, "医保关系已转入迁入地"
+        return False, _("医保关系已转入迁入地")
     scope = ctx.facts.get("scope")
     if scope == Scope.SAME_COUNTY:
-        return False, "县（区）内搬迁，医保参保关系和待遇不变"
+        return False, _("县（区）内搬迁，医保参保关系和待遇不变")
     if scope == Scope.CROSS_PROVINCE:
-        return True, "跨省搬迁：协助按国家规定办理医保关系转出"
-    return True, "省内跨县搬迁：尊重本人意愿办理异地就医备案和/或医保关系迁移"
+        return True, _("跨省搬迁：协助按国家规定办理医保关系转出")
+    return True, _("省内跨县搬迁：尊重本人意愿办理异地就医备案和/或医保关系迁移")
 
 
 def coverage_gap_days(origin_until: date, destination_from: date) -> int:
@@ -96,11 +98,11 @@ def _validate_origin(ctx: Context) -> dict[str, str]:
     if wish in (MedicalWish.FILING, MedicalWish.FILING_THEN_TRANSFER) and not ctx.data.get(
         "filing_no"
     ):
-        errors["filing_no"] = "须填写异地就医备案编号"
+        errors["filing_no"] = _("须填写异地就医备案编号")
     if wish in (MedicalWish.TRANSFER, MedicalWish.FILING_THEN_TRANSFER) and not ctx.data.get(
         "origin_covered_until"
     ):
-        errors["origin_covered_until"] = "转出时须填写迁出地参保截止日期"
+        errors["origin_covered_until"] = _("转出时须填写迁出地参保截止日期")
     return errors
 
 
@@ -110,7 +112,9 @@ def _validate_enroll(ctx: Context) -> dict[str, str]:
     if until and start > date.fromisoformat(until) + timedelta(days=1):
         gap = coverage_gap_days(date.fromisoformat(until), start)
         return {
-            "covered_from": f"迁入地参保起始日期晚于迁出地参保截止日期，将断保{gap}天，不得中断"
+            "covered_from": _(
+                "迁入地参保起始日期晚于迁出地参保截止日期，将断保%(n)s天，不得中断", n=gap
+            )
         }
     return {}
 
@@ -125,7 +129,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
         return Coverage(f"在{origin}参保，已办理异地就医备案（{filing}），在居住地就医直接结算")
     if final_state == "enrolled":
         if not ctx.case_data.get("enrolled_on"):
-            return Coverage("", "须登记参保日期，否则仍为应保未保")
+            return Coverage("", _("须登记参保日期，否则仍为应保未保"))
         return Coverage(f"自{ctx.case_data.get('enrolled_on')}起参加基本医疗保险")
     if final_state == "unchanged":
         return Coverage("县（区）内搬迁，参保关系和待遇不变")

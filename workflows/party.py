@@ -17,6 +17,7 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, RelatedCase, State
 from workflows.calendar import Limit
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 NAME = "party"
@@ -60,6 +61,22 @@ class Decoupling:
         text = "、".join(f"{name}{'已' if ok else '未'}脱钩" for name, ok in parts)
         return ("已“三脱钩”：" if self.complete else "尚未“三脱钩”：") + text
 
+    @property
+    def localized(self) -> str:
+        """The summary in the interface language (the stored `summary` stays Chinese)."""
+        parts = [
+            (_("居住地"), self.residence),
+            (_("户籍"), self.hukou),
+            (_("集体经济组织身份"), self.collective),
+        ]
+        text = _("、").join(
+            _("%(what)s已脱钩", what=name) if ok else _("%(what)s未脱钩", what=name)
+            for name, ok in parts
+        )
+        if self.complete:
+            return _("已“三脱钩”：%(detail)s", detail=text)
+        return _("尚未“三脱钩”：%(detail)s", detail=text)
+
 
 def three_decouplings(
     facts: Mapping[str, Any], related: Mapping[str, RelatedCase] | None = None
@@ -92,16 +109,19 @@ def is_party_member(facts: Mapping[str, Any]) -> bool:
 
 def needs_party_case(ctx: Context) -> tuple[bool, str]:
     if not is_party_member(ctx.facts):
-        return False, "非中共党员"
+        return False, _("非中共党员")
     if ctx.facts.get("party_relation_moved"):
-        return False, "组织关系已转入迁入地党组织"
+        return False, _("组织关系已转入迁入地党组织")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的党组织关系转接事项"
+        return False, _("已有正在办理的党组织关系转接事项")
     d = three_decouplings(ctx.facts, ctx.related)
     if d.complete:
-        return True, d.summary + "，组织关系应当转入迁入地党组织"
-    return True, d.summary + "，听取本人意愿：转入迁入地或一方隶属、参加多重组织生活"
+        return True, _("%(summary)s，组织关系应当转入迁入地党组织", summary=d.localized)
+    return True, _(
+        "%(summary)s，听取本人意愿：转入迁入地或一方隶属、参加多重组织生活",
+        summary=d.localized,
+    )
 
 
 def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
@@ -118,18 +138,19 @@ def voting_rights(facts: Mapping[str, Any], party_case: RelatedCase | None) -> s
     if facts.get("party_relation_moved") or (
         party_case is not None and party_case.outcome == "transferred"
     ):
-        return "组织关系已转入迁入地党组织，在迁入地党组织行使选举权、被选举权和表决权"
+        return _("组织关系已转入迁入地党组织，在迁入地党组织行使选举权、被选举权和表决权")
     origin = facts.get("origin_name", "迁出地")
-    return (
-        f"组织关系尚未转接：选举权、被选举权、表决权在{origin}党组织行使；"
-        "日常学习、教育和管理由安置点党组织负责"
+    return _(
+        "组织关系尚未转接：选举权、被选举权、表决权在%(origin)s党组织行使；"
+        "日常学习、教育和管理由安置点党组织负责",
+        origin=origin,
     )
 
 
 def _validate_record(ctx: Context) -> dict[str, str]:
     d = three_decouplings(ctx.facts, ctx.related)
     if d.complete and ctx.data["wish"] != Wish.MOVE:
-        return {"wish": "该党员已“三脱钩”，组织关系应当转入迁入地党组织"}
+        return {"wish": _("该党员已“三脱钩”，组织关系应当转入迁入地党组织")}
     return {}
 
 
@@ -172,14 +193,14 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     if final_state == "transferred":
         org = ctx.case_data.get("receiving_organization")
         if not org:
-            return Coverage("", "须填写接收党组织名称")
+            return Coverage("", _("须填写接收党组织名称"))
         return Coverage(f"组织关系隶属{org}")
     origin_org = (
         ctx.case_data.get("origin_organization") or f"{ctx.facts.get('origin_name', '')}党组织"
     )
     life = ctx.case_data.get("life_organization")
     if not life:
-        return Coverage("", "须填写参加组织生活的党组织")
+        return Coverage("", _("须填写参加组织生活的党组织"))
     return Coverage(f"组织关系隶属{origin_org}，在{life}参加组织生活")
 
 

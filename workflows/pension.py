@@ -24,6 +24,7 @@ from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, RelatedCase, State
 from workflows.calendar import Limit
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
 
@@ -92,9 +93,9 @@ def decision_for(ctx: Context) -> PensionDecision:
 def needs_pension_case(ctx: Context) -> tuple[bool, str]:
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
-        return False, "已有正在办理的养老保险转接事项"
+        return False, _("已有正在办理的养老保险转接事项")
     if ctx.facts.get("pension_transferred"):
-        return False, "养老保险关系已转入户籍地"
+        return False, _("养老保险关系已转入户籍地")
     d = decision_for(ctx)
     if d in (
         PensionDecision.BENEFITS_CONTINUE,
@@ -102,8 +103,8 @@ def needs_pension_case(ctx: Context) -> tuple[bool, str]:
         PensionDecision.NOT_REQUIRED,
         PensionDecision.STAYS_AT_HUKOU_PLACE,
     ):
-        return False, d.label
-    return True, d.label
+        return False, _(d.label)
+    return True, _(d.label)
 
 
 def government_paid(facts: Mapping[str, Any]) -> bool:
@@ -134,11 +135,11 @@ def _validate_handling(ctx: Context) -> dict[str, str]:
     errors = {}
     last, first = ctx.data.get("origin_last_paid_year"), ctx.data.get("destination_first_paid_year")
     if last is None:
-        errors["origin_last_paid_year"] = "建档立卡人员须填写迁出地最后代缴年度"
+        errors["origin_last_paid_year"] = _("建档立卡人员须填写迁出地最后代缴年度")
     if first is None:
-        errors["destination_first_paid_year"] = "建档立卡人员须填写迁入地首个代缴年度"
+        errors["destination_first_paid_year"] = _("建档立卡人员须填写迁入地首个代缴年度")
     if not errors and first <= last:
-        errors["destination_first_paid_year"] = "迁入地首个代缴年度应晚于迁出地最后代缴年度"
+        errors["destination_first_paid_year"] = _("迁入地首个代缴年度应晚于迁出地最后代缴年度")
     return errors
 
 
@@ -158,7 +159,9 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
         gap = ctx.case_data.get("contribution_gap_years") or []
         if gap:
             years = "、".join(str(y) for y in gap)
-            return Coverage("", f"建档立卡人员代缴不得断档：{years}年度未代缴，须先补缴")
+            return Coverage(
+                "", _("建档立卡人员代缴不得断档：%(years)s年度未代缴，须先补缴", years=years)
+            )
         return Coverage(f"养老保险关系已转入户籍地{ctx.facts.get('destination_name', '')}继续参保")
     if final_state == "benefits_continue":
         return Coverage(f"继续在原参保地（{origin}）领取养老待遇")

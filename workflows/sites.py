@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from workflows.i18n import gettext as _
+
 
 class PartyOrganization(StrEnum):
     NONE = "none"
@@ -38,23 +40,42 @@ def party_organization(full_members: int, single_village: bool, rural: bool) -> 
     if full_members < 3:
         return Finding(
             PartyOrganization.NONE.value,
-            f"正式党员{full_members}人，不足3人：党员继续在原村党组织参加组织生活或就近纳入临近村党支部",
+            _(
+                "正式党员%(n)s人，不足3人：党员继续在原村党组织参加组织生活或就近纳入临近村党支部",
+                n=full_members,
+            ),
         )
     if single_village and rural:
         return Finding(
             PartyOrganization.GROUP.value,
-            f"正式党员{full_members}人（3人以上），属本村安置：由本村党组织单独成立党小组",
+            _(
+                "正式党员%(n)s人（3人以上），属本村安置：由本村党组织单独成立党小组",
+                n=full_members,
+            ),
         )
-    where = "多村安置" if rural else "靠乡镇或城区安置"
     if full_members >= 7:
-        return Finding(
-            PartyOrganization.BRANCH_COMMITTEE.value,
-            f"正式党员{full_members}人，{where}：单独成立党支部；7人以上应设立支部委员会",
+        if rural:
+            text = _(
+                "正式党员%(n)s人，多村安置：单独成立党支部；7人以上应设立支部委员会",
+                n=full_members,
+            )
+        else:
+            text = _(
+                "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；7人以上应设立支部委员会",
+                n=full_members,
+            )
+        return Finding(PartyOrganization.BRANCH_COMMITTEE.value, text)
+    if rural:
+        text = _(
+            "正式党员%(n)s人，多村安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
+            n=full_members,
         )
-    return Finding(
-        PartyOrganization.BRANCH.value,
-        f"正式党员{full_members}人，{where}：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
-    )
+    else:
+        text = _(
+            "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
+            n=full_members,
+        )
+    return Finding(PartyOrganization.BRANCH.value, text)
 
 
 def self_governance(residents: int, rural: bool) -> Finding:
@@ -62,36 +83,49 @@ def self_governance(residents: int, rural: bool) -> Finding:
     villager groups of 100–200 (rural ≥ 100) or resident groups of 200–400 (urban ≥ 200);
     smaller sites join the destination's existing groups."""
     if rural and residents >= 1000:
-        return Finding("village", f"农村集中安置点安置{residents}人（1000人以上）：可单独设立村")
+        return Finding(
+            "village", _("农村集中安置点安置%(n)s人（1000人以上）：可单独设立村", n=residents)
+        )
     if not rural and residents >= 2000:
         return Finding(
-            "community", f"城镇集中安置点安置{residents}人（2000人以上）：可单独设立社区"
+            "community", _("城镇集中安置点安置%(n)s人（2000人以上）：可单独设立社区", n=residents)
         )
     if rural and residents >= 100:
         low, high = -(-residents // 200), residents // 100
         return Finding(
             "groups",
-            f"安置{residents}人：可按100－200人规模设立村民小组（约{low}至{high}个）",
+            _(
+                "安置%(n)s人：可按100－200人规模设立村民小组（约%(low)s至%(high)s个）",
+                n=residents,
+                low=low,
+                high=high,
+            ),
         )
     if not rural and residents >= 200:
         low, high = -(-residents // 400), residents // 200
         return Finding(
             "groups",
-            f"安置{residents}人：可按200－400人规模设立居民小组（约{low}至{high}个）",
+            _(
+                "安置%(n)s人：可按200－400人规模设立居民小组（约%(low)s至%(high)s个）",
+                n=residents,
+                low=low,
+                high=high,
+            ),
         )
-    kind = "村民" if rural else "居民"
-    return Finding("join", f"安置{residents}人：纳入迁入地{kind}小组管理")
+    if rural:
+        return Finding("join", _("安置%(n)s人：纳入迁入地村民小组管理", n=residents))
+    return Finding("join", _("安置%(n)s人：纳入迁入地居民小组管理", n=residents))
 
 
 def staffing(residents: int) -> Finding:
     """Seed 000 (二): < 100 residents 2; 100–300: 3; 300–800: 4–5; ≥ 800 its own committee."""
     if residents < 100:
-        return Finding("2", "100人以下：配备2名专职管理人员")
+        return Finding("2", _("100人以下：配备2名专职管理人员"))
     if residents < 300:
-        return Finding("3", "100－300人：配备3名专职管理人员")
+        return Finding("3", _("100－300人：配备3名专职管理人员"))
     if residents < 800:
-        return Finding("4-5", "300－800人：配备4－5名专职管理人员")
-    return Finding("committee", "800人以上：可根据需要单独设立社区居委会")
+        return Finding("4-5", _("300－800人：配备4－5名专职管理人员"))
+    return Finding("committee", _("800人以上：可根据需要单独设立社区居委会"))
 
 
 def service_station_required(residents: int) -> bool:

@@ -1,46 +1,58 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseMeta, TextErrors, select_choices
 from workflows.calendar import LimitUnit
 
+# The unit as a word on its own (the labels of LimitUnit follow a number: 5个工作日).
+UNIT_NAMES = {
+    LimitUnit.WORKING_DAYS: _l("工作日"),
+    LimitUnit.CALENDAR_DAYS: _l("自然日"),
+    LimitUnit.MONTHS: _l("月"),
+}
 
-class TimeLimitForm(FlaskForm):
+
+class TimeLimitForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    step = SelectField("事项与环节", validators=[DataRequired("请选择环节")])
-    jurisdiction = SelectField("适用辖区", default="")
+    step = SelectField(_l("事项与环节"), validators=[DataRequired(_l("请选择环节"))])
+    jurisdiction = SelectField(_l("适用辖区"), default="")
     amount = IntegerField(
-        "时限", validators=[DataRequired("请填写时限"), NumberRange(1, 365, "时限应为1至365")]
+        _l("时限"),
+        validators=[DataRequired(_l("请填写时限")), NumberRange(1, 365, _l("时限应为1至365"))],
     )
     unit = SelectField(
-        "单位", choices=select_choices((u.value, u.label.removeprefix("个")) for u in LimitUnit)
+        _l("单位"), choices=select_choices((u.value, UNIT_NAMES[u]) for u in LimitUnit)
     )
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    day = DateField("日期", validators=[DataRequired("请填写日期")])
+    day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期"))])
     is_workday = SelectField(
-        "类型", choices=select_choices([("0", "放假（非工作日）"), ("1", "上班（工作日）")])
+        _l("类型"),
+        choices=select_choices([("0", _l("放假（非工作日）")), ("1", _l("上班（工作日）"))]),
     )
-    note = StringField("说明", validators=[Length(max=100)])
+    note = StringField(_l("说明"), validators=[Length(max=100)])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    reason = StringField("暂停原因", validators=[DataRequired("请填写原因"), Length(max=500)])
-    items = TextAreaField("需补正的材料（一次性告知，每行一项；不需补正材料可不填）")
+    reason = StringField(
+        _l("暂停原因"), validators=[DataRequired(_l("请填写原因")), Length(max=500)]
+    )
+    items = TextAreaField(_l("需补正的材料（一次性告知，每行一项；不需补正材料可不填）"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass

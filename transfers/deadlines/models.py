@@ -23,6 +23,7 @@ from transfers.cases.models import Event
 from transfers.db import UTCDateTime
 from transfers.extensions import db
 from transfers.tasks.models import Task
+from workflows.i18n import N_
 
 
 class TimeLimit(db.Model):
@@ -132,7 +133,7 @@ class EscalationLevel(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"reminder": "到期提醒", "township": "催办", "district": "督办"}[self]
+        return {"reminder": N_("到期提醒"), "township": N_("催办"), "district": N_("督办")}[self]
 
     @property
     def rank(self) -> int:
@@ -164,12 +165,12 @@ class Escalation(db.Model):
 
 Event.KIND_LABELS.update(
     {
-        "suspended": "挂起（暂停计时）",
-        "notice": "一次性告知",
-        "item_received": "补正材料收到",
-        "resumed": "恢复计时",
-        "reminder": "到期提醒",
-        "township": "催办",
-        "district": "督办",
+        "suspended": N_("挂起（暂停计时）"),
+        "notice": N_("一次性告知"),
+        "item_received": N_("补正材料收到"),
+        "resumed": N_("恢复计时"),
+        "reminder": N_("到期提醒"),
+        "township": N_("催办"),
+        "district": N_("督办"),
     }
 )

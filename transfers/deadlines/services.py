@@ -10,6 +10,7 @@ from sqlalchemy import select
 from transfers.deadlines.models import CalendarOverride, TimeLimit
 from transfers.extensions import db
 from workflows.calendar import Limit, LimitUnit, WorkCalendar
+from workflows.i18n import gettext as _
 from workflows.registry import get_procedure
 
 _CACHE_SECONDS = 60.0
@@ -86,9 +87,9 @@ def set_time_limit(
     """Create or change the limit of (procedure, state) for a jurisdiction ("" = all)."""
     spec = get_procedure(procedure).state(state)
     if not spec.waiting:
-        raise ValueError(f"{spec.label}不是办理环节，无需时限")
+        raise ValueError(_("%(step)s不是办理环节，无需时限", step=_(spec.label)))
     if amount < 1 or amount > 365:
-        raise ValueError("时限应为1至365之间的整数")
+        raise ValueError(_("时限应为1至365之间的整数"))
     LimitUnit(unit)
     row = db.session.scalar(
         select(TimeLimit).where(

@@ -27,6 +27,7 @@ from transfers.extensions import db
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
 from workflows.calendar import local_date
+from workflows.i18n import gettext as _
 from workflows.roles import Level, ancestor_path, code_of_path
 
 
@@ -60,9 +61,9 @@ def suspend(
     reason = reason.strip()
     items = [i.strip() for i in missing_items if i and i.strip()]
     if not reason:
-        raise InvalidAction("请填写暂停计时的原因")
+        raise InvalidAction(_("请填写暂停计时的原因"))
     if task.suspended_at is not None or running_suspension(task) is not None:
-        raise InvalidAction("该环节已暂停计时")
+        raise InvalidAction(_("该环节已暂停计时"))
     suspension = Suspension(
         task_id=task.id,
         case_id=task.case_id,
@@ -99,9 +100,9 @@ def receive_item(item: MissingItem, *, actor: User, now: datetime) -> Suspension
     if task is None or not can_act(actor, task):
         raise PermissionDenied()
     if not suspension.is_running:
-        raise InvalidAction("该告知已结束")
+        raise InvalidAction(_("该告知已结束"))
     if item.received_at is not None:
-        raise InvalidAction(f"“{item.name}”已登记收到")
+        raise InvalidAction(_("“%(item)s”已登记收到", item=item.name))
     item.received_at = now
     item.received_by_id = actor.id
     record_event(
@@ -123,7 +124,7 @@ def resume(suspension: Suspension, *, actor: User, now: datetime, reason: str = 
     if task is None or not can_act(actor, task):
         raise PermissionDenied()
     if not suspension.is_running:
-        raise InvalidAction("该环节未暂停计时")
+        raise InvalidAction(_("该环节未暂停计时"))
     cal = work_calendar()
     days = max(cal.working_days_between(local_date(suspension.started_at), local_date(now)), 0)
     suspension.resumed_at = now

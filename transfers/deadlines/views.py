@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def _admin_only() -> None:
 
 def _steps() -> list[tuple[str, str]]:
     return [
-        (f"{p.name}:{s.name}", f"{p.label}·{s.label}")
+        (f"{p.name}:{s.name}", f"{_(p.label)}·{_(s.label)}")
         for p in PROCEDURES.values()
         for s in p.states.values()
         if s.waiting
@@ -68,13 +69,13 @@ def limits():  # type: ignore[no-untyped-def]
     form.step.choices = select_choices(_steps())
     jurisdictions = db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.path)).all()
     form.jurisdiction.choices = select_choices(
-        [("", "全部辖区（默认）")]
+        [("", _("全部辖区（默认）"))]
         + [(j.path, f"{'　' * (j.path.count('/') - 1)}{j.name}") for j in jurisdictions]
     )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            procedure, _, state = form.step.data.partition(":")
+            procedure, _sep, state = form.step.data.partition(":")
             try:
                 ds.set_time_limit(
                     procedure=procedure,
@@ -85,7 +86,7 @@ def limits():  # type: ignore[no-untyped-def]
                 )
                 db.session.commit()
                 ds.invalidate_cache()
-                flash("时限已保存；新到达该环节的事项按新时限计算", "success")
+                flash(_("时限已保存；新到达该环节的事项按新时限计算"), "success")
                 return redirect(url_for("deadlines.limits"))
             except (ValueError, InvalidAction) as e:
                 db.session.rollback()
@@ -122,7 +123,7 @@ def delete_limit(limit_id: int):  # type: ignore[no-untyped-def]
     db.session.delete(row)
     db.session.commit()
     ds.invalidate_cache()
-    flash("已删除该时限设置，恢复默认时限", "info")
+    flash(_("已删除该时限设置，恢复默认时限"), "info")
     return redirect(url_for("deadlines.limits"))
 
 
@@ -139,7 +140,7 @@ def calendar():  # type: ignore[no-untyped-def]
             )
             db.session.commit()
             ds.invalidate_cache()
-            flash("日历调整已保存", "success")
+            flash(_("日历调整已保存"), "success")
             return redirect(url_for("deadlines.calendar"))
         status = 422
     rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
@@ -164,7 +165,7 @@ def delete_override(override_id: int):  # type: ignore[no-untyped-def]
     db.session.delete(row)
     db.session.commit()
     ds.invalidate_cache()
-    flash("已删除", "info")
+    flash(_("已删除"), "info")
     return redirect(url_for("deadlines.calendar"))
 
 
@@ -198,7 +199,7 @@ def suspend_task(task_id: int):  # type: ignore[no-untyped-def]
     task = _visible_task(task_id)
     form = SuspendForm()
     if not form.validate_on_submit():
-        flash("请填写暂停计时的原因", "danger")
+        flash(_("请填写暂停计时的原因"), "danger")
         return redirect(url_for("cases.detail", case_id=task.case_id))
     items = (form.items.data or "").splitlines()
     try:
@@ -209,9 +210,9 @@ def suspend_task(task_id: int):  # type: ignore[no-untyped-def]
         return _refused(task, e)
     if s.is_notice:
         db.session.commit()
-        flash("已一次性告知并暂停计时，请打印一次性告知书交群众", "success")
+        flash(_("已一次性告知并暂停计时，请打印一次性告知书交群众"), "success")
         return redirect(url_for("deadlines.notice", suspension_id=s.id))
-    return _done(task, "已暂停计时")
+    return _done(task, _("已暂停计时"))
 
 
 @bp.route("/suspensions/<int:suspension_id>/resume", methods=["POST"])
@@ -227,7 +228,7 @@ def resume_task(suspension_id: int):  # type: ignore[no-untyped-def]
         resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
     except (EngineError, InvalidAction) as e:
         return _refused(task, e)
-    return _done(task, f"已恢复计时，办理时限顺延{s.extended_days}个工作日")
+    return _done(task, _("已恢复计时，办理时限顺延%(n)s个工作日", n=s.extended_days))
 
 
 @bp.route("/missing-items/<int:item_id>/receive", methods=["POST"])
@@ -244,8 +245,8 @@ def receive(item_id: int):  # type: ignore[no-untyped-def]
     except (EngineError, InvalidAction) as e:
         return _refused(task, e)
     if not s.is_running:
-        return _done(task, "补正材料已全部收到，已恢复计时")
-    return _done(task, f"已登记收到：{item.name}")
+        return _done(task, _("补正材料已全部收到，已恢复计时"))
+    return _done(task, _("已登记收到：%(item)s", item=item.name))
 
 
 @bp.route("/suspensions/<int:suspension_id>/notice")

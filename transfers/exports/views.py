@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, request, send_file
+from flask_babel import force_locale
 from flask_login import current_user, login_required
 
 from transfers.db import utcnow
@@ -69,7 +70,9 @@ def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
     else:
         abort(404)
     buf = io.BytesIO()
-    write_export(data, fmt, buf)
+    # Exports are official ledgers: Chinese whatever the interface language.
+    with force_locale("zh_CN"):
+        write_export(data, fmt, buf)
     buf.seek(0)
     name = f"{data.title}-{today:%Y%m%d}.{fmt}"
     return send_file(buf, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)

@@ -28,6 +28,8 @@ from transfers.households.models import (
     RELATIONS,
     SETTLEMENT_MODES,
 )
+from workflows.i18n import N_
+from workflows.i18n import gettext as _
 
 HUKOU_STATUS = {"not_moved": "未迁移", "moved": "已迁入安置地", "kept": "自愿保留原籍户口"}
 
@@ -48,16 +50,16 @@ YES_NO = ("是", "否")
 COLUMNS: tuple[Column, ...] = (
     Column(
         "household_no",
-        "户编号",
+        N_("户编号"),
         ("户号", "户序号", "家庭编号"),
         True,
         "1",
         "同一户的成员填写相同的户编号",
     ),
-    Column("name", "姓名", ("成员姓名", "人员姓名"), True, "王建国"),
+    Column("name", N_("姓名"), ("成员姓名", "人员姓名"), True, "王建国"),
     Column(
         "id_number",
-        "身份证号码",
+        N_("身份证号码"),
         ("身份证号", "公民身份号码", "身份证", "证件号码"),
         True,
         "",
@@ -65,17 +67,17 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "relation",
-        "与户主关系",
+        N_("与户主关系"),
         ("关系", "家庭关系", "与户主的关系"),
         True,
         "户主",
         "每户须有且只有一位户主",
         tuple(RELATIONS),
     ),
-    Column("sex", "性别", (), False, "男", "可不填，填写时须与身份证号码一致", ("男", "女")),
+    Column("sex", N_("性别"), (), False, "男", "可不填，填写时须与身份证号码一致", ("男", "女")),
     Column(
         "origin_code",
-        "迁出地区划代码",
+        N_("迁出地区划代码"),
         ("迁出地代码", "迁出村代码", "迁出地行政区划代码"),
         True,
         "411221205201",
@@ -83,24 +85,30 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "destination_code",
-        "迁入地区划代码",
+        N_("迁入地区划代码"),
         ("迁入地代码", "安置村代码", "迁入地行政区划代码"),
         True,
         "411221100201",
         "迁入村（社区）的12位行政区划代码",
     ),
     Column(
-        "settlement_mode", "安置方式", (), True, "集中安置", "", tuple(SETTLEMENT_MODES.values())
+        "settlement_mode",
+        N_("安置方式"),
+        (),
+        True,
+        "集中安置",
+        "",
+        tuple(SETTLEMENT_MODES.values()),
     ),
-    Column("site", "安置点", ("安置点名称",), False, "幸福社区集中安置点", "集中安置时填写"),
-    Column("moved_on", "搬迁入住日期", ("搬迁日期", "入住日期"), False, "2025-06-30"),
-    Column("phone", "联系电话", ("电话", "手机号", "手机号码"), False, ""),
-    Column("address", "现住址", ("安置地址", "住址"), False, ""),
-    Column("party_status", "政治面貌", (), False, "非党员", "", tuple(PARTY_STATUS.values())),
-    Column("collective_member", "集体经济组织成员", ("集体成员",), False, "是", "", YES_NO),
+    Column("site", N_("安置点"), ("安置点名称",), False, "幸福社区集中安置点", "集中安置时填写"),
+    Column("moved_on", N_("搬迁入住日期"), ("搬迁日期", "入住日期"), False, "2025-06-30"),
+    Column("phone", N_("联系电话"), ("电话", "手机号", "手机号码"), False, ""),
+    Column("address", N_("现住址"), ("安置地址", "住址"), False, ""),
+    Column("party_status", N_("政治面貌"), (), False, "非党员", "", tuple(PARTY_STATUS.values())),
+    Column("collective_member", N_("集体经济组织成员"), ("集体成员",), False, "是", "", YES_NO),
     Column(
         "pension_status",
-        "养老保险",
+        N_("养老保险"),
         ("养老保险状态",),
         False,
         "参保缴费",
@@ -109,7 +117,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "medical_insurance",
-        "医疗保险",
+        N_("医疗保险"),
         ("医保", "医疗保险状态"),
         False,
         "城乡居民医保",
@@ -117,34 +125,40 @@ COLUMNS: tuple[Column, ...] = (
         tuple(MEDICAL_STATUS.values()),
     ),
     Column(
-        "assistance", "社会救助", ("低保特困",), False, "无", "", tuple(ASSISTANCE_STATUS.values())
+        "assistance",
+        N_("社会救助"),
+        ("低保特困",),
+        False,
+        "无",
+        "",
+        tuple(ASSISTANCE_STATUS.values()),
     ),
-    Column("registered_poor", "建档立卡", ("脱贫户", "建档立卡户"), False, "是", "", YES_NO),
+    Column("registered_poor", N_("建档立卡"), ("脱贫户", "建档立卡户"), False, "是", "", YES_NO),
     Column(
         "lives_at_destination",
-        "在安置地实际居住",
+        N_("在安置地实际居住"),
         (),
         False,
         "是",
         "按户填写（以户主行为准）",
         YES_NO,
     ),
-    Column("has_destination_housing", "安置地有农村住房", (), False, "否", "按户填写", YES_NO),
-    Column("has_destination_homestead", "安置地有宅基地", (), False, "否", "按户填写", YES_NO),
+    Column("has_destination_housing", N_("安置地有农村住房"), (), False, "否", "按户填写", YES_NO),
+    Column("has_destination_homestead", N_("安置地有宅基地"), (), False, "否", "按户填写", YES_NO),
     Column(
-        "has_destination_contracted_land", "安置地有承包地", (), False, "否", "按户填写", YES_NO
+        "has_destination_contracted_land", N_("安置地有承包地"), (), False, "否", "按户填写", YES_NO
     ),
     Column(
         "hukou_status",
-        "户口迁移情况",
+        N_("户口迁移情况"),
         ("户口迁移状态",),
         False,
         "未迁移",
         "已办结的迁移可导入为“已迁入安置地”或“自愿保留原籍户口”",
         tuple(HUKOU_STATUS.values()),
     ),
-    Column("hukou_moved_on", "落户日期", (), False, "", "已迁入安置地时填写"),
-    Column("hukou_address", "落户地址", ("户籍地址",), False, "", "已迁入安置地时填写"),
+    Column("hukou_moved_on", N_("落户日期"), (), False, "", "已迁入安置地时填写"),
+    Column("hukou_address", N_("落户地址"), ("户籍地址",), False, "", "已迁入安置地时填写"),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 REQUIRED = [c for c in COLUMNS if c.required]
@@ -208,23 +222,23 @@ def _find_header(
 ) -> tuple[int, list[str], dict[int, str], list[str]]:
     """The header is the first of the top ten rows naming the ID number and the name
     (a ledger often starts with a title row or two)."""
-    for row_no, cells, _ in rows:
+    for row_no, cells, _numeric in rows:
         mapping, ignored = map_headers(cells)
         if {"id_number", "name"} <= set(mapping.values()):
             missing = [c.header for c in REQUIRED if c.key not in mapping.values()]
             if missing:
-                raise LedgerFormatError("缺少必填列：" + "、".join(missing))
+                raise LedgerFormatError(_("缺少必填列：%(columns)s", columns=_("、").join(missing)))
             return row_no, cells, mapping, ignored
         if row_no >= 10:
             break
-    raise LedgerFormatError("未找到表头行：前10行中没有同时包含“姓名”和“身份证号码”的行")
+    raise LedgerFormatError(_("未找到表头行：前10行中没有同时包含“姓名”和“身份证号码”的行"))
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise LedgerFormatError("无法读取该Excel文件，请确认是 .xlsx 格式") from e
+        raise LedgerFormatError(_("无法读取该Excel文件，请确认是 .xlsx 格式")) from e
     try:
         ws = wb.worksheets[0]
         # Never trust (or compute) the stored sheet size: computing it parses the whole
@@ -260,7 +274,7 @@ def open_sheet(path: Path, filename: str) -> Sheet:
     elif suffix == ".csv":
         rows = _csv_rows(path)
     else:
-        raise LedgerFormatError("只支持 .xlsx 和 .csv 文件（.xls 请先另存为 .xlsx）")
+        raise LedgerFormatError(_("只支持 .xlsx 和 .csv 文件（.xls 请先另存为 .xlsx）"))
     header_row, headers, mapping, ignored = _find_header(rows)
     return Sheet(headers, mapping, ignored, header_row, rows)
 

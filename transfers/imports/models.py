@@ -15,17 +15,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
 from transfers.extensions import db
+from workflows.i18n import N_
 
 BATCH_STATUS = {
-    "previewed": "待确认导入",
-    "importing": "正在导入",
-    "done": "导入完成",
+    "previewed": N_("待确认导入"),
+    "importing": N_("正在导入"),
+    "done": N_("导入完成"),
 }
 ROW_STATUS = {
-    "valid": "待导入",
-    "invalid": "有误",
-    "existing": "已登记（未重复导入）",
-    "imported": "已导入",
+    "valid": N_("待导入"),
+    "invalid": N_("有误"),
+    "existing": N_("已登记（未重复导入）"),
+    "imported": N_("已导入"),
 }
 
 

@@ -35,6 +35,7 @@ from transfers.households.services import initials
 from transfers.imports.ledger import BY_KEY, HUKOU_STATUS, open_sheet, write_rows_xlsx
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.jurisdictions.models import Jurisdiction, Site
+from workflows.i18n import gettext as _
 from workflows.idcard import InvalidIdNumber, parse_id_number
 from workflows.roles import Level
 
@@ -147,7 +148,7 @@ def _yes_no(key: str, text: str, problems: Problems, default: bool) -> bool:
         return True
     if low in _NO:
         return False
-    problems.add(key, f"“{BY_KEY[key].header}”应填写“是”或“否”")
+    problems.add(key, _("“%(column)s”应填写“是”或“否”", column=_(BY_KEY[key].header)))
     return default
 
 
@@ -157,7 +158,15 @@ def _enum(key: str, text: str, problems: Problems) -> str:
     code = _ENUMS[key].get(text)
     if code is None:
         choices = "、".join(BY_KEY[key].choices)
-        problems.add(key, f"“{text}”不是有效的{BY_KEY[key].header}，可选：{choices}")
+        problems.add(
+            key,
+            _(
+                "“%(value)s”不是有效的%(column)s，可选：%(choices)s",
+                value=text,
+                column=_(BY_KEY[key].header),
+                choices=choices,
+            ),
+        )
         return _DEFAULTS.get(key, "")
     return code
 
@@ -170,9 +179,9 @@ def validate_row(
     v: dict[str, Any] = {}
     v["name"] = cells.get("name", "").replace(" ", "")
     if not v["name"]:
-        p.add("name", "请填写姓名")
+        p.add("name", _("请填写姓名"))
     elif len(v["name"]) > 40:
-        p.add("name", "姓名不能超过40个字")
+        p.add("name", _("姓名不能超过40个字"))
     raw_id = cells.get("id_number", "")
     if "id_number" in numeric:  # the digits are not the ones typed: never accept them
         raw_id = ""
@@ -182,14 +191,16 @@ def validate_row(
         v["sex"], v["birth_date"] = parsed.sex, parsed.birth_date.isoformat()
         sex = cells.get("sex", "")
         if sex and {"男": "M", "女": "F"}.get(sex) != parsed.sex:
-            p.add("sex", "性别与身份证号码不符")
+            p.add("sex", _("性别与身份证号码不符"))
     except InvalidIdNumber as e:
         v["id_number"] = None
         if "id_number" in numeric:
             p.add(
                 "id_number",
-                "身份证号码保存为数字格式，Excel只保留15位有效数字，后几位已丢失："
-                "请将该列设为文本格式后重新录入",
+                _(
+                    "身份证号码保存为数字格式，Excel只保留15位有效数字，后几位已丢失："
+                    "请将该列设为文本格式后重新录入"
+                ),
             )
         else:
             p.add("id_number", str(e))
@@ -197,36 +208,47 @@ def validate_row(
     if relation == "本人":
         relation = "户主"
     if relation not in RELATIONS:
-        p.add("relation", f"“{relation}”不是有效的与户主关系" if relation else "请填写与户主关系")
+        p.add(
+            "relation",
+            _("“%(value)s”不是有效的与户主关系", value=relation)
+            if relation
+            else _("请填写与户主关系"),
+        )
     v["relation"] = relation
     for side in ("origin_code", "destination_code"):
         code = cells.get(side, "")
         j = lookups.village(code) if code else None
         if not code:
-            p.add(side, f"请填写{BY_KEY[side].header}")
+            p.add(side, _("请填写%(column)s", column=_(BY_KEY[side].header)))
         elif j is None:
-            p.add(side, f"未知的行政区划代码“{code}”")
+            p.add(side, _("未知的行政区划代码“%(code)s”", code=code))
         elif j.level != Level.VILLAGE:
-            p.add(side, f"行政区划代码“{code}”（{j.name}）不是村（社区）一级")
+            p.add(
+                side,
+                _("行政区划代码“%(code)s”（%(name)s）不是村（社区）一级", code=code, name=j.name),
+            )
             j = None
         v[side.replace("_code", "_id")] = j.id if j else None
     dest_id = v["destination_id"]
     if dest_id and lookups.allowed is not None and dest_id not in lookups.allowed:
-        p.add("destination_code", "您只能为本村（社区）导入搬迁户（迁入地须为您任职的村或社区）")
+        p.add(
+            "destination_code",
+            _("您只能为本村（社区）导入搬迁户（迁入地须为您任职的村或社区）"),
+        )
     mode = _enum("settlement_mode", cells.get("settlement_mode", ""), p)
     if not mode:
-        p.add("settlement_mode", "请填写安置方式（集中安置或分散安置）")
+        p.add("settlement_mode", _("请填写安置方式（集中安置或分散安置）"))
     v["settlement_mode"] = mode
     site_name = cells.get("site", "")
     v["site_id"] = None
     if dest_id and site_name:
         v["site_id"] = lookups.site(dest_id, site_name)
         if v["site_id"] is None:
-            p.add("site", f"迁入地没有名为“{site_name}”的安置点")
+            p.add("site", _("迁入地没有名为“%(site)s”的安置点", site=site_name))
     elif dest_id and mode == "centralized":
         v["site_id"] = lookups.single_site(dest_id)
         if v["site_id"] is None:
-            p.add("site", "集中安置须填写安置点名称")
+            p.add("site", _("集中安置须填写安置点名称"))
     for key in ("party_status", "pension_status", "medical_insurance", "assistance"):
         v[key] = _enum(key, cells.get(key, ""), p)
     v["collective_member"] = _yes_no(
@@ -241,10 +263,13 @@ def validate_row(
             try:
                 v[key] = parse_date(cells[key]).isoformat()
             except ValueError:
-                p.add(key, f"“{BY_KEY[key].header}”日期格式应为 2026-11-27")
+                p.add(
+                    key,
+                    _("“%(column)s”日期格式应为 2026-11-27", column=_(BY_KEY[key].header)),
+                )
     v["hukou_status"] = _enum("hukou_status", cells.get("hukou_status", ""), p)
     if v["hukou_status"] == "moved" and not v["hukou_moved_on"]:
-        p.add("hukou_moved_on", "户口已迁入安置地时须填写落户日期")
+        p.add("hukou_moved_on", _("户口已迁入安置地时须填写落户日期"))
     v["hukou_address"] = cells.get("hukou_address", "")[:200]
     v["phone"] = cells.get("phone", "")[:20]
     v["address"] = cells.get("address", "")[:200]
@@ -291,13 +316,17 @@ def stage_ledger(
         if number:
             if number in seen_ids:
                 problems.add(
-                    "id_number", f"与第{seen_ids[number]}行的身份证号码重复（同一人登记两次）"
+                    "id_number",
+                    _(
+                        "与第%(row)s行的身份证号码重复（同一人登记两次）",
+                        row=seen_ids[number],
+                    ),
                 )
             else:
                 seen_ids[number] = row_no
         hh_no = by_key.get("household_no", "")
         if not hh_no:
-            problems.add("household_no", "请填写户编号")
+            problems.add("household_no", _("请填写户编号"))
         key = f"{by_key.get('destination_code', '')}|{hh_no}"[:80]
         ref = (
             values["origin_id"],
@@ -311,7 +340,10 @@ def stage_ledger(
         elif ref != hh.ref and hh_no:
             problems.add(
                 "household_no",
-                f"同户成员的迁出地、迁入地、安置方式或安置点与第{hh.first_row}行不一致",
+                _(
+                    "同户成员的迁出地、迁入地、安置方式或安置点与第%(row)s行不一致",
+                    row=hh.first_row,
+                ),
             )
         hh.rows += 1
         if values["relation"] == "户主":
@@ -367,12 +399,15 @@ def _household_checks(batch: ImportBatch, households: dict[str, _HouseholdSeen])
     for key, hh in households.items():
         message = ""
         if hh.heads > 1:
-            message = "该户登记了多位户主，每户须有且只有一位户主"
+            message = _("该户登记了多位户主，每户须有且只有一位户主")
         elif hh.heads == 0 and not hh.existing:
-            message = "该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）"
+            message = _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
         elif hh.bad:
-            rows = "、".join(str(n) for n in hh.bad[:5]) + ("等" if len(hh.bad) > 5 else "")
-            message = f"同户第{rows}行有误，整户暂不导入，改正后重新导入"
+            rows = _("、").join(str(n) for n in hh.bad[:5])
+            if len(hh.bad) > 5:
+                message = _("同户第%(rows)s等行有误，整户暂不导入，改正后重新导入", rows=rows)
+            else:
+                message = _("同户第%(rows)s行有误，整户暂不导入，改正后重新导入", rows=rows)
         if not message:
             continue
         column = "与户主关系" if hh.heads != 1 and not hh.bad else "户编号"

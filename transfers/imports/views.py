@@ -17,6 +17,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -26,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from transfers.cases.permissions import can_register_households
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseMeta, TextErrors
 from transfers.imports.ledger import LedgerFormatError, template_workbook
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.services import import_step, stage_ledger, write_invalid_rows
@@ -36,20 +38,20 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
     file = FileField(
-        "台账文件（.xlsx 或 .csv）",
+        _l("台账文件（.xlsx 或 .csv）"),
         validators=[
-            FileRequired("请选择要导入的台账文件"),
-            FileAllowed(["xlsx", "csv"], "只支持 .xlsx 和 .csv 文件"),
+            FileRequired(_l("请选择要导入的台账文件")),
+            FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 和 .csv 文件")),
         ],
     )
 
 
-class RunForm(FlaskForm):
+class RunForm(TextErrors, FlaskForm):
     pass
 
 
@@ -153,7 +155,7 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
     except IntegrityError:
         # Another step of this batch (a second tab) got there first; nothing is lost.
         db.session.rollback()
-        message = "该批次正在另一窗口导入，请稍后刷新查看"
+        message = _("该批次正在另一窗口导入，请稍后刷新查看")
         if stepwise:
             return jsonify(error=message), 409
         flash(message, "warning")
@@ -165,7 +167,14 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
             total=batch.total_households,
             percent=batch.percent,
         )
-    flash(f"导入完成：新建{batch.created_households}户、{batch.created_persons}人", "success")
+    flash(
+        _(
+            "导入完成：新建%(households)s户、%(persons)s人",
+            households=batch.created_households,
+            persons=batch.created_persons,
+        ),
+        "success",
+    )
     return redirect(url_for("imports.preview", batch_id=batch.id), 303)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField
@@ -10,29 +12,29 @@ from wtforms.validators import Length, Optional, Regexp
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseMeta, TextErrors
 from transfers.inbox.models import Notification
 from transfers.inbox.services import inbox_query, mail_address, mark_read, set_mail_address
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
-class MailForm(FlaskForm):
+class MailForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
     email = EmailField(
-        "邮件提醒地址",
+        _l("邮件提醒地址"),
         validators=[
             Optional(),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="邮箱地址格式不正确"),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("邮箱地址格式不正确")),
             Length(max=200),
         ],
-        description="填写后，催办、督办等消息同时发送到该邮箱（系统配置了邮件服务器时）",
+        description=_l("填写后，催办、督办等消息同时发送到该邮箱（系统配置了邮件服务器时）"),
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -73,7 +75,7 @@ def read_all():  # type: ignore[no-untyped-def]
         abort(400)
     n = mark_read(current_user, now=utcnow())
     db.session.commit()
-    flash(f"已将{n}条消息标为已读", "info")
+    flash(_("已将%(n)s条消息标为已读", n=n), "info")
     return redirect(url_for("inbox.index"))
 
 
@@ -84,7 +86,7 @@ def mail():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         set_mail_address(current_user, form.email.data or "")
         db.session.commit()
-        flash("邮件提醒地址已保存", "success")
+        flash(_("邮件提醒地址已保存"), "success")
     else:
         for msgs in form.errors.values():
             flash(msgs[0], "danger")

@@ -12,8 +12,9 @@ from transfers.cases.models import Case, Event
 from transfers.db import UTCDateTime
 from transfers.extensions import db
 from transfers.tasks.models import Task
+from workflows.i18n import N_
 
-PROBLEM_KINDS = {"overdue": "办理超期", "violation": "违规情形"}
+PROBLEM_KINDS = {"overdue": N_("办理超期"), "violation": N_("违规情形")}
 
 
 class Problem(db.Model):
@@ -77,5 +78,9 @@ Index(
     postgresql_where=text("kind = 'violation'"),
 )
 Event.KIND_LABELS.update(
-    {"violation": "违规预警", "problem_opened": "列入问题台账", "problem_closed": "问题销号"}
+    {
+        "violation": N_("违规预警"),
+        "problem_opened": N_("列入问题台账"),
+        "problem_closed": N_("问题销号"),
+    }
 )

@@ -35,6 +35,8 @@ from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision.models import Problem
 from transfers.tasks.models import Task
 from workflows.calendar import LOCAL_TZ, local_date
+from workflows.i18n import N_
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 
@@ -57,14 +59,19 @@ def in_scope(path: str, paths: list[str]) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
+def office_name(place: str, role: Role) -> str:
+    """An office as officials name it: the place, then the body (XX镇派出所)."""
+    return _("%(place)s%(office)s", place=place, office=_(role.label))
+
+
 # --- the overdue dashboard ---------------------------------------------------------------
 BUCKETS: list[tuple[str, str, int, int | None]] = [
-    ("1-5", "超期1–5天", 1, 5),
-    ("6-15", "超期6–15天", 6, 15),
-    ("16-30", "超期16–30天", 16, 30),
-    ("31+", "超期30天以上", 31, None),
+    ("1-5", N_("超期1–5天"), 1, 5),
+    ("6-15", N_("超期6–15天"), 6, 15),
+    ("16-30", N_("超期16–30天"), 16, 30),
+    ("31+", N_("超期30天以上"), 31, None),
 ]
-LEVEL_LABELS = {"none": "未催办", "township": "已催办", "district": "已督办"}
+LEVEL_LABELS = {"none": N_("未催办"), "township": N_("已催办"), "district": N_("已督办")}
 
 
 def _has_level(level: EscalationLevel) -> ColumnElement[bool]:
@@ -264,7 +271,11 @@ def notice(
     issuer_role = Role.TOWNSHIP_SUPERVISOR if township else Role.COUNTY_SUPERVISOR
     grants = [g for g in user.grants if g.role == issuer_role]
     if not grants:
-        raise PermissionDenied(f"只有{issuer_role.label}可以出具{level.label}单")
+        raise PermissionDenied(
+            _("只有%(role)s可以出具催办单", role=_(issuer_role.label))
+            if township
+            else _("只有%(role)s可以出具督办单", role=_(issuer_role.label))
+        )
     paths = [g.jurisdiction.path for g in grants]
     rows = db.session.execute(
         select(Task, Escalation)
@@ -280,7 +291,9 @@ def notice(
         .order_by(Task.due_on, Task.id)
     ).all()
     if not rows:
-        raise InvalidAction(f"该单位没有需要{level.label}的超期事项")
+        raise InvalidAction(
+            _("该单位没有需要催办的超期事项") if township else _("该单位没有需要督办的超期事项")
+        )
     escalations = {t.id: e for t, e in rows}
     first = min(e.id for e in escalations.values())
     word = "催" if level is EscalationLevel.TOWNSHIP else "督"
@@ -288,8 +301,8 @@ def notice(
     return Notice(
         level=level,
         number=f"{grant.jurisdiction.name}{word}字〔{today.year}〕{first}号",
-        issuer=f"{grant.jurisdiction.full_name}{issuer_role.label}",
-        office=f"{jurisdiction.full_name}{Role(role).label}",
+        issuer=office_name(grant.jurisdiction.full_name, issuer_role),
+        office=office_name(jurisdiction.full_name, Role(role)),
         tasks=[t for t, _e in rows],
         escalations=escalations,
         date=today,
@@ -353,7 +366,7 @@ def plan_rectification(
     if not can_manage_problem(actor, problem):
         raise PermissionDenied()
     if problem.is_closed:
-        raise InvalidAction("该问题已销号")
+        raise InvalidAction(_("该问题已销号"))
     problem.measures = measures.strip()[:1000]
     problem.office = office.strip()[:120] or problem.office
     problem.rectify_by = rectify_by
@@ -366,10 +379,10 @@ def close_problem(problem: Problem, *, actor: User, resolution: str, now: dateti
     if not can_manage_problem(actor, problem):
         raise PermissionDenied()
     if problem.is_closed:
-        raise InvalidAction("该问题已销号")
+        raise InvalidAction(_("该问题已销号"))
     resolution = (resolution or "").strip()
     if not resolution:
-        raise InvalidAction("销号须填写整改结果（问题如何解决）")
+        raise InvalidAction(_("销号须填写整改结果（问题如何解决）"))
     problem.resolution = resolution[:1000]
     problem.closed_at = now
     problem.closed_by_id = actor.id
@@ -407,8 +420,14 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "month":
-            return f"{self.year}年{self.number}月"
-        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+            return _("%(year)s年%(month)s月", year=self.year, month=self.number)
+        quarters = [
+            _("%(year)s年第一季度", year=self.year),
+            _("%(year)s年第二季度", year=self.year),
+            _("%(year)s年第三季度", year=self.year),
+            _("%(year)s年第四季度", year=self.year),
+        ]
+        return quarters[self.number - 1]
 
     def instants(self) -> tuple[datetime, datetime]:
         return (
@@ -422,16 +441,19 @@ class Period:
 
 
 SUMMARY_COLUMNS = [
-    ("opened", "受理件数"),
-    ("closed", "办结件数"),
-    ("on_time", "按时办结件数"),
-    ("rate", "按时办结率"),
-    ("overdue", "超期环节数"),
-    ("township", "催办次数"),
-    ("district", "督办次数"),
-    ("problems_opened", "新增问题"),
-    ("problems_closed", "销号问题"),
+    ("opened", N_("受理件数")),
+    ("closed", N_("办结件数")),
+    ("on_time", N_("按时办结件数")),
+    ("rate", N_("按时办结率")),
+    ("overdue", N_("超期环节数")),
+    ("township", N_("催办次数")),
+    ("district", N_("督办次数")),
+    ("problems_opened", N_("新增问题")),
+    ("problems_closed", N_("销号问题")),
 ]
+
+
+TOTAL = N_("合计")
 
 
 @dataclass
@@ -477,11 +499,11 @@ def summary(user: User, node: Jurisdiction, period: Period, today: date) -> Summ
         for c in kids:
             if path.startswith(c.path):
                 return c.name
-        return f"{node.name}（本级）"
+        return _("%(name)s（本级）", name=node.name)
 
     rows: dict[str, SummaryRow] = {c.name: SummaryRow(c.name) for c in kids}
     offices: dict[str, SummaryRow] = {}
-    total = SummaryRow("合计")
+    total = SummaryRow(TOTAL)
 
     def bump(label: str, key: str, n: int = 1) -> None:
         rows.setdefault(label, SummaryRow(label)).values[key] += n
@@ -489,7 +511,7 @@ def summary(user: User, node: Jurisdiction, period: Period, today: date) -> Summ
 
     def bump_office(task: Any, key: str) -> None:
         j = db.session.get(Jurisdiction, task.jurisdiction_id)
-        label = f"{j.name if j else ''}{Role(task.role).label}"
+        label = office_name(j.name if j else "", Role(task.role))
         offices.setdefault(label, SummaryRow(label, office=True)).values[key] += 1
 
     scope = Case.jurisdiction_path.startswith(node.path, autoescape=True)

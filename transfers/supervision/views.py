@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -22,6 +24,7 @@ from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
 from transfers.supervision.models import PROBLEM_KINDS, Problem
 from workflows.calendar import deadline_status, local_date
+from workflows.i18n import N_
 from workflows.idcard import mask_name
 from workflows.registry import PROCEDURES
 from workflows.roles import Role
@@ -65,6 +68,8 @@ def _breadcrumb(node: Jurisdiction) -> list[Jurisdiction]:
 
 
 def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]]]):  # type: ignore[no-untyped-def]
+    """Exported ledgers keep the official Chinese layout whatever the interface language
+    (the sheets are built under ``force_locale("zh_CN")`` by the callers)."""
     return send_file(
         workbook(sheets), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
     )
@@ -140,23 +145,24 @@ def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-unty
 
 # --- ledgers ---------------------------------------------------------------------------------
 WORK_HEADERS = [
-    "办件编号",
-    "事项编号",
-    "事项",
-    "群众",
-    "迁出地",
-    "迁入地",
-    "当前环节",
-    "受理日期",
-    "办理时限",
-    "时限状态",
-    "办结日期",
-    "办理结果",
-    "催办督办",
+    N_("办件编号"),
+    N_("事项编号"),
+    N_("事项"),
+    N_("群众"),
+    N_("迁出地"),
+    N_("迁入地"),
+    N_("当前环节"),
+    N_("受理日期"),
+    N_("办理时限"),
+    N_("时限状态"),
+    N_("办结日期"),
+    N_("办理结果"),
+    N_("催办督办"),
 ]
 
 
-def _work_rows(cases: list[Case]) -> list[list[Any]]:
+def _work_rows(cases: list[Case]) -> list[tuple[list[Any], str]]:
+    """Ledger rows, each with the traffic light of its time-limit status (or "")."""
     today, cal = _today(), work_calendar()
     tasks = sv.open_tasks_of([c.id for c in cases])
     levels = sv.case_levels([c.id for c in cases])
@@ -165,24 +171,29 @@ def _work_rows(cases: list[Case]) -> list[list[Any]]:
         t = tasks.get(c.id)
         status = deadline_status(t.due_on, today, cal) if t else None
         rows.append(
-            [
-                c.intake.receipt_no if c.intake else "",
-                c.id,
-                c.workflow.label,
-                mask_name(c.subject_name),
-                c.household.origin.full_name,
-                c.household.destination.full_name,
-                c.state_label,
-                local_date(c.opened_at).isoformat(),
-                t.due_on.isoformat() if t and t.due_on else "",
-                status.text if status else ("已办结" if c.is_closed else ""),
-                local_date(c.closed_at).isoformat() if c.closed_at else "",
-                (c.workflow.state(c.outcome).outcome_label or c.state_label) if c.outcome else "",
-                "、".join(
-                    EscalationLevel(x).label
-                    for x in sorted(levels.get(c.id, ()), key=lambda v: EscalationLevel(v).rank)
-                ),
-            ]
+            (
+                [
+                    c.intake.receipt_no if c.intake else "",
+                    c.id,
+                    _(c.workflow.label),
+                    mask_name(c.subject_name),
+                    c.household.origin.full_name,
+                    c.household.destination.full_name,
+                    _(c.state_label),
+                    local_date(c.opened_at).isoformat(),
+                    t.due_on.isoformat() if t and t.due_on else "",
+                    status.text if status else (_("已办结") if c.is_closed else ""),
+                    local_date(c.closed_at).isoformat() if c.closed_at else "",
+                    _(c.workflow.state(c.outcome).outcome_label or c.state_label)
+                    if c.outcome
+                    else "",
+                    _("、").join(
+                        _(EscalationLevel(x).label)
+                        for x in sorted(levels.get(c.id, ()), key=lambda v: EscalationLevel(v).rank)
+                    ),
+                ],
+                status.light.value if status else "",
+            )
         )
     return rows
 
@@ -196,9 +207,11 @@ def work_ledger():  # type: ignore[no-untyped-def]
     )
     if request.args.get("format") == "xlsx":
         cases = list(db.session.scalars(q).unique())
+        with force_locale("zh_CN"):
+            rows = [row for row, _light in _work_rows(cases)]
         return _xlsx(
             "工作台账.xlsx",
-            [("工作台账", f"工作台账（{_today():%Y-%m-%d}）", WORK_HEADERS, _work_rows(cases))],
+            [("工作台账", f"工作台账（{_today():%Y-%m-%d}）", WORK_HEADERS, rows)],
         )
     page = db.paginate(q, per_page=30)
     return render_template(
@@ -213,26 +226,26 @@ def work_ledger():  # type: ignore[no-untyped-def]
 
 
 PROBLEM_HEADERS = [
-    "问题编号",
-    "发现日期",
-    "问题类型",
-    "所属辖区",
-    "关联事项",
-    "问题描述",
-    "责任单位",
-    "整改时限",
-    "状态",
+    N_("问题编号"),
+    N_("发现日期"),
+    N_("问题类型"),
+    N_("所属辖区"),
+    N_("关联事项"),
+    N_("问题描述"),
+    N_("责任单位"),
+    N_("整改时限"),
+    N_("状态"),
 ]
 RECTIFICATION_HEADERS = [
-    "问题编号",
-    "问题描述",
-    "责任单位",
-    "整改措施",
-    "整改时限",
-    "整改结果",
-    "销号人",
-    "销号日期",
-    "状态",
+    N_("问题编号"),
+    N_("问题描述"),
+    N_("责任单位"),
+    N_("整改措施"),
+    N_("整改时限"),
+    N_("整改结果"),
+    N_("销号人"),
+    N_("销号日期"),
+    N_("状态"),
 ]
 
 
@@ -244,15 +257,19 @@ def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
     }
     rows = []
     for p in problems:
-        state = "已销号" if p.is_closed else "整改中"
+        state = _("已销号") if p.is_closed else _("整改中")
         if mode == "problems":
             rows.append(
                 [
                     p.number,
                     local_date(p.opened_at).isoformat(),
-                    p.kind_label,
+                    _(p.kind_label),
                     names.get(p.jurisdiction_path, ""),
-                    f"{p.case.workflow.label}（{mask_name(p.case.subject_name)}）",
+                    _(
+                        "%(procedure)s（%(name)s）",
+                        procedure=_(p.case.workflow.label),
+                        name=mask_name(p.case.subject_name),
+                    ),
                     p.description,
                     p.office,
                     p.rectify_by.isoformat() if p.rectify_by else "",
@@ -284,17 +301,16 @@ def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
     headers = PROBLEM_HEADERS if mode == "problems" else RECTIFICATION_HEADERS
     if request.args.get("format") == "xlsx":
         problems = list(db.session.scalars(q).unique())
-        return _xlsx(
-            f"{title}.xlsx",
-            [(title, f"{title}（{_today():%Y-%m-%d}）", headers, _problem_rows(problems, mode))],
-        )
+        with force_locale("zh_CN"):
+            rows = _problem_rows(problems, mode)
+        return _xlsx(f"{title}.xlsx", [(title, f"{title}（{_today():%Y-%m-%d}）", headers, rows)])
     page = db.paginate(q, per_page=30)
     return render_template(
         "supervision/problems.html",
         page=page,
         rows=list(zip(page.items, _problem_rows(list(page.items), mode), strict=True)),
         headers=headers,
-        title=title,
+        title=_(title),
         mode=mode,
         status=status,
         kind=kind,
@@ -329,7 +345,7 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
                     p, actor=current_user, resolution=close.resolution.data or "", now=utcnow()
                 )
                 db.session.commit()
-                flash("问题已销号", "success")
+                flash(_("问题已销号"), "success")
                 return redirect(url_for("supervision.problem", problem_id=p.id))
             if request.form.get("do") == "plan" and plan.validate_on_submit():
                 sv.plan_rectification(
@@ -340,7 +356,7 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
                     office=plan.office.data or "",
                 )
                 db.session.commit()
-                flash("整改措施已保存", "success")
+                flash(_("整改措施已保存"), "success")
                 return redirect(url_for("supervision.problem", problem_id=p.id))
             status = 422
         except InvalidAction as e:
@@ -364,37 +380,45 @@ def summary():  # type: ignore[no-untyped-def]
         abort(404)
     period = sv.Period(kind, year, number)
     node = _node()
-    s = sv.summary(current_user, node, period, today)
     columns = sv.SUMMARY_COLUMNS
     if request.args.get("format") == "xlsx":
-
-        def table(rows: list[sv.SummaryRow]) -> list[list[Any]]:
-            return [[r.label, *[r.value(k) for k, _ in columns]] for r in rows]
-
-        title = f"{node.full_name}{period.label}办理效能统计"
-        return _xlsx(
-            f"{period.label}办理效能统计.xlsx",
-            [
-                (
-                    "按辖区",
-                    f"{title}（按辖区）",
-                    ["辖区", *[c for _, c in columns]],
-                    table([*s.by_jurisdiction, s.total]),
-                ),
-                (
-                    "按办理单位",
-                    f"{title}（按办理单位）",
-                    ["办理单位", *[c for _, c in columns]],
-                    table(s.by_office),
-                ),
-            ],
-        )
+        with force_locale("zh_CN"):
+            return _summary_xlsx(node, period, today, columns)
     return render_template(
         "supervision/summary.html",
-        s=s,
+        s=sv.summary(current_user, node, period, today),
         columns=columns,
         node=node,
         kind=kind,
         trail=_breadcrumb(node),
         years=range(today.year - 2, today.year + 1),
+    )
+
+
+def _summary_xlsx(  # type: ignore[no-untyped-def]
+    node: Jurisdiction, period: sv.Period, today: date, columns: list[tuple[str, str]]
+):
+    """The summary workbook, called under the Chinese locale (official layout)."""
+    s = sv.summary(current_user, node, period, today)
+
+    def table(rows: list[sv.SummaryRow]) -> list[list[Any]]:
+        return [[r.label, *[r.value(k) for k, _label in columns]] for r in rows]
+
+    title = f"{node.full_name}{period.label}办理效能统计"
+    return _xlsx(
+        f"{period.label}办理效能统计.xlsx",
+        [
+            (
+                "按辖区",
+                f"{title}（按辖区）",
+                ["辖区", *[c for _k, c in columns]],
+                table([*s.by_jurisdiction, s.total]),
+            ),
+            (
+                "按办理单位",
+                f"{title}（按办理单位）",
+                ["办理单位", *[c for _k, c in columns]],
+                table(s.by_office),
+            ),
+        ],
     )

@@ -1,34 +1,42 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseMeta, TextErrors, select_choices
 from workflows.collective_membership import BODY_LABELS
 
 
-class PublishForm(FlaskForm):
+class PublishForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
     body = SelectField(
-        "表决机构", choices=select_choices((b.value, text) for b, text in BODY_LABELS.items())
+        _l("表决机构"),
+        choices=select_choices((b.value, _l(text)) for b, text in BODY_LABELS.items()),
     )
     body_size = IntegerField(
-        "表决机构总人数",
-        validators=[InputRequired("请填写表决机构总人数"), NumberRange(min=1, message="应大于0")],
-        description="成员大会全体成员、村民会议全体成员或全体村民代表的人数（不是到会人数）",
+        _l("表决机构总人数"),
+        validators=[
+            InputRequired(_l("请填写表决机构总人数")),
+            NumberRange(min=1, message=_l("应大于0")),
+        ],
+        description=_l("成员大会全体成员、村民会议全体成员或全体村民代表的人数（不是到会人数）"),
     )
-    starts_on = DateField("公示开始日期", validators=[InputRequired("请填写公示开始日期")])
+    starts_on = DateField(_l("公示开始日期"), validators=[InputRequired(_l("请填写公示开始日期"))])
     days = IntegerField(
-        "公示天数（自然日）",
-        validators=[InputRequired("请填写公示天数"), NumberRange(min=1, max=60, message="1至60天")],
+        _l("公示天数（自然日）"),
+        validators=[
+            InputRequired(_l("请填写公示天数")),
+            NumberRange(min=1, max=60, message=_l("1至60天")),
+        ],
     )
 
 
-class VoteForm(FlaskForm):
+class VoteForm(TextErrors, FlaskForm):
     class Meta(ChineseMeta):
         pass
 
-    voted_on = DateField("表决日期", validators=[InputRequired("请填写表决日期")])
+    voted_on = DateField(_l("表决日期"), validators=[InputRequired(_l("请填写表决日期"))])

@@ -33,6 +33,7 @@ from workflows.collective_membership import (
     passes,
     publicity_end,
 )
+from workflows.i18n import gettext as _
 from workflows.roles import Role
 
 
@@ -111,17 +112,17 @@ def publish_session(
 ) -> VoteSession:
     """Publish one list of applicants (公示): every case moves to publicity."""
     if not can_manage(actor, village):
-        raise PermissionDenied("只有本村（社区）集体经济组织可以公示申请人名单")
+        raise PermissionDenied(_("只有本村（社区）集体经济组织可以公示申请人名单"))
     cases = list(cases)
     errors: dict[str, str] = {}
     if not cases:
-        errors["cases"] = "请至少选择一名申请人"
+        errors["cases"] = _("请至少选择一名申请人")
     if body not in set(VotingBody):
-        errors["body"] = "请选择表决机构"
+        errors["body"] = _("请选择表决机构")
     if body_size < 1:
-        errors["body_size"] = "表决机构总人数应大于0"
+        errors["body_size"] = _("表决机构总人数应大于0")
     if not 1 <= days <= 60:
-        errors["days"] = "公示期应为1至60天"
+        errors["days"] = _("公示期应为1至60天")
     if errors:
         raise SessionError(errors)
     session = VoteSession(
@@ -138,7 +139,9 @@ def publish_session(
     db.session.flush()
     for case in cases:
         if case.procedure != NAME:
-            raise SessionError({str(case.id): f"{case.subject_name}：不是成员身份确认事项"})
+            raise SessionError(
+                {str(case.id): _("%(name)s：不是成员身份确认事项", name=case.subject_name)}
+            )
         act(
             case_id=case.id,
             action="publish",
@@ -170,12 +173,14 @@ def record_votes(
     Two-thirds of the whole body (`body_size` of the session) decides each applicant.
     """
     if not can_manage(actor, session.jurisdiction):
-        raise PermissionDenied("只有本村（社区）集体经济组织可以登记表决结果")
+        raise PermissionDenied(_("只有本村（社区）集体经济组织可以登记表决结果"))
     if session.decided:
-        raise SessionError({"": "该批次已登记表决结果"})
+        raise SessionError({"": _("该批次已登记表决结果")})
     errors: dict[str, str] = {}
     if voted_on <= session.publicity_ends_on:
-        errors["voted_on"] = f"公示期至{session.publicity_ends_on:%Y-%m-%d}，期满后方可表决"
+        errors["voted_on"] = _(
+            "公示期至%(date)s，期满后方可表决", date=f"{session.publicity_ends_on:%Y-%m-%d}"
+        )
     # Applicants whose objection is still being resolved are voted on individually later.
     pending = [
         e for e in session.entries if e.case.state == "publicity" and open_task(e.case) is not None
@@ -183,7 +188,7 @@ def record_votes(
     for entry in pending:
         tally = tallies.get(entry.case_id)
         if tally is None:
-            errors[str(entry.case_id)] = f"{entry.case.subject_name}：请填写赞成票"
+            errors[str(entry.case_id)] = _("%(name)s：请填写赞成票", name=entry.case.subject_name)
             continue
         try:
             Tally(session.body_size, tally.in_favour, tally.against, tally.abstaining).check()

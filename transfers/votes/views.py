@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -95,7 +96,7 @@ def new(village_id: int):  # type: ignore[no-untyped-def]
             db.session.rollback()
             errors = {"": str(e)}
         else:
-            flash(f"已公示申请人名单，公示编号 {session.notice_no}", "success")
+            flash(_("已公示申请人名单，公示编号 %(no)s", no=session.notice_no), "success")
             return redirect(url_for("votes.detail", session_id=session.id))
     elif request.method == "POST":
         errors = {k: v[0] for k, v in form.errors.items() if v}
@@ -130,10 +131,14 @@ def detail(session_id: int):  # type: ignore[no-untyped-def]
             try:
                 numbers = [int(x) if x else 0 for x in raw]
             except ValueError:
-                errors[str(entry.case_id)] = f"{entry.case.subject_name}：票数应为整数"
+                errors[str(entry.case_id)] = _(
+                    "%(name)s：票数应为整数", name=entry.case.subject_name
+                )
                 continue
             if min(numbers) < 0:
-                errors[str(entry.case_id)] = f"{entry.case.subject_name}：票数不能为负数"
+                errors[str(entry.case_id)] = _(
+                    "%(name)s：票数不能为负数", name=entry.case.subject_name
+                )
                 continue
             tallies[entry.case_id] = Tallied(*numbers)
         if not errors:
@@ -153,7 +158,7 @@ def detail(session_id: int):  # type: ignore[no-untyped-def]
                 db.session.rollback()
                 errors = {"": str(e)}
             else:
-                flash("已登记表决结果", "success")
+                flash(_("已登记表决结果"), "success")
                 return redirect(url_for("votes.detail", session_id=session.id))
         session = db.session.get(VoteSession, session_id)
     elif request.method == "POST":
