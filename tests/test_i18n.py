@@ -90,3 +90,15 @@ def test_every_marked_string_has_an_english_translation(tmp_path):
     missing = sorted(k for k in wanted if not have.get(k))
     assert not missing, f"run `make translations` and translate: {missing[:20]}"
     assert not [m.id for m in catalog if m.id and m.fuzzy]
+
+
+def test_the_rest_api_stays_chinese_whatever_the_cookie(app, client):
+    from transfers.i18n import select_locale
+
+    resp = client.get("/api/v1/me", headers={"Cookie": "lang=en"})
+    assert resp.status_code == 401
+    assert resp.json["title_zh"] == "未提供有效的访问令牌"
+    with app.test_request_context("/api/v1/me", headers={"Cookie": "lang=en"}):
+        assert select_locale() == "zh_CN"
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert select_locale() == "en"
