@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 
 def select_locale() -> str:
-    if request.path.startswith("/api/"):
-        return DEFAULT_LOCALE  # the REST API speaks one documented language
+    if request.path.startswith("/api/") and request.endpoint != "api.reference":
+        return DEFAULT_LOCALE  # the REST API's JSON speaks one documented language
     for candidate in (session.get(COOKIE), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return candidate
