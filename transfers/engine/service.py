@@ -15,10 +15,10 @@ objects the caller holds for the rows it touched are expired, so they reload on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -67,6 +67,8 @@ household_t: Table = Household.__table__  # type: ignore[assignment]
 person_t: Table = Person.__table__  # type: ignore[assignment]
 site_t: Table = Site.__table__  # type: ignore[assignment]
 jurisdiction_t: Table = Jurisdiction.__table__  # type: ignore[assignment]
+
+P = ParamSpec("P")
 
 
 def _conn() -> Connection:
@@ -319,12 +321,6 @@ def _read_case(case_id: int) -> CaseRow | None:
     )
 
 
-def load_case(case_id: int) -> Case | None:
-    """The case as an ORM object (fresh from the database)."""
-    case = _read_case(case_id)
-    return _orm_case(case) if case is not None else None
-
-
 class LazyRelated(Mapping[str, RelatedCase]):
     """The person's other cases, queried only if a rule looks at them."""
 
@@ -474,11 +470,11 @@ def _flush(case: CaseRow) -> None:
         case.events = []
 
 
-def _guarded(write: Any, *args: Any) -> Any:
+def _guarded(write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
     """Run engine writes; a lost race (version check, unique open task) is StaleVersion
     and leaves nothing written."""
     try:
-        return write(*args)
+        write(*args, **kwargs)
     except (StaleVersion, IntegrityError):
         db.session.rollback()
         raise StaleVersion() from None
@@ -652,8 +648,7 @@ def _act(
     _settle(case, procedure, now)
     _reevaluate_dependents(case, now)
     _flush(case)
-    if case.person_changed or decision.person_facts:
-        _expire_held(Person, case.person_id)
+    _expire_held(Person, case.person_id)
 
 
 def _apply(
