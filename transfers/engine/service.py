@@ -36,7 +36,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
@@ -525,11 +524,17 @@ def _open_task(case: CaseRow, procedure: Procedure, state: str, now: datetime) -
 _WRITTEN = ("state", "outcome", "closed_at", "data", "last_event_hash", "version")
 
 
+def _held(model: type, ident: int) -> Any:
+    """The session's instance of a row, if it holds one (SQLAlchemy's identity key:
+    class, primary key tuple, identity token)."""
+    return db.session.identity_map.get((model, (ident,), None))
+
+
 def _orm_case(case: CaseRow) -> Case:
     """The ORM object for `case`, as the caller's session sees it: an instance it already
     holds is expired, else a new one with its id and version; either loads the rest from
     the row just written when it is read."""
-    held = db.session.identity_map.get(identity_key(Case, case.id))
+    held = _held(Case, case.id)
     if held is not None:
         db.session.expire(held)
         return held  # type: ignore[no-any-return]
@@ -542,7 +547,7 @@ def _orm_case(case: CaseRow) -> Case:
 def _expire_held(model: type, ident: int | None) -> None:
     """Rows written here with Core: an ORM instance the session holds reloads on access."""
     if ident is not None:
-        held = db.session.identity_map.get(identity_key(model, ident))
+        held = _held(model, ident)
         if held is not None:
             db.session.expire(held)
 
