@@ -1,8 +1,13 @@
 """Engine steps per second: this project's engine vs SpiffWorkflow vs a raw-SQL ceiling.
 
 The same 4-step workflow (the hukou procedure: submit → return → submit → approve) on
-the same database, one transaction per step. Run: `make bench` or
-`python bench/engine_steps.py [--cases N] [--database-url URL] [--workers 8]`.
+the same database with the same connection settings, one transaction per step. Run:
+`make bench` or `python bench/engine_steps.py [--cases N] [--rounds R]
+[--database-url URL] [--workers 8]`.
+
+The contestants take turns for R rounds and each one's best round counts (the machine
+may be shared); the client CPU per step is printed beside the rate. `--workers N` runs N
+forked processes, each on its own cases. Each issue 8 target is printed as met or not.
 """
 
 from __future__ import annotations
