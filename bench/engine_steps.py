@@ -1,8 +1,13 @@
 """Engine steps per second: this project's engine vs SpiffWorkflow vs a raw-SQL ceiling.
 
 The same 4-step workflow (the hukou procedure: submit → return → submit → approve) on
-the same database, one transaction per step. Run: `make bench` or
-`python bench/engine_steps.py [--cases N] [--database-url URL] [--workers 8]`.
+the same database with the same connection settings, one transaction per step. Run:
+`make bench` or `python bench/engine_steps.py [--cases N] [--rounds R]
+[--database-url URL] [--workers 8]`.
+
+The contestants take turns for R rounds and each one's best round counts (the machine
+may be shared); the client CPU per step is printed beside the rate. `--workers N` runs N
+forked processes, each on its own cases. Each issue 8 target is printed as met or not.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import threading
+import multiprocessing
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -61,7 +66,12 @@ def seed(app, n: int, groups: int = 3) -> dict:  # type: ignore[no-untyped-def, 
         return {"staff": staff.id, "police": police.id, "cases": case_ids}
 
 
-def run_engine(app, case_ids: list[int], users: dict) -> int:  # type: ignore[no-untyped-def, type-arg]
+def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None) -> int:  # type: ignore[no-untyped-def, type-arg]
+    """One engine step per transaction. Like a signed-in clerk (the web's login session
+    loads the user before the engine is called), each actor is loaded once with its
+    grants; like a form, each step sends the case version the previous step returned."""
+    from sqlalchemy import select
+
     from transfers.auth.models import User
     from transfers.cases.models import Case
     from transfers.engine import act
@@ -69,11 +79,21 @@ def run_engine(app, case_ids: list[int], users: dict) -> int:  # type: ignore[no
 
     steps = 0
     with app.app_context():
+        actors = {}
+        for who, uid in users.items():
+            actors[who] = db.session.get(User, uid)
+            db.session.expunge(actors[who])  # keep it, with its grants, across commits
+        rows = db.session.execute(select(Case.id, Case.version).where(Case.id.in_(case_ids)))
+        versions = {cid: version for cid, version in rows}
+        db.session.commit()
+        ready()
         for step, who, data in STEPS:
             for cid in case_ids:
-                actor = db.session.get(User, users[who])
-                version = db.session.get(Case, cid).version
-                act(case_id=cid, action=step, actor=actor, seen_version=version, data=data, now=NOW)
+                case = act(
+                    case_id=cid, action=step, actor=actors[who], seen_version=versions[cid],
+                    data=data, now=NOW,
+                )
+                versions[cid] = case.version  # before the commit expires it
                 db.session.commit()
                 steps += 1
         db.session.remove()
@@ -86,6 +106,9 @@ def _connect(url: str):  # type: ignore[no-untyped-def]
         import sqlite3
 
         conn = sqlite3.connect(url.split("///", 1)[1], timeout=30)
+        # The application's settings (transfers/__init__.py), so all contestants pay the same.
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn, "?"
@@ -102,9 +125,10 @@ RAW_NEXT = {  # state after each step, the next task's role and jurisdiction
 }
 
 
-def run_raw(url: str, case_ids: list[int], users: dict, jpaths: dict) -> int:  # type: ignore[type-arg]
+def run_raw(url: str, case_ids: list[int], users: dict, jpaths: dict, ready=lambda: None) -> int:  # type: ignore[no-untyped-def, type-arg]
     conn, p = _connect(url)
     cur = conn.cursor()
+    ready()
     steps = 0
     due = (date(2026, 12, 7)).isoformat()
     for i, (step, who, data) in enumerate(STEPS):
@@ -194,69 +218,111 @@ def run_spiff(url: str, case_ids: list[int], users: dict) -> int:  # type: ignor
     return steps
 
 
-def concurrent(fn, chunks: list[list[int]]) -> int:  # type: ignore[no-untyped-def]
-    totals = []
+# --- concurrent workers: processes (no shared GIL), each on its own cases -----------------
+_WORK: dict = {}  # type: ignore[type-arg]  # set before forking, read by the workers
 
-    def work(chunk: list[int]) -> None:
-        totals.append(fn(chunk))
 
-    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(totals)
+def _worker(kind_and_chunk: tuple[str, list[int]]) -> tuple[int, float, float]:
+    kind, chunk = kind_and_chunk
+    started: list[float] = []
+
+    def ready() -> None:  # connected and set up: start together, then time the work
+        _WORK["barrier"].wait()
+        started.append(time.time())
+
+    if kind == "engine":
+        from transfers.extensions import db
+
+        app = _WORK["app"]
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's pooled connections are not ours
+        steps = run_engine(app, chunk, _WORK["users"], ready)
+    else:
+        steps = run_raw(_WORK["url"], chunk, _WORK["users"], _WORK["jpaths"], ready)
+    return steps, started[0], time.time()
+
+
+def concurrent(kind: str, ids: list[int], workers: int, **work) -> float:  # type: ignore[no-untyped-def]
+    """Steps/s of `workers` processes, each moving its own share of `ids`."""
+    ctx = multiprocessing.get_context("fork")
+    _WORK.update(work, barrier=ctx.Barrier(workers))
+    with ctx.Pool(workers) as pool:
+        results = pool.map(_worker, [(kind, ids[i::workers]) for i in range(workers)], chunksize=1)
+    steps = sum(r[0] for r in results)
+    return steps / (max(r[2] for r in results) - min(r[1] for r in results))
+
+
+def verdict(label: str, value: float, target: float, unit: str) -> str:
+    met = "met" if value >= target else "NOT met"
+    return f"  {label:<44} {value:7.2f}{unit}  (target >= {target:g}{unit}): {met}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--cases", type=int, default=500)
+    ap.add_argument("--cases", type=int, default=500, help="cases per contestant and round")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds; each contestant's best counts")
     ap.add_argument("--database-url", default=None)
-    ap.add_argument("--workers", type=int, default=0, help="also run N concurrent workers")
+    ap.add_argument("--workers", type=int, default=0, help="also run N concurrent worker processes")
     args = ap.parse_args()
     app = fresh_app(args.database_url)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
+    dialect = url.split(":")[0].split("+")[0]
+    n, rounds = args.cases, args.rounds
     t0 = time.perf_counter()
-    groups = 5 if args.workers else 3
-    seeded = seed(app, args.cases, groups)
-    print(f"seeded {groups * args.cases} cases in {time.perf_counter() - t0:.1f} s on {url.split(':')[0]}")
-    n = args.cases
-    engine_ids, raw_ids, spiff_ids = (
-        seeded["cases"][:n], seeded["cases"][n : 2 * n], seeded["cases"][2 * n : 3 * n]
-    )
+    groups = 3 * rounds + (2 if args.workers else 0)
+    seeded = seed(app, n, groups)
+    print(f"seeded {groups * n} cases in {time.perf_counter() - t0:.1f} s on {dialect}")
+    batches = iter(seeded["cases"][i * n : (i + 1) * n] for i in range(groups))
     with app.app_context():
         from transfers.extensions import db
         from transfers.jurisdictions.models import Jurisdiction
 
         jpaths = {j.code: (j.id, j.path) for j in db.session.query(Jurisdiction)}
     users = {"staff": seeded["staff"], "police": seeded["police"]}
-    results = {}
-    for label, fn in (
-        ("engine", lambda: run_engine(app, engine_ids, users)),
-        ("raw SQL ceiling", lambda: run_raw(url, raw_ids, users, jpaths)),
-        ("SpiffWorkflow", lambda: run_spiff(url, spiff_ids, users)),
-    ):
-        t = time.perf_counter()
-        steps = fn()
-        results[label] = steps / (time.perf_counter() - t)
-        print(f"{label:>16}: {results[label]:8.0f} steps/s ({steps} steps)")
+    contestants = {
+        "engine": lambda ids: run_engine(app, ids, users),
+        "raw SQL ceiling": lambda ids: run_raw(url, ids, users, jpaths),
+        "SpiffWorkflow": lambda ids: run_spiff(url, ids, users),
+    }
+    # The machine may be shared: the contestants take turns, and each one's best round counts.
+    best = dict.fromkeys(contestants, 0.0)
+    cpu = dict.fromkeys(contestants, float("inf"))  # this process's CPU, ms per step
+    for r in range(rounds):
+        line = []
+        for label, fn in contestants.items():
+            ids = next(batches)
+            t, c = time.perf_counter(), time.process_time()
+            steps = fn(ids)
+            rate = steps / (time.perf_counter() - t)
+            best[label] = max(best[label], rate)
+            cpu[label] = min(cpu[label], 1000 * (time.process_time() - c) / steps)
+            line.append(f"{label} {rate:.0f}")
+        print(f"round {r + 1}: " + ", ".join(line) + " steps/s")
+    print(f"one client, 4 steps x {n} cases, one transaction per step (best of {rounds} rounds):")
+    for label, rate in best.items():
+        print(f"{label:>16}: {rate:8.0f} steps/s   client CPU {cpu[label]:.2f} ms/step")
+    engine, raw, spiff = best["engine"], best["raw SQL ceiling"], best["SpiffWorkflow"]
     print(
-        f"engine / SpiffWorkflow = {results['engine'] / results['SpiffWorkflow']:.2f}x; "
-        f"engine / raw ceiling = {100 * results['engine'] / results['raw SQL ceiling']:.0f}%"
+        f"engine / SpiffWorkflow = {engine / spiff:.2f}x; "
+        f"engine / raw ceiling = {100 * engine / raw:.0f}%"
     )
+    print("issue 8 targets:")
+    if dialect == "sqlite":
+        print(verdict("SQLite: engine / SpiffWorkflow", engine / spiff, 10, "x"))
+        print(verdict("SQLite: engine / raw ceiling", 100 * engine / raw, 50, "%"))
+    else:
+        print(verdict("PostgreSQL: engine / raw ceiling, one client", 100 * engine / raw, 90, "%"))
     if args.workers:
         w = args.workers
-        eng_ids, raw2_ids = seeded["cases"][3 * n : 4 * n], seeded["cases"][4 * n :]
-        chunks = lambda ids: [ids[i::w] for i in range(w)]  # noqa: E731
-        t = time.perf_counter()
-        steps = concurrent(lambda chunk: run_engine(app, chunk, users), chunks(eng_ids))
-        eng_c = steps / (time.perf_counter() - t)
-        t = time.perf_counter()
-        steps = concurrent(lambda chunk: run_raw(url, chunk, users, jpaths), chunks(raw2_ids))
-        raw_c = steps / (time.perf_counter() - t)
-        print(f"{w} concurrent workers on different cases:")
-        print(f"{'engine':>16}: {eng_c:8.0f} steps/s = {eng_c / results['engine']:.2f}x its single-client rate")
-        print(f"{'raw SQL ceiling':>16}: {raw_c:8.0f} steps/s = {raw_c / results['raw SQL ceiling']:.2f}x its single-client rate")
+        work = {"app": app, "url": url, "users": users, "jpaths": jpaths}
+        eng_c = concurrent("engine", next(batches), w, **work)
+        raw_c = concurrent("raw", next(batches), w, **work)
+        print(f"{w} concurrent worker processes, each on its own cases:")
+        print(f"{'engine':>16}: {eng_c:8.0f} steps/s = {eng_c / engine:.2f}x one client")
+        print(f"{'raw SQL ceiling':>16}: {raw_c:8.0f} steps/s = {raw_c / raw:.2f}x one client")
+        print(f"engine / raw ceiling with {w} workers = {100 * eng_c / raw_c:.0f}%")
+        if dialect != "sqlite":
+            print(verdict(f"PostgreSQL: engine, {w} workers / one client", eng_c / engine, 3, "x"))
 
 
 if __name__ == "__main__":

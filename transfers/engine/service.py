@@ -5,18 +5,37 @@ jurisdiction × state × version); ask the procedure's pure rules; then, in the 
 transaction, update the case, close the task, open the next one with its due date and
 append the event. The caller (a request, a CLI command, a job) commits once.
 Nothing here knows a particular procedure.
+
+The engine reads and writes with SQLAlchemy Core on the models' own tables: one select
+for the case, its open task, household, person and jurisdictions; a versioned
+`UPDATE … WHERE id = ? AND version = ?` (no row matched: StaleVersion, 409); the task
+swap and the events. A step costs about as many statements as hand-written SQL, and ORM
+objects the caller holds for the rows it touched are expired, so they reload on access.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ParamSpec, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    Connection,
+    FromClause,
+    Join,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import make_transient_to_detached
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
@@ -31,13 +50,30 @@ from transfers.engine.errors import (
 )
 from transfers.extensions import db
 from transfers.households.models import Household, Person
-from transfers.jurisdictions.models import Jurisdiction
+from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.base import Context, Decision, Procedure, RelatedCase, WorkflowError
 from workflows.calendar import local_date
 from workflows.registry import dependents_of, get_procedure
 from workflows.roles import Role, ancestor_path
+from workflows.scope import relocation_scope
+
+case_t: Table = Case.__table__  # type: ignore[assignment]
+task_t: Table = Task.__table__  # type: ignore[assignment]
+event_t: Table = Event.__table__  # type: ignore[assignment]
+household_t: Table = Household.__table__  # type: ignore[assignment]
+person_t: Table = Person.__table__  # type: ignore[assignment]
+site_t: Table = Site.__table__  # type: ignore[assignment]
+jurisdiction_t: Table = Jurisdiction.__table__  # type: ignore[assignment]
+
+P = ParamSpec("P")
+
+
+def _conn() -> Connection:
+    """The session's connection, in the caller's transaction (pending ORM changes first)."""
+    db.session.flush()
+    return db.session.connection()
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -45,30 +81,109 @@ def open_task(case: Case) -> Task | None:
     return db.session.scalar(select(Task).where(Task.case_id == case.id, Task.closed_at.is_(None)))
 
 
-def household_facts(household: Household) -> dict[str, Any]:
-    site = household.site
-    township = household.destination.parent
+_destination = jurisdiction_t.alias("destination")
+_township = jurisdiction_t.alias("township")
+_origin = jurisdiction_t.alias("origin")
+
+# What household_facts() reads: the household, its site and both ends of the move.
+_HOUSEHOLD_COLUMNS = (
+    household_t.c.settlement_mode,
+    household_t.c.address.label("household_address"),
+    household_t.c.has_destination_housing,
+    household_t.c.lives_at_destination,
+    household_t.c.has_destination_homestead,
+    household_t.c.has_destination_contracted_land,
+    household_t.c.moved_on,
+    household_t.c.facts.label("household_facts"),
+    household_t.c.site_id,
+    site_t.c.kind.label("site_kind"),
+    site_t.c.address.label("site_address"),
+    site_t.c.name.label("site_name"),
+    _destination.c.name.label("destination_name"),
+    _destination.c.code.label("destination_code"),
+    _destination.c.path.label("destination_path"),
+    _township.c.name.label("destination_township_name"),
+    _origin.c.name.label("origin_name"),
+    _origin.c.code.label("origin_code"),
+    _origin.c.path.label("origin_path"),
+)
+
+
+def _join_household_places(base: FromClause) -> Join:
+    """`base` (which holds the household) joined to its site and both ends of the move."""
+    return (
+        base.join(_destination, _destination.c.id == household_t.c.destination_jurisdiction_id)
+        .outerjoin(_township, _township.c.id == _destination.c.parent_id)
+        .join(_origin, _origin.c.id == household_t.c.origin_jurisdiction_id)
+        .outerjoin(site_t, site_t.c.id == household_t.c.site_id)
+    )
+
+
+# What person_facts() reads, under the person's own column names.
+_PERSON_COLUMNS = (
+    person_t.c.relation,
+    person_t.c.party_status,
+    person_t.c.collective_member,
+    person_t.c.pension_status,
+    person_t.c.medical_insurance,
+    person_t.c.assistance,
+    person_t.c.registered_poor,
+    person_t.c.birth_date,
+    person_t.c.facts,
+)
+
+
+def _household_facts(row: Row[Any]) -> dict[str, Any]:
+    has_site = row.site_id is not None
     return {
-        "settlement_mode": household.settlement_mode,
-        "site_kind": site.kind if site else None,
-        "site_address": site.address if site else household.address,
-        "site_name": site.name if site else "",
-        "has_destination_housing": household.has_destination_housing,
-        "lives_at_destination": household.lives_at_destination,
-        "has_destination_homestead": household.has_destination_homestead,
-        "has_destination_contracted_land": household.has_destination_contracted_land,
-        "destination_name": household.destination.name,
-        "destination_township_name": township.name if township else "",
-        "origin_name": household.origin.name,
-        "origin_code": household.origin.code,
-        "destination_code": household.destination.code,
-        "moved_on": household.moved_on.isoformat() if household.moved_on else None,
-        "scope": household.scope.value,
-        **(household.facts or {}),
+        "settlement_mode": row.settlement_mode,
+        "site_kind": row.site_kind if has_site else None,
+        "site_address": row.site_address if has_site else row.household_address,
+        "site_name": row.site_name if has_site else "",
+        "has_destination_housing": row.has_destination_housing,
+        "lives_at_destination": row.lives_at_destination,
+        "has_destination_homestead": row.has_destination_homestead,
+        "has_destination_contracted_land": row.has_destination_contracted_land,
+        "destination_name": row.destination_name,
+        "destination_township_name": row.destination_township_name or "",
+        "origin_name": row.origin_name,
+        "origin_code": row.origin_code,
+        "destination_code": row.destination_code,
+        "moved_on": row.moved_on.isoformat() if row.moved_on else None,
+        "scope": relocation_scope(row.origin_path, row.destination_path).value,
+        **(row.household_facts or {}),
     }
 
 
-def person_facts(person: Person | None) -> dict[str, Any]:
+def household_facts(household: Household) -> dict[str, Any]:
+    """The facts of a household the rules read (site, both ends of the move…)."""
+    row = (
+        _conn()
+        .execute(
+            select(*_HOUSEHOLD_COLUMNS)
+            .select_from(_join_household_places(household_t))
+            .where(household_t.c.id == household.id)
+        )
+        .one()
+    )
+    return _household_facts(row)
+
+
+class PersonColumns(Protocol):
+    """A person as person_facts() reads it: the ORM object or a row of _PERSON_COLUMNS."""
+
+    relation: str
+    party_status: str
+    collective_member: bool
+    pension_status: str
+    medical_insurance: str
+    assistance: str
+    registered_poor: bool
+    birth_date: date
+    facts: dict[str, Any]
+
+
+def person_facts(person: PersonColumns | None) -> dict[str, Any]:
     if person is None:
         return {}
     return {
@@ -84,10 +199,131 @@ def person_facts(person: Person | None) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class OpenTask:
+    """The open task of a case, as the engine and `can_act` read it."""
+
+    id: int
+    state: str
+    role: str
+    jurisdiction_id: int
+    claimed_by_id: int | None
+    closed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """A case as the engine reads and writes it: its row, its open task and the facts
+    its rules read. Changes wait in `changes`, `events`, `closing` and `opening` until
+    `_flush` writes them."""
+
+    id: int
+    procedure: str
+    state: str
+    version: int
+    outcome: str | None
+    closed_at: datetime | None
+    data: dict[str, Any]
+    last_event_hash: str
+    household_id: int
+    person_id: int | None
+    person_data: dict[str, Any]  # the person's own `facts` column
+    origin_path: str
+    destination_path: str
+    household_facts: dict[str, Any]
+    person_facts: dict[str, Any]
+    task: OpenTask | None
+    other_open_cases: int
+    conn: Connection  # the transaction it was read in, which its writes join
+    changes: dict[str, Any] = field(default_factory=dict)
+    person_changed: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
+    closing: dict[str, Any] | None = None
+    opening: dict[str, Any] | None = None
+
+    @property
+    def workflow(self) -> Procedure:
+        return get_procedure(self.procedure)
+
+    def set(self, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.changes.update(values)
+
+
+_other = case_t.alias("other")
+_CASE_SELECT: Select[Any] = select(
+    case_t,
+    task_t.c.id.label("task_id"),
+    task_t.c.state.label("task_state"),
+    task_t.c.role.label("task_role"),
+    task_t.c.jurisdiction_id.label("task_jurisdiction_id"),
+    task_t.c.claimed_by_id.label("task_claimed_by_id"),
+    *_HOUSEHOLD_COLUMNS,
+    *_PERSON_COLUMNS,
+    # Whether any dependent case may need re-evaluating after this one moves.
+    select(func.count())
+    .where(
+        _other.c.person_id == case_t.c.person_id,
+        _other.c.closed_at.is_(None),
+        _other.c.id != case_t.c.id,
+    )
+    .scalar_subquery()
+    .label("other_open_cases"),
+).select_from(
+    _join_household_places(case_t.join(household_t, household_t.c.id == case_t.c.household_id))
+    .outerjoin(person_t, person_t.c.id == case_t.c.person_id)
+    .outerjoin(task_t, and_(task_t.c.case_id == case_t.c.id, task_t.c.closed_at.is_(None)))
+)
+
+
+_READ_CASE = _CASE_SELECT.where(case_t.c.id == bindparam("case_id"))
+
+
+def _read_case(case_id: int) -> CaseRow | None:
+    """The case with everything the rules read, in one query (fresh from the database)."""
+    conn = _conn()
+    row = conn.execute(_READ_CASE, {"case_id": case_id}).first()
+    if row is None:
+        return None
+    task = (
+        OpenTask(
+            row.task_id,
+            row.task_state,
+            row.task_role,
+            row.task_jurisdiction_id,
+            row.task_claimed_by_id,
+        )
+        if row.task_id is not None
+        else None
+    )
+    has_person = row.person_id is not None
+    return CaseRow(
+        id=row.id,
+        procedure=row.procedure,
+        state=row.state,
+        version=row.version,
+        outcome=row.outcome,
+        closed_at=row.closed_at,
+        data=dict(row.data or {}),
+        last_event_hash=row.last_event_hash or "",
+        household_id=row.household_id,
+        person_id=row.person_id,
+        person_data=dict(row.facts or {}) if has_person else {},
+        origin_path=row.origin_path,
+        destination_path=row.destination_path,
+        household_facts=_household_facts(row),
+        person_facts=person_facts(row) if has_person else {},
+        task=task,
+        other_open_cases=row.other_open_cases,
+        conn=conn,
+    )
+
+
 class LazyRelated(Mapping[str, RelatedCase]):
     """The person's other cases, queried only if a rule looks at them."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: CaseRow):
         self._case = case
         self._data: dict[str, RelatedCase] | None = None
 
@@ -106,33 +342,41 @@ class LazyRelated(Mapping[str, RelatedCase]):
         return len(self._load())
 
 
-def related_cases(case: Case) -> dict[str, RelatedCase]:
+def related_cases(case: CaseRow | Case) -> dict[str, RelatedCase]:
     """The latest case of each other procedure for the same person (or household)."""
-    q = select(Case).where(Case.id != case.id)
+    c = case_t.c
+    q = select(c.procedure, c.state, c.outcome, c.data).where(c.id != case.id)
     if case.person_id is not None:
-        q = q.where(Case.person_id == case.person_id)
+        q = q.where(c.person_id == case.person_id)
     else:
-        q = q.where(Case.household_id == case.household_id, Case.person_id.is_(None))
+        q = q.where(c.household_id == case.household_id, c.person_id.is_(None))
     related: dict[str, RelatedCase] = {}
-    for other in db.session.scalars(q.order_by(Case.id)):
-        related[other.procedure] = RelatedCase(
-            other.procedure, other.state, other.outcome, dict(other.data or {})
-        )
+    conn = case.conn if isinstance(case, CaseRow) else _conn()
+    for procedure, state, outcome, data in conn.execute(q.order_by(c.id)):
+        related[procedure] = RelatedCase(procedure, state, outcome, dict(data or {}))
     return related
 
 
-def build_context(case: Case, now: datetime) -> Context:
+def _context(case: CaseRow, now: datetime) -> Context:
     return Context(
-        facts={**household_facts(case.household), **person_facts(case.person)},
-        case_data=dict(case.data or {}),
+        facts={**case.household_facts, **case.person_facts, **case.person_data},
+        case_data=dict(case.data),
         related=LazyRelated(case),
         today=local_date(now),
     )
 
 
+def build_context(case: Case, now: datetime) -> Context:
+    """What the rules of `case` may look at (the same the engine gives them)."""
+    row = _read_case(case.id)
+    if row is None:
+        raise NotFound("找不到该事项")
+    return _context(row, now)
+
+
 # --- writing ---------------------------------------------------------------------------
 def _append_event(
-    case: Case,
+    case: CaseRow,
     *,
     at: datetime,
     actor: User | None,
@@ -142,7 +386,7 @@ def _append_event(
     to_state: str | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
-) -> Event:
+) -> dict[str, Any]:
     data = data or {}
     actor_id = actor.id if actor is not None else None
     payload = event_payload(
@@ -156,25 +400,83 @@ def _append_event(
         reason=reason,
         data=data,
     )
-    prev = case.last_event_hash or ""
+    prev = case.last_event_hash
     digest = chain_hash(prev, payload)
-    event = Event(
-        case_id=case.id,
-        at=at,
-        actor_id=actor_id,
-        kind=kind,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        data=data,
-        prev_hash=prev,
-        hash=digest,
-    )
-    db.session.add(event)
+    event = {
+        "case_id": case.id,
+        "at": at,
+        "actor_id": actor_id,
+        "kind": kind,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "data": data,
+        "prev_hash": prev,
+        "hash": digest,
+    }
+    case.events.append(event)
     # Moving the chain head updates the case row, so its version guards the chain too.
-    case.last_event_hash = digest
+    case.set(last_event_hash=digest)
     return event
+
+
+# The statements of a step, built once: SQLAlchemy caches their compiled form by the
+# statement object, so a step pays no SQL building. The SET columns come from the
+# parameters; the WHERE parameters are named apart from the columns.
+_UPDATE_CASE = update(case_t).where(
+    case_t.c.id == bindparam("w_id"), case_t.c.version == bindparam("w_version")
+)
+_UPDATE_PERSON = update(person_t).where(person_t.c.id == bindparam("w_id"))
+_CLOSE_TASK = update(task_t).where(task_t.c.id == bindparam("w_id"))
+_INSERT_TASK = insert(task_t)
+_INSERT_EVENT = insert(event_t)
+
+
+def _flush(case: CaseRow) -> None:
+    """Write what `case` has pending: the versioned case update first (it guards the
+    whole step), then the person's facts, the task swap (close before opening: one open
+    task per case is a unique index) and the events. Raises StaleVersion if another
+    transaction moved the case since it was read."""
+    conn = case.conn
+    if case.changes:
+        result = conn.execute(
+            _UPDATE_CASE,
+            {
+                "w_id": case.id,
+                "w_version": case.version,
+                **case.changes,
+                "version": case.version + 1,
+            },
+        )
+        if result.rowcount != 1:
+            raise StaleVersion()
+        case.version += 1
+        case.changes = {}
+    if case.person_changed:
+        conn.execute(_UPDATE_PERSON, {"w_id": case.person_id, "facts": case.person_data})
+        case.person_changed = False
+    if case.closing is not None:
+        conn.execute(_CLOSE_TASK, case.closing)
+        case.closing = None
+    if case.opening is not None:
+        task_id = conn.execute(_INSERT_TASK, case.opening).inserted_primary_key[0]
+        o = case.opening
+        case.task = OpenTask(task_id, o["state"], o["role"], o["jurisdiction_id"], None)
+        case.opening = None
+    if case.events:
+        conn.execute(_INSERT_EVENT, case.events)
+        case.events = []
+
+
+def _guarded(write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run engine writes; a lost race (version check, unique open task) is StaleVersion
+    and leaves nothing written."""
+    try:
+        write(*args, **kwargs)
+    except (StaleVersion, IntegrityError):
+        db.session.rollback()
+        raise StaleVersion() from None
 
 
 # Division paths never change once created, so path -> id is safe to remember.
@@ -184,40 +486,70 @@ _jurisdiction_ids: dict[str, int] = {}
 def _jurisdiction_id(path: str) -> int:
     jid = _jurisdiction_ids.get(path)
     if jid is None:
-        jid = db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.path == path))
+        jid = _conn().scalar(select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == path))
         if jid is None:
             raise NotFound(f"找不到辖区 {path}")
         _jurisdiction_ids[path] = jid
     return jid
 
 
-def task_jurisdiction(procedure: Procedure, state: str, household: Household) -> tuple[int, str]:
+def task_jurisdiction(procedure: Procedure, state: str, case: CaseRow) -> tuple[int, str]:
     """(id, path) of the office's area for a waiting state: the ancestor at the role's
     level on the state's side (origin or destination)."""
     spec = procedure.state(state)
     assert spec.role is not None
-    base = household.origin if spec.side == "origin" else household.destination
-    path = ancestor_path(base.path, Role(spec.role).level)
+    base = case.origin_path if spec.side == "origin" else case.destination_path
+    path = ancestor_path(base, Role(spec.role).level)
     return _jurisdiction_id(path), path
 
 
-def _open_task(case: Case, procedure: Procedure, state: str, now: datetime) -> Task | None:
+def _open_task(case: CaseRow, procedure: Procedure, state: str, now: datetime) -> None:
     spec = procedure.state(state)
     if not spec.waiting:
-        return None
-    jid, jpath = task_jurisdiction(procedure, state, case.household)
-    task = Task(
-        case_id=case.id,
-        procedure=case.procedure,
-        state=state,
-        role=str(spec.role),
-        jurisdiction_id=jid,
-        jurisdiction_path=jpath,
-        due_on=due_date(case.procedure, state, jpath, local_date(now)),
-        created_at=now,
-    )
-    db.session.add(task)
-    return task
+        return
+    jid, jpath = task_jurisdiction(procedure, state, case)
+    case.opening = {
+        "case_id": case.id,
+        "procedure": case.procedure,
+        "state": state,
+        "role": str(spec.role),
+        "jurisdiction_id": jid,
+        "jurisdiction_path": jpath,
+        "due_on": due_date(case.procedure, state, jpath, local_date(now)),
+        "created_at": now,
+    }
+
+
+# The case columns the engine writes.
+_WRITTEN = ("state", "outcome", "closed_at", "data", "last_event_hash", "version")
+
+
+def _held(model: type, ident: int) -> Any:
+    """The session's instance of a row, if it holds one (SQLAlchemy's identity key:
+    class, primary key tuple, identity token)."""
+    return db.session.identity_map.get((model, (ident,), None))
+
+
+def _orm_case(case: CaseRow) -> Case:
+    """The ORM object for `case`, as the caller's session sees it: an instance it already
+    holds is expired, else a new one with its id and version; either loads the rest from
+    the row just written when it is read."""
+    held = _held(Case, case.id)
+    if held is not None:
+        db.session.expire(held)
+        return held  # type: ignore[no-any-return]
+    orm = Case(id=case.id, version=case.version)
+    make_transient_to_detached(orm)  # the columns not given are expired
+    db.session.add(orm)
+    return orm
+
+
+def _expire_held(model: type, ident: int | None) -> None:
+    """Rows written here with Core: an ORM instance the session holds reloads on access."""
+    if ident is not None:
+        held = _held(model, ident)
+        if held is not None:
+            db.session.expire(held)
 
 
 def open_case(
@@ -244,7 +576,7 @@ def open_case(
     if existing is not None:
         who = person.name if person else "该户"
         raise DuplicateCase(f"{who}已有正在办理的{procedure.label}事项，不能重复受理")
-    case = Case(
+    orm = Case(
         procedure=procedure_name,
         household=household,
         person=person,
@@ -257,8 +589,10 @@ def open_case(
         data=dict(data or {}),
         last_event_hash="",
     )
-    db.session.add(case)
+    db.session.add(orm)
     db.session.flush()
+    case = _read_case(orm.id)
+    assert case is not None
     _append_event(
         case,
         at=now,
@@ -268,35 +602,12 @@ def open_case(
         data={"receipt_no": intake.receipt_no} if intake else {},
     )
     _open_task(case, procedure, procedure.initial, now)
-    db.session.flush()
+    _flush(case)
     _settle(case, procedure, now)
     _reevaluate_dependents(case, now)
-    return case
-
-
-def load_case(case_id: int) -> Case | None:
-    """The case with everything the rules read, in one query (fresh from the database)."""
-    household = joinedload(Case.household)
-    return db.session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(
-            household.joinedload(Household.destination).joinedload(Jurisdiction.parent),
-            household.joinedload(Household.origin),
-            household.joinedload(Household.site),
-            joinedload(Case.person),
-        )
-        .execution_options(populate_existing=True)
-    )
-
-
-def _load_for_update(case_id: int, seen_version: int | None) -> Case:
-    case = load_case(case_id)
-    if case is None:
-        raise NotFound("找不到该事项")
-    if seen_version is not None and seen_version != case.version:
-        raise StaleVersion()
-    return case
+    db.session.expire(orm, list(_WRITTEN))
+    _expire_held(Person, case.person_id)
+    return orm
 
 
 def act(
@@ -312,8 +623,13 @@ def act(
 
     Refusals leave the session unchanged; the caller commits on success.
     """
-    case = _load_for_update(case_id, seen_version)
-    task = open_task(case)
+    case = _read_case(case_id)
+    if case is None:
+        raise NotFound("找不到该事项")
+    _expire_held(Case, case_id)  # whatever the outcome, the caller sees the row as it is
+    if seen_version is not None and seen_version != case.version:
+        raise StaleVersion()
+    task = case.task
     if case.closed_at is not None:
         raise InvalidAction("该事项已办结")
     if task is None and case.workflow.state(case.state).waits_on:
@@ -324,41 +640,46 @@ def act(
     if not can_act(actor, task):
         raise PermissionDenied()
     procedure = case.workflow
-    decision = procedure.decide(case.state, action, data, build_context(case, now))
-    try:
-        _apply(case, task, procedure, decision, actor, now)
-        db.session.flush()
-        _settle(case, procedure, now)
-        _reevaluate_dependents(case, now)
-        db.session.flush()
-    except (StaleDataError, IntegrityError):
-        # Someone else moved the case (version check) or opened its next task first.
-        db.session.rollback()
-        raise StaleVersion() from None
-    return case
+    decision = procedure.decide(case.state, action, data, _context(case, now))
+    _guarded(_act, case, procedure, decision, actor, now)
+    _expire_held(Task, task.id)
+    return _orm_case(case)
+
+
+def _act(
+    case: CaseRow, procedure: Procedure, decision: Decision, actor: User, now: datetime
+) -> None:
+    _apply(case, procedure, decision, actor, now)
+    _settle(case, procedure, now)
+    _reevaluate_dependents(case, now)
+    _flush(case)
+    _expire_held(Person, case.person_id)
 
 
 def _apply(
-    case: Case,
-    task: Task | None,
+    case: CaseRow,
     procedure: Procedure,
     decision: Decision,
     actor: User | None,
     now: datetime,
 ) -> None:
-    if task is not None:
-        task.closed_at = now
-        task.closed_by_id = actor.id if actor else None
-        task.close_action = decision.action.trigger
+    if case.task is not None:
+        case.closing = {
+            "w_id": case.task.id,
+            "closed_at": now,
+            "closed_by_id": actor.id if actor else None,
+            "close_action": decision.action.trigger,
+        }
+        case.task = None
     reason = str(decision.record.get("reason") or "")
     record = {k: v for k, v in decision.record.items() if k != "reason"}
-    case.data = {**(case.data or {}), **record}
-    if decision.person_facts and case.person is not None:
-        case.person.facts = {**(case.person.facts or {}), **decision.person_facts}
-    case.state = decision.dest
+    case.set(data={**case.data, **record})
+    if decision.person_facts and case.person_id is not None:
+        case.person_data = {**case.person_data, **decision.person_facts}
+        case.person_changed = True
+    case.set(state=decision.dest)
     if decision.final:
-        case.outcome = decision.outcome
-        case.closed_at = now
+        case.set(outcome=decision.outcome, closed_at=now)
     _append_event(
         case,
         at=now,
@@ -382,63 +703,66 @@ def _apply(
             kind="reevaluated",
             data={"dependency": waits_on, "text": f"等待{other.label}办结"},
         )
-    # Close before opening: one open task per case is a unique index.
-    db.session.flush()
     _open_task(case, procedure, decision.dest, now)
+    _flush(case)
 
 
 MAX_AUTOMATIC_STEPS = 5
 
 
-def _fire_system_action(case: Case, procedure: Procedure, now: datetime) -> Decision | None:
+def _fire_system_action(case: CaseRow, procedure: Procedure, now: datetime) -> Decision | None:
     """Fire the first system action available in the case's state, if any."""
-    if case.is_closed:
+    if case.closed_at is not None or not any(
+        a.system and a.source == case.state for a in procedure.actions
+    ):
         return None
-    ctx = build_context(case, now)
+    ctx = _context(case, now)
     for action in procedure.available_actions(case.state, ctx, system=True):
         try:
             decision = procedure.decide(case.state, action.trigger, {}, ctx)
         except WorkflowError:
             continue  # e.g. closing would leave a gap (五个不变): stay and wait
-        _apply(case, open_task(case), procedure, decision, None, now)
-        db.session.flush()
+        _apply(case, procedure, decision, None, now)
         return decision
     return None
 
 
-def _settle(case: Case, procedure: Procedure, now: datetime) -> None:
+def _settle(case: CaseRow, procedure: Procedure, now: datetime) -> None:
     """Routing states move on at once (e.g. a decision table applied when a case opens)."""
     for _ in range(MAX_AUTOMATIC_STEPS):
         if _fire_system_action(case, procedure, now) is None:
             return
 
 
-def _reevaluate_dependents(case: Case, now: datetime, _seen: set[int] | None = None) -> None:
+def _reevaluate_dependents(case: CaseRow, now: datetime, _seen: set[int] | None = None) -> None:
     """Re-evaluate the person's open cases that depend on `case`'s procedure.
 
     A dependent whose system action is now available moves on ("unblocked by …"); one
     still waiting for this procedure says so ("waiting for …"). Each is a timeline event.
     """
     names = dependents_of(case.procedure)
-    if not names or case.person_id is None:
+    if not names or case.person_id is None or not case.other_open_cases:
         return
     seen = _seen if _seen is not None else {case.id}
-    dependents = db.session.scalars(
-        select(Case)
+    c = case_t.c
+    dependent_ids = case.conn.scalars(
+        select(c.id)
         .where(
-            Case.person_id == case.person_id,
-            Case.procedure.in_(names),
-            Case.closed_at.is_(None),
-            Case.id != case.id,
+            c.person_id == case.person_id,
+            c.procedure.in_(names),
+            c.closed_at.is_(None),
+            c.id != case.id,
         )
-        .order_by(Case.id)
+        .order_by(c.id)
     ).all()
     cause = get_procedure(case.procedure)
     cause_state = cause.state(case.state).label
-    for dependent in dependents:
-        if dependent.id in seen:
+    for dependent_id in dependent_ids:
+        if dependent_id in seen:
             continue
-        seen.add(dependent.id)
+        seen.add(dependent_id)
+        dependent = _read_case(dependent_id)
+        assert dependent is not None
         procedure = dependent.workflow
         before = dependent.state
         waiting = procedure.state(before).waits_on == case.procedure
@@ -470,8 +794,8 @@ def _reevaluate_dependents(case: Case, now: datetime, _seen: set[int] | None = N
                 },
             )
         else:
-            status = procedure.dependency_status(build_context(dependent, now))
-            if status and status != _last_status(dependent):
+            status = procedure.dependency_status(_context(dependent, now))
+            if status and status != _last_status(dependent.id):
                 _append_event(
                     dependent,
                     at=now,
@@ -484,17 +808,30 @@ def _reevaluate_dependents(case: Case, now: datetime, _seen: set[int] | None = N
                         "text": f"因{cause.label}（{cause_state}）重新评估：{status}",
                     },
                 )
+        _flush(dependent)
+        _expire_held(Case, dependent.id)
+        _expire_held(Person, dependent.person_id)
 
 
-def _last_status(case: Case) -> str:
+def _last_status(case_id: int) -> str:
     """The derived status the last re-evaluation event recorded, if any."""
-    data = db.session.scalar(
-        select(Event.data)
-        .where(Event.case_id == case.id, Event.kind == "reevaluated")
-        .order_by(Event.id.desc())
+    data = _conn().scalar(
+        select(event_t.c.data)
+        .where(event_t.c.case_id == case_id, event_t.c.kind == "reevaluated")
+        .order_by(event_t.c.id.desc())
         .limit(1)
     )
     return str((data or {}).get("status", ""))
+
+
+def _record(case_id: int, *, actor: User | None, kind: str, now: datetime, **kw: Any) -> None:
+    """Append one event to a case's chain and write it (guarded by the case's version)."""
+    case = _read_case(case_id)
+    if case is None:
+        raise NotFound("找不到该事项")
+    _append_event(case, at=now, actor=actor, kind=kind, **kw)
+    _guarded(_flush, case)
+    _expire_held(Case, case_id)
 
 
 def claim(*, task_id: int, actor: User, now: datetime) -> Task:
@@ -515,8 +852,7 @@ def claim(*, task_id: int, actor: User, now: datetime) -> Task:
     if result.rowcount != 1:
         raise StaleVersion("该待办已被他人认领或已办结")
     db.session.refresh(task)
-    _append_event(task.case, at=now, actor=actor, kind="claimed", data={"task_id": task.id})
-    _flush_or_stale()
+    _record(task.case_id, actor=actor, kind="claimed", now=now, data={"task_id": task.id})
     return task
 
 
@@ -528,21 +864,15 @@ def release(*, task_id: int, actor: User, now: datetime) -> Task:
         raise PermissionDenied("只能释放本人认领的待办")
     task.claimed_by_id = None
     task.claimed_at = None
-    _append_event(task.case, at=now, actor=actor, kind="released", data={"task_id": task.id})
-    _flush_or_stale()
+    _record(task.case_id, actor=actor, kind="released", now=now, data={"task_id": task.id})
     return task
 
 
 def record_event(case: Case, *, actor: User | None, kind: str, now: datetime, **kw: Any) -> Event:
     """Append a non-transition event (document uploaded, full ID viewed...)."""
-    event = _append_event(case, at=now, actor=actor, kind=kind, **kw)
-    _flush_or_stale()
+    _record(case.id, actor=actor, kind=kind, now=now, **kw)
+    event = db.session.scalar(
+        select(Event).where(Event.case_id == case.id).order_by(Event.id.desc()).limit(1)
+    )
+    assert event is not None
     return event
-
-
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise StaleVersion() from None

@@ -243,12 +243,13 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
     ).all()
     from workflows.hukou import option_eligibility
 
+    hfacts = household_facts(household)
     voting = {}
     for person in household.members:
         party_cases = [c for c in cases if c.person_id == person.id and c.procedure == "party"]
         latest = party_cases[-1] if party_cases else None
         text = voting_rights(
-            {**household_facts(household), **person_facts(person)},
+            {**hfacts, **person_facts(person)},
             RelatedCase(latest.procedure, latest.state, latest.outcome, dict(latest.data or {}))
             if latest
             else None,
@@ -264,7 +265,7 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         intakes=intakes,
         proposals=proposals(household),
         can_open=can_open_cases(current_user, household),
-        hukou_options=option_eligibility(household_facts(household)),
+        hukou_options=option_eligibility(hfacts),
         voting=voting,
         **extra,
     )
