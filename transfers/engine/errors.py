@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workflows.base import InvalidAction, RuleViolation, WorkflowError
+from workflows.i18n import gettext as _
 
 __all__ = [
     "EngineError",
@@ -28,15 +29,15 @@ class NotFound(EngineError):
 class PermissionDenied(EngineError):
     status = 403
 
-    def __init__(self, message: str = "您没有办理该事项的权限"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("您没有办理该事项的权限"))
 
 
 class StaleVersion(EngineError):
     status = 409
 
-    def __init__(self, message: str = "该事项已由他人办理或更新，请刷新页面后查看最新状态"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("该事项已由他人办理或更新，请刷新页面后查看最新状态"))
 
 
 class DuplicateCase(EngineError):

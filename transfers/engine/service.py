@@ -55,6 +55,7 @@ from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.base import Context, Decision, Procedure, RelatedCase, WorkflowError
 from workflows.calendar import local_date
+from workflows.i18n import gettext as _
 from workflows.registry import dependents_of, get_procedure
 from workflows.roles import Role, ancestor_path
 from workflows.scope import relocation_scope
@@ -370,7 +371,7 @@ def build_context(case: Case, now: datetime) -> Context:
     """What the rules of `case` may look at (the same the engine gives them)."""
     row = _read_case(case.id)
     if row is None:
-        raise NotFound("找不到该事项")
+        raise NotFound(_("找不到该事项"))
     return _context(row, now)
 
 
@@ -488,7 +489,7 @@ def _jurisdiction_id(path: str) -> int:
     if jid is None:
         jid = _conn().scalar(select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == path))
         if jid is None:
-            raise NotFound(f"找不到辖区 {path}")
+            raise NotFound(_("找不到辖区 %(path)s", path=path))
         _jurisdiction_ids[path] = jid
     return jid
 
@@ -565,7 +566,7 @@ def open_case(
     """Open a case in the procedure's initial state with its first task (受理)."""
     procedure = get_procedure(procedure_name)
     if procedure.per == "person" and person is None:
-        raise InvalidAction(f"{procedure.label}按人办理，须指定人员")
+        raise InvalidAction(_("%(procedure)s按人办理，须指定人员", procedure=_(procedure.label)))
     existing = db.session.scalar(
         select(Case.id).where(
             Case.procedure == procedure_name,
@@ -574,8 +575,18 @@ def open_case(
         )
     )
     if existing is not None:
-        who = person.name if person else "该户"
-        raise DuplicateCase(f"{who}已有正在办理的{procedure.label}事项，不能重复受理")
+        label = _(procedure.label)
+        if person is None:
+            raise DuplicateCase(
+                _("该户已有正在办理的%(procedure)s事项，不能重复受理", procedure=label)
+            )
+        raise DuplicateCase(
+            _(
+                "%(name)s已有正在办理的%(procedure)s事项，不能重复受理",
+                name=person.name,
+                procedure=label,
+            )
+        )
     orm = Case(
         procedure=procedure_name,
         household=household,
@@ -625,15 +636,15 @@ def act(
     """
     case = _read_case(case_id)
     if case is None:
-        raise NotFound("找不到该事项")
+        raise NotFound(_("找不到该事项"))
     _expire_held(Case, case_id)  # whatever the outcome, the caller sees the row as it is
     if seen_version is not None and seen_version != case.version:
         raise StaleVersion()
     task = case.task
     if case.closed_at is not None:
-        raise InvalidAction("该事项已办结")
+        raise InvalidAction(_("该事项已办结"))
     if task is None and case.workflow.state(case.state).waits_on:
-        raise InvalidAction("该事项正在等待关联事项办结，暂无需办理")
+        raise InvalidAction(_("该事项正在等待关联事项办结，暂无需办理"))
     if task is None or task.state != case.state:
         # Read between another transaction's case and task writes: it moved meanwhile.
         raise StaleVersion()
@@ -729,7 +740,7 @@ def _fire_system_action(case: CaseRow, procedure: Procedure, now: datetime) -> D
 
 def _settle(case: CaseRow, procedure: Procedure, now: datetime) -> None:
     """Routing states move on at once (e.g. a decision table applied when a case opens)."""
-    for _ in range(MAX_AUTOMATIC_STEPS):
+    for _step in range(MAX_AUTOMATIC_STEPS):
         if _fire_system_action(case, procedure, now) is None:
             return
 
@@ -828,7 +839,7 @@ def _record(case_id: int, *, actor: User | None, kind: str, now: datetime, **kw:
     """Append one event to a case's chain and write it (guarded by the case's version)."""
     case = _read_case(case_id)
     if case is None:
-        raise NotFound("找不到该事项")
+        raise NotFound(_("找不到该事项"))
     _append_event(case, at=now, actor=actor, kind=kind, **kw)
     _guarded(_flush, case)
     _expire_held(Case, case_id)
@@ -838,10 +849,10 @@ def claim(*, task_id: int, actor: User, now: datetime) -> Task:
     """Claim an open task so that colleagues see who is on it (待办认领)."""
     task = db.session.get(Task, task_id, populate_existing=True)
     if task is None:
-        raise NotFound("找不到该待办")
+        raise NotFound(_("找不到该待办"))
     if not can_claim(actor, task):
         if task.claimed_by_id not in (None, actor.id) or task.closed_at is not None:
-            raise StaleVersion("该待办已被他人认领或已办结")
+            raise StaleVersion(_("该待办已被他人认领或已办结"))
         raise PermissionDenied()
     result = db.session.execute(
         update(Task)
@@ -850,7 +861,7 @@ def claim(*, task_id: int, actor: User, now: datetime) -> Task:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise StaleVersion("该待办已被他人认领或已办结")
+        raise StaleVersion(_("该待办已被他人认领或已办结"))
     db.session.refresh(task)
     _record(task.case_id, actor=actor, kind="claimed", now=now, data={"task_id": task.id})
     return task
@@ -859,9 +870,9 @@ def claim(*, task_id: int, actor: User, now: datetime) -> Task:
 def release(*, task_id: int, actor: User, now: datetime) -> Task:
     task = db.session.get(Task, task_id, populate_existing=True)
     if task is None:
-        raise NotFound("找不到该待办")
+        raise NotFound(_("找不到该待办"))
     if not can_release(actor, task):
-        raise PermissionDenied("只能释放本人认领的待办")
+        raise PermissionDenied(_("只能释放本人认领的待办"))
     task.claimed_by_id = None
     task.claimed_at = None
     _record(task.case_id, actor=actor, kind="released", now=now, data={"task_id": task.id})
