@@ -23,11 +23,9 @@ from tests.test_web_procedures import Office, case_of, complete_hukou, intake
 from transfers.auth.models import User
 from transfers.cases.models import Case, Document, Event
 from transfers.db import utcnow
-from transfers.engine.service import household_facts
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.calendar import local_date
-from workflows.hukou import OPTION_LABELS, option_eligibility
 from workflows.idcard import mask_name
 from workflows.roles import Role
 
@@ -35,10 +33,6 @@ CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]")
 TODAY = local_date(utcnow())
 ATTRS = ("title", "aria-label", "placeholder", "alt", "data-confirm")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-# The case page's deadline panel belongs to the deadlines feature (translated on its own).
-SKIP_IDS = {"deadline-panel"}
-# Validation messages of transfers/engine, translated with the engine's rewrite.
-ENGINE_TEXTS = [re.compile(r"请填写“[^”]*”")]
 
 
 class _Visible(HTMLParser):
@@ -50,7 +44,7 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        skip = tag in ("script", "style") or a.get("id") in SKIP_IDS
+        skip = tag in ("script", "style")
         if not self.skipping and not skip:
             self.parts.extend(a[k] for k in ATTRS if k in a)
             if tag == "input" and a.get("type") in ("submit", "button"):
@@ -111,13 +105,6 @@ def data_values(db: Any) -> list[str]:
         values += _strings(case.data or {})
     for event in s.scalars(select(Event)).all():
         values += [event.reason] + _strings(event.data or {})
-    # Texts the workflow layer computes (reasons, proposals) have no catalog entry yet.
-    values += [str(label) for label in OPTION_LABELS.values()]
-    for hh in s.scalars(select(Household)).all():
-        values += [e.reason for e in option_eligibility(household_facts(hh)).values()]
-        from transfers.households.views import proposals
-
-        values += [p["why"] for p in proposals(hh)]
     return sorted({v for v in values if v and CJK.search(v)}, key=len, reverse=True)
 
 
@@ -125,8 +112,6 @@ def assert_english(html: str, db: Any, where: str) -> None:
     text = visible_text(html)
     for value in data_values(db):
         text = text.replace(value, " ")
-    for pattern in ENGINE_TEXTS:
-        text = pattern.sub(" ", text)
     left = sorted({m.group() for m in CJK.finditer(text)})
     lines = [line for line in text.splitlines() if CJK.search(line)]
     assert not left, f"{where}: untranslated text {lines[:10]}"
