@@ -376,8 +376,9 @@ def build_context(case: Case, now: datetime) -> Context:
 
 
 # --- writing ---------------------------------------------------------------------------
-def _append_event(
-    case: CaseRow,
+def _event_row(
+    case_id: int,
+    prev_hash: str,
     *,
     at: datetime,
     actor: User | None,
@@ -388,10 +389,11 @@ def _append_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The event row that follows `prev_hash` in a case's hash chain."""
     data = data or {}
     actor_id = actor.id if actor is not None else None
     payload = event_payload(
-        case_id=case.id,
+        case_id=case_id,
         at=at,
         actor_id=actor_id,
         kind=kind,
@@ -401,10 +403,8 @@ def _append_event(
         reason=reason,
         data=data,
     )
-    prev = case.last_event_hash
-    digest = chain_hash(prev, payload)
-    event = {
-        "case_id": case.id,
+    return {
+        "case_id": case_id,
         "at": at,
         "actor_id": actor_id,
         "kind": kind,
@@ -413,12 +413,26 @@ def _append_event(
         "to_state": to_state,
         "reason": reason,
         "data": data,
-        "prev_hash": prev,
-        "hash": digest,
+        "prev_hash": prev_hash,
+        "hash": chain_hash(prev_hash, payload),
     }
+
+
+def _append_event(case: CaseRow, **kw: Any) -> dict[str, Any]:
+    event = _event_row(case.id, case.last_event_hash, **kw)
     case.events.append(event)
     # Moving the chain head updates the case row, so its version guards the chain too.
-    case.set(last_event_hash=digest)
+    case.set(last_event_hash=event["hash"])
+    return event
+
+
+def append_event(case: Case, **kw: Any) -> Event:
+    """Append an event to a loaded ORM case, for batch writers (the deadline sweep) that
+    flush many cases at once. The chain head moves on the case, so the flush bumps its
+    version: a concurrent step on the same case makes the flush fail (StaleDataError)."""
+    event = Event(**_event_row(case.id, case.last_event_hash or "", **kw))
+    db.session.add(event)
+    case.last_event_hash = event.hash
     return event
 
 
