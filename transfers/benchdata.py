@@ -3,19 +3,23 @@
 One province, ~10 cities, ~100 counties, ~1,000 townships, 5 villages per township, a
 resettlement site per township; households of 1–6 persons; for each person a case of
 each procedure in a random state (open ones with a task and a due date, some overdue;
-closed ones with an outcome), each with a hash-chained event history. Written with bulk
-Core inserts in chunks, so memory stays flat.
+closed ones with an outcome), each with a hash-chained event history and the closed task of
+the step it left. About one open task in eight is overdue, as in an office that mostly keeps
+its limits. Rows go in by chunks (COPY on PostgreSQL, DB-API executemany on SQLite), so
+memory stays flat and the bulk of the time is building the rows, not writing them.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, select
 
 from transfers.auth.models import RoleGrant, User
 from transfers.cases.models import Case, Event, Intake
@@ -25,13 +29,14 @@ from transfers.households.models import Household, Person
 from transfers.households.services import initials
 from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.tasks.models import Task
-from workflows.calendar import WorkCalendar
+from workflows.calendar import WorkCalendar, local_date
 from workflows.idcard import check_digit
 from workflows.registry import PROCEDURES
 from workflows.roles import Level, Role, ancestor_path
 
 PROVINCE = ("62", "甘肃省")
 CHUNK = 5000
+OVERDUE_SHARE = 0.12
 BENCH_PASSWORD = "bench1234"
 
 
@@ -64,23 +69,77 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
         yield batch
 
 
+class _BulkWriter:
+    """Chunks of rows straight to the driver: COPY on PostgreSQL, executemany on SQLite.
+
+    The generator builds plain values; the ORM's per-value type processing costs more
+    than the database's work at this volume. Values are formatted as SQLAlchemy stores
+    them (UTC instants, ISO dates, JSON text)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.pg = conn.dialect.name == "postgresql"
+        self.raw = conn.connection.driver_connection
+
+    def write(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        cur = self.raw.cursor()
+        try:
+            if self.pg:
+                json_cols = [c for c in cols if isinstance(table.c[c].type, JSON)]
+                with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in rows:
+                        for c in json_cols:
+                            row[c] = _json(row[c])
+                        copy.write_row([row[c] for c in cols])
+            else:
+                conv = [(c, _SQLITE.get(type(table.c[c].type).__name__)) for c in cols]
+                conv = [(c, f) for c, f in conv if f]
+                for row in rows:
+                    for c, f in conv:
+                        if row[c] is not None:
+                            row[c] = f(row[c])
+                marks = ", ".join("?" * len(cols))
+                sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({marks})"
+                cur.executemany(sql, [tuple(row[c] for c in cols) for row in rows])
+        finally:
+            cur.close()
+
+
+def _json(v: Any) -> str:
+    return "{}" if v == {} else json.dumps(v)
+
+
+def _sqlite_instant(v: datetime) -> str:
+    if v.tzinfo is not UTC:
+        v = v.astimezone(UTC)
+    return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# How SQLAlchemy's SQLite dialect stores these types.
+_SQLITE = {"UTCDateTime": _sqlite_instant, "Date": date.isoformat, "JSON": _json}
+
+
 def generate(
     persons: int,
     *,
     seed: int = 7,
     now: datetime | None = None,
     province: tuple[str, str] = PROVINCE,
+    overdue_share: float = OVERDUE_SHARE,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
     """Write the data set into an empty database; return counts and timings."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
-    today = now.date()
+    today = local_date(now)
     started = time.perf_counter()
     counties = max(1, min(100, persons // 4000))
     cities = max(1, min(10, counties // 10 or 1))
     counties_per_city = max(1, counties // cities)
     conn = db.session.connection()
+    writer = _BulkWriter(conn)
 
     # --- jurisdictions --------------------------------------------------------------------
     ids: dict[str, int] = {}
@@ -104,7 +163,7 @@ def generate(
         )
         next_id += 1
     for batch in _chunks(iter(rows)):
-        conn.execute(insert(Jurisdiction), batch)
+        writer.write(Jurisdiction.__table__, batch)
     progress(f"{len(rows)} jurisdictions")
 
     # --- a centralized site in the first village of every township ---------------------------
@@ -122,7 +181,7 @@ def generate(
             }
         )
         site_of_township[township] = i
-    conn.execute(insert(Site), site_rows)
+    writer.write(Site.__table__, site_rows)
 
     # --- users: every office of the first county, plus supervisors up the tree -------------
     user_rows, grant_rows = [], []
@@ -155,14 +214,14 @@ def generate(
             }
         )
         grant_rows.append({"user_id": uid, "role": str(role), "jurisdiction_id": ids[code]})
-    conn.execute(insert(User), user_rows)
-    conn.execute(insert(RoleGrant), grant_rows)
+    writer.write(User.__table__, user_rows)
+    writer.write(RoleGrant.__table__, grant_rows)
 
     # --- households, persons, intakes, cases, tasks, events ---------------------------------
     cal = WorkCalendar()
     villages = by_level[Level.VILLAGE]
     procedures = list(PROCEDURES.values())
-    counts = {"households": 0, "persons": 0, "cases": 0, "tasks": 0, "events": 0}
+    counts = {"households": 0, "persons": 0, "cases": 0, "tasks": 0, "closed_tasks": 0, "events": 0}
     hh_id = person_id = case_id = task_id = event_id = intake_id = 0
     pending: dict[str, list[dict[str, Any]]] = {
         "household": [], "person": [], "intake": [], "case": [], "task": [], "event": []
@@ -178,10 +237,12 @@ def generate(
             return
         for key in ("household", "person", "intake", "case", "task", "event"):
             if pending[key]:
-                conn.execute(insert(tables[key]), pending[key])
+                writer.write(tables[key].__table__, pending[key])
                 pending[key] = []
 
     receipt_seq: dict[tuple[str, date], int] = {}
+    name_initials = functools.cache(initials)
+    spans: dict[tuple[str, str], int] = {}
     while counts["persons"] < persons:
         hh_id += 1
         township = rng.choice(by_level[Level.TOWNSHIP])
@@ -232,7 +293,7 @@ def generate(
                     "household_id": hh_id,
                     "id_number": number,
                     "name": name,
-                    "name_initials": initials(name),
+                    "name_initials": name_initials(name),
                     "sex": "M" if int(number[16]) % 2 else "F",
                     "birth_date": birth,
                     "relation": "户主" if m == 0 else "子",
@@ -253,12 +314,27 @@ def generate(
                 state = rng.choice(list(proc.states.values()))
                 spec = proc.states[state.name]
                 closed = spec.final
+                initial = proc.states[proc.initial]
+                moved = state.name != proc.initial
+                # When the case entered its current state: a waiting step is usually
+                # within its limit, sometimes (`overdue_share`) past it. A case still in
+                # its first step was opened then (a later visit of the same household).
+                entered = now - timedelta(days=rng.randint(0, 120))
+                if spec.waiting and spec.limit:
+                    key = (proc.name, state.name)
+                    if key not in spans:
+                        spans[key] = (cal.due_date(today, spec.limit) - today).days
+                    span = spans[key]
+                    late = rng.random() < overdue_share
+                    age = span + rng.randint(1, 45) if late else rng.randint(0, max(0, span - 1))
+                    entered = now - timedelta(days=age, minutes=rng.randint(0, 600))
+                entered = max(entered, opened)
+                case_opened = opened if moved else entered
                 prev = ""
-                events = [("opened", None, proc.initial)]
-                if state.name != proc.initial:
-                    events.append(("transition", proc.initial, state.name))
-                at = opened
-                for kind, frm, to in events:
+                events = [("opened", None, proc.initial, case_opened)]
+                if moved:
+                    events.append(("transition", proc.initial, state.name, entered))
+                for kind, frm, to, at in events:
                     event_id += 1
                     payload = event_payload(
                         case_id=case_id, at=at, actor_id=1, kind=kind, action="",
@@ -273,7 +349,6 @@ def generate(
                         }
                     )
                     prev = digest
-                    at = at + timedelta(days=rng.randint(0, 5))
                 pending["case"].append(
                     {
                         "id": case_id,
@@ -287,34 +362,43 @@ def generate(
                         "jurisdiction_id": ids[destination],
                         "jurisdiction_path": paths[destination],
                         "opened_by_id": 1,
-                        "opened_at": opened,
-                        "closed_at": at if closed else None,
+                        "opened_at": case_opened,
+                        "closed_at": entered if closed else None,
                         "data": {},
                         "last_event_hash": prev,
                     }
                 )
                 counts["cases"] += 1
                 counts["events"] += len(events)
+                steps = []
+                if moved and initial.waiting:
+                    steps.append((initial, opened, entered))  # the step it left, closed
                 if spec.waiting:
-                    base = origin if spec.side == "origin" else destination
-                    jpath = ancestor_path(paths[base], Role(spec.role).level)
+                    steps.append((spec, entered, None))
+                for step, created, left in steps:
+                    base = origin if step.side == "origin" else destination
+                    jpath = ancestor_path(paths[base], Role(step.role).level)
                     jcode = jpath.rstrip("/").split("/")[-1]
-                    created = min(at, now)
                     task_id += 1
                     pending["task"].append(
                         {
                             "id": task_id,
                             "case_id": case_id,
                             "procedure": proc.name,
-                            "state": state.name,
-                            "role": str(spec.role),
+                            "state": step.name,
+                            "role": str(step.role),
                             "jurisdiction_id": ids[jcode],
                             "jurisdiction_path": jpath,
-                            "due_on": cal.due_date(created.date(), spec.limit) if spec.limit else None,
+                            "due_on": cal.due_date(local_date(created), step.limit)
+                            if step.limit
+                            else None,
                             "created_at": created,
+                            "closed_at": left,
+                            "closed_by_id": 1 if left else None,
+                            "close_action": "" if left else None,
                         }
                     )
-                    counts["tasks"] += 1
+                    counts["tasks" if left is None else "closed_tasks"] += 1
         counts["households"] += 1
         flush()
         if hh_id % 20000 == 0:

@@ -91,9 +91,8 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(
             "generated {households} households, {persons} persons, {cases} cases, "
-            "{tasks} open tasks ({overdue_tasks} overdue), {events} events in {seconds} s".format(
-                **counts
-            )
+            "{tasks} open tasks ({overdue_tasks} overdue) and {closed_tasks} closed, "
+            "{events} events in {seconds} s".format(**counts)
         )
         click.echo(f"bench users (password {BENCH_PASSWORD}): bench_police, bench_county_lead, ...")
     @app.cli.command("sweep")
