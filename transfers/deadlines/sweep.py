@@ -34,15 +34,19 @@ from typing import Any
 from sqlalchemy import exists, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.deadlines.services import work_calendar
-from transfers.engine.service import record_event
+from transfers.engine.errors import StaleVersion
+from transfers.engine.service import _append_event  # record_event, flushed once per batch
 from transfers.extensions import db
-from transfers.inbox.services import holders, notify
+from transfers.inbox.models import Notification
+from transfers.inbox.services import holders, holders_of, notify
 from transfers.supervision.models import Problem
 from transfers.tasks.models import Task
 from workflows.calendar import WorkCalendar, local_date
@@ -51,6 +55,8 @@ from workflows.roles import Level, Role, ancestor_path
 
 # pg_try_advisory_xact_lock key: "sweep" in ASCII.
 SWEEP_LOCK_KEY = 0x7377656570
+# Due tasks written per batch: one multi-row insert per table and one flush per batch.
+BATCH = 500
 
 VIOLATION_LABELS = {"assistance_gap": "救助待遇断档（不断档要求未落实）"}
 
@@ -79,6 +85,18 @@ class SweepResult:
     notification_ids: list[int] = field(default_factory=list)
     # Recipients by (role, jurisdiction path), looked up once per sweep.
     _holders: dict[tuple[str, str], list[User]] = field(default_factory=dict, repr=False)
+
+    # Messages added in the current batch, numbered at its flush.
+    pending: list[Notification] = field(default_factory=list, repr=False)
+
+    def notify(self, users: list[User], **kw: Any) -> None:
+        self.pending += notify(users, flush=False, **kw)
+
+    def prefetch_holders(self, keys: set[tuple[str, str]]) -> None:
+        """Look up the holders of many (role, path) offices in one query."""
+        keys -= self._holders.keys()
+        if keys:
+            self._holders.update(holders_of(keys))
 
     def holders(self, role: str, path: str) -> list[User]:
         key = (role, path)
@@ -111,13 +129,18 @@ def _other_sweeper_running() -> bool:
     return not got
 
 
-def _insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed."""
+def _insert_ignore(
+    model: type, rows: list[dict[str, Any]], keys: list[str], key: str
+) -> dict[Any, int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, many rows at once: {row[key]: new id}
+    for the rows inserted; rows that existed (another sweeper, an earlier run) are absent."""
     ins = pg_insert if _dialect() == "postgresql" else sqlite_insert
+    table = model.__table__  # type: ignore[attr-defined]
     stmt = (
-        ins(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(model.id)  # type: ignore[attr-defined]
+        ins(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[key], table.c.id)
     )
-    return db.session.execute(stmt).scalar()
+    # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
+    return dict(db.session.connection().execute(stmt, rows).all()) if rows else {}
 
 
 def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
@@ -146,7 +169,9 @@ def due_tasks(
     else:
         # N working days are at least N calendar days: a range first, then the calendar.
         q = q.where(Task.due_on <= today - timedelta(days=policy.district_days))
-    tasks = db.session.scalars(q.options(joinedload(Task.jurisdiction)).order_by(Task.id)).all()
+    tasks = db.session.scalars(
+        q.options(joinedload(Task.jurisdiction), joinedload(Task.claimed_by)).order_by(Task.id)
+    ).all()
     if level is EscalationLevel.DISTRICT:
         tasks = [
             t
@@ -177,126 +202,178 @@ def _describe(task: Task, case: Case) -> str:
     )
 
 
+def _cases(ids: list[int]) -> dict[int, Case]:
+    """The tasks' cases, fresh from the database (their version guards the event chain),
+    with the person the messages name, in one query for the whole batch."""
+    rows = db.session.scalars(
+        select(Case)
+        .where(Case.id.in_(set(ids)))
+        .options(joinedload(Case.person))
+        .execution_options(populate_existing=True)
+    )
+    return {c.id: c for c in rows}
+
+
 def _escalate(
-    task: Task, level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
+    tasks: list[Task], level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
 ) -> None:
-    case = db.session.get(Case, task.case_id, populate_existing=True)
-    assert case is not None and task.due_on is not None
-    to_role, to_path = escalation_target(level, task, case)
-    escalation_id = _insert_ignore(
-        Escalation,
-        {
-            "task_id": task.id,
-            "case_id": case.id,
-            "level": level.value,
-            "at": now,
-            "due_on": task.due_on,
-            "to_role": to_role.value,
-            "to_path": to_path,
-        },
-        ["task_id", "level"],
-    )
-    if escalation_id is None:
-        return  # another sweeper (or an earlier run) recorded it: nothing more to do
-    result.escalations[level.value] += 1
-    today = local_date(now)
-    office = f"{task.jurisdiction.name}{task.role_label}"
-    what = _describe(task, case)
-    if level is EscalationLevel.REMINDER:
-        left = cal.working_days_between(today, task.due_on)
-        title = f"【到期提醒】{what}还剩{left}个工作日到期"
-        body = f"{office}：{what}办理时限为{task.due_on:%Y-%m-%d}，请抓紧办理。"
-        recipients = (
-            [task.claimed_by] if task.claimed_by is not None else result.holders(task.role, to_path)
-        )
-    else:
-        late = (today - task.due_on).days
-        title = f"【{level.label}】{what}已超期{late}天"
-        body = (
-            f"{office}办理的{what}办理时限为{task.due_on:%Y-%m-%d}，已超期{late}天，"
-            f"现予{level.label}，请立即办理并反馈。"
-        )
-        recipients = result.holders(to_role.value, to_path) + result.holders(
-            task.role, task.jurisdiction_path
-        )
-    record_event(
-        case,
-        actor=None,
-        kind=level.value,
-        now=now,
-        reason=body,
-        data={
-            "task_id": task.id,
-            "escalation_id": escalation_id,
-            "due_on": task.due_on.isoformat(),
-            "to_role": to_role.value,
-            "to_path": to_path,
-        },
-    )
-    rows = notify(recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id)
-    result.notification_ids += [r.id for r in rows]
+    """Record `level` for a batch of due tasks: escalations, events, messages, problems."""
+    cases = _cases([t.case_id for t in tasks])
+    targets = {t.id: escalation_target(level, t, cases[t.case_id]) for t in tasks}
+    offices = {(t.role, t.jurisdiction_path) for t in tasks}
+    if level is not EscalationLevel.REMINDER:
+        offices |= {(role.value, path) for role, path in targets.values()}
     if level is EscalationLevel.TOWNSHIP:
-        _open_problem(
+        offices |= {
+            (Role.TOWNSHIP_SUPERVISOR.value, ancestor_path(c.jurisdiction_path, Level.TOWNSHIP))
+            for c in cases.values()
+        }
+    result.prefetch_holders(offices)
+    new = _insert_ignore(
+        Escalation,
+        [
+            {
+                "task_id": t.id,
+                "case_id": t.case_id,
+                "level": level.value,
+                "at": now,
+                "due_on": t.due_on,
+                "to_role": targets[t.id][0].value,
+                "to_path": targets[t.id][1],
+            }
+            for t in tasks
+        ],
+        ["task_id", "level"],
+        "task_id",
+    )
+    today = local_date(now)
+    problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
+    for task in tasks:
+        escalation_id = new.get(task.id)
+        if escalation_id is None:
+            continue  # another sweeper (or an earlier run) recorded it: nothing more to do
+        case = cases[task.case_id]
+        assert task.due_on is not None
+        to_role, to_path = targets[task.id]
+        result.escalations[level.value] += 1
+        office = f"{task.jurisdiction.name}{task.role_label}"
+        what = _describe(task, case)
+        if level is EscalationLevel.REMINDER:
+            left = cal.working_days_between(today, task.due_on)
+            title = f"【到期提醒】{what}还剩{left}个工作日到期"
+            body = f"{office}：{what}办理时限为{task.due_on:%Y-%m-%d}，请抓紧办理。"
+            recipients = (
+                [task.claimed_by]
+                if task.claimed_by is not None
+                else result.holders(task.role, to_path)
+            )
+        else:
+            late = (today - task.due_on).days
+            title = f"【{level.label}】{what}已超期{late}天"
+            body = (
+                f"{office}办理的{what}办理时限为{task.due_on:%Y-%m-%d}，已超期{late}天，"
+                f"现予{level.label}，请立即办理并反馈。"
+            )
+            recipients = result.holders(to_role.value, to_path) + result.holders(
+                task.role, task.jurisdiction_path
+            )
+        _append_event(
             case,
-            now=now,
-            result=result,
-            kind="overdue",
-            keys=["escalation_id"],
-            task=task,
-            escalation_id=escalation_id,
-            office=office,
-            description=f"{what}超过办理时限（{task.due_on:%Y-%m-%d}）未办结，已催办",
-            rectify_by=cal.add_working_days(today, 5),
+            at=now,
+            actor=None,
+            kind=level.value,
+            reason=body,
+            data={
+                "task_id": task.id,
+                "escalation_id": escalation_id,
+                "due_on": task.due_on.isoformat(),
+                "to_role": to_role.value,
+                "to_path": to_path,
+            },
         )
+        result.notify(
+            recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id
+        )
+        if level is EscalationLevel.TOWNSHIP:
+            problems.append(
+                (
+                    case,
+                    task,
+                    f"{what}超过办理时限（{task.due_on:%Y-%m-%d}）未办结，已催办",
+                    {
+                        "kind": "overdue",
+                        "escalation_id": escalation_id,
+                        "office": office,
+                        "rectify_by": cal.add_working_days(today, 5),
+                    },
+                )
+            )
+    _open_problems(problems, "escalation_id", now=now, result=result)
+    _flush(result)
 
 
-def _open_problem(
-    case: Case,
+def _open_problems(
+    problems: list[tuple[Case, Task | None, str, dict[str, Any]]],
+    key: str,
     *,
     now: datetime,
     result: SweepResult,
-    kind: str,
-    keys: list[str],
-    description: str,
-    task: Task | None = None,
-    **values: Any,
 ) -> None:
-    problem_id = _insert_ignore(
-        Problem,
-        {
-            "kind": kind,
-            "case_id": case.id,
-            "task_id": task.id if task else None,
-            "jurisdiction_path": case.jurisdiction_path,
-            "description": description[:1000],
-            "opened_at": now,
-            "measures": "",
-            "office": "",
-            **values,
-        },
-        keys,
-    )
-    if problem_id is None:
+    """Open one ledger problem per (case, task, description, values), unique on `key`."""
+    if not problems:
         return
-    result.problems += 1
-    record_event(
-        case,
-        actor=None,
-        kind="problem_opened",
-        now=now,
-        reason=description,
-        data={"problem_id": problem_id},
+    new = _insert_ignore(
+        Problem,
+        [
+            {
+                "case_id": case.id,
+                "task_id": task.id if task else None,
+                "jurisdiction_path": case.jurisdiction_path,
+                "description": description[:1000],
+                "opened_at": now,
+                "measures": "",
+                "office": "",
+                **values,
+            }
+            for case, task, description, values in problems
+        ],
+        [key],
+        key,
     )
-    township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-    rows = notify(
-        result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-        kind="problem",
-        title=f"【问题台账】新增问题：{description[:60]}",
-        body=description,
-        now=now,
-        case_id=case.id,
-    )
-    result.notification_ids += [r.id for r in rows]
+    for case, _task, description, values in problems:
+        problem_id = new.get(values[key])
+        if problem_id is None:
+            continue
+        result.problems += 1
+        _append_event(
+            case,
+            at=now,
+            actor=None,
+            kind="problem_opened",
+            reason=description,
+            data={"problem_id": problem_id},
+        )
+        township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
+        result.notify(
+            result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+            kind="problem",
+            title=f"【问题台账】新增问题：{description[:60]}",
+            body=description,
+            now=now,
+            case_id=case.id,
+        )
+
+
+def _flush(result: SweepResult) -> None:
+    """One flush per batch: events with the cases' new chain heads (a concurrent change
+    of a case is a stale version, and the whole sweep rolls back), and the messages."""
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise StaleVersion() from None
+    result.notification_ids += [n.id for n in result.pending]
+    result.pending = []
 
 
 def _violations(now: datetime, result: SweepResult) -> None:
@@ -306,25 +383,22 @@ def _violations(now: datetime, result: SweepResult) -> None:
         .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
         .order_by(Event.id)
     ).all()
-    for event in events:
-        case = db.session.get(Case, event.case_id, populate_existing=True)
-        assert case is not None
-        data = event.data or {}
-        label = VIOLATION_LABELS.get(str(data.get("kind", "")), str(data.get("kind") or "违规情形"))
-        description = (
-            f"{case.workflow.label}（{mask_name(case.subject_name)}，事项编号{case.id}）：{label}"
-        )
-        if event.reason:
-            description += f"。{event.reason}"
-        _open_problem(
-            case,
-            now=now,
-            result=result,
-            kind="violation",
-            keys=["event_id"],
-            event_id=event.id,
-            description=description,
-        )
+    for start in range(0, len(events), BATCH):
+        batch = events[start : start + BATCH]
+        cases = _cases([e.case_id for e in batch])
+        problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
+        for event in batch:
+            case = cases[event.case_id]
+            data = event.data or {}
+            label = VIOLATION_LABELS.get(
+                str(data.get("kind", "")), str(data.get("kind") or "违规情形")
+            )
+            description = f"{case.workflow.label}（{mask_name(case.subject_name)}，事项编号{case.id}）：{label}"
+            if event.reason:
+                description += f"。{event.reason}"
+            problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
+        _open_problems(problems, "event_id", now=now, result=result)
+        _flush(result)
 
 
 def sweep(
@@ -338,10 +412,13 @@ def sweep(
         return result
     cal = work_calendar()
     for level in EscalationLevel:
-        for task in due_tasks(level, now, cal, policy):
-            _escalate(task, level, now, cal, result)
-    _violations(now, result)
-    db.session.flush()
+        tasks = due_tasks(level, now, cal, policy)
+        for start in range(0, len(tasks), BATCH):
+            # Objects of a batch wait for its one flush, not for every lookup.
+            with db.session.no_autoflush:
+                _escalate(tasks[start : start + BATCH], level, now, cal, result)
+    with db.session.no_autoflush:
+        _violations(now, result)
     return result
 
 

@@ -26,6 +26,24 @@ def holders(role: str, path: str) -> list[User]:
     )
 
 
+def holders_of(offices: set[tuple[str, str]]) -> dict[tuple[str, str], list[User]]:
+    """`holders` of many (role, path) offices at once: {office: users}."""
+    found: dict[tuple[str, str], list[User]] = {office: [] for office in offices}
+    roles = {role for role, _path in offices}
+    paths = {path for _role, path in offices}
+    rows = db.session.execute(
+        select(RoleGrant.role, Jurisdiction.path, User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Jurisdiction, Jurisdiction.id == RoleGrant.jurisdiction_id)
+        .where(RoleGrant.role.in_(roles), Jurisdiction.path.in_(paths), User.active.is_(True))
+        .order_by(User.id)
+    )
+    for role, path, user in rows:
+        if (role, path) in found:
+            found[(role, path)].append(user)
+    return found
+
+
 def notify(
     users: Iterable[User],
     *,
@@ -34,8 +52,10 @@ def notify(
     body: str,
     now: datetime,
     case_id: int | None = None,
+    flush: bool = True,
 ) -> list[Notification]:
-    """One inbox message per user (each user once). E-mail copies go after the commit."""
+    """One inbox message per user (each user once). E-mail copies go after the commit.
+    With flush=False the caller flushes (the sweep writes its messages in batches)."""
     seen: set[int] = set()
     rows = []
     for user in users:
@@ -47,7 +67,8 @@ def notify(
         )
         db.session.add(row)
         rows.append(row)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return rows
 
 

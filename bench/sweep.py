@@ -1,0 +1,109 @@
+"""Deadline sweep time: 1,000 due tasks among many open and closed tasks, at two sizes.
+
+    python bench/sweep.py [--database-url URL] [--sizes 100000,400000] [--due 1000]
+
+For each size (persons of `flask bench-data`; ~3.3 tasks a person, open and closed) a
+fresh database gets the province data set with every open task due in 60 days, then
+`--due` open tasks spread over the province are made due: a third for a reminder
+(due tomorrow), a third for 催办 (due yesterday), a third for 催办 and 督办 (due 10 days
+ago). One `sweep(now)` is timed with its commit, then a second sweep that finds nothing.
+Sweep time should follow the due tasks, not the total (target: ≤ 1 s for 1,000 due).
+SQLite unless --database-url is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime, timedelta
+
+from common import fresh_app
+from sqlalchemy import func, select, update
+
+TARGET_S = 1.0
+
+
+def prepare(persons: int, due: int, url: str | None, now: datetime):  # type: ignore[no-untyped-def]
+    """A fresh database with `due` due tasks among all the others; returns (app, counts)."""
+    app = fresh_app(url)
+    from transfers.benchdata import generate
+    from transfers.extensions import db
+    from transfers.tasks.models import Task
+    from workflows.calendar import local_date
+
+    today = local_date(now)
+    with app.app_context():
+        t0 = time.perf_counter()
+        counts = generate(persons, now=now, overdue_share=0.0)
+        db.session.execute(
+            update(Task).where(Task.closed_at.is_(None)).values(due_on=today + timedelta(days=60))
+        )
+        open_ids = db.session.scalars(
+            select(Task.id).where(Task.closed_at.is_(None)).order_by(Task.id)
+        ).all()
+        step = max(1, len(open_ids) // due)
+        chosen = open_ids[::step][:due]
+        thirds = [chosen[0::3], chosen[1::3], chosen[2::3]]
+        for ids, due_on in zip(thirds, (1, -1, -10), strict=True):
+            db.session.execute(
+                update(Task).where(Task.id.in_(ids)).values(due_on=today + timedelta(days=due_on))
+            )
+        db.session.commit()
+        counts["all_tasks"] = db.session.scalar(select(func.count()).select_from(Task))
+        counts["setup_s"] = time.perf_counter() - t0
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql("VACUUM ANALYZE")
+            else:
+                conn.exec_driver_sql("ANALYZE")
+    return app, counts
+
+
+def timed_sweep(app, now: datetime):  # type: ignore[no-untyped-def]
+    from transfers.deadlines.sweep import sweep
+    from transfers.extensions import db
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        result = sweep(now)
+        db.session.commit()
+        return time.perf_counter() - t0, result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--sizes", default="100000,400000", help="persons, comma-separated")
+    ap.add_argument("--due", type=int, default=1000)
+    args = ap.parse_args()
+    # 10:00 on a Wednesday in China: tomorrow and yesterday are working days.
+    now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    rows = []
+    for persons in [int(s) for s in args.sizes.split(",")]:
+        app, counts = prepare(persons, args.due, args.database_url, now)
+        seconds, result = timed_sweep(app, now)
+        idle, _ = timed_sweep(app, now + timedelta(minutes=1))
+        with app.app_context():
+            from transfers.extensions import db
+
+            dialect = db.engine.dialect.name
+            db.engine.dispose()
+        rows.append((dialect, counts, seconds, result, idle))
+        print(
+            f"  {dialect}: {counts['all_tasks']:,} tasks ({counts['tasks']:,} open) set up in "
+            f"{counts['setup_s']:.0f} s; sweep {seconds:.2f} s: {result.summary()}",
+            flush=True,
+        )
+    print(f"{'db':<11}{'tasks':>11}{'open':>10}{'due':>6}{'escalations':>13}"
+          f"{'sweep s':>9}{'idle s':>8}  target ≤ {TARGET_S:.0f} s")
+    for dialect, counts, seconds, result, idle in rows:
+        met = "met" if seconds <= TARGET_S else "NOT MET"
+        print(
+            f"{dialect:<11}{counts['all_tasks']:>11,}{counts['tasks']:>10,}{args.due:>6}"
+            f"{sum(result.escalations.values()):>13,}{seconds:>9.2f}{idle:>8.3f}  {met}"
+        )
+
+
+if __name__ == "__main__":
+    main()
