@@ -20,6 +20,7 @@ def test_generated_data_is_consistent_and_usable(db):
     assert count(Task.closed_at.is_(None)) == counts["tasks"] > 0
     assert count(Task.closed_at.is_not(None)) == counts["closed_tasks"] > 0
     assert 0 < counts["overdue_tasks"] < counts["tasks"] / 3
+    assert counts["escalations"] >= counts["overdue_tasks"]  # 催办 for each, some 督办
     assert db.session.scalar(select(func.count()).select_from(Event)) == counts["events"]
     assert verify_chains().problems == []
     case = db.session.get(Case, 1)

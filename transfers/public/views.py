@@ -13,9 +13,9 @@ from wtforms.validators import InputRequired, Length
 from transfers.cases.models import Case, Intake
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
-from transfers.engine import open_task
 from transfers.extensions import db, limiter
 from transfers.forms import ChineseMeta
+from transfers.tasks.models import Task
 from workflows.calendar import deadline_status, local_date
 from workflows.idcard import normalize
 
@@ -47,12 +47,20 @@ def lookup(receipt_no: str, id_tail: str) -> list[dict] | None:  # type: ignore[
     if not any(p.id_number.endswith(tail) for p in intake.household.members):
         return None
     cal, today = work_calendar(), local_date(utcnow())
+    members = [p.id for p in intake.household.members]
     rows = []
     cases = db.session.scalars(
         select(Case).where(Case.household_id == intake.household_id).order_by(Case.id)
-    )
+    ).all()
+    # The open task of every case in one query, not one per case.
+    tasks = {
+        t.case_id: t
+        for t in db.session.scalars(
+            select(Task).where(Task.case_id.in_([c.id for c in cases]), Task.closed_at.is_(None))
+        )
+    }
     for i, case in enumerate(cases, 1):
-        task = open_task(case)
+        task = tasks.get(case.id)
         status = deadline_status(task.due_on, today, cal) if task else None
         rows.append(
             {
@@ -60,7 +68,7 @@ def lookup(receipt_no: str, id_tail: str) -> list[dict] | None:  # type: ignore[
                 "procedure": case.workflow.label,
                 "member": _(
                     "成员%(n)s",
-                    n=[p.id for p in intake.household.members].index(case.person_id) + 1,
+                    n=members.index(case.person_id) + 1,
                 )
                 if case.person_id
                 else _("全户"),

@@ -13,15 +13,20 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
     case,
     exists,
     false,
     func,
+    literal,
     null,
     or_,
     select,
+    union,
+    union_all,
 )
 from sqlalchemy.orm import joinedload
 
@@ -106,24 +111,48 @@ class OverdueFilter:
     sort: str = "due"
 
 
+def _area(user: User, f: OverdueFilter) -> list[str]:
+    """The paths looked at: the user's supervised areas, narrowed to the filter's node.
+    Paths are nested or disjoint, so the intersection of two prefix ranges is the
+    longer path when one contains the other."""
+    scope = supervisor_paths(user)
+    if not f.node:
+        return scope
+    area = {
+        f.node if f.node.startswith(p) else p
+        for p in scope
+        if f.node.startswith(p) or p.startswith(f.node)
+    }
+    return sorted(area)
+
+
+def _covers_everything(paths: list[str]) -> bool:
+    """Whether every jurisdiction lies under `paths` (a province supervisor in a province's
+    database): then every office does too, and the case condition adds nothing."""
+    roots = db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
+    return bool(paths) and all(in_scope(r, paths) for r in roots)
+
+
 def overdue_query(user: User, today: date, f: OverdueFilter) -> Select[Any]:
-    """Open tasks past their due date under the user's supervision, with the filters."""
-    paths = supervisor_paths(user)
-    q = (
-        select(Task)
-        .join(Case, Case.id == Task.case_id)
-        .where(
-            Task.closed_at.is_(None),
-            Task.due_on < today,
-            or_(_within(Task.jurisdiction_path, paths), _within(Case.jurisdiction_path, paths)),
+    """Open tasks past their due date under the user's supervision, with the filters.
+
+    A task counts when its office or its case lies in the area. Each side is an index
+    range (open tasks by office path; cases by path, then their open task), so the cost
+    follows the area's tasks, not the province's."""
+    paths = _area(user, f)
+    open_overdue = (Task.closed_at.is_(None), Task.due_on < today)
+    by_office = _within(Task.jurisdiction_path, paths)
+    if _covers_everything(paths):
+        q = select(Task).where(*open_overdue, by_office)
+    else:
+        by_case = (
+            select(Task.id)
+            .join(Case, Case.id == Task.case_id)
+            .where(*open_overdue, _within(Case.jurisdiction_path, paths))
         )
-    )
-    if f.node:
-        q = q.where(
-            or_(
-                Task.jurisdiction_path.startswith(f.node, autoescape=True),
-                Case.jurisdiction_path.startswith(f.node, autoescape=True),
-            )
+        q = select(Task).where(
+            *open_overdue,
+            Task.id.in_(union(select(Task.id).where(*open_overdue, by_office), by_case)),
         )
     if f.procedure:
         q = q.where(Task.procedure == f.procedure)
@@ -157,6 +186,11 @@ def children(node: Jurisdiction) -> list[Jurisdiction]:
     )
 
 
+# The offices listed on the dashboard: those with the most overdue tasks (a province has
+# thousands; drilling down lists the rest).
+OFFICES_SHOWN = 50
+
+
 @dataclass
 class Dashboard:
     total: int
@@ -167,75 +201,124 @@ class Dashboard:
     by_office: list[dict[str, Any]]
 
 
-def dashboard(user: User, today: date, f: OverdueFilter, node: Jurisdiction) -> Dashboard:
-    """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office."""
-    base = overdue_query(user, today, f)
-    kids = children(node)
-    child: ColumnElement[Any] = null()
-    if kids:
-        child = case(
-            *[
-                (
-                    or_(
-                        Task.jurisdiction_path.startswith(c.path, autoescape=True),
-                        Case.jurisdiction_path.startswith(c.path, autoescape=True),
-                    ),
-                    c.id,
-                )
-                for c in kids
-            ],
-            else_=None,
+def _child_expr(kids: list[Jurisdiction]) -> ColumnElement[Any]:
+    """The child jurisdiction a task counts under: its office's, else its case's (the case
+    is read only for offices outside every child, e.g. the county's own offices)."""
+    if not kids:
+        return null()
+    by_case = (
+        select(
+            case(
+                *[(Case.jurisdiction_path.startswith(c.path, autoescape=True), c.id) for c in kids],
+                else_=None,
+            )
         )
-    sub = base.with_only_columns(
-        Task.id.label("id"),
-        Task.procedure.label("procedure"),
-        Task.role.label("role"),
-        Task.jurisdiction_id.label("jurisdiction_id"),
-        bucket_expr(today).label("bucket"),
-        level_expr().label("level"),
-        child.label("child"),
-    ).subquery()
+        .where(Case.id == Task.case_id)
+        .scalar_subquery()
+    )
+    return case(
+        *[(Task.jurisdiction_path.startswith(c.path, autoescape=True), c.id) for c in kids],
+        else_=by_case,
+    )
 
-    def grouped(col: Any) -> dict[Any, int]:
-        rows = db.session.execute(select(col, func.count()).group_by(col)).all()
-        return {k: n for k, n in rows}
 
-    total = db.session.scalar(select(func.count()).select_from(sub)) or 0
-    by_child = grouped(sub.c.child)
+def dashboard(user: User, today: date, f: OverdueFilter, node: Jurisdiction) -> Dashboard:
+    """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office:
+    one statement, one pass over the overdue tasks, whatever the number of groups."""
+    kids = children(node)
+    overdue = (
+        overdue_query(user, today, f)
+        .with_only_columns(
+            Task.procedure.label("procedure"),
+            Task.role.label("role"),
+            Task.jurisdiction_id.label("jurisdiction_id"),
+            Task.jurisdiction_path.label("path"),
+            bucket_expr(today).label("bucket"),
+            level_expr().label("level"),
+            _child_expr(kids).label("child"),
+        )
+        .cte("overdue")
+    )
+    o = overdue.c
+    none_ = func.sum(case((o.level == "none", 1), else_=0))
+    township = func.sum(case((o.level == "township", 1), else_=0))
+    district = func.sum(case((o.level == "district", 1), else_=0))
+    zero = literal(0)
+
+    def grouped(kind: str, text_key: Any, int_key: Any, *group: Any) -> Select[Any]:
+        return select(
+            literal(kind).label("kind"),
+            text_key.label("text_key"),
+            int_key.label("int_key"),
+            func.count().label("n"),
+            zero.label("none"),
+            zero.label("township"),
+            zero.label("district"),
+        ).group_by(*group)
+
+    top_offices = (
+        select(
+            literal("office").label("kind"),
+            o.role.label("text_key"),
+            o.jurisdiction_id.label("int_key"),
+            func.count().label("n"),
+            none_.label("none"),
+            township.label("township"),
+            district.label("district"),
+        )
+        .group_by(o.role, o.jurisdiction_id, o.path)
+        .order_by(func.count().desc(), o.path, o.role)
+        .limit(OFFICES_SHOWN)
+        .subquery()
+    )
+    no_text, no_int = null().cast(String), null().cast(Integer)
+    rows = db.session.execute(
+        union_all(
+            grouped("procedure", o.procedure, no_int, o.procedure),
+            grouped("child", no_text, o.child, o.child),
+            grouped("bucket", o.bucket, no_int, o.bucket),
+            grouped("level", o.level, no_int, o.level),
+            select(top_offices),
+        )
+    ).all()
+    by: dict[str, dict[Any, int]] = defaultdict(dict)
+    office_rows = []
+    for kind, text_key, int_key, n, n_none, n_township, n_district in rows:
+        if kind == "office":
+            office_rows.append(
+                {
+                    "role": text_key,
+                    "jurisdiction_id": int_key,
+                    "total": n,
+                    "none": n_none,
+                    "township": n_township,
+                    "district": n_district,
+                }
+            )
+        else:
+            by[kind][int_key if kind == "child" else text_key] = n
+    places = {
+        j.id: j
+        for j in db.session.scalars(
+            select(Jurisdiction).where(
+                Jurisdiction.id.in_({r["jurisdiction_id"] for r in office_rows})
+            )
+        )
+    }
+    for row in office_rows:
+        row["jurisdiction"] = places[row.pop("jurisdiction_id")]
+    by_child = by["child"]
     by_jur: list[tuple[Jurisdiction | None, int]] = [(c, by_child.get(c.id, 0)) for c in kids]
     if by_child.get(None):
         by_jur.append((None, by_child[None]))
-    by_proc = sorted(grouped(sub.c.procedure).items(), key=lambda kv: -kv[1])
-    by_bucket = grouped(sub.c.bucket)
-    by_level = grouped(sub.c.level)
-    offices = db.session.execute(
-        select(sub.c.role, sub.c.jurisdiction_id, sub.c.level, func.count()).group_by(
-            sub.c.role, sub.c.jurisdiction_id, sub.c.level
-        )
-    ).all()
-    office_rows: dict[tuple[str, int], dict[str, Any]] = {}
-    for role, jid, level, n in offices:
-        row = office_rows.setdefault(
-            (role, jid),
-            {
-                "role": role,
-                "jurisdiction": db.session.get(Jurisdiction, jid),
-                "total": 0,
-                "none": 0,
-                "township": 0,
-                "district": 0,
-            },
-        )
-        row["total"] += n
-        row[level] += n
     return Dashboard(
-        total=total,
-        by_procedure=by_proc,
+        total=sum(by["procedure"].values()),
+        by_procedure=sorted(by["procedure"].items(), key=lambda kv: -kv[1]),
         by_jurisdiction=by_jur,
-        by_bucket=[(k, label, by_bucket.get(k, 0)) for k, label, _lo, _hi in BUCKETS],
-        by_level=[(k, label, by_level.get(k, 0)) for k, label in LEVEL_LABELS.items()],
+        by_bucket=[(k, label, by["bucket"].get(k, 0)) for k, label, _lo, _hi in BUCKETS],
+        by_level=[(k, label, by["level"].get(k, 0)) for k, label in LEVEL_LABELS.items()],
         by_office=sorted(
-            office_rows.values(), key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])
+            office_rows, key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])
         ),
     )
 

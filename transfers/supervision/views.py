@@ -90,7 +90,9 @@ def dashboard():  # type: ignore[no-untyped-def]
         sort=request.args.get("sort", "due"),
     )
     board = sv.dashboard(current_user, today, f, node)
-    page = db.paginate(sv.overdue_rows(current_user, today, f), per_page=20)
+    # The same filter as the board: its total is the list's, no second count.
+    page = db.paginate(sv.overdue_rows(current_user, today, f), per_page=20, count=False)
+    page.total = board.total
     cal = work_calendar()
     args = {
         k: v
