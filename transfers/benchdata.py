@@ -23,6 +23,7 @@ from sqlalchemy import JSON, select
 
 from transfers.auth.models import RoleGrant, User
 from transfers.cases.models import Case, Event, Intake
+from transfers.deadlines.models import Escalation
 from transfers.engine.audit import chain_hash, event_payload
 from transfers.extensions import db
 from transfers.households.models import Household, Person
@@ -221,21 +222,23 @@ def generate(
     cal = WorkCalendar()
     villages = by_level[Level.VILLAGE]
     procedures = list(PROCEDURES.values())
-    counts = {"households": 0, "persons": 0, "cases": 0, "tasks": 0, "closed_tasks": 0, "events": 0}
-    hh_id = person_id = case_id = task_id = event_id = intake_id = 0
+    counts = {"households": 0, "persons": 0, "cases": 0, "tasks": 0, "closed_tasks": 0, "events": 0,
+              "escalations": 0}
+    hh_id = person_id = case_id = task_id = event_id = intake_id = escalation_id = 0
     pending: dict[str, list[dict[str, Any]]] = {
-        "household": [], "person": [], "intake": [], "case": [], "task": [], "event": []
+        "household": [], "person": [], "intake": [], "case": [], "task": [], "event": [],
+        "escalation": [],
     }
     tables = {
         "household": Household, "person": Person, "intake": Intake,
-        "case": Case, "task": Task, "event": Event,
+        "case": Case, "task": Task, "event": Event, "escalation": Escalation,
     }
 
     def flush(force: bool = False) -> None:
         # Parents before children: all tables at once, in dependency order.
         if not force and all(len(v) < CHUNK for v in pending.values()):
             return
-        for key in ("household", "person", "intake", "case", "task", "event"):
+        for key in ("household", "person", "intake", "case", "task", "event", "escalation"):
             if pending[key]:
                 writer.write(tables[key].__table__, pending[key])
                 pending[key] = []
@@ -399,6 +402,38 @@ def generate(
                         }
                     )
                     counts["tasks" if left is None else "closed_tasks"] += 1
+                    due_on = pending["task"][-1]["due_on"]
+                    if left is None and due_on is not None and due_on < today:
+                        # What the sweep would have recorded: 催办, and 督办 a week on.
+                        deep = Role(step.role).level in (Level.TOWNSHIP, Level.VILLAGE)
+                        targets = [
+                            (
+                                "township",
+                                1,
+                                Role.TOWNSHIP_SUPERVISOR,
+                                ancestor_path(jpath if deep else paths[destination], Level.TOWNSHIP),
+                            ),
+                            ("district", 8, Role.COUNTY_SUPERVISOR, ancestor_path(jpath, Level.COUNTY)),
+                        ]
+                        for level, after, to_role, to_path in targets:
+                            if (today - due_on).days < after:
+                                break
+                            escalation_id += 1
+                            pending["escalation"].append(
+                                {
+                                    "id": escalation_id,
+                                    "task_id": task_id,
+                                    "case_id": case_id,
+                                    "level": level,
+                                    "at": datetime.combine(
+                                        due_on + timedelta(days=after), datetime.min.time(), UTC
+                                    ),
+                                    "due_on": due_on,
+                                    "to_role": str(to_role),
+                                    "to_path": to_path,
+                                }
+                            )
+                            counts["escalations"] += 1
         counts["households"] += 1
         flush()
         if hh_id % 20000 == 0:
@@ -419,7 +454,7 @@ def _fix_sequences(conn: Any) -> None:
     from sqlalchemy import text
 
     for table in ("jurisdiction", "site", "user_account", "role_grant", "household", "person",
-                  "intake", "transfer_case", "task", "event"):
+                  "intake", "transfer_case", "task", "event", "escalation"):
         conn.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
