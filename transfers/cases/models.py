@@ -85,6 +85,15 @@ class Case(db.Model):
             "jurisdiction_path",
             postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"},
         ),
+        # Supervisors: the open cases within an area (then their open task).
+        Index(
+            "ix_transfer_case_open_path",
+            "jurisdiction_path",
+            "id",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+            postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"},
+        ),
     )
 
     @property
