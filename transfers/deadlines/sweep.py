@@ -147,12 +147,13 @@ def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
     return ~exists().where(Escalation.task_id == Task.id, Escalation.level == level.value)
 
 
-def due_tasks(
+def due_task_ids(
     level: EscalationLevel, now: datetime, cal: WorkCalendar, policy: EscalationPolicy
-) -> list[Task]:
-    """Open, running tasks whose `level` has come due and is not recorded yet."""
+) -> list[int]:
+    """Open, running tasks whose `level` has come due and is not recorded yet (ids only:
+    the sweep loads them batch by batch, so its memory does not grow with them)."""
     today = local_date(now)
-    q = select(Task).where(
+    q = select(Task.id, Task.due_on).where(
         Task.closed_at.is_(None),
         Task.suspended_at.is_(None),
         Task.due_on.is_not(None),
@@ -169,17 +170,28 @@ def due_tasks(
     else:
         # N working days are at least N calendar days: a range first, then the calendar.
         q = q.where(Task.due_on <= today - timedelta(days=policy.district_days))
-    tasks = db.session.scalars(
-        q.options(joinedload(Task.jurisdiction), joinedload(Task.claimed_by)).order_by(Task.id)
-    ).all()
+    rows = db.session.execute(q.order_by(Task.id)).all()
     if level is EscalationLevel.DISTRICT:
-        tasks = [
-            t
-            for t in tasks
-            if t.due_on is not None
-            and cal.add_working_days(t.due_on, policy.district_days) <= today
-        ]
-    return list(tasks)
+        rows = [r for r in rows if cal.add_working_days(r.due_on, policy.district_days) <= today]
+    return [r.id for r in rows]
+
+
+def _tasks(ids: list[int]) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids))
+            .options(joinedload(Task.jurisdiction), joinedload(Task.claimed_by))
+            .order_by(Task.id)
+        )
+    )
+
+
+def due_tasks(
+    level: EscalationLevel, now: datetime, cal: WorkCalendar, policy: EscalationPolicy
+) -> list[Task]:
+    """Open, running tasks whose `level` has come due and is not recorded yet."""
+    return _tasks(due_task_ids(level, now, cal, policy))
 
 
 def escalation_target(level: EscalationLevel, task: Task, case: Case) -> tuple[Role, str]:
@@ -393,7 +405,8 @@ def _violations(now: datetime, result: SweepResult) -> None:
             label = VIOLATION_LABELS.get(
                 str(data.get("kind", "")), str(data.get("kind") or "违规情形")
             )
-            description = f"{case.workflow.label}（{mask_name(case.subject_name)}，事项编号{case.id}）：{label}"
+            who = f"{mask_name(case.subject_name)}，事项编号{case.id}"
+            description = f"{case.workflow.label}（{who}）：{label}"
             if event.reason:
                 description += f"。{event.reason}"
             problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
@@ -412,14 +425,14 @@ def sweep(
         return result
     cal = work_calendar()
     for level in EscalationLevel:
-        tasks = due_tasks(level, now, cal, policy)
-        for start in range(0, len(tasks), BATCH):
+        ids = due_task_ids(level, now, cal, policy)
+        for start in range(0, len(ids), BATCH):
             # Objects of a batch wait for its one flush, not for every lookup.
             with db.session.no_autoflush:
-                _escalate(tasks[start : start + BATCH], level, now, cal, result)
+                _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
     with db.session.no_autoflush:
         _violations(now, result)
     return result
 
 
-__all__ = ["EscalationPolicy", "SweepResult", "sweep", "due_tasks"]
+__all__ = ["EscalationPolicy", "SweepResult", "sweep", "due_task_ids", "due_tasks"]

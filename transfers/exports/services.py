@@ -14,7 +14,7 @@ from datetime import date
 from typing import IO, Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from transfers.auth.models import User
 from transfers.cases.models import Case
@@ -23,7 +23,7 @@ from transfers.deadlines.services import work_calendar
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.imports.ledger import write_rows_xlsx
-from transfers.jurisdictions.models import Jurisdiction
+from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.tasks.models import Task
 from transfers.tasks.services import queue_query, supervised_overdue_query
 from workflows.calendar import deadline_status
@@ -104,7 +104,28 @@ def _masker(full: bool) -> tuple[Callable[[str], str], Callable[[str], str]]:
 
 
 def _stream(query: Select) -> Iterator[Any]:
+    """Rows in batches of 500 (server-side cursor on PostgreSQL): memory stays flat."""
     return iter(db.session.scalars(query.execution_options(yield_per=500)))
+
+
+def _full_names() -> Callable[[int], str]:
+    """Jurisdiction id -> full name (省市县乡村), from one query of the small table, so a
+    long export does not walk each row's parents."""
+    rows = {
+        j: (name, parent)
+        for j, name, parent in db.session.execute(
+            select(Jurisdiction.id, Jurisdiction.name, Jurisdiction.parent_id)
+        )
+    }
+    cache: dict[int, str] = {}
+
+    def full_name(jid: int) -> str:
+        if jid not in cache:
+            name, parent = rows[jid]
+            cache[jid] = (full_name(parent) if parent else "") + name
+        return cache[jid]
+
+    return full_name
 
 
 def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
@@ -123,7 +144,9 @@ def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
     ]
 
     def rows() -> Iterator[list[Any]]:
-        for i, h in enumerate(db.session.scalars(households_query(user, q)), 1):
+        full_name = _full_names()
+        sites = dict(db.session.execute(select(Site.id, Site.name)).all())
+        for i, h in enumerate(_stream(households_query(user, q)), 1):
             head = h.head
             members = "；".join(
                 f"{name(p.name)}/{p.relation}/{idno(p.id_number)}" for p in h.members
@@ -133,10 +156,10 @@ def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
                 name(head.name) if head else "",
                 idno(head.id_number) if head else "",
                 len(h.members),
-                h.origin.full_name,
-                h.destination.full_name,
+                full_name(h.origin_jurisdiction_id),
+                full_name(h.destination_jurisdiction_id),
                 h.settlement_label,
-                h.site.name if h.site else "",
+                sites.get(h.site_id, "") if h.site_id else "",
                 h.moved_on.isoformat() if h.moved_on else "",
                 members,
             ]
@@ -214,7 +237,10 @@ def export_cases(
     ]
 
     def rows() -> Iterator[list[Any]]:
-        q = cases_query(user, procedure=procedure, state=state, open_only=open_only)
+        full_name = _full_names()
+        q = cases_query(user, procedure=procedure, state=state, open_only=open_only).options(
+            joinedload(Case.person), joinedload(Case.intake), joinedload(Case.household)
+        )
         for i, c in enumerate(_stream(q), 1):
             person = c.person or c.household.head
             outcome = c.workflow.state(c.outcome).outcome_label if c.outcome else ""
@@ -228,7 +254,7 @@ def export_cases(
                 outcome,
                 c.opened_at.date().isoformat(),
                 c.closed_at.date().isoformat() if c.closed_at else "",
-                c.household.destination.full_name,
+                full_name(c.household.destination_jurisdiction_id),
             ]
 
     return Export("办件", headers, rows())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO
+from urllib.parse import quote
 
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, Response, abort, request
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
@@ -69,10 +72,24 @@ def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
         )
     else:
         abort(404)
-    buf = io.BytesIO()
+    # A temporary file, not memory: a county's export has hundreds of thousands of rows.
+    buf = tempfile.TemporaryFile()
     # Exports are official ledgers: Chinese whatever the interface language.
     with force_locale("zh_CN"):
         write_export(data, fmt, buf)
+    size = buf.tell()
     buf.seek(0)
     name = f"{data.title}-{today:%Y%m%d}.{fmt}"
-    return send_file(buf, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
+    resp = Response(_chunks(buf), mimetype=MIMETYPES[fmt])
+    resp.headers["Content-Length"] = str(size)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return resp
+
+
+def _chunks(f: IO[bytes]) -> Iterator[bytes]:
+    """The file in 64 KiB pieces, closed (and so deleted) once sent or abandoned."""
+    try:
+        while chunk := f.read(65536):
+            yield chunk
+    finally:
+        f.close()
