@@ -1,10 +1,9 @@
 """Benchmark: import a generated village ledger of N persons (default 100,000).
 
-    .venv/bin/python bench/import_ledger.py [--persons 100000] [--csv]
-    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/import_ledger.py
+    .venv/bin/python bench/import_ledger.py [--persons 100000] [--csv] [--database-url U]
 
-Uses a fresh temporary SQLite database unless DATABASE_URL is set (that database is
-emptied and migrated). Prints the seconds for checking (preview) and importing, and the
+Uses a fresh temporary SQLite database unless --database-url (or DATABASE_URL) is given
+    .venv/bin/python bench/import_ledger.py [--persons 100000] [--csv] [--database-url URL]
 peak resident memory of the process. Target (issue 7): 100,000 persons in under 60 s.
 """
 
@@ -19,6 +18,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -78,48 +78,73 @@ def make_ledger(path: Path, persons: int, villages: list[str], origin: str) -> N
     wb.save(path)
 
 
+def setup_area(codes_out: list[str]) -> None:
+    """A county, a township and 40 villages; their codes go to `codes_out`."""
+    from transfers.extensions import db
+    from transfers.jurisdictions.models import Jurisdiction
+    from workflows.roles import Level
+
+    county = Jurisdiction(code="411221", name="渑池县", level=str(Level.COUNTY), path="411221/")
+    town = Jurisdiction(
+        code="411221100",
+        name="城关镇",
+        level=str(Level.TOWNSHIP),
+        parent=county,
+        path="411221/411221100/",
+    )
+    db.session.add_all([county, town])
+    for i in range(1, 41):
+        code = f"411221100{200 + i}"
+        db.session.add(
+            Jurisdiction(
+                code=code,
+                name=f"村{i}",
+                level=str(Level.VILLAGE),
+                parent=town,
+                path=f"{town.path}{code}/",
+            )
+        )
+        codes_out.append(code)
+    db.session.commit()
+
+
+def run_import(ledger: Path) -> tuple[Any, float, float]:
+    """Check (stage) and import the ledger, committing per step: (batch, checked s, imported s)."""
+    from transfers.db import utcnow
+    from transfers.extensions import db
+    from transfers.imports.services import import_step, stage_ledger
+
+    t0 = time.perf_counter()
+    batch = stage_ledger(ledger, ledger.name, actor=None, allowed_villages=None, now=utcnow())
+    db.session.commit()
+    checked = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    while not import_step(batch, now=utcnow()):
+        db.session.commit()
+    db.session.commit()
+    return batch, checked, time.perf_counter() - t1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--csv", action="store_true", help="benchmark a .csv ledger instead")
+    parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
 
     from tests.conftest import _reset_schema
     from transfers import create_app
-    from transfers.db import utcnow
     from transfers.extensions import db
-    from transfers.imports.services import import_step, stage_ledger
-    from transfers.jurisdictions.models import Jurisdiction
-    from workflows.roles import Level
 
     app = create_app({"SECRET_KEY": "bench"})
     _reset_schema(app)
     with app.app_context():
-        county = Jurisdiction(code="411221", name="渑池县", level=str(Level.COUNTY), path="411221/")
-        town = Jurisdiction(
-            code="411221100",
-            name="城关镇",
-            level=str(Level.TOWNSHIP),
-            parent=county,
-            path="411221/411221100/",
-        )
-        db.session.add_all([county, town])
-        codes = []
-        for i in range(1, 41):
-            code = f"411221100{200 + i}"
-            db.session.add(
-                Jurisdiction(
-                    code=code,
-                    name=f"村{i}",
-                    level=str(Level.VILLAGE),
-                    parent=town,
-                    path=f"{town.path}{code}/",
-                )
-            )
-            codes.append(code)
-        db.session.commit()
+        codes: list[str] = []
+        setup_area(codes)
         ledger = tmp / ("ledger.csv" if args.csv else "ledger.xlsx")
         t0 = time.perf_counter()
         make_ledger(ledger, args.persons, codes[1:], codes[0])
@@ -129,15 +154,7 @@ def main() -> None:
             f"({ledger.stat().st_size / 1e6:.1f} MB) in {generated:.1f} s"
         )
         rss_before = peak_rss_mib()
-        t0 = time.perf_counter()
-        batch = stage_ledger(ledger, ledger.name, actor=None, allowed_villages=None, now=utcnow())
-        db.session.commit()
-        checked = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        while not import_step(batch, now=utcnow()):
-            db.session.commit()
-        db.session.commit()
-        imported = time.perf_counter() - t1
+        batch, checked, imported = run_import(ledger)
         total = checked + imported
         print(f"database: {db.engine.dialect.name}")
         print(
