@@ -43,7 +43,7 @@ from transfers.cases.models import Case, Event
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.deadlines.services import work_calendar
 from transfers.engine.errors import StaleVersion
-from transfers.engine.service import _append_event  # record_event, flushed once per batch
+from transfers.engine.service import append_event
 from transfers.extensions import db
 from transfers.inbox.models import Notification
 from transfers.inbox.services import holders, holders_of, notify
@@ -289,7 +289,7 @@ def _escalate(
             recipients = result.holders(to_role.value, to_path) + result.holders(
                 task.role, task.jurisdiction_path
             )
-        _append_event(
+        append_event(
             case,
             at=now,
             actor=None,
@@ -357,7 +357,7 @@ def _open_problems(
         if problem_id is None:
             continue
         result.problems += 1
-        _append_event(
+        append_event(
             case,
             at=now,
             actor=None,
