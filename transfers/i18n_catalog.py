@@ -52,7 +52,16 @@ def refresh(refs: list[str]) -> list[str]:
         catalog = read_po(f, locale="en")
     for k, v in _translations(catalog).items():
         known.setdefault(k, v)
+    before = {(_key(m.id), m.context) for m in catalog if m.id}
+    created = catalog.creation_date
     catalog.update(template, no_fuzzy_matching=True)
+    if {(_key(m.id), m.context) for m in catalog if m.id} == before:
+        catalog.creation_date = created  # nothing new: no churn in the header
+    catalog.project, catalog.version = "household-transfers", "1.0"
+    catalog.copyright_holder = "household-transfers contributors"
+    catalog.msgid_bugs_address = ""
+    catalog.language_team = "English"
+    catalog.last_translator = "household-transfers contributors"
     catalog.obsolete.clear()
     missing = []
     for m in catalog:
