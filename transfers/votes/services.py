@@ -179,7 +179,7 @@ def record_votes(
     errors: dict[str, str] = {}
     if voted_on <= session.publicity_ends_on:
         errors["voted_on"] = _(
-            "公示期至%(date)s，期满后方可表决", date=f"{session.publicity_ends_on:%Y-%m-%d}"
+            "公示期至%(date)s，期满后方可表决", date=session.publicity_ends_on.isoformat()
         )
     # Applicants whose objection is still being resolved are voted on individually later.
     pending = [
