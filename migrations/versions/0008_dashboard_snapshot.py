@@ -1,0 +1,39 @@
+"""dashboard snapshots: a province's and its cities' overdue dashboard, refreshed each minute
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-27
+
+Counting a province's ~600,000 open cases and ~70,000 overdue tasks (and twelve weeks of
+opened/closed cases) live takes longer than the 200 ms a page may have; the scheduler
+keeps the unfiltered dashboard of province and city nodes in this table.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "dashboard_snapshot",
+        sa.Column("jurisdiction_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(["jurisdiction_id"], ["jurisdiction.id"]),
+        sa.PrimaryKeyConstraint("jurisdiction_id"),
+    )
+
+
+def downgrade():
+    op.drop_table("dashboard_snapshot")
