@@ -22,7 +22,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from transfers.cases.models import Case
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.supervision.services import children
+from transfers.supervision.services import _prefixed, children
 from transfers.tasks.models import Task
 from workflows.calendar import LOCAL_TZ
 from workflows.registry import PROCEDURES
@@ -81,6 +81,15 @@ class Charts:
 
 
 def _under(column: Any, path: str) -> ColumnElement[bool]:
+    """`column` lies under `path`: an index range on SQLite too (see ``_prefixed``)."""
+    return _prefixed(column, path)
+
+
+def _child_test(column: Any, path: str) -> ColumnElement[bool]:
+    """The same test for a child in a CASE, once per row: on SQLite the range alone
+    (exact under its binary collation, path ends with "/"), not a LIKE as well."""
+    if db.session.get_bind().dialect.name == "sqlite" and path.endswith("/"):
+        return and_(column >= path, column < path[:-1] + "0")
     return column.startswith(path, autoescape=True)
 
 
@@ -123,7 +132,10 @@ def by_jurisdiction(node: Jurisdiction, today: date) -> list[Bar]:
     child = case(
         *[
             (
-                or_(_under(Task.jurisdiction_path, c.path), _under(Case.jurisdiction_path, c.path)),
+                or_(
+                    _child_test(Task.jurisdiction_path, c.path),
+                    _child_test(Case.jurisdiction_path, c.path),
+                ),
                 literal(c.id),
             )
             for c in kids
