@@ -45,7 +45,12 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=400_000)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--reuse", action="store_true", help="use the existing data in --database-url")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the existing data in --database-url (migrated to the latest revision)",
+    )
+    ap.add_argument("--only", default="", help="measure only the pages whose name contains this")
     args = ap.parse_args()
 
     if args.reuse:
@@ -53,8 +58,12 @@ def main() -> None:
 
         from transfers import create_app
 
+        from flask_migrate import upgrade
+
         os.environ["DATABASE_URL"] = args.database_url
         app = create_app({"RATELIMIT_ENABLED": False})
+        with app.app_context():
+            upgrade(revision="heads")
     else:
         app = fresh_app(args.database_url)
         from transfers.benchdata import generate
@@ -100,6 +109,13 @@ def main() -> None:
         if "supervision.dashboard" in app.view_functions:
             dashboard = "/supervision/"
 
+    # The scheduler's minute job: province and city dashboards as snapshots.
+    from transfers.scheduler import run_snapshots
+
+    t0 = time.perf_counter()
+    n = run_snapshots(app)
+    print(f"dashboard snapshots of {n} province/city nodes refreshed in {time.perf_counter() - t0:.2f} s")
+
     pages = [
         ("approver queue", "bench_police", lambda i: "/tasks/"),
         ("overdue dashboard (county)", "bench_county_lead", lambda i: dashboard),
@@ -117,6 +133,8 @@ def main() -> None:
         print(f"database: {db.engine.dialect.name}; {args.requests} requests per page")
     print(f"{'page':<30}{'p50 ms':>8}{'p95 ms':>8}{'target p95':>12}  {'met':<8}{'queries':>8}")
     for name, user, url in pages:
+        if args.only not in name:
+            continue
         client = app.test_client()
         login(client, user, BENCH_PASSWORD)
         client.get(url(0))  # warm up
@@ -129,6 +147,9 @@ def main() -> None:
             assert resp.status_code == 200, (name, resp.status_code)
         _report(name, times, queries["n"] / args.requests)
 
+    if args.only not in "resident lookup":
+        print(f"peak RSS {peak_rss_mb():.0f} MB")
+        return
     client = app.test_client()
     import re
 

@@ -15,6 +15,7 @@ from transfers.db import utcnow
 from transfers.deadlines.sweep import EscalationPolicy, SweepResult, sweep
 from transfers.extensions import db
 from transfers.inbox.mail import SmtpSettings, deliver
+from workflows.calendar import local_date
 
 log = logging.getLogger("transfers.scheduler")
 
@@ -39,14 +40,35 @@ def run_sweep(app: Flask, now: datetime | None = None) -> SweepResult:
         return result
 
 
+def run_snapshots(app: Flask, now: datetime | None = None) -> int:
+    """Refresh the province and city dashboard snapshots in their own transaction."""
+    from transfers.supervision import snapshot
+
+    with app.app_context():
+        now = now or utcnow()
+        try:
+            n = snapshot.refresh(local_date(now), now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+        return n
+
+
 def _job(app: Flask) -> None:
     try:
         result = run_sweep(app)
     except Exception:  # noqa: BLE001 - logged; the next run catches up
         log.exception("sweep failed; the next run will catch up")
-        return
-    if result.total or result.skipped:
-        log.info("sweep: %s", result.summary())
+    else:
+        if result.total or result.skipped:
+            log.info("sweep: %s", result.summary())
+    try:
+        run_snapshots(app)
+    except Exception:  # noqa: BLE001 - logged; the page counts live meanwhile
+        log.exception("dashboard snapshots failed; the next run will retry")
 
 
 def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
-from transfers.db import UTCDateTime
+from transfers.db import JSONType, UTCDateTime
 from transfers.extensions import db
 from transfers.tasks.models import Task
 from workflows.i18n import N_
@@ -84,3 +84,16 @@ Event.KIND_LABELS.update(
         "problem_closed": N_("问题销号"),
     }
 )
+
+
+class DashboardSnapshot(db.Model):
+    """The overdue dashboard of a large jurisdiction (province, city) without filters,
+    computed by the scheduler each minute (``supervision.snapshot``): counting a
+    province's open cases and overdue tasks live takes longer than a page may."""
+
+    __tablename__ = "dashboard_snapshot"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the local day the overdue counts are for
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict] = mapped_column(JSONType)  # type: ignore[type-arg]

@@ -144,13 +144,18 @@ def _covers_everything(paths: list[str]) -> bool:
     return bool(paths) and all(in_scope(r, paths) for r in roots)
 
 
-def overdue_query(user: User, today: date, f: OverdueFilter) -> Select[Any]:
+def overdue_query(
+    user: User | None, today: date, f: OverdueFilter, paths: list[str] | None = None
+) -> Select[Any]:
     """Open tasks past their due date under the user's supervision, with the filters.
 
     A task counts when its office or its case lies in the area. Each side is an index
     range (open tasks by office path; cases by path, then their open task), so the cost
-    follows the area's tasks, not the province's."""
-    paths = _area(user, f)
+    follows the area's tasks, not the province's. `paths` instead of a user: that area
+    (the scheduler's dashboard snapshots)."""
+    if paths is None:
+        assert user is not None
+        paths = _area(user, f)
     open_overdue = (Task.closed_at.is_(None), Task.due_on < today)
     by_office = _within(Task.jurisdiction_path, paths)
     if _covers_everything(paths):
@@ -238,7 +243,13 @@ def _child_of(node: Jurisdiction, kids: list[Jurisdiction]) -> Any:
     return child
 
 
-def dashboard(user: User, today: date, f: OverdueFilter, node: Jurisdiction) -> Dashboard:
+def dashboard(
+    user: User | None,
+    today: date,
+    f: OverdueFilter,
+    node: Jurisdiction,
+    paths: list[str] | None = None,
+) -> Dashboard:
     """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office:
     one statement, one pass over the overdue tasks, whatever the number of groups."""
     kids = children(node)
@@ -247,7 +258,7 @@ def dashboard(user: User, today: date, f: OverdueFilter, node: Jurisdiction) -> 
         # disk with the default 4 MB. For this request's transaction only.
         db.session.execute(text("SET LOCAL work_mem = '32MB'"))
     each = (
-        overdue_query(user, today, f)
+        overdue_query(user, today, f, paths)
         .with_only_columns(
             Task.procedure.label("procedure"),
             Task.role.label("role"),

@@ -19,11 +19,12 @@ from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import services as sv
+from transfers.supervision import snapshot
 from transfers.supervision.charts import dashboard_charts
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
 from transfers.supervision.models import PROBLEM_KINDS, Problem
-from workflows.calendar import deadline_status, local_date
+from workflows.calendar import LOCAL_TZ, deadline_status, local_date
 from workflows.i18n import N_
 from workflows.idcard import mask_name
 from workflows.registry import PROCEDURES
@@ -89,7 +90,15 @@ def dashboard():  # type: ignore[no-untyped-def]
         bucket=request.args.get("bucket", ""),
         sort=request.args.get("sort", "due"),
     )
-    board = sv.dashboard(current_user, today, f, node)
+    # A province or city without filters: the scheduler's snapshot (up to a minute old).
+    snap = None
+    if not (f.procedure or f.level or f.bucket):
+        snap = snapshot.load(node, today, utcnow())
+    if snap is not None:
+        board, charts, as_of = snap
+    else:
+        board = sv.dashboard(current_user, today, f, node)
+        charts, as_of = dashboard_charts(node, today), None
     # The same filter as the board: its total is the list's, no second count.
     page = db.paginate(sv.overdue_rows(current_user, today, f), per_page=20, count=False)
     page.total = board.total
@@ -119,7 +128,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         statuses={t.id: deadline_status(t.due_on, today, cal) for t in page.items},
         escalations=sv.escalations_of([t.id for t in page.items]),
         roles=current_user.roles,
-        charts=dashboard_charts(node, today),
+        charts=charts,
+        as_of=as_of.astimezone(LOCAL_TZ).strftime("%H:%M") if as_of else None,
     )
 
 

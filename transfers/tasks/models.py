@@ -76,6 +76,14 @@ class Task(db.Model):
             postgresql_where=text("closed_at IS NULL"),
             postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"},
         ),
+        # Dashboard charts: every task (closed too) of the offices within an area, by due
+        # date (the weekly "became overdue" count).
+        Index(
+            "ix_task_path_due",
+            "jurisdiction_path",
+            "due_on",
+            postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"},
+        ),
         # At most one open task per case: a double submit cannot open two.
         Index(
             "uq_task_open_case",

@@ -1,0 +1,83 @@
+"""Dashboard snapshots of province and city nodes: the same numbers as live, shown with
+their time, and not used when stale, filtered or below city level."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import login
+from transfers.db import utcnow
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.supervision import charts, snapshot
+from transfers.supervision import services as sv
+from transfers.supervision.models import DashboardSnapshot
+from workflows.calendar import local_date
+from workflows.roles import Role
+
+
+def node(db, code: str) -> Jurisdiction:  # type: ignore[no-untyped-def]
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+
+
+def test_refresh_stores_province_and_cities_only_and_loads_the_live_numbers(db, board, make_user):
+    now = utcnow()
+    today = local_date(now)
+    board(today)
+    province_lead = make_user(Role.COUNTY_SUPERVISOR, "41")
+    assert snapshot.refresh(today, now) == 4  # 河南省, 三门峡市, 山西省, 运城市
+    db.session.commit()
+    assert db.session.scalar(select(DashboardSnapshot).where(DashboardSnapshot.jurisdiction_id == node(db, "411221").id)) is None
+    for code in ("41", "4112"):
+        n = node(db, code)
+        loaded = snapshot.load(n, today, now)
+        assert loaded is not None
+        got, got_charts, as_of = loaded
+        live = sv.dashboard(province_lead, today, sv.OverdueFilter(node=n.path), n)
+        assert got == live
+        assert got_charts == charts.dashboard_charts(n, today)
+        assert as_of == db.session.get(DashboardSnapshot, n.id).computed_at
+    assert got.total == 6  # 三门峡市: the five overdue tasks of 渑池县 and E1 in 陕州区
+    assert snapshot.load(node(db, "411221"), today, now) is None  # counties count live
+
+
+def test_a_stale_or_yesterdays_snapshot_is_not_used(db, board):
+    now = utcnow()
+    today = local_date(now)
+    board(today)
+    snapshot.refresh(today, now)
+    db.session.commit()
+    province = node(db, "41")
+    assert snapshot.load(province, today, now + snapshot.MAX_AGE) is not None
+    assert snapshot.load(province, today, now + snapshot.MAX_AGE + timedelta(seconds=1)) is None
+    assert snapshot.load(province, today + timedelta(days=1), now) is None
+
+
+def test_the_page_shows_the_snapshot_with_its_time_and_filters_count_live(db, board, make_user, client):
+    now = utcnow()
+    today = local_date(now)
+    board(today)
+    lead = make_user(Role.COUNTY_SUPERVISOR, "41")
+    login(client, lead)
+    html = client.get("/supervision/").get_data(as_text=True)
+    assert 'id="as-of"' not in html  # no snapshot yet: live
+    live_total = html.split('id="overdue-total">')[1].split("<")[0]
+    snapshot.refresh(today, now)
+    snap = db.session.get(DashboardSnapshot, node(db, "41").id)
+    snap.data = {**snap.data, "total": 999}  # tell the snapshot from live counts
+    db.session.commit()
+    html = client.get("/supervision/").get_data(as_text=True)
+    assert 'id="overdue-total">999<' in html and 'id="as-of"' in html
+    assert html.count("data-chart=") == 3
+    html = client.get("/supervision/?procedure=hukou").get_data(as_text=True)
+    assert 'id="as-of"' not in html and f'id="overdue-total">{live_total}<' in html
+
+
+def test_the_scheduler_job_refreshes_the_snapshots(db, board, app):
+    from transfers.scheduler import run_snapshots
+
+    now = utcnow()
+    board(local_date(now))
+    assert run_snapshots(app, now) == 4
+    assert db.session.scalar(select(DashboardSnapshot.computed_at).limit(1)) == now
