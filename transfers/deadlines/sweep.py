@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import Integer, String, bindparam, column, delete, exists, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,8 @@ from workflows.roles import Level, Role, ancestor_path
 SWEEP_LOCK_KEY = 0x7377656570
 # Due tasks written per batch: one multi-row insert per table and one flush per batch.
 BATCH = 500
+# Rounds of retries for cases a concurrent engine step moved while the sweep read them.
+STALE_ROUNDS = 5
 
 VIOLATION_LABELS = {"assistance_gap": "救助待遇断档（不断档要求未落实）"}
 
@@ -117,6 +119,99 @@ class SweepResult:
         )
 
 
+@dataclass
+class _Head:
+    """A case's event-chain head as the batch read it. `append_event` moves
+    `last_event_hash`; the batch writes the heads back with two bulk statements (a
+    version-checked claim, then the hashes) instead of one versioned ORM update per case."""
+
+    id: int
+    version: int
+    last_event_hash: str
+    claimed: bool = False
+
+
+_case_t = Case.__table__  # type: ignore[attr-defined]
+# SQLite runs in process: one statement per case costs microseconds, and its rowcount
+# says which case was claimed.
+_CLAIM_ONE = (
+    update(_case_t)
+    .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
+    .values(version=bindparam("w_version") + 1)
+)
+_HEAD_ONE = (
+    update(_case_t)
+    .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
+    .values(last_event_hash=bindparam("w_hash"))
+)
+
+
+def _claim(heads: dict[int, _Head], case_ids: set[int]) -> set[int]:
+    """Bump the version of the cases the batch will append events to, if it is still the
+    version read (UPDATE … WHERE id = ? AND version = ?): from here the sweep's
+    transaction holds them, and a concurrent engine step gets its usual stale-version
+    answer. Returns the cases another transaction moved since the read: the caller undoes
+    their rows of this batch and retries them from a fresh read."""
+    todo = [heads[i] for i in sorted(case_ids) if not heads[i].claimed]
+    if not todo:
+        return set()
+    conn = db.session.connection()
+    if _dialect() == "postgresql":
+        v = values(column("id", Integer), column("version", Integer), name="v").data(
+            [(h.id, h.version) for h in todo]
+        )
+        done = set(
+            conn.execute(
+                update(_case_t)
+                .where(_case_t.c.id == v.c.id, _case_t.c.version == v.c.version)
+                .values(version=_case_t.c.version + 1)
+                .returning(_case_t.c.id)
+            ).scalars()
+        )
+    else:
+        done = {
+            h.id
+            for h in todo
+            if conn.execute(_CLAIM_ONE, {"w_id": h.id, "w_version": h.version}).rowcount == 1
+        }
+    for h in todo:
+        if h.id in done:
+            h.claimed = True
+            h.version += 1
+    return {h.id for h in todo} - done
+
+
+def _write_heads(heads: dict[int, _Head], cases: dict[int, Case]) -> None:
+    """Store the claimed cases' new chain heads in one statement."""
+    todo = [h for h in heads.values() if h.claimed]
+    if not todo:
+        return
+    conn = db.session.connection()
+    if _dialect() == "postgresql":
+        v = values(
+            column("id", Integer), column("version", Integer), column("head", String), name="v"
+        ).data([(h.id, h.version, h.last_event_hash) for h in todo])
+        stmt = update(_case_t).where(
+            _case_t.c.id == v.c.id, _case_t.c.version == v.c.version
+        ).values(last_event_hash=v.c.head)
+        written = conn.execute(stmt).rowcount
+    else:
+        written = sum(
+            conn.execute(
+                _HEAD_ONE,
+                {"w_id": h.id, "w_version": h.version, "w_hash": h.last_event_hash},
+            ).rowcount
+            for h in todo
+        )
+    if written != len(todo):  # claimed rows are held by this transaction: cannot happen
+        db.session.rollback()
+        raise StaleVersion()
+    for h in todo:
+        # The loaded cases' version and chain head changed underneath the ORM.
+        if h.id in cases:
+            db.session.expire(cases[h.id], ["version", "last_event_hash"])
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
@@ -148,10 +243,15 @@ def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
 
 
 def due_task_ids(
-    level: EscalationLevel, now: datetime, cal: WorkCalendar, policy: EscalationPolicy
+    level: EscalationLevel,
+    now: datetime,
+    cal: WorkCalendar,
+    policy: EscalationPolicy,
+    among: list[int] | None = None,
 ) -> list[int]:
     """Open, running tasks whose `level` has come due and is not recorded yet (ids only:
-    the sweep loads them batch by batch, so its memory does not grow with them)."""
+    the sweep loads them batch by batch, so its memory does not grow with them); with
+    `among`, only those of these tasks."""
     today = local_date(now)
     q = select(Task.id, Task.due_on).where(
         Task.closed_at.is_(None),
@@ -159,6 +259,8 @@ def due_task_ids(
         Task.due_on.is_not(None),
         _missing(level),
     )
+    if among is not None:
+        q = q.where(Task.id.in_(among))
     if level is EscalationLevel.REMINDER:
         # Working days left (today, due] <= reminder_days, and not yet overdue.
         q = q.where(
@@ -226,11 +328,18 @@ def _cases(ids: list[int]) -> dict[int, Case]:
     return {c.id: c for c in rows}
 
 
+def _heads(cases: dict[int, Case]) -> dict[int, _Head]:
+    return {c.id: _Head(c.id, c.version, c.last_event_hash or "") for c in cases.values()}
+
+
 def _escalate(
     tasks: list[Task], level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
-) -> None:
-    """Record `level` for a batch of due tasks: escalations, events, messages, problems."""
+) -> list[int]:
+    """Record `level` for a batch of due tasks: escalations, events, messages, problems.
+    Returns the tasks to try again: a concurrent step moved their case since the read
+    (nothing of them is left written)."""
     cases = _cases([t.case_id for t in tasks])
+    heads = _heads(cases)
     targets = {t.id: escalation_target(level, t, cases[t.case_id]) for t in tasks}
     offices = {(t.role, t.jurisdiction_path) for t in tasks}
     if level is not EscalationLevel.REMINDER:
@@ -258,6 +367,11 @@ def _escalate(
         ["task_id", "level"],
         "task_id",
     )
+    stale = _claim(heads, {t.case_id for t in tasks if t.id in new})
+    retry = [t.id for t in tasks if t.id in new and t.case_id in stale]
+    if retry:
+        table = Escalation.__table__  # type: ignore[attr-defined]
+        db.session.execute(delete(table).where(table.c.id.in_([new.pop(i) for i in retry])))
     today = local_date(now)
     problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
     for task in tasks:
@@ -290,7 +404,7 @@ def _escalate(
                 task.role, task.jurisdiction_path
             )
         append_event(
-            case,
+            heads[case.id],  # type: ignore[arg-type]
             at=now,
             actor=None,
             kind=level.value,
@@ -320,8 +434,10 @@ def _escalate(
                     },
                 )
             )
-    _open_problems(problems, "escalation_id", now=now, result=result)
+    _open_problems(problems, "escalation_id", now=now, result=result, heads=heads)
+    _write_heads(heads, cases)
     _flush(result)
+    return retry
 
 
 def _open_problems(
@@ -330,10 +446,13 @@ def _open_problems(
     *,
     now: datetime,
     result: SweepResult,
-) -> None:
-    """Open one ledger problem per (case, task, description, values), unique on `key`."""
+    heads: dict[int, _Head],
+) -> bool:
+    """Open one ledger problem per (case, task, description, values), unique on `key`.
+    Returns False if a concurrent step moved one of their cases since the read: nothing
+    of those is left written, the caller tries them again."""
     if not problems:
-        return
+        return True
     new = _insert_ignore(
         Problem,
         [
@@ -352,13 +471,18 @@ def _open_problems(
         [key],
         key,
     )
+    stale = _claim(heads, {case.id for case, _t, _d, vals in problems if vals[key] in new})
+    undo = [new.pop(vals[key]) for case, _t, _d, vals in problems if case.id in stale and vals[key] in new]
+    if undo:
+        table = Problem.__table__  # type: ignore[attr-defined]
+        db.session.execute(delete(table).where(table.c.id.in_(undo)))
     for case, _task, description, values in problems:
         problem_id = new.get(values[key])
         if problem_id is None:
             continue
         result.problems += 1
         append_event(
-            case,
+            heads[case.id],  # type: ignore[arg-type]
             at=now,
             actor=None,
             kind="problem_opened",
@@ -374,6 +498,7 @@ def _open_problems(
             now=now,
             case_id=case.id,
         )
+    return not stale
 
 
 def _flush(result: SweepResult) -> None:
@@ -390,14 +515,25 @@ def _flush(result: SweepResult) -> None:
 
 def _violations(now: datetime, result: SweepResult) -> None:
     """Every flagged violation (event kind "violation") opens one problem."""
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
-        .order_by(Event.id)
-    ).all()
+    for _round in range(STALE_ROUNDS + 1):
+        events = db.session.scalars(
+            select(Event)
+            .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
+            .order_by(Event.id)
+        ).all()
+        if not _violation_batches(events, now, result):
+            return
+    db.session.rollback()
+    raise StaleVersion()
+
+
+def _violation_batches(events: list[Event], now: datetime, result: SweepResult) -> bool:
+    """Open the problems of `events`; True if some must be tried again (case moved)."""
+    again = False
     for start in range(0, len(events), BATCH):
         batch = events[start : start + BATCH]
         cases = _cases([e.case_id for e in batch])
+        heads = _heads(cases)
         problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
         for event in batch:
             case = cases[event.case_id]
@@ -410,8 +546,10 @@ def _violations(now: datetime, result: SweepResult) -> None:
             if event.reason:
                 description += f"。{event.reason}"
             problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
-        _open_problems(problems, "event_id", now=now, result=result)
+        again |= not _open_problems(problems, "event_id", now=now, result=result, heads=heads)
+        _write_heads(heads, cases)
         _flush(result)
+    return again
 
 
 def sweep(
@@ -432,10 +570,19 @@ def sweep(
     cal = work_calendar()
     for level in EscalationLevel:
         ids = due_task_ids(level, now, cal, policy)
-        for start in range(0, len(ids), BATCH):
-            # Objects of a batch wait for its one flush, not for every lookup.
-            with db.session.no_autoflush:
-                _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
+        for round_ in range(STALE_ROUNDS + 1):
+            retry: list[int] = []
+            for start in range(0, len(ids), BATCH):
+                # Objects of a batch wait for its one flush, not for every lookup.
+                with db.session.no_autoflush:
+                    retry += _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
+            if not retry:
+                break
+            if round_ == STALE_ROUNDS:
+                db.session.rollback()
+                raise StaleVersion()
+            # A concurrent step moved their cases: those still due go again, freshly read.
+            ids = due_task_ids(level, now, cal, policy, among=retry)
     with db.session.no_autoflush:
         _violations(now, result)
     return result
