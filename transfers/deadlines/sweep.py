@@ -31,7 +31,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, column, delete, exists, select, text, update, values
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -90,6 +103,8 @@ class SweepResult:
 
     # Messages added in the current batch, numbered at its flush.
     pending: list[Notification] = field(default_factory=list, repr=False)
+    # Events appended in the current batch, written at its flush in one statement.
+    events: list[Event] = field(default_factory=list, repr=False)
 
     def notify(self, users: list[User], **kw: Any) -> None:
         self.pending += notify(users, flush=False, **kw)
@@ -146,6 +161,49 @@ _HEAD_ONE = (
 )
 
 
+# On PostgreSQL a batch's rows travel as a few arrays (unnest): a statement with
+# thousands of placeholders costs more to compile and to convert in the driver
+# (psycopg does not cache long queries) than to run.
+_PG_CLAIM = text(
+    "UPDATE transfer_case AS c SET version = c.version + 1"
+    " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[])) AS v(id, version)"
+    " WHERE c.id = v.id AND c.version = v.version RETURNING c.id"
+)
+_PG_HEADS = text(
+    "UPDATE transfer_case AS c SET last_event_hash = v.head"
+    " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[]),"
+    " CAST(:heads AS VARCHAR[])) AS v(id, version, head)"
+    " WHERE c.id = v.id AND c.version = v.version"
+)
+
+
+def _pg_unnest_insert(table: Table, rows: list[dict[str, Any]], suffix: str = "") -> Any:
+    """INSERT INTO table (cols) SELECT * FROM unnest(arrays) [suffix]: one statement and
+    one parameter per column, values bind-processed by their column types."""
+    dialect = db.session.get_bind().dialect
+    cols = [c for c in table.columns if c.key in rows[0]]
+    params, casts = {}, []
+    for i, col in enumerate(cols):
+        process = col.type._cached_bind_processor(dialect)  # noqa: SLF001
+        vals = [r[col.key] for r in rows]
+        if process is not None:
+            vals = [process(v) for v in vals]
+        params[f"c{i}"] = vals
+        casts.append(f"CAST(:c{i} AS {col.type.compile(dialect=dialect)}[])")
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)})"
+        f" SELECT * FROM unnest({', '.join(casts)}) {suffix}"
+    )
+    return db.session.connection().execute(text(sql), params)
+
+
+def _in(col: Any, ids: list[int]) -> Any:
+    """col IN ids; on PostgreSQL col = ANY(array): one parameter, not one per id."""
+    if _dialect() == "postgresql":
+        return col == any_(literal(list(ids), ARRAY(Integer)))
+    return col.in_(ids)
+
+
 def _claim(heads: dict[int, _Head], case_ids: set[int]) -> set[int]:
     """Bump the version of the cases the batch will append events to, if it is still the
     version read (UPDATE … WHERE id = ? AND version = ?): from here the sweep's
@@ -157,15 +215,9 @@ def _claim(heads: dict[int, _Head], case_ids: set[int]) -> set[int]:
         return set()
     conn = db.session.connection()
     if _dialect() == "postgresql":
-        v = values(column("id", Integer), column("version", Integer), name="v").data(
-            [(h.id, h.version) for h in todo]
-        )
         done = set(
             conn.execute(
-                update(_case_t)
-                .where(_case_t.c.id == v.c.id, _case_t.c.version == v.c.version)
-                .values(version=_case_t.c.version + 1)
-                .returning(_case_t.c.id)
+                _PG_CLAIM, {"ids": [h.id for h in todo], "versions": [h.version for h in todo]}
             ).scalars()
         )
     else:
@@ -188,13 +240,14 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case]) -> None:
         return
     conn = db.session.connection()
     if _dialect() == "postgresql":
-        v = values(
-            column("id", Integer), column("version", Integer), column("head", String), name="v"
-        ).data([(h.id, h.version, h.last_event_hash) for h in todo])
-        stmt = update(_case_t).where(
-            _case_t.c.id == v.c.id, _case_t.c.version == v.c.version
-        ).values(last_event_hash=v.c.head)
-        written = conn.execute(stmt).rowcount
+        written = conn.execute(
+            _PG_HEADS,
+            {
+                "ids": [h.id for h in todo],
+                "versions": [h.version for h in todo],
+                "heads": [h.last_event_hash for h in todo],
+            },
+        ).rowcount
     else:
         written = sum(
             conn.execute(
@@ -229,10 +282,14 @@ def _insert_ignore(
 ) -> dict[Any, int]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING, many rows at once: {row[key]: new id}
     for the rows inserted; rows that existed (another sweeper, an earlier run) are absent."""
-    ins = pg_insert if _dialect() == "postgresql" else sqlite_insert
+    if not rows:
+        return {}
     table = model.__table__  # type: ignore[attr-defined]
+    if _dialect() == "postgresql":
+        suffix = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {key}, id"
+        return dict(_pg_unnest_insert(table, rows, suffix).all())
     stmt = (
-        ins(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[key], table.c.id)
+        sqlite_insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[key], table.c.id)
     )
     # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
     return dict(db.session.connection().execute(stmt, rows).all()) if rows else {}
@@ -260,7 +317,7 @@ def due_task_ids(
         _missing(level),
     )
     if among is not None:
-        q = q.where(Task.id.in_(among))
+        q = q.where(_in(Task.id, among))
     if level is EscalationLevel.REMINDER:
         # Working days left (today, due] <= reminder_days, and not yet overdue.
         q = q.where(
@@ -282,7 +339,7 @@ def _tasks(ids: list[int]) -> list[Task]:
     return list(
         db.session.scalars(
             select(Task)
-            .where(Task.id.in_(ids))
+            .where(_in(Task.id, ids))
             .options(joinedload(Task.jurisdiction), joinedload(Task.claimed_by))
             .order_by(Task.id)
         )
@@ -321,7 +378,7 @@ def _cases(ids: list[int]) -> dict[int, Case]:
     with the person the messages name, in one query for the whole batch."""
     rows = db.session.scalars(
         select(Case)
-        .where(Case.id.in_(set(ids)))
+        .where(_in(Case.id, sorted(set(ids))))
         .options(joinedload(Case.person))
         .execution_options(populate_existing=True)
     )
@@ -403,7 +460,7 @@ def _escalate(
             recipients = result.holders(to_role.value, to_path) + result.holders(
                 task.role, task.jurisdiction_path
             )
-        append_event(
+        result.events.append(append_event(
             heads[case.id],  # type: ignore[arg-type]
             at=now,
             actor=None,
@@ -416,7 +473,7 @@ def _escalate(
                 "to_role": to_role.value,
                 "to_path": to_path,
             },
-        )
+        ))
         result.notify(
             recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id
         )
@@ -481,14 +538,14 @@ def _open_problems(
         if problem_id is None:
             continue
         result.problems += 1
-        append_event(
+        result.events.append(append_event(
             heads[case.id],  # type: ignore[arg-type]
             at=now,
             actor=None,
             kind="problem_opened",
             reason=description,
             data={"problem_id": problem_id},
-        )
+        ))
         township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
         result.notify(
             result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
@@ -501,9 +558,29 @@ def _open_problems(
     return not stale
 
 
+_event_t = Event.__table__  # type: ignore[attr-defined]
+_EVENT_COLS = [c.key for c in _event_t.columns if c.key != "id"]
+
+
+def _write_events(result: SweepResult) -> None:
+    """The batch's events in one statement (their ids are not needed), instead of the
+    unit of work's insert with RETURNING."""
+    if not result.events:
+        return
+    rows = [{k: getattr(e, k) for k in _EVENT_COLS} for e in result.events]
+    for e in result.events:
+        db.session.expunge(e)
+    result.events = []
+    if _dialect() == "postgresql":
+        _pg_unnest_insert(_event_t, rows)
+    else:
+        db.session.connection().execute(insert(_event_t), rows)
+
+
 def _flush(result: SweepResult) -> None:
-    """One flush per batch: events with the cases' new chain heads (a concurrent change
-    of a case is a stale version, and the whole sweep rolls back), and the messages."""
+    """One flush per batch: the events (the cases' new chain heads are written and
+    version-checked before), and the messages."""
+    _write_events(result)
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError):
