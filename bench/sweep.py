@@ -164,8 +164,10 @@ def main() -> None:
             f"{counts['setup_s']:.0f} s; sweep {seconds:.2f} s: {result.summary()}",
             flush=True,
         )
-    print(f"{'db':<11}{'tasks':>11}{'open':>10}{'due':>6}{'escalations':>13}"
-          f"{'sweep s':>9}{'idle s':>8}  target ≤ {TARGET_S:.0f} s")
+    print(
+        f"{'db':<11}{'tasks':>11}{'open':>10}{'due':>6}{'escalations':>13}"
+        f"{'sweep s':>9}{'idle s':>8}  target ≤ {TARGET_S:.0f} s"
+    )
     for dialect, counts, seconds, result, idle in rows:
         met = "met" if seconds <= TARGET_S else "NOT MET"
         print(

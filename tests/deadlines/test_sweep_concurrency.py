@@ -63,13 +63,13 @@ def test_a_case_moved_between_read_and_write_is_escalated_once(app, db, office, 
         record_event(case, actor=None, kind="note", now=china(2026, 11, 20), reason="并发")
 
     calls = _between_read_and_write(app, monkeypatch, note)
-    claim, stale = sweep_module._claim, []
+    write, stale = sweep_module._write_heads, []
 
-    def spy(heads, case_ids):  # type: ignore[no-untyped-def]
-        stale.append(claim(heads, case_ids))
+    def spy(*args):  # type: ignore[no-untyped-def]
+        stale.append(write(*args))
         return stale[-1]
 
-    monkeypatch.setattr(sweep_module, "_claim", spy)
+    monkeypatch.setattr(sweep_module, "_write_heads", spy)
     result = sweep_module.sweep(china(2026, 12, 1))
     db.session.commit()
     assert calls == [1] and stale[0] == {case_id}  # seen moved, then retried
@@ -81,7 +81,7 @@ def test_a_case_moved_between_read_and_write_is_escalated_once(app, db, office, 
     )
     assert kinds.count("note") == 1  # the concurrent step is kept
     assert kinds[-3:] == ["township", "problem_opened", "district"]
-    # One version for the concurrent step; the sweep's writes (two batches, one per level).
+    # One version for the concurrent step, one per batch of the sweep (one per level).
     assert db.session.get(Case, case_id).version == version + 3
     assert verify_chains().problems == []
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -45,7 +46,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -109,6 +109,9 @@ class SweepResult:
     def notify(self, users: list[User], **kw: Any) -> None:
         self.pending += notify(users, flush=False, **kw)
 
+    def count_problem(self) -> None:
+        self.problems += 1
+
     def prefetch_holders(self, keys: set[tuple[str, str]]) -> None:
         """Look up the holders of many (role, path) offices in one query."""
         keys -= self._holders.keys()
@@ -137,43 +140,40 @@ class SweepResult:
 @dataclass
 class _Head:
     """A case's event-chain head as the batch read it. `append_event` moves
-    `last_event_hash`; the batch writes the heads back with two bulk statements (a
-    version-checked claim, then the hashes) instead of one versioned ORM update per case."""
+    `last_event_hash`; the batch then writes every moved head in one statement,
+    UPDATE … SET version = version + 1, last_event_hash = … WHERE id = … AND version =
+    <as read>, instead of one versioned ORM update per case. What the batch wrote for a
+    case that did not match (a concurrent engine step moved it since the read) is undone
+    and tried again from a fresh read; the messages and counts of a case wait for its
+    head to be written."""
 
     id: int
     version: int
     last_event_hash: str
-    claimed: bool = False
+    moved: bool = False
+    escalation_ids: list[int] = field(default_factory=list)
+    problem_ids: list[int] = field(default_factory=list)
+    later: list[Callable[[], None]] = field(default_factory=list)
 
 
 _case_t = Case.__table__  # type: ignore[attr-defined]
+_escalation_t = Escalation.__table__  # type: ignore[attr-defined]
+_problem_t = Problem.__table__  # type: ignore[attr-defined]
 # SQLite runs in process: one statement per case costs microseconds, and its rowcount
-# says which case was claimed.
-_CLAIM_ONE = (
-    update(_case_t)
-    .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
-    .values(version=bindparam("w_version") + 1)
-)
+# says which case matched.
 _HEAD_ONE = (
     update(_case_t)
     .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
-    .values(last_event_hash=bindparam("w_hash"))
+    .values(version=bindparam("w_version") + 1, last_event_hash=bindparam("w_hash"))
 )
-
-
 # On PostgreSQL a batch's rows travel as a few arrays (unnest): a statement with
 # thousands of placeholders costs more to compile and to convert in the driver
 # (psycopg does not cache long queries) than to run.
-_PG_CLAIM = text(
-    "UPDATE transfer_case AS c SET version = c.version + 1"
-    " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[])) AS v(id, version)"
-    " WHERE c.id = v.id AND c.version = v.version RETURNING c.id"
-)
 _PG_HEADS = text(
-    "UPDATE transfer_case AS c SET last_event_hash = v.head"
+    "UPDATE transfer_case AS c SET version = c.version + 1, last_event_hash = v.head"
     " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[]),"
     " CAST(:heads AS VARCHAR[])) AS v(id, version, head)"
-    " WHERE c.id = v.id AND c.version = v.version"
+    " WHERE c.id = v.id AND c.version = v.version RETURNING c.id"
 )
 
 
@@ -204,65 +204,56 @@ def _in(col: Any, ids: list[int]) -> Any:
     return col.in_(ids)
 
 
-def _claim(heads: dict[int, _Head], case_ids: set[int]) -> set[int]:
-    """Bump the version of the cases the batch will append events to, if it is still the
-    version read (UPDATE … WHERE id = ? AND version = ?): from here the sweep's
-    transaction holds them, and a concurrent engine step gets its usual stale-version
-    answer. Returns the cases another transaction moved since the read: the caller undoes
-    their rows of this batch and retries them from a fresh read."""
-    todo = [heads[i] for i in sorted(case_ids) if not heads[i].claimed]
+def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepResult) -> set[int]:
+    """Write the moved chain heads, version-checked, and the batch's events; undo what the
+    batch wrote for cases that did not match and return them (to retry); run the
+    deferred messages and counts of the others."""
+    todo = [h for h in heads.values() if h.moved]
     if not todo:
         return set()
     conn = db.session.connection()
     if _dialect() == "postgresql":
         done = set(
             conn.execute(
-                _PG_CLAIM, {"ids": [h.id for h in todo], "versions": [h.version for h in todo]}
+                _PG_HEADS,
+                {
+                    "ids": [h.id for h in todo],
+                    "versions": [h.version for h in todo],
+                    "heads": [h.last_event_hash for h in todo],
+                },
             ).scalars()
         )
     else:
         done = {
             h.id
             for h in todo
-            if conn.execute(_CLAIM_ONE, {"w_id": h.id, "w_version": h.version}).rowcount == 1
+            if conn.execute(
+                _HEAD_ONE, {"w_id": h.id, "w_version": h.version, "w_hash": h.last_event_hash}
+            ).rowcount
+            == 1
         }
+    stale = [h for h in todo if h.id not in done]
+    if stale:
+        gone = {h.id for h in stale}
+        for e in result.events:
+            if e.case_id in gone:
+                db.session.expunge(e)
+        result.events = [e for e in result.events if e.case_id not in gone]
+        for ids, table in (
+            ([i for h in stale for i in h.problem_ids], _problem_t),
+            ([i for h in stale for i in h.escalation_ids], _escalation_t),
+        ):
+            if ids:
+                conn.execute(delete(table).where(_in(table.c.id, ids)))
     for h in todo:
         if h.id in done:
-            h.claimed = True
-            h.version += 1
-    return {h.id for h in todo} - done
-
-
-def _write_heads(heads: dict[int, _Head], cases: dict[int, Case]) -> None:
-    """Store the claimed cases' new chain heads in one statement."""
-    todo = [h for h in heads.values() if h.claimed]
-    if not todo:
-        return
-    conn = db.session.connection()
-    if _dialect() == "postgresql":
-        written = conn.execute(
-            _PG_HEADS,
-            {
-                "ids": [h.id for h in todo],
-                "versions": [h.version for h in todo],
-                "heads": [h.last_event_hash for h in todo],
-            },
-        ).rowcount
-    else:
-        written = sum(
-            conn.execute(
-                _HEAD_ONE,
-                {"w_id": h.id, "w_version": h.version, "w_hash": h.last_event_hash},
-            ).rowcount
-            for h in todo
-        )
-    if written != len(todo):  # claimed rows are held by this transaction: cannot happen
-        db.session.rollback()
-        raise StaleVersion()
-    for h in todo:
-        # The loaded cases' version and chain head changed underneath the ORM.
-        if h.id in cases:
-            db.session.expire(cases[h.id], ["version", "last_event_hash"])
+            for action in h.later:
+                action()
+            # The loaded case's version and chain head changed underneath the ORM.
+            if h.id in cases:
+                db.session.expire(cases[h.id], ["version", "last_event_hash"])
+    _write_events(result)
+    return {h.id for h in stale}
 
 
 def _dialect() -> str:
@@ -289,7 +280,9 @@ def _insert_ignore(
         suffix = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {key}, id"
         return dict(_pg_unnest_insert(table, rows, suffix).all())
     stmt = (
-        sqlite_insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[key], table.c.id)
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c[key], table.c.id)
     )
     # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
     return dict(db.session.connection().execute(stmt, rows).all()) if rows else {}
@@ -424,11 +417,6 @@ def _escalate(
         ["task_id", "level"],
         "task_id",
     )
-    stale = _claim(heads, {t.case_id for t in tasks if t.id in new})
-    retry = [t.id for t in tasks if t.id in new and t.case_id in stale]
-    if retry:
-        table = Escalation.__table__  # type: ignore[attr-defined]
-        db.session.execute(delete(table).where(table.c.id.in_([new.pop(i) for i in retry])))
     today = local_date(now)
     problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
     for task in tasks:
@@ -438,7 +426,9 @@ def _escalate(
         case = cases[task.case_id]
         assert task.due_on is not None
         to_role, to_path = targets[task.id]
-        result.escalations[level.value] += 1
+        head = heads[case.id]
+        head.escalation_ids.append(escalation_id)
+        head.later.append(partial(result.escalations.update, [level.value]))
         office = f"{task.jurisdiction.name}{task.role_label}"
         what = _describe(task, case)
         if level is EscalationLevel.REMINDER:
@@ -460,8 +450,9 @@ def _escalate(
             recipients = result.holders(to_role.value, to_path) + result.holders(
                 task.role, task.jurisdiction_path
             )
-        result.events.append(append_event(
-            heads[case.id],  # type: ignore[arg-type]
+        _append_event(
+            result,
+            head,
             at=now,
             actor=None,
             kind=level.value,
@@ -473,9 +464,17 @@ def _escalate(
                 "to_role": to_role.value,
                 "to_path": to_path,
             },
-        ))
-        result.notify(
-            recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id
+        )
+        head.later.append(
+            partial(
+                result.notify,
+                recipients,
+                kind=level.value,
+                title=title,
+                body=body,
+                now=now,
+                case_id=case.id,
+            )
         )
         if level is EscalationLevel.TOWNSHIP:
             problems.append(
@@ -492,9 +491,10 @@ def _escalate(
                 )
             )
     _open_problems(problems, "escalation_id", now=now, result=result, heads=heads)
-    _write_heads(heads, cases)
+    stale = _write_heads(heads, cases, result)
     _flush(result)
-    return retry
+    # The escalations whose case moved were undone: those tasks go again.
+    return [t.id for t in tasks if t.id in new and t.case_id in stale]
 
 
 def _open_problems(
@@ -504,12 +504,11 @@ def _open_problems(
     now: datetime,
     result: SweepResult,
     heads: dict[int, _Head],
-) -> bool:
-    """Open one ledger problem per (case, task, description, values), unique on `key`.
-    Returns False if a concurrent step moved one of their cases since the read: nothing
-    of those is left written, the caller tries them again."""
+) -> None:
+    """Open one ledger problem per (case, task, description, values), unique on `key`;
+    their events, messages and counts go with the cases' heads (`_write_heads`)."""
     if not problems:
-        return True
+        return
     new = _insert_ignore(
         Problem,
         [
@@ -528,34 +527,40 @@ def _open_problems(
         [key],
         key,
     )
-    stale = _claim(heads, {case.id for case, _t, _d, vals in problems if vals[key] in new})
-    undo = [new.pop(vals[key]) for case, _t, _d, vals in problems if case.id in stale and vals[key] in new]
-    if undo:
-        table = Problem.__table__  # type: ignore[attr-defined]
-        db.session.execute(delete(table).where(table.c.id.in_(undo)))
     for case, _task, description, values in problems:
         problem_id = new.get(values[key])
         if problem_id is None:
             continue
-        result.problems += 1
-        result.events.append(append_event(
-            heads[case.id],  # type: ignore[arg-type]
+        head = heads[case.id]
+        head.problem_ids.append(problem_id)
+        head.later.append(result.count_problem)
+        _append_event(
+            result,
+            head,
             at=now,
             actor=None,
             kind="problem_opened",
             reason=description,
             data={"problem_id": problem_id},
-        ))
-        township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-        result.notify(
-            result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-            kind="problem",
-            title=f"【问题台账】新增问题：{description[:60]}",
-            body=description,
-            now=now,
-            case_id=case.id,
         )
-    return not stale
+        township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
+        head.later.append(
+            partial(
+                result.notify,
+                result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+                kind="problem",
+                title=f"【问题台账】新增问题：{description[:60]}",
+                body=description,
+                now=now,
+                case_id=case.id,
+            )
+        )
+
+
+def _append_event(result: SweepResult, head: _Head, **kw: Any) -> None:
+    """append_event on the batch's chain head of a case (not on the ORM case)."""
+    result.events.append(append_event(head, **kw))  # type: ignore[arg-type]
+    head.moved = True
 
 
 _event_t = Event.__table__  # type: ignore[attr-defined]
@@ -623,8 +628,8 @@ def _violation_batches(events: list[Event], now: datetime, result: SweepResult) 
             if event.reason:
                 description += f"。{event.reason}"
             problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
-        again |= not _open_problems(problems, "event_id", now=now, result=result, heads=heads)
-        _write_heads(heads, cases)
+        _open_problems(problems, "event_id", now=now, result=result, heads=heads)
+        again |= bool(_write_heads(heads, cases, result))
         _flush(result)
     return again
 
