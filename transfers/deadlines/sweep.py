@@ -105,6 +105,9 @@ class SweepResult:
     pending: list[Notification] = field(default_factory=list, repr=False)
     # Events appended in the current batch, written at its flush in one statement.
     events: list[Event] = field(default_factory=list, repr=False)
+    # Messages and counts of the current batch, (case id, action) in the order made: run
+    # for the cases whose chain head was written.
+    later: list[tuple[int, Callable[[], None]]] = field(default_factory=list, repr=False)
 
     def notify(self, users: list[User], **kw: Any) -> None:
         self.pending += notify(users, flush=False, **kw)
@@ -153,7 +156,6 @@ class _Head:
     moved: bool = False
     escalation_ids: list[int] = field(default_factory=list)
     problem_ids: list[int] = field(default_factory=list)
-    later: list[Callable[[], None]] = field(default_factory=list)
 
 
 _case_t = Case.__table__  # type: ignore[attr-defined]
@@ -245,13 +247,14 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepR
         ):
             if ids:
                 conn.execute(delete(table).where(_in(table.c.id, ids)))
+    for case_id, action in result.later:
+        if case_id in done:
+            action()
+    result.later = []
     for h in todo:
-        if h.id in done:
-            for action in h.later:
-                action()
-            # The loaded case's version and chain head changed underneath the ORM.
-            if h.id in cases:
-                db.session.expire(cases[h.id], ["version", "last_event_hash"])
+        # The loaded case's version and chain head changed underneath the ORM.
+        if h.id in done and h.id in cases:
+            db.session.expire(cases[h.id], ["version", "last_event_hash"])
     _write_events(result)
     return {h.id for h in stale}
 
@@ -428,7 +431,7 @@ def _escalate(
         to_role, to_path = targets[task.id]
         head = heads[case.id]
         head.escalation_ids.append(escalation_id)
-        head.later.append(partial(result.escalations.update, [level.value]))
+        result.later.append((case.id, partial(result.escalations.update, [level.value])))
         office = f"{task.jurisdiction.name}{task.role_label}"
         what = _describe(task, case)
         if level is EscalationLevel.REMINDER:
@@ -465,15 +468,18 @@ def _escalate(
                 "to_path": to_path,
             },
         )
-        head.later.append(
-            partial(
-                result.notify,
-                recipients,
-                kind=level.value,
-                title=title,
-                body=body,
-                now=now,
-                case_id=case.id,
+        result.later.append(
+            (
+                case.id,
+                partial(
+                    result.notify,
+                    recipients,
+                    kind=level.value,
+                    title=title,
+                    body=body,
+                    now=now,
+                    case_id=case.id,
+                ),
             )
         )
         if level is EscalationLevel.TOWNSHIP:
@@ -533,7 +539,7 @@ def _open_problems(
             continue
         head = heads[case.id]
         head.problem_ids.append(problem_id)
-        head.later.append(result.count_problem)
+        result.later.append((case.id, result.count_problem))
         _append_event(
             result,
             head,
@@ -544,15 +550,18 @@ def _open_problems(
             data={"problem_id": problem_id},
         )
         township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-        head.later.append(
-            partial(
-                result.notify,
-                result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-                kind="problem",
-                title=f"【问题台账】新增问题：{description[:60]}",
-                body=description,
-                now=now,
-                case_id=case.id,
+        result.later.append(
+            (
+                case.id,
+                partial(
+                    result.notify,
+                    result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+                    kind="problem",
+                    title=f"【问题台账】新增问题：{description[:60]}",
+                    body=description,
+                    now=now,
+                    case_id=case.id,
+                ),
             )
         )
 
