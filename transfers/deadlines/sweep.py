@@ -26,13 +26,26 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import exists, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -57,6 +70,8 @@ from workflows.roles import Level, Role, ancestor_path
 SWEEP_LOCK_KEY = 0x7377656570
 # Due tasks written per batch: one multi-row insert per table and one flush per batch.
 BATCH = 500
+# Rounds of retries for cases a concurrent engine step moved while the sweep read them.
+STALE_ROUNDS = 5
 
 VIOLATION_LABELS = {"assistance_gap": "救助待遇断档（不断档要求未落实）"}
 
@@ -88,9 +103,17 @@ class SweepResult:
 
     # Messages added in the current batch, numbered at its flush.
     pending: list[Notification] = field(default_factory=list, repr=False)
+    # Events appended in the current batch, written at its flush in one statement.
+    events: list[Event] = field(default_factory=list, repr=False)
+    # Messages and counts of the current batch, (case id, action) in the order made: run
+    # for the cases whose chain head was written.
+    later: list[tuple[int, Callable[[], None]]] = field(default_factory=list, repr=False)
 
     def notify(self, users: list[User], **kw: Any) -> None:
         self.pending += notify(users, flush=False, **kw)
+
+    def count_problem(self) -> None:
+        self.problems += 1
 
     def prefetch_holders(self, keys: set[tuple[str, str]]) -> None:
         """Look up the holders of many (role, path) offices in one query."""
@@ -117,6 +140,125 @@ class SweepResult:
         )
 
 
+@dataclass
+class _Head:
+    """A case's event-chain head as the batch read it. `append_event` moves
+    `last_event_hash`; the batch then writes every moved head in one statement,
+    UPDATE … SET version = version + 1, last_event_hash = … WHERE id = … AND version =
+    <as read>, instead of one versioned ORM update per case. What the batch wrote for a
+    case that did not match (a concurrent engine step moved it since the read) is undone
+    and tried again from a fresh read; the messages and counts of a case wait for its
+    head to be written."""
+
+    id: int
+    version: int
+    last_event_hash: str
+    moved: bool = False
+    escalation_ids: list[int] = field(default_factory=list)
+    problem_ids: list[int] = field(default_factory=list)
+
+
+_case_t = Case.__table__  # type: ignore[attr-defined]
+_escalation_t = Escalation.__table__  # type: ignore[attr-defined]
+_problem_t = Problem.__table__  # type: ignore[attr-defined]
+# SQLite runs in process: one statement per case costs microseconds, and its rowcount
+# says which case matched.
+_HEAD_ONE = (
+    update(_case_t)
+    .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
+    .values(version=bindparam("w_version") + 1, last_event_hash=bindparam("w_hash"))
+)
+# On PostgreSQL a batch's rows travel as a few arrays (unnest): a statement with
+# thousands of placeholders costs more to compile and to convert in the driver
+# (psycopg does not cache long queries) than to run.
+_PG_HEADS = text(
+    "UPDATE transfer_case AS c SET version = c.version + 1, last_event_hash = v.head"
+    " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[]),"
+    " CAST(:heads AS VARCHAR[])) AS v(id, version, head)"
+    " WHERE c.id = v.id AND c.version = v.version RETURNING c.id"
+)
+
+
+def _pg_unnest_insert(table: Table, rows: list[dict[str, Any]], suffix: str = "") -> Any:
+    """INSERT INTO table (cols) SELECT * FROM unnest(arrays) [suffix]: one statement and
+    one parameter per column, values bind-processed by their column types."""
+    dialect = db.session.get_bind().dialect
+    cols = [c for c in table.columns if c.key in rows[0]]
+    params, casts = {}, []
+    for i, col in enumerate(cols):
+        process = col.type._cached_bind_processor(dialect)  # noqa: SLF001
+        vals = [r[col.key] for r in rows]
+        if process is not None:
+            vals = [process(v) for v in vals]
+        params[f"c{i}"] = vals
+        casts.append(f"CAST(:c{i} AS {col.type.compile(dialect=dialect)}[])")
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)})"
+        f" SELECT * FROM unnest({', '.join(casts)}) {suffix}"
+    )
+    return db.session.connection().execute(text(sql), params)
+
+
+def _in(col: Any, ids: list[int]) -> Any:
+    """col IN ids; on PostgreSQL col = ANY(array): one parameter, not one per id."""
+    if _dialect() == "postgresql":
+        return col == any_(literal(list(ids), ARRAY(Integer)))
+    return col.in_(ids)
+
+
+def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepResult) -> set[int]:
+    """Write the moved chain heads, version-checked, and the batch's events; undo what the
+    batch wrote for cases that did not match and return them (to retry); run the
+    deferred messages and counts of the others."""
+    todo = [h for h in heads.values() if h.moved]
+    if not todo:
+        return set()
+    conn = db.session.connection()
+    if _dialect() == "postgresql":
+        done = set(
+            conn.execute(
+                _PG_HEADS,
+                {
+                    "ids": [h.id for h in todo],
+                    "versions": [h.version for h in todo],
+                    "heads": [h.last_event_hash for h in todo],
+                },
+            ).scalars()
+        )
+    else:
+        done = {
+            h.id
+            for h in todo
+            if conn.execute(
+                _HEAD_ONE, {"w_id": h.id, "w_version": h.version, "w_hash": h.last_event_hash}
+            ).rowcount
+            == 1
+        }
+    stale = [h for h in todo if h.id not in done]
+    if stale:
+        gone = {h.id for h in stale}
+        for e in result.events:
+            if e.case_id in gone:
+                db.session.expunge(e)
+        result.events = [e for e in result.events if e.case_id not in gone]
+        for ids, table in (
+            ([i for h in stale for i in h.problem_ids], _problem_t),
+            ([i for h in stale for i in h.escalation_ids], _escalation_t),
+        ):
+            if ids:
+                conn.execute(delete(table).where(_in(table.c.id, ids)))
+    for case_id, action in result.later:
+        if case_id in done:
+            action()
+    result.later = []
+    for h in todo:
+        # The loaded case's version and chain head changed underneath the ORM.
+        if h.id in done and h.id in cases:
+            db.session.expire(cases[h.id], ["version", "last_event_hash"])
+    _write_events(result)
+    return {h.id for h in stale}
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
@@ -134,10 +276,16 @@ def _insert_ignore(
 ) -> dict[Any, int]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING, many rows at once: {row[key]: new id}
     for the rows inserted; rows that existed (another sweeper, an earlier run) are absent."""
-    ins = pg_insert if _dialect() == "postgresql" else sqlite_insert
+    if not rows:
+        return {}
     table = model.__table__  # type: ignore[attr-defined]
+    if _dialect() == "postgresql":
+        suffix = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {key}, id"
+        return dict(_pg_unnest_insert(table, rows, suffix).all())
     stmt = (
-        ins(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[key], table.c.id)
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c[key], table.c.id)
     )
     # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
     return dict(db.session.connection().execute(stmt, rows).all()) if rows else {}
@@ -148,10 +296,15 @@ def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
 
 
 def due_task_ids(
-    level: EscalationLevel, now: datetime, cal: WorkCalendar, policy: EscalationPolicy
+    level: EscalationLevel,
+    now: datetime,
+    cal: WorkCalendar,
+    policy: EscalationPolicy,
+    among: list[int] | None = None,
 ) -> list[int]:
     """Open, running tasks whose `level` has come due and is not recorded yet (ids only:
-    the sweep loads them batch by batch, so its memory does not grow with them)."""
+    the sweep loads them batch by batch, so its memory does not grow with them); with
+    `among`, only those of these tasks."""
     today = local_date(now)
     q = select(Task.id, Task.due_on).where(
         Task.closed_at.is_(None),
@@ -159,6 +312,8 @@ def due_task_ids(
         Task.due_on.is_not(None),
         _missing(level),
     )
+    if among is not None:
+        q = q.where(_in(Task.id, among))
     if level is EscalationLevel.REMINDER:
         # Working days left (today, due] <= reminder_days, and not yet overdue.
         q = q.where(
@@ -180,7 +335,7 @@ def _tasks(ids: list[int]) -> list[Task]:
     return list(
         db.session.scalars(
             select(Task)
-            .where(Task.id.in_(ids))
+            .where(_in(Task.id, ids))
             .options(joinedload(Task.jurisdiction), joinedload(Task.claimed_by))
             .order_by(Task.id)
         )
@@ -219,18 +374,25 @@ def _cases(ids: list[int]) -> dict[int, Case]:
     with the person the messages name, in one query for the whole batch."""
     rows = db.session.scalars(
         select(Case)
-        .where(Case.id.in_(set(ids)))
+        .where(_in(Case.id, sorted(set(ids))))
         .options(joinedload(Case.person))
         .execution_options(populate_existing=True)
     )
     return {c.id: c for c in rows}
 
 
+def _heads(cases: dict[int, Case]) -> dict[int, _Head]:
+    return {c.id: _Head(c.id, c.version, c.last_event_hash or "") for c in cases.values()}
+
+
 def _escalate(
     tasks: list[Task], level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
-) -> None:
-    """Record `level` for a batch of due tasks: escalations, events, messages, problems."""
+) -> list[int]:
+    """Record `level` for a batch of due tasks: escalations, events, messages, problems.
+    Returns the tasks to try again: a concurrent step moved their case since the read
+    (nothing of them is left written)."""
     cases = _cases([t.case_id for t in tasks])
+    heads = _heads(cases)
     targets = {t.id: escalation_target(level, t, cases[t.case_id]) for t in tasks}
     offices = {(t.role, t.jurisdiction_path) for t in tasks}
     if level is not EscalationLevel.REMINDER:
@@ -267,7 +429,9 @@ def _escalate(
         case = cases[task.case_id]
         assert task.due_on is not None
         to_role, to_path = targets[task.id]
-        result.escalations[level.value] += 1
+        head = heads[case.id]
+        head.escalation_ids.append(escalation_id)
+        result.later.append((case.id, partial(result.escalations.update, [level.value])))
         office = f"{task.jurisdiction.name}{task.role_label}"
         what = _describe(task, case)
         if level is EscalationLevel.REMINDER:
@@ -289,8 +453,9 @@ def _escalate(
             recipients = result.holders(to_role.value, to_path) + result.holders(
                 task.role, task.jurisdiction_path
             )
-        append_event(
-            case,
+        _append_event(
+            result,
+            head,
             at=now,
             actor=None,
             kind=level.value,
@@ -303,8 +468,19 @@ def _escalate(
                 "to_path": to_path,
             },
         )
-        result.notify(
-            recipients, kind=level.value, title=title, body=body, now=now, case_id=case.id
+        result.later.append(
+            (
+                case.id,
+                partial(
+                    result.notify,
+                    recipients,
+                    kind=level.value,
+                    title=title,
+                    body=body,
+                    now=now,
+                    case_id=case.id,
+                ),
+            )
         )
         if level is EscalationLevel.TOWNSHIP:
             problems.append(
@@ -320,8 +496,11 @@ def _escalate(
                     },
                 )
             )
-    _open_problems(problems, "escalation_id", now=now, result=result)
+    _open_problems(problems, "escalation_id", now=now, result=result, heads=heads)
+    stale = _write_heads(heads, cases, result)
     _flush(result)
+    # The escalations whose case moved were undone: those tasks go again.
+    return [t.id for t in tasks if t.id in new and t.case_id in stale]
 
 
 def _open_problems(
@@ -330,8 +509,10 @@ def _open_problems(
     *,
     now: datetime,
     result: SweepResult,
+    heads: dict[int, _Head],
 ) -> None:
-    """Open one ledger problem per (case, task, description, values), unique on `key`."""
+    """Open one ledger problem per (case, task, description, values), unique on `key`;
+    their events, messages and counts go with the cases' heads (`_write_heads`)."""
     if not problems:
         return
     new = _insert_ignore(
@@ -356,9 +537,12 @@ def _open_problems(
         problem_id = new.get(values[key])
         if problem_id is None:
             continue
-        result.problems += 1
-        append_event(
-            case,
+        head = heads[case.id]
+        head.problem_ids.append(problem_id)
+        result.later.append((case.id, result.count_problem))
+        _append_event(
+            result,
+            head,
             at=now,
             actor=None,
             kind="problem_opened",
@@ -366,19 +550,51 @@ def _open_problems(
             data={"problem_id": problem_id},
         )
         township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-        result.notify(
-            result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-            kind="problem",
-            title=f"【问题台账】新增问题：{description[:60]}",
-            body=description,
-            now=now,
-            case_id=case.id,
+        result.later.append(
+            (
+                case.id,
+                partial(
+                    result.notify,
+                    result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+                    kind="problem",
+                    title=f"【问题台账】新增问题：{description[:60]}",
+                    body=description,
+                    now=now,
+                    case_id=case.id,
+                ),
+            )
         )
 
 
+def _append_event(result: SweepResult, head: _Head, **kw: Any) -> None:
+    """append_event on the batch's chain head of a case (not on the ORM case)."""
+    result.events.append(append_event(head, **kw))  # type: ignore[arg-type]
+    head.moved = True
+
+
+_event_t = Event.__table__  # type: ignore[attr-defined]
+_EVENT_COLS = [c.key for c in _event_t.columns if c.key != "id"]
+
+
+def _write_events(result: SweepResult) -> None:
+    """The batch's events in one statement (their ids are not needed), instead of the
+    unit of work's insert with RETURNING."""
+    if not result.events:
+        return
+    rows = [{k: getattr(e, k) for k in _EVENT_COLS} for e in result.events]
+    for e in result.events:
+        db.session.expunge(e)
+    result.events = []
+    if _dialect() == "postgresql":
+        _pg_unnest_insert(_event_t, rows)
+    else:
+        db.session.connection().execute(insert(_event_t), rows)
+
+
 def _flush(result: SweepResult) -> None:
-    """One flush per batch: events with the cases' new chain heads (a concurrent change
-    of a case is a stale version, and the whole sweep rolls back), and the messages."""
+    """One flush per batch: the events (the cases' new chain heads are written and
+    version-checked before), and the messages."""
+    _write_events(result)
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError):
@@ -390,14 +606,25 @@ def _flush(result: SweepResult) -> None:
 
 def _violations(now: datetime, result: SweepResult) -> None:
     """Every flagged violation (event kind "violation") opens one problem."""
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
-        .order_by(Event.id)
-    ).all()
+    for _round in range(STALE_ROUNDS + 1):
+        events = db.session.scalars(
+            select(Event)
+            .where(Event.kind == "violation", ~exists().where(Problem.event_id == Event.id))
+            .order_by(Event.id)
+        ).all()
+        if not _violation_batches(events, now, result):
+            return
+    db.session.rollback()
+    raise StaleVersion()
+
+
+def _violation_batches(events: list[Event], now: datetime, result: SweepResult) -> bool:
+    """Open the problems of `events`; True if some must be tried again (case moved)."""
+    again = False
     for start in range(0, len(events), BATCH):
         batch = events[start : start + BATCH]
         cases = _cases([e.case_id for e in batch])
+        heads = _heads(cases)
         problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
         for event in batch:
             case = cases[event.case_id]
@@ -410,8 +637,10 @@ def _violations(now: datetime, result: SweepResult) -> None:
             if event.reason:
                 description += f"。{event.reason}"
             problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
-        _open_problems(problems, "event_id", now=now, result=result)
+        _open_problems(problems, "event_id", now=now, result=result, heads=heads)
+        again |= bool(_write_heads(heads, cases, result))
         _flush(result)
+    return again
 
 
 def sweep(
@@ -432,10 +661,19 @@ def sweep(
     cal = work_calendar()
     for level in EscalationLevel:
         ids = due_task_ids(level, now, cal, policy)
-        for start in range(0, len(ids), BATCH):
-            # Objects of a batch wait for its one flush, not for every lookup.
-            with db.session.no_autoflush:
-                _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
+        for round_ in range(STALE_ROUNDS + 1):
+            retry: list[int] = []
+            for start in range(0, len(ids), BATCH):
+                # Objects of a batch wait for its one flush, not for every lookup.
+                with db.session.no_autoflush:
+                    retry += _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
+            if not retry:
+                break
+            if round_ == STALE_ROUNDS:
+                db.session.rollback()
+                raise StaleVersion()
+            # A concurrent step moved their cases: those still due go again, freshly read.
+            ids = due_task_ids(level, now, cal, policy, among=retry)
     with db.session.no_autoflush:
         _violations(now, result)
     return result
