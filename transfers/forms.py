@@ -28,16 +28,3 @@ class ChineseMeta:
         if has_request_context() and not is_chinese():
             return None  # WTForms' built-in English messages
         return super().get_translations(form)  # type: ignore[misc]
-
-
-class TextErrors:
-    """Mixin for forms whose validator messages are ``lazy_gettext`` strings: after
-    validation the errors are plain text in the interface language (templates test
-    ``is string``)."""
-
-    def validate(self, extra_validators=None):  # type: ignore[no-untyped-def]
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        for f in self:  # type: ignore[attr-defined]
-            if isinstance(f.errors, list):
-                f.errors = [e if isinstance(e, str | dict | list) else str(e) for e in f.errors]
-        return valid

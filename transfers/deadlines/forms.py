@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from transfers.forms import ChineseMeta, TextErrors, select_choices
+from transfers.forms import ChineseMeta, select_choices
 from workflows.calendar import LimitUnit
 
 # The unit as a word on its own (the labels of LimitUnit follow a number: 5个工作日).
@@ -16,7 +16,7 @@ UNIT_NAMES = {
 }
 
 
-class TimeLimitForm(TextErrors, FlaskForm):
+class TimeLimitForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -31,7 +31,7 @@ class TimeLimitForm(TextErrors, FlaskForm):
     )
 
 
-class OverrideForm(TextErrors, FlaskForm):
+class OverrideForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -43,7 +43,7 @@ class OverrideForm(TextErrors, FlaskForm):
     note = StringField(_l("说明"), validators=[Length(max=100)])
 
 
-class SuspendForm(TextErrors, FlaskForm):
+class SuspendForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -53,6 +53,6 @@ class SuspendForm(TextErrors, FlaskForm):
     items = TextAreaField(_l("需补正的材料（一次性告知，每行一项；不需补正材料可不填）"))
 
 
-class EmptyForm(TextErrors, FlaskForm):
+class EmptyForm(FlaskForm):
     class Meta(ChineseMeta):
         pass

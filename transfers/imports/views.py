@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from transfers.cases.permissions import can_register_households
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta, TextErrors
+from transfers.forms import ChineseMeta
 from transfers.imports.ledger import LedgerFormatError, template_workbook
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.services import import_step, stage_ledger, write_invalid_rows
@@ -38,7 +38,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(TextErrors, FlaskForm):
+class UploadForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -51,7 +51,7 @@ class UploadForm(TextErrors, FlaskForm):
     )
 
 
-class RunForm(TextErrors, FlaskForm):
+class RunForm(FlaskForm):
     pass
 
 

@@ -12,14 +12,14 @@ from wtforms.validators import Length, Optional, Regexp
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta, TextErrors
+from transfers.forms import ChineseMeta
 from transfers.inbox.models import Notification
 from transfers.inbox.services import inbox_query, mail_address, mark_read, set_mail_address
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
-class MailForm(TextErrors, FlaskForm):
+class MailForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -34,7 +34,7 @@ class MailForm(TextErrors, FlaskForm):
     )
 
 
-class EmptyForm(TextErrors, FlaskForm):
+class EmptyForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -89,5 +89,5 @@ def mail():  # type: ignore[no-untyped-def]
         flash(_("邮件提醒地址已保存"), "success")
     else:
         for msgs in form.errors.values():
-            flash(msgs[0], "danger")
+            flash(str(msgs[0]), "danger")  # a lazy translation: the session stores text
     return redirect(url_for("inbox.index"))

@@ -5,10 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from transfers.forms import ChineseMeta, TextErrors
+from transfers.forms import ChineseMeta
 
 
-class PlanForm(TextErrors, FlaskForm):
+class PlanForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -17,7 +17,7 @@ class PlanForm(TextErrors, FlaskForm):
     rectify_by = DateField(_l("整改时限"), validators=[Optional()])
 
 
-class CloseForm(TextErrors, FlaskForm):
+class CloseForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 

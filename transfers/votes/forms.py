@@ -5,11 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from transfers.forms import ChineseMeta, TextErrors, select_choices
+from transfers.forms import ChineseMeta, select_choices
 from workflows.collective_membership import BODY_LABELS
 
 
-class PublishForm(TextErrors, FlaskForm):
+class PublishForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -35,7 +35,7 @@ class PublishForm(TextErrors, FlaskForm):
     )
 
 
-class VoteForm(TextErrors, FlaskForm):
+class VoteForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
