@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext
 
+from transfers import dbpool
 from transfers.config import load_config
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
 from transfers.privacy.logmask import install_log_masking
@@ -48,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _import_models()
     _sqlite_pragmas(app)
+    with app.app_context():
+        dbpool.ping_when_idle(db.engine)
 
     from transfers import hardening, i18n, web
 
