@@ -29,9 +29,13 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    cast,
     func,
     insert,
+    literal_column,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +45,7 @@ from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
 from transfers.deadlines.services import due_date
 from transfers.engine.audit import chain_hash, event_payload
+from transfers.engine.prepared import Prepared
 from transfers.engine.errors import (
     DuplicateCase,
     InvalidAction,
@@ -278,13 +283,13 @@ _CASE_SELECT: Select[Any] = select(
 )
 
 
-_READ_CASE = _CASE_SELECT.where(case_t.c.id == bindparam("case_id"))
+_READ_CASE = Prepared(_CASE_SELECT.where(case_t.c.id == bindparam("case_id")), "CaseRecord")
 
 
 def _read_case(case_id: int) -> CaseRow | None:
     """The case with everything the rules read, in one query (fresh from the database)."""
     conn = _conn()
-    row = conn.execute(_READ_CASE, {"case_id": case_id}).first()
+    row = _READ_CASE.execute(conn, {"case_id": case_id}).first()
     if row is None:
         return None
     task = (
@@ -439,13 +444,15 @@ def append_event(case: Case, **kw: Any) -> Event:
 # The statements of a step, built once: SQLAlchemy caches their compiled form by the
 # statement object, so a step pays no SQL building. The SET columns come from the
 # parameters; the WHERE parameters are named apart from the columns.
-_UPDATE_CASE = update(case_t).where(
-    case_t.c.id == bindparam("w_id"), case_t.c.version == bindparam("w_version")
+_UPDATE_CASE = Prepared(
+    update(case_t).where(
+        case_t.c.id == bindparam("w_id"), case_t.c.version == bindparam("w_version")
+    )
 )
-_UPDATE_PERSON = update(person_t).where(person_t.c.id == bindparam("w_id"))
-_CLOSE_TASK = update(task_t).where(task_t.c.id == bindparam("w_id"))
-_INSERT_TASK = insert(task_t)
-_INSERT_EVENT = insert(event_t)
+_UPDATE_PERSON = Prepared(update(person_t).where(person_t.c.id == bindparam("w_id")))
+_CLOSE_TASK = Prepared(update(task_t).where(task_t.c.id == bindparam("w_id")))
+_INSERT_TASK = Prepared(insert(task_t))
+_INSERT_EVENT = Prepared(insert(event_t))
 
 
 def _flush(case: CaseRow) -> None:
@@ -453,35 +460,198 @@ def _flush(case: CaseRow) -> None:
     whole step), then the person's facts, the task swap (close before opening: one open
     task per case is a unique index) and the events. Raises StaleVersion if another
     transaction moved the case since it was read."""
+    if not case.changes:
+        assert case.closing is None and case.opening is None and not case.events
+        return
+    if case.conn.dialect.name == "postgresql":
+        _flush_in_one_statement(case)
+    else:
+        _flush_statements(case)
+
+
+def _flush_statements(case: CaseRow) -> None:
+    """The writes as separate statements (SQLite runs in process: a statement costs no
+    round trip there)."""
     conn = case.conn
-    if case.changes:
-        result = conn.execute(
-            _UPDATE_CASE,
-            {
-                "w_id": case.id,
-                "w_version": case.version,
-                **case.changes,
-                "version": case.version + 1,
-            },
-        )
-        if result.rowcount != 1:
-            raise StaleVersion()
-        case.version += 1
-        case.changes = {}
+    result = _UPDATE_CASE.execute(
+        conn,
+        {"w_id": case.id, "w_version": case.version, **case.changes, "version": case.version + 1},
+    )
+    if result.rowcount != 1:
+        raise StaleVersion()
     if case.person_changed:
-        conn.execute(_UPDATE_PERSON, {"w_id": case.person_id, "facts": case.person_data})
-        case.person_changed = False
+        _UPDATE_PERSON.execute(conn, {"w_id": case.person_id, "facts": case.person_data})
     if case.closing is not None:
-        conn.execute(_CLOSE_TASK, case.closing)
-        case.closing = None
+        _CLOSE_TASK.execute(conn, case.closing)
+    task_id = None
     if case.opening is not None:
-        task_id = conn.execute(_INSERT_TASK, case.opening).inserted_primary_key[0]
+        task_id = _INSERT_TASK.execute(conn, case.opening).lastrowid
+    if len(case.events) == 1:
+        _INSERT_EVENT.execute(conn, case.events[0])
+    else:
+        _INSERT_EVENT.executemany(conn, case.events)
+    _written(case, task_id)
+
+
+def _written(case: CaseRow, task_id: int | None) -> None:
+    case.version += 1
+    case.changes = {}
+    case.person_changed = False
+    case.closing = None
+    if case.opening is not None:
         o = case.opening
-        case.task = OpenTask(task_id, o["state"], o["role"], o["jurisdiction_id"], None)
+        case.task = OpenTask(task_id, o["state"], o["role"], o["jurisdiction_id"], None)  # type: ignore[arg-type]
         case.opening = None
-    if case.events:
-        conn.execute(_INSERT_EVENT, case.events)
-        case.events = []
+    case.events = []
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What one flush writes; each shape's statement is built once."""
+
+    case_columns: tuple[str, ...]
+    person: bool
+    closing: bool
+    opening: bool
+    events: int
+
+
+_OPEN_COLUMNS = (
+    "case_id",
+    "procedure",
+    "state",
+    "role",
+    "jurisdiction_id",
+    "jurisdiction_path",
+    "due_on",
+    "created_at",
+)
+_EVENT_COLUMNS = (
+    "case_id",
+    "at",
+    "actor_id",
+    "kind",
+    "action",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+)
+_ONE_STATEMENT: dict[_Shape, Prepared] = {}
+
+
+def _typed(table: Table, column: str, name: str) -> Any:
+    return bindparam(name, type_=table.c[column].type)
+
+
+def _one_statement(shape: _Shape) -> Prepared:
+    """PostgreSQL: the step's writes as data-modifying CTEs of one statement, one round
+    trip instead of four or five. The statement answers how many case rows the versioned
+    update matched (0: StaleVersion; the caller's rollback undoes the rest) and the new
+    task's id. The new task is inserted from the closed one's row, so the old task is
+    closed first (sub-statements of a WITH otherwise run in no set order, and one open
+    task per case is a unique index)."""
+    found = _ONE_STATEMENT.get(shape)
+    if found is not None:
+        return found
+    moved = (
+        update(case_t)
+        .where(case_t.c.id == bindparam("w_id"), case_t.c.version == bindparam("w_version"))
+        .values({k: _typed(case_t, k, f"c_{k}") for k in shape.case_columns})
+        .returning(case_t.c.id)
+        .cte("moved")
+    )
+    ctes: list[Any] = []
+    if shape.person:
+        ctes.append(
+            update(person_t)
+            .where(person_t.c.id == bindparam("p_id"))
+            .values(facts=_typed(person_t, "facts", "p_facts"))
+            .cte("person_written")
+        )
+    closed = None
+    if shape.closing:
+        closed = (
+            update(task_t)
+            .where(task_t.c.id == bindparam("t_id"))
+            .values({k: _typed(task_t, k, f"t_{k}") for k in _CLOSE_COLUMNS})
+            .returning(task_t.c.id)
+            .cte("closed")
+        )
+        ctes.append(closed)
+    task_id: Any = null()
+    if shape.opening:
+        row = select(
+            *(cast(_typed(task_t, k, f"n_{k}"), task_t.c[k].type) for k in _OPEN_COLUMNS)
+        )
+        if closed is not None:
+            row = row.select_from(closed)
+        opened = insert(task_t).from_select(_OPEN_COLUMNS, row).returning(task_t.c.id).cte("opened")
+        ctes.append(opened)
+        task_id = select(opened.c.id).scalar_subquery()
+    if shape.events:
+        # In chain order: the rows are numbered and inserted sorted, so event ids follow
+        # the chain (a multi-row VALUES would do too, but SQLAlchemy cannot cache it).
+        rows = union_all(
+            *(
+                select(
+                    literal_column(str(i)).label("n"),
+                    *(
+                        cast(_typed(event_t, k, f"e{i}_{k}"), event_t.c[k].type).label(k)
+                        for k in _EVENT_COLUMNS
+                    ),
+                )
+                for i in range(shape.events)
+            )
+        ).subquery("new_events")
+        ctes.append(
+            insert(event_t)
+            .from_select(
+                _EVENT_COLUMNS,
+                select(*(rows.c[k] for k in _EVENT_COLUMNS)).order_by(rows.c.n),
+            )
+            .cte("events_written")
+        )
+    stmt = select(
+        select(func.count()).select_from(moved).scalar_subquery().label("matched"),
+        task_id.label("task_id"),
+    )
+    if ctes:
+        stmt = stmt.add_cte(*ctes)
+    prepared = _ONE_STATEMENT[shape] = Prepared(stmt, "Written")
+    return prepared
+
+
+_CLOSE_COLUMNS = ("closed_at", "closed_by_id", "close_action")
+
+
+def _flush_in_one_statement(case: CaseRow) -> None:
+    changes = {**case.changes, "version": case.version + 1}
+    shape = _Shape(
+        tuple(sorted(changes)),
+        case.person_changed,
+        case.closing is not None,
+        case.opening is not None,
+        len(case.events),
+    )
+    params: dict[str, Any] = {"w_id": case.id, "w_version": case.version}
+    params.update({f"c_{k}": v for k, v in changes.items()})
+    if case.person_changed:
+        params["p_id"] = case.person_id
+        params["p_facts"] = case.person_data
+    if case.closing is not None:
+        params["t_id"] = case.closing["w_id"]
+        params.update({f"t_{k}": case.closing[k] for k in _CLOSE_COLUMNS})
+    if case.opening is not None:
+        params.update({f"n_{k}": case.opening[k] for k in _OPEN_COLUMNS})
+    for i, event in enumerate(case.events):
+        params.update({f"e{i}_{k}": event[k] for k in _EVENT_COLUMNS})
+    row = _one_statement(shape).execute(case.conn, params).one()
+    if row.matched != 1:
+        raise StaleVersion()
+    _written(case, row.task_id)
 
 
 def _guarded(write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
