@@ -252,6 +252,49 @@ def concurrent(kind: str, ids: list[int], workers: int, **work) -> float:  # typ
     return steps / (max(r[2] for r in results) - min(r[1] for r in results))
 
 
+# --- the machine's own reference: pgbench's simple-update transaction ---------------------
+def _pgbench() -> str | None:
+    import glob
+    import shutil
+
+    found = shutil.which("pgbench") or sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+def pgbench_reference(url: str, workers: int, seconds: int = 10) -> tuple[float, float] | None:
+    """pgbench's simple-update transaction (`-N`) on this server, 1 client and `workers`
+    clients: the issue's reference for what group commit gives (tps each)."""
+    import re
+    import subprocess
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    binary = _pgbench()
+    if binary is None:
+        print("pgbench not found: no reference run")
+        return None
+    dsn = url.replace("postgresql+psycopg", "postgresql")
+    parts = urlparse(dsn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS bench_pgbench")
+        conn.execute("CREATE DATABASE bench_pgbench")
+    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    try:
+        subprocess.run([binary, "-i", "-q", "-s", "10", *args, "bench_pgbench"], check=True, capture_output=True)
+        rates = []
+        for clients in (1, workers):
+            out = subprocess.run(
+                [binary, "-N", "-c", str(clients), "-j", str(clients), "-T", str(seconds), *args, "bench_pgbench"],
+                check=True, capture_output=True, text=True,
+            ).stdout
+            rates.append(float(re.search(r"tps = ([\d.]+)", out).group(1)))  # type: ignore[union-attr]
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bench_pgbench")
+    return rates[0], rates[1]
+
+
 def verdict(label: str, value: float, target: float, unit: str) -> str:
     met = "met" if value >= target else "NOT met"
     return f"  {label:<44} {value:7.2f}{unit}  (target >= {target:g}{unit}): {met}"
@@ -323,6 +366,14 @@ def main() -> None:
         print(f"engine / raw ceiling with {w} workers = {100 * eng_c / raw_c:.0f}%")
         if dialect != "sqlite":
             print(verdict(f"PostgreSQL: engine, {w} workers / one client", eng_c / engine, 3, "x"))
+            reference = pgbench_reference(url, w)
+            if reference:
+                one, many = reference
+                print(
+                    f"reference on this machine: pgbench simple-update {one:.0f} tps with 1 client, "
+                    f"{many:.0f} tps with {w} = {many / one:.2f}x (the issue's machine: 3.8x; "
+                    f"{multiprocessing.cpu_count()} CPU cores here)"
+                )
 
 
 if __name__ == "__main__":

@@ -259,7 +259,21 @@ class CaseRow:
 
 _other = case_t.alias("other")
 _CASE_SELECT: Select[Any] = select(
-    case_t,
+    *(
+        case_t.c[name]
+        for name in (
+            "id",
+            "procedure",
+            "state",
+            "version",
+            "outcome",
+            "closed_at",
+            "data",
+            "last_event_hash",
+            "household_id",
+            "person_id",
+        )
+    ),
     task_t.c.id.label("task_id"),
     task_t.c.state.label("task_state"),
     task_t.c.role.label("task_role"),
