@@ -5,6 +5,14 @@
     if (!window.echarts) return;
     var data = JSON.parse(el.getAttribute("data-diagram"));
     var current = el.getAttribute("data-current");
+    // Height follows the rows of states at about the scale of the width, so a procedure
+    // with many outcomes in one column (养老保险) keeps readable boxes and the arcs of
+    // the ways back keep their room above the first row.
+    var maxX = Math.max.apply(null, data.nodes.map(function (n) { return n.x; }));
+    var maxY = Math.max.apply(null, data.nodes.map(function (n) { return n.y; }));
+    var scale = Math.min(1, (el.clientWidth - 144) / Math.max(maxX, 1));
+    el.style.height = Math.max(220, Math.round(136 + maxY * scale)) + "px";
+    var crowded = data.links.length > 10;
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       animation: false,
@@ -12,13 +20,19 @@
       series: [{
         type: "graph",
         layout: "none",
+        // Room above the nodes for the arcs of the ways back (退回补正) and their labels.
+        top: 96, bottom: 40, left: 72, right: 72,
         roam: true,
         symbol: "roundRect",
         symbolSize: [128, 40],
         edgeSymbol: ["none", "arrow"],
         edgeSymbolSize: 8,
         label: { show: true, fontSize: 12 },
-        edgeLabel: { show: true, fontSize: 10, formatter: function (p) { return p.data.label; } },
+        // Where edges crowd (养老保险, 最低生活保障) their labels would cover each other:
+        // there they show for the edges of the state under the pointer (and every edge
+        // names its action in the tooltip).
+        edgeLabel: { show: crowded === false, fontSize: 10, formatter: function (p) { return p.data.label; } },
+        emphasis: { focus: "adjacency", edgeLabel: { show: true } },
         data: data.nodes.map(function (n) {
           var isCurrent = n.id === current;
           return {

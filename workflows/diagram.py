@@ -42,19 +42,29 @@ def diagram(procedure: Procedure) -> dict[str, Any]:
                 "role": spec.role.label if spec.role else "",
             }
         )
+    place = {n["id"]: (n["x"], n["y"]) for n in nodes}
     links = []
     seen: dict[tuple[str, str], int] = {}
     for action in procedure.actions:
         for dest in procedure.possible_dests(action):
             pair = (action.source, dest)
             seen[pair] = seen.get(pair, 0) + 1
+            bend = 0.15 * seen[pair]
+            if depth[dest] < depth[action.source]:
+                # A way back (e.g. 退回补正) arcs above the row, on the same side as the
+                # way forward (ECharts bends by direction, hence the sign): below, it
+                # would cross the edges to the lower rows and their labels. The arc is
+                # as high for a long way back as for a short one.
+                (x1, y1), (x2, y2) = place[action.source], place[dest]
+                length = max(1.0, ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5)
+                bend = -min(0.4, 2 * (40 + 20 * (seen[pair] - 1)) / length)
             links.append(
                 {
                     "source": action.source,
                     "target": dest,
                     "label": action.label,
                     "system": action.system,
-                    "curveness": 0.15 * seen[pair] + (0.2 if (dest, action.source) in seen else 0),
+                    "curveness": bend,
                 }
             )
     return {"name": procedure.name, "label": procedure.label, "nodes": nodes, "links": links}

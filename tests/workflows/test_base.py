@@ -91,6 +91,31 @@ def test_diagram_covers_every_state_and_action():
         assert initial["x"] == 0
 
 
+def test_diagram_ways_back_arc_above_at_one_height_ways_forward_bend_gently():
+    """退回补正 arcs on the forward edge's side (negative curveness for the opposite
+    direction), as high for a long way back as for a short one, so it crosses neither
+    the edges to lower rows nor their labels."""
+    from workflows.diagram import diagram
+
+    for p in PROCEDURES.values():
+        d = diagram(p)
+        place = {n["id"]: (n["x"], n["y"]) for n in d["nodes"]}
+        layer = {n["id"]: n["x"] for n in d["nodes"]}
+        for link in d["links"]:
+            back = layer[link["target"]] < layer[link["source"]]
+            if not back:
+                assert 0 < link["curveness"] <= 0.45, (p.name, link)
+                continue
+            (x1, y1), (x2, y2) = place[link["source"]], place[link["target"]]
+            length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+            assert link["curveness"] < 0, (p.name, link)
+            height = -link["curveness"] * length / 2  # the arc's peak above its chord
+            assert 20 <= height <= 60 or link["curveness"] == -0.4, (p.name, link, height)
+    hukou = diagram(PROCEDURES["hukou"])
+    back = [link for link in hukou["links"] if link["label"] == "退回补正"]
+    assert len(back) == 1 and back[0]["curveness"] < 0
+
+
 def test_every_procedure_says_where_a_closed_case_leaves_the_person():
     """五个不变: each procedure has a coverage rule, and each final state has an outcome."""
     for p in PROCEDURES.values():
