@@ -11,7 +11,7 @@
     var maxX = Math.max.apply(null, data.nodes.map(function (n) { return n.x; }));
     var maxY = Math.max.apply(null, data.nodes.map(function (n) { return n.y; }));
     var scale = Math.min(1, (el.clientWidth - 144) / Math.max(maxX, 1));
-    el.style.height = Math.max(220, Math.round(136 + maxY * scale)) + "px";
+    el.style.height = Math.max(300, Math.round(136 + maxY * scale)) + "px";
     var crowded = data.links.length > 10;
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
