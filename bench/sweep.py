@@ -11,20 +11,23 @@ Sweep time should follow the due tasks, not the total (target: ≤ 1 s for 1,000
 SQLite unless --database-url is given.
 
 With --reuse the prepared data set of each size is kept (PostgreSQL: a template database
-`sweep_bench_<persons>_<due>` next to the given one; SQLite: a file in the temp
+`sweep_bench_<persons>_<due>_<schema>` next to the given one; SQLite: a file in the temp
 directory) and every run sweeps a fresh copy of it, so repeated runs skip the set-up.
+<schema> stands for the migration files: a new migration (a fillfactor, an index) gets
+a data set made with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from common import fresh_app
+from common import ROOT, fresh_app
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
@@ -68,6 +71,14 @@ def prepare(persons: int, due: int, url: str | None, now: datetime):  # type: ig
     return app, counts
 
 
+def _schema_tag() -> str:
+    """A short digest of the migration files: kept data sets are per schema."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def _pg_admin(url: str):  # type: ignore[no-untyped-def]
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
@@ -76,7 +87,7 @@ def reused(persons: int, due: int, url: str | None, now: datetime):  # type: ign
     """A fresh copy of a kept prepared data set (made on first use); returns (app, counts)."""
     from transfers import create_app
 
-    name = f"sweep_bench_{persons}_{due}"
+    name = f"sweep_bench_{persons}_{due}_{_schema_tag()}"
     if url is None:
         kept = os.path.join(tempfile.gettempdir(), f"transfers-{name}.sqlite3")
         work = os.path.join(tempfile.mkdtemp(prefix="transfers-bench-"), "bench.sqlite3")
