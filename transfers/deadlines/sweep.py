@@ -181,6 +181,8 @@ _PG_HEADS = text(
 
 
 def _json_value(value: Any) -> str:
+    """Instants and dates for `_pg_insert`, as the columns store them (UTCDateTime: aware,
+    in UTC)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime: store timezone-aware instants")
