@@ -24,11 +24,12 @@ of the notifications to e-mail once the caller committed.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -55,8 +56,8 @@ from transfers.auth.models import User
 from transfers.cases.models import Case, Event
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.deadlines.services import work_calendar
+from transfers.engine.audit import chain_hash, event_payload
 from transfers.engine.errors import StaleVersion
-from transfers.engine.service import append_event
 from transfers.extensions import db
 from transfers.inbox.models import Notification
 from transfers.inbox.services import holders, holders_of, notify
@@ -103,8 +104,8 @@ class SweepResult:
 
     # Messages added in the current batch, numbered at its flush.
     pending: list[Notification] = field(default_factory=list, repr=False)
-    # Events appended in the current batch, written at its flush in one statement.
-    events: list[Event] = field(default_factory=list, repr=False)
+    # Event rows appended in the current batch, written at its flush in one statement.
+    events: list[dict[str, Any]] = field(default_factory=list, repr=False)
     # Messages and counts of the current batch, (case id, action) in the order made: run
     # for the cases whose chain head was written.
     later: list[tuple[int, Callable[[], None]]] = field(default_factory=list, repr=False)
@@ -142,7 +143,7 @@ class SweepResult:
 
 @dataclass
 class _Head:
-    """A case's event-chain head as the batch read it. `append_event` moves
+    """A case's event-chain head as the batch read it. `_append_event` moves
     `last_event_hash`; the batch then writes every moved head in one statement,
     UPDATE … SET version = version + 1, last_event_hash = … WHERE id = … AND version =
     <as read>, instead of one versioned ORM update per case. What the batch wrote for a
@@ -168,9 +169,9 @@ _HEAD_ONE = (
     .where(_case_t.c.id == bindparam("w_id"), _case_t.c.version == bindparam("w_version"))
     .values(version=bindparam("w_version") + 1, last_event_hash=bindparam("w_hash"))
 )
-# On PostgreSQL a batch's rows travel as a few arrays (unnest): a statement with
-# thousands of placeholders costs more to compile and to convert in the driver
-# (psycopg does not cache long queries) than to run.
+# On PostgreSQL a batch's rows travel as a few arrays (unnest) or as one JSON document
+# (`_pg_insert`): a statement with thousands of placeholders costs more to compile and to
+# convert in the driver (psycopg does not cache long queries) than to run.
 _PG_HEADS = text(
     "UPDATE transfer_case AS c SET version = c.version + 1, last_event_hash = v.head"
     " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[]),"
@@ -179,24 +180,35 @@ _PG_HEADS = text(
 )
 
 
-def _pg_unnest_insert(table: Table, rows: list[dict[str, Any]], suffix: str = "") -> Any:
-    """INSERT INTO table (cols) SELECT * FROM unnest(arrays) [suffix]: one statement and
-    one parameter per column, values bind-processed by their column types."""
-    dialect = db.session.get_bind().dialect
-    cols = [c for c in table.columns if c.key in rows[0]]
-    params, casts = {}, []
-    for i, col in enumerate(cols):
-        process = col.type._cached_bind_processor(dialect)  # noqa: SLF001
-        vals = [r[col.key] for r in rows]
-        if process is not None:
-            vals = [process(v) for v in vals]
-        params[f"c{i}"] = vals
-        casts.append(f"CAST(:c{i} AS {col.type.compile(dialect=dialect)}[])")
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)})"
-        f" SELECT * FROM unnest({', '.join(casts)}) {suffix}"
+def _json_value(value: Any) -> str:
+    """Instants and dates for `_pg_insert`, as the columns store them (UTCDateTime: aware,
+    in UTC)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware instants")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _pg_insert(table: Table, rows: list[dict[str, Any]], suffix: str = "") -> Any:
+    """INSERT INTO table (cols) SELECT cols FROM json_populate_recordset(NULL::table, rows)
+    [suffix]: the rows go as one JSON document (one json.dumps in C), which the server
+    reads by the table's own column types; cheaper in the client than one array per
+    column (psycopg dumps arrays element by element)."""
+    names = ", ".join(table.c[key].name for key in rows[0])
+    doc = json.dumps(
+        [{table.c[k].name: v for k, v in r.items()} for r in rows],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_json_value,
     )
-    return db.session.connection().execute(text(sql), params)
+    sql = (
+        f"INSERT INTO {table.name} ({names}) SELECT {names}"
+        f" FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS JSON)) {suffix}"
+    )
+    return db.session.connection().execute(text(sql), {"rows": doc})
 
 
 def _in(col: Any, ids: list[int]) -> Any:
@@ -237,10 +249,7 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepR
     stale = [h for h in todo if h.id not in done]
     if stale:
         gone = {h.id for h in stale}
-        for e in result.events:
-            if e.case_id in gone:
-                db.session.expunge(e)
-        result.events = [e for e in result.events if e.case_id not in gone]
+        result.events = [e for e in result.events if e["case_id"] not in gone]
         for ids, table in (
             ([i for h in stale for i in h.problem_ids], _problem_t),
             ([i for h in stale for i in h.escalation_ids], _escalation_t),
@@ -271,24 +280,27 @@ def _other_sweeper_running() -> bool:
     return not got
 
 
-def _insert_ignore(
-    model: type, rows: list[dict[str, Any]], keys: list[str], key: str
-) -> dict[Any, int]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING, many rows at once: {row[key]: new id}
-    for the rows inserted; rows that existed (another sweeper, an earlier run) are absent."""
+def _insert_ignore(model: type, rows: list[dict[str, Any]], keys: list[str]) -> dict[Any, int]:
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING, many rows at once: {key: new id}
+    for the rows inserted (the key is row[keys[0]], or the tuple of the keys' values);
+    rows that existed (another sweeper, an earlier run) are absent."""
     if not rows:
         return {}
     table = model.__table__  # type: ignore[attr-defined]
     if _dialect() == "postgresql":
-        suffix = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {key}, id"
-        return dict(_pg_unnest_insert(table, rows, suffix).all())
-    stmt = (
-        sqlite_insert(table)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(table.c[key], table.c.id)
-    )
-    # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
-    return dict(db.session.connection().execute(stmt, rows).all()) if rows else {}
+        suffix = f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {', '.join(keys)}, id"
+        found = _pg_insert(table, rows, suffix).all()
+    else:
+        stmt = (
+            sqlite_insert(table)
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(*[table.c[k] for k in keys], table.c.id)
+        )
+        # One statement, many rows: SQLAlchemy sends them as multi-row VALUES batches.
+        found = db.session.connection().execute(stmt, rows).all()
+    if len(keys) == 1:
+        return {r[0]: r[-1] for r in found}
+    return {tuple(r[:-1]): r[-1] for r in found}
 
 
 def _missing(level: EscalationLevel):  # type: ignore[no-untyped-def]
@@ -329,6 +341,17 @@ def due_task_ids(
     if level is EscalationLevel.DISTRICT:
         rows = [r for r in rows if cal.add_working_days(r.due_on, policy.district_days) <= today]
     return [r.id for r in rows]
+
+
+def _due_levels(
+    now: datetime, cal: WorkCalendar, policy: EscalationPolicy, among: list[int] | None = None
+) -> dict[int, list[EscalationLevel]]:
+    """{task id: its levels due and not recorded yet, in escalation order}."""
+    levels: dict[int, list[EscalationLevel]] = {}
+    for level in EscalationLevel:
+        for task_id in due_task_ids(level, now, cal, policy, among):
+            levels.setdefault(task_id, []).append(level)
+    return levels
 
 
 def _tasks(ids: list[int]) -> list[Task]:
@@ -386,22 +409,34 @@ def _heads(cases: dict[int, Case]) -> dict[int, _Head]:
 
 
 def _escalate(
-    tasks: list[Task], level: EscalationLevel, now: datetime, cal: WorkCalendar, result: SweepResult
+    tasks: list[Task],
+    levels: Mapping[int, list[EscalationLevel]],
+    now: datetime,
+    cal: WorkCalendar,
+    result: SweepResult,
 ) -> list[int]:
-    """Record `level` for a batch of due tasks: escalations, events, messages, problems.
-    Returns the tasks to try again: a concurrent step moved their case since the read
-    (nothing of them is left written)."""
+    """Record the due `levels` of each task of a batch (a task overdue long enough gets its
+    催办 and its 督办 together, so its case is read and written once): escalations,
+    events, messages, problems. Returns the tasks to try again: a concurrent step moved
+    their case since the read (nothing of them is left written)."""
     cases = _cases([t.case_id for t in tasks])
     heads = _heads(cases)
-    targets = {t.id: escalation_target(level, t, cases[t.case_id]) for t in tasks}
+    due = [(t, level) for t in tasks for level in levels[t.id]]
+    targets = {(t.id, level): escalation_target(level, t, cases[t.case_id]) for t, level in due}
     offices = {(t.role, t.jurisdiction_path) for t in tasks}
-    if level is not EscalationLevel.REMINDER:
-        offices |= {(role.value, path) for role, path in targets.values()}
-    if level is EscalationLevel.TOWNSHIP:
-        offices |= {
-            (Role.TOWNSHIP_SUPERVISOR.value, ancestor_path(c.jurisdiction_path, Level.TOWNSHIP))
-            for c in cases.values()
-        }
+    offices |= {
+        (role.value, path)
+        for (_t, level), (role, path) in targets.items()
+        if level is not EscalationLevel.REMINDER
+    }
+    offices |= {
+        (
+            Role.TOWNSHIP_SUPERVISOR.value,
+            ancestor_path(cases[t.case_id].jurisdiction_path, Level.TOWNSHIP),
+        )
+        for t, level in due
+        if level is EscalationLevel.TOWNSHIP
+    }
     result.prefetch_holders(offices)
     new = _insert_ignore(
         Escalation,
@@ -412,23 +447,41 @@ def _escalate(
                 "level": level.value,
                 "at": now,
                 "due_on": t.due_on,
-                "to_role": targets[t.id][0].value,
-                "to_path": targets[t.id][1],
+                "to_role": targets[(t.id, level)][0].value,
+                "to_path": targets[(t.id, level)][1],
             }
-            for t in tasks
+            for t, level in due
         ],
         ["task_id", "level"],
-        "task_id",
     )
     today = local_date(now)
-    problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
-    for task in tasks:
-        escalation_id = new.get(task.id)
+    # A 催办 opens a problem; the problems go in before the events, which name them.
+    overdue: dict[int, tuple[Case, str, dict[str, Any]]] = {}
+    for task, level in due:
+        escalation_id = new.get((task.id, level.value))
+        if escalation_id is None or level is not EscalationLevel.TOWNSHIP:
+            continue
+        assert task.due_on is not None
+        overdue[escalation_id] = (
+            cases[task.case_id],
+            f"{_describe(task, cases[task.case_id])}超过办理时限（{task.due_on:%Y-%m-%d}）"
+            "未办结，已催办",
+            {
+                "task_id": task.id,
+                "kind": "overdue",
+                "escalation_id": escalation_id,
+                "office": f"{task.jurisdiction.name}{task.role_label}",
+                "rectify_by": cal.add_working_days(today, 5),
+            },
+        )
+    problem_ids = _insert_problems(list(overdue.values()), "escalation_id", now)
+    for task, level in due:
+        escalation_id = new.get((task.id, level.value))
         if escalation_id is None:
             continue  # another sweeper (or an earlier run) recorded it: nothing more to do
         case = cases[task.case_id]
         assert task.due_on is not None
-        to_role, to_path = targets[task.id]
+        to_role, to_path = targets[(task.id, level)]
         head = heads[case.id]
         head.escalation_ids.append(escalation_id)
         result.later.append((case.id, partial(result.escalations.update, [level.value])))
@@ -457,7 +510,6 @@ def _escalate(
             result,
             head,
             at=now,
-            actor=None,
             kind=level.value,
             reason=body,
             data={
@@ -482,45 +534,28 @@ def _escalate(
                 ),
             )
         )
-        if level is EscalationLevel.TOWNSHIP:
-            problems.append(
-                (
-                    case,
-                    task,
-                    f"{what}超过办理时限（{task.due_on:%Y-%m-%d}）未办结，已催办",
-                    {
-                        "kind": "overdue",
-                        "escalation_id": escalation_id,
-                        "office": office,
-                        "rectify_by": cal.add_working_days(today, 5),
-                    },
-                )
-            )
-    _open_problems(problems, "escalation_id", now=now, result=result, heads=heads)
+        problem_id = problem_ids.get(escalation_id)
+        if problem_id is not None:
+            _problem_opened(result, head, case, overdue[escalation_id][1], problem_id, now)
     stale = _write_heads(heads, cases, result)
     _flush(result)
     # The escalations whose case moved were undone: those tasks go again.
-    return [t.id for t in tasks if t.id in new and t.case_id in stale]
+    return sorted({t.id for t, level in due if (t.id, level.value) in new and t.case_id in stale})
 
 
-def _open_problems(
-    problems: list[tuple[Case, Task | None, str, dict[str, Any]]],
-    key: str,
-    *,
-    now: datetime,
-    result: SweepResult,
-    heads: dict[int, _Head],
-) -> None:
-    """Open one ledger problem per (case, task, description, values), unique on `key`;
-    their events, messages and counts go with the cases' heads (`_write_heads`)."""
+def _insert_problems(
+    problems: list[tuple[Case, str, dict[str, Any]]], key: str, now: datetime
+) -> dict[Any, int]:
+    """Insert one ledger problem per (case, description, values), unique on `key`:
+    {values[key]: new problem id} for those not recorded before."""
     if not problems:
-        return
-    new = _insert_ignore(
+        return {}
+    return _insert_ignore(
         Problem,
         [
             {
                 "case_id": case.id,
-                "task_id": task.id if task else None,
+                "task_id": None,
                 "jurisdiction_path": case.jurisdiction_path,
                 "description": description[:1000],
                 "opened_at": now,
@@ -528,65 +563,90 @@ def _open_problems(
                 "office": "",
                 **values,
             }
-            for case, task, description, values in problems
+            for case, description, values in problems
         ],
         [key],
-        key,
     )
-    for case, _task, description, values in problems:
-        problem_id = new.get(values[key])
-        if problem_id is None:
-            continue
-        head = heads[case.id]
-        head.problem_ids.append(problem_id)
-        result.later.append((case.id, result.count_problem))
-        _append_event(
-            result,
-            head,
-            at=now,
-            actor=None,
-            kind="problem_opened",
-            reason=description,
-            data={"problem_id": problem_id},
-        )
-        township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-        result.later.append(
-            (
-                case.id,
-                partial(
-                    result.notify,
-                    result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-                    kind="problem",
-                    title=f"【问题台账】新增问题：{description[:60]}",
-                    body=description,
-                    now=now,
-                    case_id=case.id,
-                ),
-            )
-        )
 
 
-def _append_event(result: SweepResult, head: _Head, **kw: Any) -> None:
-    """append_event on the batch's chain head of a case (not on the ORM case)."""
-    result.events.append(append_event(head, **kw))  # type: ignore[arg-type]
+def _problem_opened(
+    result: SweepResult, head: _Head, case: Case, description: str, problem_id: int, now: datetime
+) -> None:
+    """The event of a new problem, its message to the township supervisors and its count;
+    they go with the case's head (`_write_heads`)."""
+    head.problem_ids.append(problem_id)
+    result.later.append((case.id, result.count_problem))
+    _append_event(
+        result,
+        head,
+        at=now,
+        kind="problem_opened",
+        reason=description,
+        data={"problem_id": problem_id},
+    )
+    township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
+    result.later.append(
+        (
+            case.id,
+            partial(
+                result.notify,
+                result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
+                kind="problem",
+                title=f"【问题台账】新增问题：{description[:60]}",
+                body=description,
+                now=now,
+                case_id=case.id,
+            ),
+        )
+    )
+
+
+def _append_event(
+    result: SweepResult, head: _Head, *, at: datetime, kind: str, reason: str, data: dict[str, Any]
+) -> None:
+    """The next event of a case's chain, as a plain row (the sweep's events are never read
+    back as objects), on the batch's chain head of the case: the same row and hash as
+    the engine's `append_event` for an event without actor, action or states."""
+    prev = head.last_event_hash
+    payload = event_payload(
+        case_id=head.id,
+        at=at,
+        actor_id=None,
+        kind=kind,
+        action="",
+        from_state=None,
+        to_state=None,
+        reason=reason,
+        data=data,
+    )
+    row = {
+        "case_id": head.id,
+        "at": at,
+        "actor_id": None,
+        "kind": kind,
+        "action": "",
+        "from_state": None,
+        "to_state": None,
+        "reason": reason,
+        "data": data,
+        "prev_hash": prev,
+        "hash": chain_hash(prev, payload),
+    }
+    result.events.append(row)
+    head.last_event_hash = row["hash"]
     head.moved = True
 
 
 _event_t = Event.__table__  # type: ignore[attr-defined]
-_EVENT_COLS = [c.key for c in _event_t.columns if c.key != "id"]
 
 
 def _write_events(result: SweepResult) -> None:
-    """The batch's events in one statement (their ids are not needed), instead of the
-    unit of work's insert with RETURNING."""
+    """The batch's events in one statement (their ids are not needed)."""
     if not result.events:
         return
-    rows = [{k: getattr(e, k) for k in _EVENT_COLS} for e in result.events]
-    for e in result.events:
-        db.session.expunge(e)
-    result.events = []
+    rows, result.events = result.events, []
     if _dialect() == "postgresql":
-        _pg_unnest_insert(_event_t, rows)
+        _pg_insert(_event_t, rows)
     else:
         db.session.connection().execute(insert(_event_t), rows)
 
@@ -625,7 +685,7 @@ def _violation_batches(events: list[Event], now: datetime, result: SweepResult) 
         batch = events[start : start + BATCH]
         cases = _cases([e.case_id for e in batch])
         heads = _heads(cases)
-        problems: list[tuple[Case, Task | None, str, dict[str, Any]]] = []
+        problems: list[tuple[Case, str, dict[str, Any]]] = []
         for event in batch:
             case = cases[event.case_id]
             data = event.data or {}
@@ -636,8 +696,12 @@ def _violation_batches(events: list[Event], now: datetime, result: SweepResult) 
             description = f"{case.workflow.label}（{who}）：{label}"
             if event.reason:
                 description += f"。{event.reason}"
-            problems.append((case, None, description, {"kind": "violation", "event_id": event.id}))
-        _open_problems(problems, "event_id", now=now, result=result, heads=heads)
+            problems.append((case, description, {"kind": "violation", "event_id": event.id}))
+        new = _insert_problems(problems, "event_id", now)
+        for case, description, values in problems:
+            problem_id = new.get(values["event_id"])
+            if problem_id is not None:
+                _problem_opened(result, heads[case.id], case, description, problem_id, now)
         again |= bool(_write_heads(heads, cases, result))
         _flush(result)
     return again
@@ -659,21 +723,21 @@ def sweep(
         # with the tasks stored, not with the tasks due. For this transaction only.
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
     cal = work_calendar()
-    for level in EscalationLevel:
-        ids = due_task_ids(level, now, cal, policy)
-        for round_ in range(STALE_ROUNDS + 1):
-            retry: list[int] = []
-            for start in range(0, len(ids), BATCH):
-                # Objects of a batch wait for its one flush, not for every lookup.
-                with db.session.no_autoflush:
-                    retry += _escalate(_tasks(ids[start : start + BATCH]), level, now, cal, result)
-            if not retry:
-                break
-            if round_ == STALE_ROUNDS:
-                db.session.rollback()
-                raise StaleVersion()
-            # A concurrent step moved their cases: those still due go again, freshly read.
-            ids = due_task_ids(level, now, cal, policy, among=retry)
+    levels = _due_levels(now, cal, policy)
+    for round_ in range(STALE_ROUNDS + 1):
+        retry: list[int] = []
+        ids = sorted(levels)
+        for start in range(0, len(ids), BATCH):
+            # Objects of a batch wait for its one flush, not for every lookup.
+            with db.session.no_autoflush:
+                retry += _escalate(_tasks(ids[start : start + BATCH]), levels, now, cal, result)
+        if not retry:
+            break
+        if round_ == STALE_ROUNDS:
+            db.session.rollback()
+            raise StaleVersion()
+        # A concurrent step moved their cases: what is still due goes again, freshly read.
+        levels = _due_levels(now, cal, policy, among=retry)
     with db.session.no_autoflush:
         _violations(now, result)
     return result
