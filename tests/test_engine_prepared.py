@@ -37,7 +37,14 @@ def opened(db, make_user, make_household):  # type: ignore[no-untyped-def]
 
 def test_rows_and_types_are_sqlalchemys(db, opened):  # type: ignore[no-untyped-def]
     staff, police, cases = opened
-    act(case_id=cases["hukou"].id, action="submit", actor=staff, seen_version=None, data=SUBMIT, now=NOW)
+    act(
+        case_id=cases["hukou"].id,
+        action="submit",
+        actor=staff,
+        seen_version=None,
+        data=SUBMIT,
+        now=NOW,
+    )
     db.session.commit()
     conn = db.session.connection()
     for case in cases.values():
@@ -67,7 +74,14 @@ def test_statements_are_visible_to_cursor_listeners(db, app, opened):  # type: i
 
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
-        act(case_id=cases["hukou"].id, action="submit", actor=staff, seen_version=None, data=SUBMIT, now=NOW)
+        act(
+            case_id=cases["hukou"].id,
+            action="submit",
+            actor=staff,
+            seen_version=None,
+            data=SUBMIT,
+            now=NOW,
+        )
         db.session.commit()
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)

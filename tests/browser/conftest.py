@@ -6,13 +6,13 @@ Browser tests never skip: `make test` installs chromium; if it is missing, they 
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from waitress.server import create_server
+
+from tests.liveserver import live
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -29,17 +29,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture()
 def live_server(app: Any, db: Any) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    old_server_name = app.config.get("SERVER_NAME")
-    app.config["SERVER_NAME"] = None
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        app.config["SERVER_NAME"] = old_server_name
-        server.close()
-        thread.join(timeout=5)
+    with live(app, threads=4) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

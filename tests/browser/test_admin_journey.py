@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import shot
 from tests.browser.journeys import check_widths, login
 
@@ -13,7 +15,7 @@ def test_admin_users_roles_jurisdictions_limits_calendar(live_server, page, demo
     base = live_server
     login(page, base, "admin")
     page.get_by_role("link", name="系统管理").click()
-    assert "xingfu_staff" in page.content()
+    expect(page.locator("body")).to_contain_text("xingfu_staff")
     shot(page, "50-admin-users")
 
     # create a user: a bad password is refused and everything typed stays
@@ -24,7 +26,7 @@ def test_admin_users_roles_jurisdictions_limits_calendar(live_server, page, demo
     page.get_by_label("角色").select_option("police_station")
     page.get_by_label("辖区代码").fill("411221100")
     page.get_by_role("button", name="创建").click()
-    assert "密码至少8位" in page.content()
+    expect(page.locator("body")).to_contain_text("密码至少8位")
     assert page.get_by_label("用户名").input_value() == "chengguan_police2"
     assert page.get_by_label("辖区代码").input_value() == "411221100"
     page.get_by_label("初始密码").fill("long-enough-1")

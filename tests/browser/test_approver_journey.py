@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import shot
@@ -99,7 +100,7 @@ def test_approver_queue_claim_act_release(live_server, page, browser, demo, db):
     assert page.get_by_role("button", name="认领").count() == 1
 
     page.get_by_role("link", name="已办").first.click()
-    assert "户口迁移" in page.locator("table").inner_text()
+    expect(page.locator("table")).to_contain_text("户口迁移")
 
     check_widths(
         page,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import shot
 from tests.browser.test_hukou_journey import login, logout
 from tests.conftest import NOW
@@ -53,18 +55,18 @@ def test_notice_then_escalation_to_the_township(live_server, page, make_user, ma
     login(page, base, "chengguan_lead")
     assert page.locator("#inbox-unread").inner_text() == "2"
     page.get_by_role("link", name="超期督办").click()
-    assert page.locator("#overdue-total").inner_text() == "1"
+    expect(page.locator("#overdue-total")).to_have_text("1")
     page.get_by_role("link", name="幸福社区").click()
     page.wait_for_url(re.compile(r"node=\d+"))
     assert "已催办" in page.content() and "超期3天" in page.content()
     shot(page, "22-supervisor-dashboard")
     page.get_by_role("link", name="打印催办单").click()
-    assert "催 办 单" in page.content()
+    expect(page.locator("body")).to_contain_text("催 办 单")
     shot(page, "23-cuibandan")
     page.get_by_role("link", name="台账", exact=True).click()
     page.get_by_role("link", name="整改/销号").click()
     page.get_by_role("button", name="确认销号").click()
-    assert "销号须填写整改结果" in page.content()
+    expect(page.locator("body")).to_contain_text("销号须填写整改结果")
     page.get_by_label("整改结果（销号依据）").fill("已督促社区办结")
     page.get_by_role("button", name="确认销号").click()
-    assert "问题已销号" in page.content()
+    expect(page.locator("body")).to_contain_text("问题已销号")

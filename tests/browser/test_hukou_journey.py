@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import shot
@@ -73,7 +74,7 @@ def test_hukou_from_intake_to_completion(live_server, page, make_user, geo, db):
 
     login(page, base, "chengguan_police")
     page.get_by_role("link", name="进入待办").click()
-    assert "王*国" in page.content()
+    expect(page.locator("body")).to_contain_text("王*国")
     shot(page, "05-police-queue")
     page.get_by_role("link", name="办理", exact=True).first.click()
     page.wait_for_url(re.compile(r"/cases/\d+$"))
@@ -92,6 +93,7 @@ def test_hukou_from_intake_to_completion(live_server, page, make_user, geo, db):
     page.get_by_label("办件编号").fill(receipt_no)
     page.get_by_label("身份证号码后四位").fill(make_id(seq=2, sex="F")[-4:])
     page.get_by_role("button", name="查询").click()
+    expect(page.locator("body")).to_contain_text("已落户")
     content = page.content()
     assert "已落户" in content and "王建国" not in content
     shot(page, "07-public-lookup")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import shot
@@ -43,6 +44,7 @@ def test_vote_session_publish_print_and_record(live_server, page, make_user, mak
     assert "通过须赞成 67 票以上" in page.content()
 
     page.get_by_role("link", name="打印公示").click()
+    expect(page.locator("body")).to_contain_text("集体经济组织成员身份申请人名单公示")
     content = page.content()
     assert "集体经济组织成员身份申请人名单公示" in content and "盖章" in content
     shot(page, "21-publicity-notice")

@@ -4,6 +4,7 @@ whether it is on time, and nothing personal; a wrong pair gets a clear message."
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests.browser.conftest import shot
@@ -32,7 +33,7 @@ def test_public_lookup_shows_every_case_and_nothing_personal(live_server, page, 
         "0000" if member.id_number[-4:] != "0000" else "1111"
     )
     page.get_by_role("button", name="查询").click()
-    assert page.get_by_role("alert").inner_text().startswith("未查询到办件")
+    expect(page.get_by_role("alert")).to_contain_text("未查询到办件")
     assert page.locator("table").count() == 0
     # what was typed stays
     assert page.get_by_label("办件编号").input_value() == intake.receipt_no

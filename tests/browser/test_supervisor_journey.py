@@ -48,11 +48,14 @@ def test_county_supervisor_dashboard_charts_drill_down_ledgers_summary(live_serv
 
     page.goto(base + "/supervision/")
     page.get_by_role("link", name="工作台账").click()
+    page.wait_for_url(re.compile(r"/supervision/ledgers/work"))
     assert page.locator("table tbody tr").count() > 0
     shot(page, "33-work-ledger")
     page.get_by_role("link", name="问题台账").click()
+    page.wait_for_url(re.compile(r"/supervision/ledgers/problems"))
     assert page.locator("table tbody tr").count() > 0
     page.get_by_role("link", name="月度/季度统计").click()
+    page.wait_for_url(re.compile(r"/supervision/summary"))
     assert "按时办结率" in page.content()
     shot(page, "34-monthly-summary")
 

@@ -23,9 +23,9 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from waitress.server import create_server
 
 from tests.conftest import NOW, PASSWORD, make_id
+from tests.liveserver import live
 from tests.security.figures import report
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
@@ -203,17 +203,8 @@ class Browser:
 
 @pytest.fixture()
 def server(app, db) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    srv = create_server(app, host="127.0.0.1", port=0, threads=10)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    old = app.config.get("SERVER_NAME")
-    app.config["SERVER_NAME"] = None
-    try:
-        yield f"http://127.0.0.1:{srv.effective_port}"
-    finally:
-        app.config["SERVER_NAME"] = old
-        srv.close()
-        thread.join(timeout=5)
+    with live(app, threads=10) as base:
+        yield base
 
 
 @pytest.mark.parametrize("n", [2, 10])

@@ -56,7 +56,11 @@ class Done:
 
     def one(self) -> Any:
         if len(self._rows) != 1:
-            raise exc.NoResultFound("expected one row") if not self._rows else exc.MultipleResultsFound()
+            raise (
+                exc.NoResultFound("expected one row")
+                if not self._rows
+                else exc.MultipleResultsFound()
+            )
         return self._rows[0]
 
 

@@ -45,7 +45,6 @@ from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
 from transfers.deadlines.services import due_date
 from transfers.engine.audit import chain_hash, event_payload
-from transfers.engine.prepared import Prepared
 from transfers.engine.errors import (
     DuplicateCase,
     InvalidAction,
@@ -53,6 +52,7 @@ from transfers.engine.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from transfers.engine.prepared import Prepared
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
