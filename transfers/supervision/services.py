@@ -17,7 +17,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
@@ -90,16 +89,21 @@ BUCKETS: list[tuple[str, str, int, int | None]] = [
 LEVEL_LABELS = {"none": N_("未催办"), "township": N_("已催办"), "district": N_("已督办")}
 
 
-def _has_level(level: EscalationLevel) -> ColumnElement[bool]:
-    return exists().where(Escalation.task_id == Task.id, Escalation.level == level.value)
-
-
 def level_expr() -> ColumnElement[str]:
-    """The highest escalation of an overdue task: district, township or none."""
-    return case(
-        (_has_level(EscalationLevel.DISTRICT), "district"),
-        (_has_level(EscalationLevel.TOWNSHIP), "township"),
-        else_="none",
+    """The highest escalation of an overdue task: district, township or none.
+
+    One correlated aggregate per task (an index-only probe of its escalations), not an
+    EXISTS per level: PostgreSQL had hashed the whole district level for the first."""
+    rank = case(
+        (Escalation.level == EscalationLevel.DISTRICT.value, 2),
+        (Escalation.level == EscalationLevel.TOWNSHIP.value, 1),
+        else_=0,
+    )
+    highest = func.max(rank)
+    return (
+        select(case((highest == 2, "district"), (highest == 1, "township"), else_="none"))
+        .where(Escalation.task_id == Task.id)
+        .scalar_subquery()
     )
 
 
@@ -140,8 +144,17 @@ def _area(user: User, f: OverdueFilter) -> list[str]:
 def _covers_everything(paths: list[str]) -> bool:
     """Whether every jurisdiction lies under `paths` (a province supervisor in a province's
     database): then every task's office does too, and the area needs no condition."""
-    roots = db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
-    return bool(paths) and all(in_scope(r, paths) for r in roots)
+    return bool(paths) and all(in_scope(r, paths) for r in _roots())
+
+
+def _roots() -> list[str]:
+    """The top jurisdictions' paths, read once per session (a page asked up to five times)."""
+    roots = db.session.info.get("jurisdiction_roots")
+    if roots is None:
+        roots = db.session.info["jurisdiction_roots"] = list(
+            db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
+        )
+    return roots
 
 
 def overdue_query(
@@ -194,13 +207,18 @@ def overdue_rows(user: User, today: date, f: OverdueFilter) -> Select[Any]:
 
 
 def children(node: Jurisdiction) -> list[Jurisdiction]:
-    return list(
-        db.session.scalars(
-            select(Jurisdiction)
-            .where(Jurisdiction.parent_id == node.id)
-            .order_by(Jurisdiction.code)
+    """The child jurisdictions of `node` by code, read once per session (the board and
+    the charts both group by them)."""
+    known = db.session.info.setdefault("jurisdiction_children", {})
+    if node.id not in known:
+        known[node.id] = list(
+            db.session.scalars(
+                select(Jurisdiction)
+                .where(Jurisdiction.parent_id == node.id)
+                .order_by(Jurisdiction.code)
+            )
         )
-    )
+    return known[node.id]
 
 
 # The offices listed on the dashboard: those with the most overdue tasks (a province has
@@ -364,7 +382,7 @@ def dashboard(
         by_jur.append((None, by_child[None]))
     return Dashboard(
         total=sum(by["procedure"].values()),
-        by_procedure=sorted(by["procedure"].items(), key=lambda kv: -kv[1]),
+        by_procedure=sorted(by["procedure"].items(), key=lambda kv: (-kv[1], kv[0])),
         by_jurisdiction=by_jur,
         by_bucket=[(k, label, by["bucket"].get(k, 0)) for k, label, _lo, _hi in BUCKETS],
         by_level=[(k, label, by["level"].get(k, 0)) for k, label in LEVEL_LABELS.items()],
