@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, null, or_, select, union
+from sqlalchemy import Date, and_, case, func, literal, not_, null, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -125,24 +125,27 @@ def _open_work(
         )
     else:
         child = literal(0)
-    sub = (
-        select(Case.procedure.label("p"), child.label("k"), overdue.label("late"))
-        .select_from(Case)
-        .outerjoin(Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None)))
-        .where(Case.closed_at.is_(None))
+    row = select(Case.procedure.label("p"), child.label("k"), overdue.label("late"))
+    with_task = row.select_from(Case).outerjoin(
+        Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None))
     )
-    if not _everything(node):
-        # Two index ranges (open cases by path, open tasks by office path), not an OR
-        # across the join that reads every open case.
-        ids = union(
-            select(Case.id).where(
-                Case.closed_at.is_(None), _under(Case.jurisdiction_path, node.path)
-            ),
-            select(Task.case_id).where(
-                Task.closed_at.is_(None), _under(Task.jurisdiction_path, node.path)
+    if _everything(node):
+        sub: Any = with_task.where(Case.closed_at.is_(None))
+    else:
+        # The area's open cases with their open task, then the open tasks of the area's
+        # offices on cases elsewhere: two index ranges, disjoint, so nothing to merge.
+        in_area = _under(Case.jurisdiction_path, node.path)
+        sub = union_all(
+            with_task.where(Case.closed_at.is_(None), in_area),
+            row.select_from(Task)
+            .join(Case, Case.id == Task.case_id)
+            .where(
+                Task.closed_at.is_(None),
+                _under(Task.jurisdiction_path, node.path),
+                Case.closed_at.is_(None),
+                not_(in_area),
             ),
         )
-        sub = sub.where(Case.id.in_(ids))
     sub = sub.subquery()
     q = select(sub.c.p, sub.c.k, func.count(), func.coalesce(func.sum(sub.c.late), 0)).group_by(
         sub.c.p, sub.c.k
@@ -253,12 +256,13 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         )
     )
     if not _everything(node):
-        # Tasks of the node's cases, or of its offices: two index ranges, not an OR.
-        ids = union(
-            select(Task.id).join(Case, Case.id == Task.case_id).where(in_node, *due_range),
-            select(Task.id).where(_under(Task.jurisdiction_path, node.path), *due_range),
+        # Tasks of the node's cases, then of its offices on cases elsewhere: two index
+        # ranges, disjoint, so nothing to merge.
+        of_cases = became.join(Case, Case.id == Task.case_id)
+        became = union_all(
+            of_cases.where(in_node),
+            of_cases.where(_under(Task.jurisdiction_path, node.path), not_(in_node)),
         )
-        became = became.where(Task.id.in_(ids))
     sub = became.subquery()
     counts = dict(db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all())
     became_overdue = [int(counts.get(i, 0)) for i in range(weeks)]
