@@ -210,6 +210,21 @@ def _case_weeks(column: Any, starts: list[date]) -> ColumnElement[int]:
     )
 
 
+def became_overdue(today: date, starts: list[date]) -> tuple[ColumnElement[bool], ...]:
+    """Tasks that became overdue in the weeks of `starts`: a task becomes overdue on the
+    day after its due date, if still open by then."""
+    end = starts[-1] + timedelta(weeks=1)
+    return (
+        Task.due_on >= starts[0] - timedelta(days=1),
+        Task.due_on < min(end - timedelta(days=1), today),
+        or_(Task.closed_at.is_(None), LocalDate(Task.closed_at) > Task.due_on),
+    )
+
+
+def became_overdue_week(today: date, starts: list[date]) -> ColumnElement[int]:
+    return _week_bucket(Task.due_on, [s - timedelta(days=1) for s in starts])
+
+
 def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
     starts = week_starts(today, weeks)
     first = starts[0]
@@ -241,19 +256,10 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         if c is not None:
             completed[c] += n
 
-    # A task becomes overdue on the day after its due date, if still open by then.
-    due_bucket = _week_bucket(Task.due_on, [s - timedelta(days=1) for s in starts])
-    due_range = (
-        Task.due_on >= first - timedelta(days=1),
-        Task.due_on < min(end - timedelta(days=1), today),
-    )
     became = (
-        select(due_bucket.label("w"))
+        select(became_overdue_week(today, starts).label("w"))
         .select_from(Task)
-        .where(
-            *due_range,
-            or_(Task.closed_at.is_(None), LocalDate(Task.closed_at) > Task.due_on),
-        )
+        .where(*became_overdue(today, starts))
     )
     if not _everything(node):
         # Tasks of the node's cases, then of its offices on cases elsewhere: two index
@@ -265,10 +271,10 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         )
     sub = became.subquery()
     counts = dict(db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all())
-    became_overdue = [int(counts.get(i, 0)) for i in range(weeks)]
+    late_weeks = [int(counts.get(i, 0)) for i in range(weeks)]
     return [
         Week(s, o, c, late)
-        for s, o, c, late in zip(starts, opened, completed, became_overdue, strict=True)
+        for s, o, c, late in zip(starts, opened, completed, late_weeks, strict=True)
     ]
 
 

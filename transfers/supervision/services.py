@@ -366,6 +366,20 @@ def dashboard(
             by["child"][child] = by["child"].get(child, 0) + n
         else:
             by[kind][text_key] = n
+    return assemble(kids, by["procedure"], by["child"], by["bucket"], by["level"], office_rows)
+
+
+def assemble(
+    kids: list[Jurisdiction],
+    by_procedure: dict[str, int],
+    by_child: dict[int | None, int],
+    by_bucket: dict[str, int],
+    by_level: dict[str, int],
+    office_rows: list[dict[str, Any]],
+) -> Dashboard:
+    """The dashboard from its counts (live, or the snapshots' pass over a province): the
+    offices listed ({role, jurisdiction_id, total, none, township, district}) are loaded
+    in one query and sorted by total, then path and role."""
     places = {
         j.id: j
         for j in db.session.scalars(
@@ -374,21 +388,21 @@ def dashboard(
             )
         )
     }
-    for row in office_rows:
-        row["jurisdiction"] = places[row.pop("jurisdiction_id")]
-    by_child = by["child"]
+    offices = []
+    for r in office_rows:
+        row = {k: v for k, v in r.items() if k != "jurisdiction_id"}
+        row["jurisdiction"] = places[r["jurisdiction_id"]]
+        offices.append(row)
     by_jur: list[tuple[Jurisdiction | None, int]] = [(c, by_child.get(c.id, 0)) for c in kids]
     if by_child.get(None):
         by_jur.append((None, by_child[None]))
     return Dashboard(
-        total=sum(by["procedure"].values()),
-        by_procedure=sorted(by["procedure"].items(), key=lambda kv: (-kv[1], kv[0])),
+        total=sum(by_procedure.values()),
+        by_procedure=sorted(by_procedure.items(), key=lambda kv: (-kv[1], kv[0])),
         by_jurisdiction=by_jur,
-        by_bucket=[(k, label, by["bucket"].get(k, 0)) for k, label, _lo, _hi in BUCKETS],
-        by_level=[(k, label, by["level"].get(k, 0)) for k, label in LEVEL_LABELS.items()],
-        by_office=sorted(
-            office_rows, key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])
-        ),
+        by_bucket=[(k, label, by_bucket.get(k, 0)) for k, label, _lo, _hi in BUCKETS],
+        by_level=[(k, label, by_level.get(k, 0)) for k, label in LEVEL_LABELS.items()],
+        by_office=sorted(offices, key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])),
     )
 
 
