@@ -262,12 +262,12 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         .where(*became_overdue(today, starts))
     )
     if not _everything(node):
-        # Tasks of the node's cases, then of its offices on cases elsewhere: two index
-        # ranges, disjoint, so nothing to merge.
-        of_cases = became.join(Case, Case.id == Task.case_id)
+        # Tasks of the node's offices, then of its cases at offices elsewhere: two index
+        # ranges, disjoint, so nothing to merge (and the first needs no case).
+        at_office = _under(Task.jurisdiction_path, node.path)
         became = union_all(
-            of_cases.where(in_node),
-            of_cases.where(_under(Task.jurisdiction_path, node.path), not_(in_node)),
+            became.where(at_office),
+            became.join(Case, Case.id == Task.case_id).where(in_node, not_(at_office)),
         )
     sub = became.subquery()
     counts = dict(db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all())
