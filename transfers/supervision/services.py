@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     case,
     false,
@@ -234,6 +235,8 @@ class Dashboard:
     by_bucket: list[tuple[str, str, int]]
     by_level: list[tuple[str, str, int]]
     by_office: list[dict[str, Any]]
+    # The ids of one page of the overdue list, in order (when the statement was asked).
+    page_ids: list[int] = field(default_factory=list)
 
 
 def _place_expr(node: Jurisdiction, kids: list[Jurisdiction]) -> ColumnElement[Any]:
@@ -267,9 +270,14 @@ def dashboard(
     f: OverdueFilter,
     node: Jurisdiction,
     paths: list[str] | None = None,
+    page: tuple[int, int] | None = None,
 ) -> Dashboard:
     """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office:
-    one statement, one pass over the overdue tasks, whatever the number of groups."""
+    one statement, one pass over the overdue tasks, whatever the number of groups.
+
+    `page` (offset, limit): the same statement also picks that page of the overdue list
+    in the filter's order (``page_ids``), instead of a second query finding the same
+    tasks again (``overdue_rows``)."""
     kids = children(node)
     if db.session.get_bind().dialect.name == "postgresql":
         # A province groups ~70,000 overdue tasks: in memory (hash) instead of sorting on
@@ -285,13 +293,15 @@ def dashboard(
             bucket_expr(today).label("bucket"),
             level_expr().label("level"),
             _place_expr(node, kids).label("place"),
+            Task.id.label("id"),
+            Task.due_on.label("due_on"),
         )
         .subquery()
     )
-    # Grouped once by everything shown (a province's ~70,000 overdue tasks fall into a
-    # few thousand groups), then summed five ways.
-    keys = [each.c[k] for k in ("procedure", "role", "jurisdiction_id", "bucket", "level", "place")]
-    overdue = select(*keys, literal(1).label("n")).cte("overdue")
+    # The overdue tasks once (materialized: it is read several times), then summed
+    # five ways.
+    names = ("procedure", "role", "jurisdiction_id", "bucket", "level", "place", "id", "due_on")
+    overdue = select(*[each.c[k] for k in names], each.c.path, literal(1).label("n")).cte("overdue")
     o = overdue.c
     zero = literal(0)
 
@@ -337,20 +347,41 @@ def dashboard(
         .subquery()
     )
     no_int = null().cast(Integer)
-    rows = db.session.execute(
-        union_all(
-            grouped("procedure", o.procedure, no_int, o.procedure),
-            grouped("place", o.place, no_int, o.place),
-            grouped("bucket", o.bucket, no_int, o.bucket),
-            grouped("level", o.level, no_int, o.level),
-            select(top_offices),
+    parts = [
+        grouped("procedure", o.procedure, no_int, o.procedure),
+        grouped("place", o.place, no_int, o.place),
+        grouped("bucket", o.bucket, no_int, o.bucket),
+        grouped("level", o.level, no_int, o.level),
+        select(top_offices),
+    ]
+    if page is not None:
+        offset, limit = page
+        order = {
+            "-due": (o.due_on.desc(), o.id.desc()),
+            "procedure": (o.procedure, o.due_on, o.id),
+            "office": (o.path, o.role, o.due_on, o.id),
+        }.get(f.sort, (o.due_on, o.id))
+        ranked = select(o.id, func.row_number().over(order_by=order).label("rank")).subquery()
+        parts.append(
+            select(
+                literal("row"),
+                null().cast(String),
+                ranked.c.id,
+                ranked.c.rank,
+                zero,
+                zero,
+                zero,
+            ).where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
         )
-    ).all()
+    rows = db.session.execute(union_all(*parts)).all()
     by: dict[str, dict[Any, int]] = defaultdict(dict)
     child_of = _child_of(node, kids)
     office_rows = []
+    listed = []
     for kind, text_key, int_key, n, n_none, n_township, n_district in rows:
-        if kind == "office":
+        if kind == "row":
+            listed.append((n, int_key))
+        elif kind == "office":
             office_rows.append(
                 {
                     "role": text_key,
@@ -366,7 +397,27 @@ def dashboard(
             by["child"][child] = by["child"].get(child, 0) + n
         else:
             by[kind][text_key] = n
-    return assemble(kids, by["procedure"], by["child"], by["bucket"], by["level"], office_rows)
+    board = assemble(kids, by["procedure"], by["child"], by["bucket"], by["level"], office_rows)
+    board.page_ids = [task_id for _rank, task_id in sorted(listed)]
+    return board
+
+
+def tasks_in_order(ids: list[int]) -> list[Task]:
+    """The overdue list's tasks of `ids`, in that order, with what a row shows."""
+    if not ids:
+        return []
+    tasks = {
+        t.id: t
+        for t in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids))
+            .options(
+                joinedload(Task.case).joinedload(Case.person),
+                joinedload(Task.jurisdiction),
+            )
+        )
+    }
+    return [tasks[i] for i in ids]
 
 
 def assemble(
