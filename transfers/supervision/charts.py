@@ -134,16 +134,19 @@ def _open_work(
     else:
         # The area's open cases with their open task, then the open tasks of the area's
         # offices on cases elsewhere: two index ranges, disjoint, so nothing to merge.
-        in_area = _under(Case.jurisdiction_path, node.path)
+        # "Elsewhere" is a lookup in the first range's ids, so only those tasks read
+        # their case.
+        in_area = (Case.closed_at.is_(None), _under(Case.jurisdiction_path, node.path))
+        area_ids = select(Case.id).where(*in_area)
         sub = union_all(
-            with_task.where(Case.closed_at.is_(None), in_area),
+            with_task.where(*in_area),
             row.select_from(Task)
             .join(Case, Case.id == Task.case_id)
             .where(
                 Task.closed_at.is_(None),
                 _under(Task.jurisdiction_path, node.path),
+                Task.case_id.not_in(area_ids),
                 Case.closed_at.is_(None),
-                not_(in_area),
             ),
         )
     sub = sub.subquery()
