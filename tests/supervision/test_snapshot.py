@@ -81,3 +81,31 @@ def test_the_scheduler_job_refreshes_the_snapshots(db, board, app):
     board(local_date(now))
     assert run_snapshots(app, now) == 4
     assert db.session.scalar(select(DashboardSnapshot.computed_at).limit(1)) == now
+
+
+def test_the_one_pass_refresh_counts_an_office_elsewhere_in_both_areas_as_live(
+    db, board, make_user
+):
+    """A task counts where its office lies and where its case lies: here E1's open task
+    waits at an office of another province (山西省历山镇), and C1's at 三门峡市 itself."""
+    from transfers.engine import open_task
+
+    now = utcnow()
+    today = local_date(now)
+    cases = board(today)["cases"]
+    elsewhere, city = node(db, "140827203"), node(db, "4112")
+    for key, office in (("E1", elsewhere), ("C1", city)):
+        task = open_task(cases[key])
+        task.jurisdiction_id, task.jurisdiction_path = office.id, office.path
+    db.session.commit()
+    lead = make_user(Role.COUNTY_SUPERVISOR, "14")
+    lead41 = make_user(Role.COUNTY_SUPERVISOR, "41")
+    snapshot.refresh(today, now)
+    db.session.commit()
+    for code, user in (("41", lead41), ("4112", lead41), ("14", lead), ("1408", lead)):
+        n = node(db, code)
+        got, got_charts, _as_of = snapshot.load(n, today, now)
+        assert got == sv.dashboard(user, today, sv.OverdueFilter(node=n.path), n), code
+        assert got_charts == charts.dashboard_charts(n, today), code
+    shanxi, _c, _t = snapshot.load(node(db, "14"), today, now)
+    assert shanxi.total == 1  # E1, through its office

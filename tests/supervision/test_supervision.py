@@ -74,6 +74,18 @@ def test_dashboard_drill_down_and_filters(db, board):
     assert [t.case_id for t in rows] == [data["cases"]["C1"].id]  # only its own township
 
 
+@pytest.mark.parametrize("sort", ["due", "-due", "procedure", "office"])
+def test_the_board_picks_the_same_page_of_the_list_as_the_list_query(db, board, sort):
+    data = board(T)
+    county = data["users"]["county"]
+    for f in (sv.OverdueFilter(sort=sort), sv.OverdueFilter(sort=sort, level="township")):
+        listed = [t.id for t in db.session.scalars(sv.overdue_rows(county, T, f)).unique()]
+        for offset, limit in ((0, 2), (2, 2), (4, 2), (0, 20)):
+            d = sv.dashboard(county, T, f, node("411221"), page=(offset, limit))
+            assert d.page_ids == listed[offset : offset + limit], (f, offset)
+            assert [t.id for t in sv.tasks_in_order(d.page_ids)] == d.page_ids
+
+
 def test_monthly_summary_by_jurisdiction_and_office(db, board):
     data = board(T)
     county = data["users"]["county"]

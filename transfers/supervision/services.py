@@ -15,9 +15,9 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
@@ -90,16 +90,21 @@ BUCKETS: list[tuple[str, str, int, int | None]] = [
 LEVEL_LABELS = {"none": N_("未催办"), "township": N_("已催办"), "district": N_("已督办")}
 
 
-def _has_level(level: EscalationLevel) -> ColumnElement[bool]:
-    return exists().where(Escalation.task_id == Task.id, Escalation.level == level.value)
-
-
 def level_expr() -> ColumnElement[str]:
-    """The highest escalation of an overdue task: district, township or none."""
-    return case(
-        (_has_level(EscalationLevel.DISTRICT), "district"),
-        (_has_level(EscalationLevel.TOWNSHIP), "township"),
-        else_="none",
+    """The highest escalation of an overdue task: district, township or none.
+
+    One correlated aggregate per task (an index-only probe of its escalations), not an
+    EXISTS per level: PostgreSQL had hashed the whole district level for the first."""
+    rank = case(
+        (Escalation.level == EscalationLevel.DISTRICT.value, 2),
+        (Escalation.level == EscalationLevel.TOWNSHIP.value, 1),
+        else_=0,
+    )
+    highest = func.max(rank)
+    return (
+        select(case((highest == 2, "district"), (highest == 1, "township"), else_="none"))
+        .where(Escalation.task_id == Task.id)
+        .scalar_subquery()
     )
 
 
@@ -140,8 +145,17 @@ def _area(user: User, f: OverdueFilter) -> list[str]:
 def _covers_everything(paths: list[str]) -> bool:
     """Whether every jurisdiction lies under `paths` (a province supervisor in a province's
     database): then every task's office does too, and the area needs no condition."""
-    roots = db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
-    return bool(paths) and all(in_scope(r, paths) for r in roots)
+    return bool(paths) and all(in_scope(r, paths) for r in _roots())
+
+
+def _roots() -> list[str]:
+    """The top jurisdictions' paths, read once per session (a page asked up to five times)."""
+    roots = db.session.info.get("jurisdiction_roots")
+    if roots is None:
+        roots = db.session.info["jurisdiction_roots"] = list(
+            db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
+        )
+    return roots
 
 
 def overdue_query(
@@ -194,13 +208,18 @@ def overdue_rows(user: User, today: date, f: OverdueFilter) -> Select[Any]:
 
 
 def children(node: Jurisdiction) -> list[Jurisdiction]:
-    return list(
-        db.session.scalars(
-            select(Jurisdiction)
-            .where(Jurisdiction.parent_id == node.id)
-            .order_by(Jurisdiction.code)
+    """The child jurisdictions of `node` by code, read once per session (the board and
+    the charts both group by them)."""
+    known = db.session.info.setdefault("jurisdiction_children", {})
+    if node.id not in known:
+        known[node.id] = list(
+            db.session.scalars(
+                select(Jurisdiction)
+                .where(Jurisdiction.parent_id == node.id)
+                .order_by(Jurisdiction.code)
+            )
         )
-    )
+    return known[node.id]
 
 
 # The offices listed on the dashboard: those with the most overdue tasks (a province has
@@ -216,6 +235,8 @@ class Dashboard:
     by_bucket: list[tuple[str, str, int]]
     by_level: list[tuple[str, str, int]]
     by_office: list[dict[str, Any]]
+    # The ids of one page of the overdue list, in order (when the statement was asked).
+    page_ids: list[int] = field(default_factory=list)
 
 
 def _place_expr(node: Jurisdiction, kids: list[Jurisdiction]) -> ColumnElement[Any]:
@@ -249,9 +270,14 @@ def dashboard(
     f: OverdueFilter,
     node: Jurisdiction,
     paths: list[str] | None = None,
+    page: tuple[int, int] | None = None,
 ) -> Dashboard:
     """Counts of overdue tasks by procedure, child jurisdiction, lateness, level, office:
-    one statement, one pass over the overdue tasks, whatever the number of groups."""
+    one statement, one pass over the overdue tasks, whatever the number of groups.
+
+    `page` (offset, limit): the same statement also picks that page of the overdue list
+    in the filter's order (``page_ids``), instead of a second query finding the same
+    tasks again (``overdue_rows``)."""
     kids = children(node)
     if db.session.get_bind().dialect.name == "postgresql":
         # A province groups ~70,000 overdue tasks: in memory (hash) instead of sorting on
@@ -267,13 +293,15 @@ def dashboard(
             bucket_expr(today).label("bucket"),
             level_expr().label("level"),
             _place_expr(node, kids).label("place"),
+            Task.id.label("id"),
+            Task.due_on.label("due_on"),
         )
         .subquery()
     )
-    # Grouped once by everything shown (a province's ~70,000 overdue tasks fall into a
-    # few thousand groups), then summed five ways.
-    keys = [each.c[k] for k in ("procedure", "role", "jurisdiction_id", "bucket", "level", "place")]
-    overdue = select(*keys, literal(1).label("n")).cte("overdue")
+    # The overdue tasks once (materialized: it is read several times), then summed
+    # five ways.
+    names = ("procedure", "role", "jurisdiction_id", "bucket", "level", "place", "id", "due_on")
+    overdue = select(*[each.c[k] for k in names], each.c.path, literal(1).label("n")).cte("overdue")
     o = overdue.c
     zero = literal(0)
 
@@ -319,20 +347,41 @@ def dashboard(
         .subquery()
     )
     no_int = null().cast(Integer)
-    rows = db.session.execute(
-        union_all(
-            grouped("procedure", o.procedure, no_int, o.procedure),
-            grouped("place", o.place, no_int, o.place),
-            grouped("bucket", o.bucket, no_int, o.bucket),
-            grouped("level", o.level, no_int, o.level),
-            select(top_offices),
+    parts = [
+        grouped("procedure", o.procedure, no_int, o.procedure),
+        grouped("place", o.place, no_int, o.place),
+        grouped("bucket", o.bucket, no_int, o.bucket),
+        grouped("level", o.level, no_int, o.level),
+        select(top_offices),
+    ]
+    if page is not None:
+        offset, limit = page
+        order = {
+            "-due": (o.due_on.desc(), o.id.desc()),
+            "procedure": (o.procedure, o.due_on, o.id),
+            "office": (o.path, o.role, o.due_on, o.id),
+        }.get(f.sort, (o.due_on, o.id))
+        ranked = select(o.id, func.row_number().over(order_by=order).label("rank")).subquery()
+        parts.append(
+            select(
+                literal("row"),
+                null().cast(String),
+                ranked.c.id,
+                ranked.c.rank,
+                zero,
+                zero,
+                zero,
+            ).where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
         )
-    ).all()
+    rows = db.session.execute(union_all(*parts)).all()
     by: dict[str, dict[Any, int]] = defaultdict(dict)
     child_of = _child_of(node, kids)
     office_rows = []
+    listed = []
     for kind, text_key, int_key, n, n_none, n_township, n_district in rows:
-        if kind == "office":
+        if kind == "row":
+            listed.append((n, int_key))
+        elif kind == "office":
             office_rows.append(
                 {
                     "role": text_key,
@@ -348,6 +397,40 @@ def dashboard(
             by["child"][child] = by["child"].get(child, 0) + n
         else:
             by[kind][text_key] = n
+    board = assemble(kids, by["procedure"], by["child"], by["bucket"], by["level"], office_rows)
+    board.page_ids = [task_id for _rank, task_id in sorted(listed)]
+    return board
+
+
+def tasks_in_order(ids: list[int]) -> list[Task]:
+    """The overdue list's tasks of `ids`, in that order, with what a row shows."""
+    if not ids:
+        return []
+    tasks = {
+        t.id: t
+        for t in db.session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids))
+            .options(
+                joinedload(Task.case).joinedload(Case.person),
+                joinedload(Task.jurisdiction),
+            )
+        )
+    }
+    return [tasks[i] for i in ids]
+
+
+def assemble(
+    kids: list[Jurisdiction],
+    by_procedure: dict[str, int],
+    by_child: dict[int | None, int],
+    by_bucket: dict[str, int],
+    by_level: dict[str, int],
+    office_rows: list[dict[str, Any]],
+) -> Dashboard:
+    """The dashboard from its counts (live, or the snapshots' pass over a province): the
+    offices listed ({role, jurisdiction_id, total, none, township, district}) are loaded
+    in one query and sorted by total, then path and role."""
     places = {
         j.id: j
         for j in db.session.scalars(
@@ -356,21 +439,21 @@ def dashboard(
             )
         )
     }
-    for row in office_rows:
-        row["jurisdiction"] = places[row.pop("jurisdiction_id")]
-    by_child = by["child"]
+    offices = []
+    for r in office_rows:
+        row = {k: v for k, v in r.items() if k != "jurisdiction_id"}
+        row["jurisdiction"] = places[r["jurisdiction_id"]]
+        offices.append(row)
     by_jur: list[tuple[Jurisdiction | None, int]] = [(c, by_child.get(c.id, 0)) for c in kids]
     if by_child.get(None):
         by_jur.append((None, by_child[None]))
     return Dashboard(
-        total=sum(by["procedure"].values()),
-        by_procedure=sorted(by["procedure"].items(), key=lambda kv: -kv[1]),
+        total=sum(by_procedure.values()),
+        by_procedure=sorted(by_procedure.items(), key=lambda kv: (-kv[1], kv[0])),
         by_jurisdiction=by_jur,
-        by_bucket=[(k, label, by["bucket"].get(k, 0)) for k, label, _lo, _hi in BUCKETS],
-        by_level=[(k, label, by["level"].get(k, 0)) for k, label in LEVEL_LABELS.items()],
-        by_office=sorted(
-            office_rows, key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])
-        ),
+        by_bucket=[(k, label, by_bucket.get(k, 0)) for k, label, _lo, _hi in BUCKETS],
+        by_level=[(k, label, by_level.get(k, 0)) for k, label in LEVEL_LABELS.items()],
+        by_office=sorted(offices, key=lambda r: (-r["total"], r["jurisdiction"].path, r["role"])),
     )
 
 

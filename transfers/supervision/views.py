@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from transfers.cases.models import Case
@@ -77,6 +78,19 @@ def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]
 
 
 # --- dashboard -------------------------------------------------------------------------------
+class _ListedPage(Pagination):
+    """A page of the overdue list whose tasks the dashboard statement picked (its ids in
+    order), paged like ``db.paginate`` (page and per_page from the request)."""
+
+    def _query_items(self) -> list[Any]:
+        offset = (self.page - 1) * self.per_page
+        self.board = self._query_args["board"](offset, self.per_page)
+        return sv.tasks_in_order(self.board.page_ids)
+
+    def _query_count(self) -> int:
+        return self.board.total
+
+
 @bp.route("/")
 def dashboard():  # type: ignore[no-untyped-def]
     today = _today()
@@ -96,11 +110,21 @@ def dashboard():  # type: ignore[no-untyped-def]
         snap = snapshot.load(node, today, utcnow())
     if snap is not None:
         board, charts, as_of = snap
+        page: Pagination = db.paginate(
+            sv.overdue_rows(current_user, today, f), per_page=20, count=False
+        )
     else:
-        board = sv.dashboard(current_user, today, f, node)
+        # The board's statement also picks the list's page.
+        page = _ListedPage(
+            per_page=20,
+            count=False,
+            board=lambda offset, limit: sv.dashboard(
+                current_user, today, f, node, page=(offset, limit)
+            ),
+        )
+        board = page.board
         charts, as_of = dashboard_charts(node, today), None
     # The same filter as the board: its total is the list's, no second count.
-    page = db.paginate(sv.overdue_rows(current_user, today, f), per_page=20, count=False)
     page.total = board.total
     cal = work_calendar()
     args = {
