@@ -14,6 +14,7 @@ import argparse
 import subprocess
 import tempfile
 import time
+from datetime import date
 
 import psycopg
 from common import ROOT, fresh_app
@@ -73,26 +74,29 @@ def main() -> None:
                     f"IMPORT FOREIGN SCHEMA public LIMIT TO (task, jurisdiction) "
                     f"FROM SERVER province_{code} INTO p{code}"
                 )
+            # Each province counts its own overdue tasks: postgres_fdw pushes the
+            # filter and the aggregate down, so the national database receives a few
+            # rows per province. The date goes as a parameter: CURRENT_DATE is not
+            # immutable, so postgres_fdw would not ship it and every open task would
+            # travel to be filtered here (~95 ms instead of ~10 at 20,000 persons).
             union = " UNION ALL ".join(
-                f"SELECT '{name}' AS province, procedure, due_on FROM p{code}.task "
-                f"WHERE closed_at IS NULL AND due_on < CURRENT_DATE"
+                f"SELECT '{name}' AS province, procedure, count(*) AS overdue, "
+                f"min(due_on) AS oldest FROM p{code}.task "
+                f"WHERE closed_at IS NULL AND due_on < %(today)s::date GROUP BY procedure"
                 for code, name, _port in PROVINCES
             )
-            conn.execute(f"CREATE VIEW national_overdue AS {union}")
-            query = (
-                "SELECT province, procedure, count(*) AS overdue, min(due_on) AS oldest "
-                "FROM national_overdue GROUP BY province, procedure ORDER BY province, procedure"
-            )
-            conn.execute(query).fetchall()  # warm the connections
+            query = f"SELECT * FROM ({union}) AS national ORDER BY province, procedure"
+            today = {"today": date.today()}
+            conn.execute(query, today).fetchall()  # warm the connections
             times = []
             for _ in range(5):
                 t = time.perf_counter()
-                rows = conn.execute(query).fetchall()
+                rows = conn.execute(query, today).fetchall()
                 times.append((time.perf_counter() - t) * 1000)
             print("national overdue summary (postgres_fdw over two provincial databases):")
-            print(f"  {'province':<8}{'procedure':<26}{'overdue':>8}  oldest due")
+            print(f"  {'province':<10}{'procedure':<26}{'overdue':>8}  oldest due")
             for province, procedure, overdue, oldest in rows:
-                print(f"  {province:<8}{procedure:<26}{overdue:>8}  {oldest}")
+                print(f"  {province:<7}{procedure:<26}{overdue:>8}  {oldest}")
             print(f"query time: best {min(times):.0f} ms, median {sorted(times)[2]:.0f} ms")
     finally:
         for folder in folders:
