@@ -35,17 +35,14 @@ def opened(db, make_user, make_household):  # type: ignore[no-untyped-def]
     return staff, police, {c.procedure: c for c in intake.cases}
 
 
+def _submit(db, staff, hukou):  # type: ignore[no-untyped-def]
+    act(case_id=hukou.id, action="submit", actor=staff, seen_version=None, data=SUBMIT, now=NOW)
+    db.session.commit()
+
+
 def test_rows_and_types_are_sqlalchemys(db, opened):  # type: ignore[no-untyped-def]
     staff, police, cases = opened
-    act(
-        case_id=cases["hukou"].id,
-        action="submit",
-        actor=staff,
-        seen_version=None,
-        data=SUBMIT,
-        now=NOW,
-    )
-    db.session.commit()
+    _submit(db, staff, cases["hukou"])
     conn = db.session.connection()
     for case in cases.values():
         ours = _READ_CASE.execute(conn, {"case_id": case.id}).first()
@@ -74,15 +71,7 @@ def test_statements_are_visible_to_cursor_listeners(db, app, opened):  # type: i
 
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
-        act(
-            case_id=cases["hukou"].id,
-            action="submit",
-            actor=staff,
-            seen_version=None,
-            data=SUBMIT,
-            now=NOW,
-        )
-        db.session.commit()
+        _submit(db, staff, cases["hukou"])
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
     assert any("FROM transfer_case" in s for s in seen)  # the read

@@ -56,8 +56,8 @@ from transfers.auth.models import User
 from transfers.cases.models import Case, Event
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.deadlines.services import work_calendar
-from transfers.engine.audit import chain_hash, event_payload
 from transfers.engine.errors import StaleVersion
+from transfers.engine.service import event_row
 from transfers.extensions import db
 from transfers.inbox.models import Notification
 from transfers.inbox.services import holders, holders_of, notify
@@ -170,7 +170,7 @@ _HEAD_ONE = (
     .values(version=bindparam("w_version") + 1, last_event_hash=bindparam("w_hash"))
 )
 # On PostgreSQL a batch's rows travel as a few arrays (unnest) or as one JSON document
-# (`_pg_insert`): a statement with thousands of placeholders costs more to compile and to
+# (`_pg_insert`): a statement with thousands of bind parameters costs more to compile and to
 # convert in the driver (psycopg does not cache long queries) than to run.
 _PG_HEADS = text(
     "UPDATE transfer_case AS c SET version = c.version + 1, last_event_hash = v.head"
@@ -605,33 +605,10 @@ def _append_event(
     result: SweepResult, head: _Head, *, at: datetime, kind: str, reason: str, data: dict[str, Any]
 ) -> None:
     """The next event of a case's chain, as a plain row (the sweep's events are never read
-    back as objects), on the batch's chain head of the case: the same row and hash as
-    the engine's `append_event` for an event without actor, action or states."""
-    prev = head.last_event_hash
-    payload = event_payload(
-        case_id=head.id,
-        at=at,
-        actor_id=None,
-        kind=kind,
-        action="",
-        from_state=None,
-        to_state=None,
-        reason=reason,
-        data=data,
+    back as objects), on the batch's chain head of the case."""
+    row = event_row(
+        head.id, head.last_event_hash, at=at, actor=None, kind=kind, reason=reason, data=data
     )
-    row = {
-        "case_id": head.id,
-        "at": at,
-        "actor_id": None,
-        "kind": kind,
-        "action": "",
-        "from_state": None,
-        "to_state": None,
-        "reason": reason,
-        "data": data,
-        "prev_hash": prev,
-        "hash": chain_hash(prev, payload),
-    }
     result.events.append(row)
     head.last_event_hash = row["hash"]
     head.moved = True

@@ -395,7 +395,7 @@ def build_context(case: Case, now: datetime) -> Context:
 
 
 # --- writing ---------------------------------------------------------------------------
-def _event_row(
+def event_row(
     case_id: int,
     prev_hash: str,
     *,
@@ -408,7 +408,8 @@ def _event_row(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The event row that follows `prev_hash` in a case's hash chain."""
+    """The event row that follows `prev_hash` in a case's hash chain (also what batch
+    writers such as the deadline sweep insert; they move the case's head themselves)."""
     data = data or {}
     actor_id = actor.id if actor is not None else None
     payload = event_payload(
@@ -438,20 +439,10 @@ def _event_row(
 
 
 def _append_event(case: CaseRow, **kw: Any) -> dict[str, Any]:
-    event = _event_row(case.id, case.last_event_hash, **kw)
+    event = event_row(case.id, case.last_event_hash, **kw)
     case.events.append(event)
     # Moving the chain head updates the case row, so its version guards the chain too.
     case.set(last_event_hash=event["hash"])
-    return event
-
-
-def append_event(case: Case, **kw: Any) -> Event:
-    """Append an event to a loaded ORM case, for batch writers (the deadline sweep) that
-    flush many cases at once. The chain head moves on the case, so the flush bumps its
-    version: a concurrent step on the same case makes the flush fail (StaleDataError)."""
-    event = Event(**_event_row(case.id, case.last_event_hash or "", **kw))
-    db.session.add(event)
-    case.last_event_hash = event.hash
     return event
 
 
