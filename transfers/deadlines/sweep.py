@@ -222,8 +222,8 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepR
     """Write the moved chain heads, version-checked, and the batch's events; undo what the
     batch wrote for cases that did not match and return them (to retry); run the
     deferred messages and counts of the others."""
-    todo = [h for h in heads.values() if h.moved]
-    if not todo:
+    moved_heads = [h for h in heads.values() if h.moved]
+    if not moved_heads:
         return set()
     conn = db.session.connection()
     if _dialect() == "postgresql":
@@ -231,22 +231,22 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepR
             conn.execute(
                 _PG_HEADS,
                 {
-                    "ids": [h.id for h in todo],
-                    "versions": [h.version for h in todo],
-                    "heads": [h.last_event_hash for h in todo],
+                    "ids": [h.id for h in moved_heads],
+                    "versions": [h.version for h in moved_heads],
+                    "heads": [h.last_event_hash for h in moved_heads],
                 },
             ).scalars()
         )
     else:
         done = {
             h.id
-            for h in todo
+            for h in moved_heads
             if conn.execute(
                 _HEAD_ONE, {"w_id": h.id, "w_version": h.version, "w_hash": h.last_event_hash}
             ).rowcount
             == 1
         }
-    stale = [h for h in todo if h.id not in done]
+    stale = [h for h in moved_heads if h.id not in done]
     if stale:
         gone = {h.id for h in stale}
         result.events = [e for e in result.events if e["case_id"] not in gone]
@@ -260,7 +260,7 @@ def _write_heads(heads: dict[int, _Head], cases: dict[int, Case], result: SweepR
         if case_id in done:
             action()
     result.later = []
-    for h in todo:
+    for h in moved_heads:
         # The loaded case's version and chain head changed underneath the ORM.
         if h.id in done and h.id in cases:
             db.session.expire(cases[h.id], ["version", "last_event_hash"])
