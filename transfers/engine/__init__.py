@@ -9,7 +9,16 @@ from transfers.engine.errors import (
     StaleVersion,
     WorkflowError,
 )
-from transfers.engine.service import act, build_context, claim, open_case, open_task, release
+from transfers.engine.service import (
+    Stepped,
+    act,
+    build_context,
+    claim,
+    open_case,
+    open_task,
+    release,
+    step,
+)
 
 __all__ = [
     "EngineError",
@@ -18,6 +27,7 @@ __all__ = [
     "PermissionDenied",
     "RuleViolation",
     "StaleVersion",
+    "Stepped",
     "WorkflowError",
     "act",
     "build_context",
@@ -25,4 +35,5 @@ __all__ = [
     "open_case",
     "open_task",
     "release",
+    "step",
 ]

@@ -29,16 +29,17 @@ from sqlalchemy.sql.selectable import Select
 
 Processor = Callable[[Any], Any] | None
 _CURSOR = "transfers_engine_cursor"  # in the DB-API connection's `info`
+_MISSING = object()
 
 
 @dataclass(slots=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # bind names in the order of a positional paramstyle
+    names: tuple[str, ...]  # bind names, in the order of a positional paramstyle
     positional: bool
     binds: tuple[tuple[str, Processor, Any], ...]  # name, processor, value if not given
     row: Any = None  # the row class, once the first result was seen
-    loaders: tuple[Processor, ...] = ()
+    loaders: tuple[tuple[int, Callable[[Any], Any]], ...] = ()  # (column, processor)
 
 
 class Done:
@@ -83,15 +84,16 @@ class Prepared:
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             # Python-side column defaults are evaluated by SQLAlchemy's execution context.
             raise TypeError(f"{self.name}: give every column with a Python default a value")
-        binds = tuple(
-            (b.key, b.type.dialect_impl(dialect).bind_processor(dialect), b.effective_value)
+        by_name = {
+            b.key: (b.key, b.type.dialect_impl(dialect).bind_processor(dialect), b.effective_value)
             for b in compiled.binds.values()
-        )
+        }
+        names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(by_name)
         made = _Compiled(
             sql=compiled.string,
-            names=tuple(compiled.positiontup or ()),
+            names=names,
             positional=dialect.positional,
-            binds=binds,
+            binds=tuple(by_name[n] for n in names),
         )
         self._compiled[(dialect.name, keys)] = made
         return made
@@ -115,13 +117,13 @@ class Prepared:
 
     @staticmethod
     def _bind(c: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = {}
+        values = []
         for name, process, default in c.binds:
-            value = params[name] if name in params else default
-            values[name] = process(value) if process is not None else value
-        if c.positional:
-            return tuple(values[n] for n in c.names)
-        return values
+            value = params.get(name, _MISSING)
+            if value is _MISSING:
+                value = default
+            values.append(process(value) if process is not None else value)
+        return values if c.positional else dict(zip(c.names, values, strict=True))
 
     def _run(self, conn: Connection, c: _Compiled, params: list[Any], many: bool) -> Done:
         fairy = conn.connection  # the pooled connection of the caller's transaction
@@ -154,25 +156,26 @@ class Prepared:
             ) from e
         if c.row is None:
             self._describe(c, dialect, cursor.description)
-        loaders = c.loaders
-        return Done(
-            cursor.rowcount,
-            None,
-            [
-                c.row._make(v if f is None else f(v) for f, v in zip(loaders, r, strict=True))
-                for r in rows
-            ],
-        )
+        return Done(cursor.rowcount, None, [self._load(c, r) for r in rows])
+
+    @staticmethod
+    def _load(c: _Compiled, values: Sequence[Any]) -> Any:
+        if c.loaders:
+            values = list(values)
+            for i, process in c.loaders:
+                values[i] = process(values[i])
+        return c.row._make(values)
 
     def _describe(self, c: _Compiled, dialect: Dialect, description: Sequence[Any]) -> None:
         """The row class and per-column result processors, from the first result."""
         assert isinstance(self.statement, Select)
         columns = list(self.statement.selected_columns)
         names = [col.key for col in columns]
-        c.loaders = tuple(
+        processors = (
             col.type.dialect_impl(dialect).result_processor(dialect, d[1])
             for col, d in zip(columns, description, strict=True)
         )
+        c.loaders = tuple((i, f) for i, f in enumerate(processors) if f is not None)
         c.row = namedtuple(self.name, names)  # type: ignore[misc]
 
 

@@ -241,6 +241,7 @@ class CaseRow:
     task: OpenTask | None
     other_open_cases: int
     conn: Connection  # the transaction it was read in, which its writes join
+    in_session: bool  # read through the ORM session (act), not on a connection of its own (step)
     changes: dict[str, Any] = field(default_factory=dict)
     person_changed: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -300,9 +301,12 @@ _CASE_SELECT: Select[Any] = select(
 _READ_CASE = Prepared(_CASE_SELECT.where(case_t.c.id == bindparam("case_id")), "CaseRecord")
 
 
-def _read_case(case_id: int) -> CaseRow | None:
-    """The case with everything the rules read, in one query (fresh from the database)."""
-    conn = _conn()
+def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow | None:
+    """The case with everything the rules read, in one query (fresh from the database),
+    on `conn` (default: the ORM session's connection)."""
+    in_session = conn is None
+    if conn is None:
+        conn = _conn()
     row = _READ_CASE.execute(conn, {"case_id": case_id}).first()
     if row is None:
         return None
@@ -337,6 +341,7 @@ def _read_case(case_id: int) -> CaseRow | None:
         task=task,
         other_open_cases=row.other_open_cases,
         conn=conn,
+        in_session=in_session,
     )
 
 
@@ -659,13 +664,16 @@ def _flush_in_one_statement(case: CaseRow) -> None:
     _written(case, row.task_id)
 
 
-def _guarded(write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+def _guarded(
+    case: CaseRow, write: Callable[P, None], *args: P.args, **kwargs: P.kwargs
+) -> None:
     """Run engine writes; a lost race (version check, unique open task) is StaleVersion
-    and leaves nothing written."""
+    and leaves nothing written (step()'s own transaction rolls back as it leaves)."""
     try:
         write(*args, **kwargs)
     except (StaleVersion, IntegrityError):
-        db.session.rollback()
+        if case.in_session:
+            db.session.rollback()
         raise StaleVersion() from None
 
 
@@ -673,10 +681,10 @@ def _guarded(write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> Non
 _jurisdiction_ids: dict[str, int] = {}
 
 
-def _jurisdiction_id(path: str) -> int:
+def _jurisdiction_id(path: str, conn: Connection) -> int:
     jid = _jurisdiction_ids.get(path)
     if jid is None:
-        jid = _conn().scalar(select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == path))
+        jid = conn.scalar(select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == path))
         if jid is None:
             raise NotFound(_("找不到辖区 %(path)s", path=path))
         _jurisdiction_ids[path] = jid
@@ -690,7 +698,7 @@ def task_jurisdiction(procedure: Procedure, state: str, case: CaseRow) -> tuple[
     assert spec.role is not None
     base = case.origin_path if spec.side == "origin" else case.destination_path
     path = ancestor_path(base, Role(spec.role).level)
-    return _jurisdiction_id(path), path
+    return _jurisdiction_id(path, case.conn), path
 
 
 def _open_task(case: CaseRow, procedure: Procedure, state: str, now: datetime) -> None:
@@ -734,9 +742,10 @@ def _orm_case(case: CaseRow) -> Case:
     return orm
 
 
-def _expire_held(model: type, ident: int | None) -> None:
-    """Rows written here with Core: an ORM instance the session holds reloads on access."""
-    if ident is not None:
+def _expire_held(model: type, ident: int | None, case: CaseRow | None = None) -> None:
+    """Rows written here with Core: an ORM instance the session holds reloads on access
+    (not for a `case` that step() reads outside the session)."""
+    if ident is not None and (case is None or case.in_session):
         held = _held(model, ident)
         if held is not None:
             db.session.expire(held)
@@ -827,6 +836,73 @@ def act(
     if case is None:
         raise NotFound(_("找不到该事项"))
     _expire_held(Case, case_id)  # whatever the outcome, the caller sees the row as it is
+    task = _take_step(case, action, actor, seen_version, data, now)
+    _expire_held(Task, task.id)
+    return _orm_case(case)
+
+
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """A case as step() left it."""
+
+    id: int
+    version: int
+    state: str
+    outcome: str | None
+    closed_at: datetime | None
+
+
+def step(
+    *,
+    case_id: int,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+    conn: Connection | None = None,
+) -> Stepped:
+    """act() in a transaction of its own, outside the ORM session: the same checks,
+    rules and writes, committed before it returns (rolled back on any refusal). For
+    callers whose transaction is just the step (the API, a batch that moves cases one
+    by one); it saves the session's bookkeeping, about a quarter of a step's CPU.
+
+    `conn`: a connection (not in a transaction) to run on, for a caller that takes many
+    steps; default, one from the pool. ORM objects the caller's session holds for the
+    case are not refreshed: end that transaction before reading them again."""
+    if conn is None:
+        with db.engine.connect() as own:
+            return _step_on(own, case_id, action, actor, seen_version, data, now)
+    return _step_on(conn, case_id, action, actor, seen_version, data, now)
+
+
+def _step_on(
+    conn: Connection,
+    case_id: int,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> Stepped:
+    with conn.begin():
+        case = _read_case(case_id, conn)
+        if case is None:
+            raise NotFound(_("找不到该事项"))
+        _take_step(case, action, actor, seen_version, data, now)
+    return Stepped(case.id, case.version, case.state, case.outcome, case.closed_at)
+
+
+def _take_step(
+    case: CaseRow,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> OpenTask:
+    """Check and apply one user action to `case` (written, not committed); the task it
+    closed."""
     if seen_version is not None and seen_version != case.version:
         raise StaleVersion()
     task = case.task
@@ -841,9 +917,8 @@ def act(
         raise PermissionDenied()
     procedure = case.workflow
     decision = procedure.decide(case.state, action, data, _context(case, now))
-    _guarded(_act, case, procedure, decision, actor, now)
-    _expire_held(Task, task.id)
-    return _orm_case(case)
+    _guarded(case, _act, case, procedure, decision, actor, now)
+    return task
 
 
 def _act(
@@ -853,7 +928,7 @@ def _act(
     _settle(case, procedure, now)
     _reevaluate_dependents(case, now)
     _flush(case)
-    _expire_held(Person, case.person_id)
+    _expire_held(Person, case.person_id, case)
 
 
 def _apply(
@@ -961,7 +1036,7 @@ def _reevaluate_dependents(case: CaseRow, now: datetime, _seen: set[int] | None 
         if dependent_id in seen:
             continue
         seen.add(dependent_id)
-        dependent = _read_case(dependent_id)
+        dependent = _read_case(dependent_id, None if case.in_session else case.conn)
         assert dependent is not None
         procedure = dependent.workflow
         before = dependent.state
@@ -995,7 +1070,7 @@ def _reevaluate_dependents(case: CaseRow, now: datetime, _seen: set[int] | None 
             )
         else:
             status = procedure.dependency_status(_context(dependent, now))
-            if status and status != _last_status(dependent.id):
+            if status and status != _last_status(dependent.id, dependent.conn):
                 _append_event(
                     dependent,
                     at=now,
@@ -1009,13 +1084,13 @@ def _reevaluate_dependents(case: CaseRow, now: datetime, _seen: set[int] | None 
                     },
                 )
         _flush(dependent)
-        _expire_held(Case, dependent.id)
-        _expire_held(Person, dependent.person_id)
+        _expire_held(Case, dependent.id, dependent)
+        _expire_held(Person, dependent.person_id, dependent)
 
 
-def _last_status(case_id: int) -> str:
+def _last_status(case_id: int, conn: Connection) -> str:
     """The derived status the last re-evaluation event recorded, if any."""
-    data = _conn().scalar(
+    data = conn.scalar(
         select(event_t.c.data)
         .where(event_t.c.case_id == case_id, event_t.c.kind == "reevaluated")
         .order_by(event_t.c.id.desc())
@@ -1030,7 +1105,7 @@ def _record(case_id: int, *, actor: User | None, kind: str, now: datetime, **kw:
     if case is None:
         raise NotFound(_("找不到该事项"))
     _append_event(case, at=now, actor=actor, kind=kind, **kw)
-    _guarded(_flush, case)
+    _guarded(case, _flush, case)
     _expire_held(Case, case_id)
 
 

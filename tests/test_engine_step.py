@@ -1,0 +1,208 @@
+"""step(): the engine's lean path, a step in its own transaction outside the ORM
+session. It must behave exactly as act() followed by a commit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import NOW
+from transfers.cases.models import Case, Event
+from transfers.cases.services import open_intake
+from transfers.engine import (
+    InvalidAction,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    StaleVersion,
+    act,
+    step,
+)
+from transfers.engine.verify import verify_chains
+from transfers.tasks.models import Task
+from workflows.roles import Role
+
+SUBMIT = {"option": "site_address", "building": "3", "unit": "2", "door": "501"}
+APPROVE = {"new_address": "幸福路88号3栋2单元501号", "registered_on": "2026-11-05"}
+JOURNEY = [
+    ("submit", "staff", SUBMIT),
+    ("return", "police", {"reason": "材料不全，请补正"}),
+    ("submit", "staff", {**SUBMIT, "door": "502"}),
+    ("approve", "police", APPROVE),
+]
+
+
+@pytest.fixture()
+def people(db, make_user):
+    return {
+        "staff": make_user(Role.VILLAGE_STAFF, "411221100201"),
+        "police": make_user(Role.POLICE_STATION, "411221100"),
+        "other_staff": make_user(Role.VILLAGE_STAFF, "411221100202"),
+    }
+
+
+@pytest.fixture()
+def new_case(db, people, make_household):
+    def make() -> Case:
+        hh = make_household()
+        intake = open_intake(
+            household=hh, requests=[(hh.members[0], "hukou")], actor=people["staff"], now=NOW
+        )
+        db.session.commit()
+        return intake.cases[0]
+
+    return make
+
+
+def written(db, case_id: int):
+    """Everything a case's steps wrote, without ids, hashes and the receipt number (they
+    differ per case)."""
+    db.session.expire_all()
+    c = db.session.get(Case, case_id)
+    events = db.session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.id))
+    tasks = db.session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id))
+    return (
+        (c.state, c.version, c.outcome, c.closed_at, c.data, c.person.facts),
+        [
+            (e.kind, e.action, e.from_state, e.to_state, e.reason, e.actor_id, e.at)
+            + tuple(sorted((k, v) for k, v in e.data.items() if k != "receipt_no"))
+            for e in events
+        ],
+        [
+            (t.state, t.role, t.jurisdiction_id, t.jurisdiction_path, t.due_on, t.closed_at, t.close_action, t.closed_by_id)
+            for t in tasks
+        ],
+    )
+
+
+def counts(db):
+    db.session.expire_all()
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Case, Task, Event)
+    )
+
+
+def test_step_writes_what_act_writes(db, people, new_case):
+    by_act, by_step = new_case(), new_case()
+    later = NOW
+    for action, who, data in JOURNEY:
+        later += timedelta(days=1)
+        act(case_id=by_act.id, action=action, actor=people[who], seen_version=None, data=data, now=later)
+        db.session.commit()
+        stepped = step(
+            case_id=by_step.id, action=action, actor=people[who], seen_version=None, data=data, now=later
+        )
+        assert stepped.version == db.session.get(Case, by_act.id).version
+    assert written(db, by_act.id) == written(db, by_step.id)
+    assert stepped.state == "completed" and stepped.outcome == "completed" and stepped.closed_at == later
+    assert verify_chains().problems == []
+
+
+def test_step_commits_before_returning(app, db, people, new_case):
+    case = new_case()
+    stepped = step(case_id=case.id, action="submit", actor=people["staff"], seen_version=case.version, data=SUBMIT, now=NOW)
+    db.session.rollback()  # the caller's session has nothing to do with it
+    with app.app_context():  # another session sees it at once
+        from transfers.extensions import db as other
+
+        seen = other.session.get(Case, case.id)
+        assert (seen.state, seen.version) == ("police_review", stepped.version)
+        other.session.remove()
+
+
+@pytest.mark.parametrize(
+    "who,version,action,data,error",
+    [
+        ("police", 0, "submit", SUBMIT, PermissionDenied),  # wrong role
+        ("other_staff", 0, "submit", SUBMIT, PermissionDenied),  # sibling village
+        ("staff", 0, "approve", APPROVE, InvalidAction),  # wrong state
+        ("staff", -1, "submit", SUBMIT, StaleVersion),  # stale version
+        ("staff", 0, "submit", {"option": "township_collective"}, RuleViolation),  # rule
+    ],
+)
+def test_refusals_write_nothing_and_free_the_connection(db, people, new_case, who, version, action, data, error):
+    case = new_case()
+    before, was = written(db, case.id), counts(db)
+    pool = db.engine.pool
+    checked_out = pool.checkedout()
+    with pytest.raises(error):
+        step(case_id=case.id, action=action, actor=people[who], seen_version=case.version + version, data=data, now=NOW)
+    assert pool.checkedout() == checked_out
+    assert written(db, case.id) == before and counts(db) == was
+
+
+def test_unknown_case_is_not_found(db, people):
+    with pytest.raises(NotFound):
+        step(case_id=987654, action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW)
+
+
+def test_many_steps_on_one_connection_each_its_own_transaction(db, people, new_case):
+    cases = [new_case() for _ in range(3)]
+    with db.engine.connect() as conn:
+        with pytest.raises(PermissionDenied):  # a refusal midway leaves the connection usable
+            step(case_id=cases[0].id, action="submit", actor=people["police"], seen_version=None, data=SUBMIT, now=NOW, conn=conn)
+        assert not conn.in_transaction()
+        for c in cases:
+            step(case_id=c.id, action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW, conn=conn)
+            assert not conn.in_transaction()  # committed: others see it
+            db.session.expire_all()
+            assert db.session.get(Case, c.id).state == "police_review"
+            db.session.rollback()
+    assert verify_chains().problems == []
+
+
+def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_user):
+    case = new_case()
+    actors = {"a": people["staff"], "b": make_user(Role.VILLAGE_STAFF, "411221100201")}
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def worker(key: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                step(case_id=case.id, action="submit", actor=actors[key], seen_version=case.version, data=SUBMIT, now=NOW)
+                results[key] = "won"
+            except StaleVersion:
+                results[key] = "stale"
+            except Exception as e:  # noqa: BLE001
+                results[key] = f"error {type(e).__name__}: {e}"
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == ["stale", "won"], results
+    transitions = db.session.scalar(
+        select(func.count()).select_from(Event).where(Event.case_id == case.id, Event.kind == "transition")
+    )
+    assert transitions == 1
+
+
+def test_dependents_move_in_the_same_transaction(db, people, make_household):
+    """Approving the hukou unblocks the person's pension case, written in the step's own
+    transaction; a refused step writes nothing on the dependents either."""
+    hh = make_household(origin="140827203201", area="140827", members=1)
+    person = hh.members[0]
+    intake = open_intake(
+        household=hh, requests=[(person, "hukou"), (person, "pension")], actor=people["staff"], now=NOW
+    )
+    db.session.commit()
+    cases = {c.procedure: c.id for c in intake.cases}
+    was = counts(db)
+    with pytest.raises(RuleViolation):
+        step(case_id=cases["hukou"], action="submit", actor=people["staff"], seen_version=None, data={"option": "site_address"}, now=NOW)
+    assert counts(db) == was
+    step(case_id=cases["hukou"], action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW)
+    later = NOW + timedelta(days=3)  # registered on the 5th
+    step(case_id=cases["hukou"], action="approve", actor=people["police"], seen_version=None, data=APPROVE, now=later)
+    db.session.expire_all()
+    pension = db.session.get(Case, cases["pension"])
+    assert pension.state == "agency"
+    texts = [e.data.get("text", "") for e in pension.events if e.kind == "reevaluated"]
+    assert "因户口迁移（已落户）解除等待" in texts[-1]
+    assert verify_chains().problems == []
