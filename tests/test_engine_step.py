@@ -72,7 +72,16 @@ def written(db, case_id: int):
             for e in events
         ],
         [
-            (t.state, t.role, t.jurisdiction_id, t.jurisdiction_path, t.due_on, t.closed_at, t.close_action, t.closed_by_id)
+            (
+                t.state,
+                t.role,
+                t.jurisdiction_id,
+                t.jurisdiction_path,
+                t.due_on,
+                t.closed_at,
+                t.close_action,
+                t.closed_by_id,
+            )
             for t in tasks
         ],
     )
@@ -90,20 +99,43 @@ def test_step_writes_what_act_writes(db, people, new_case):
     later = NOW
     for action, who, data in JOURNEY:
         later += timedelta(days=1)
-        act(case_id=by_act.id, action=action, actor=people[who], seen_version=None, data=data, now=later)
+        act(
+            case_id=by_act.id,
+            action=action,
+            actor=people[who],
+            seen_version=None,
+            data=data,
+            now=later,
+        )
         db.session.commit()
         stepped = step(
-            case_id=by_step.id, action=action, actor=people[who], seen_version=None, data=data, now=later
+            case_id=by_step.id,
+            action=action,
+            actor=people[who],
+            seen_version=None,
+            data=data,
+            now=later,
         )
         assert stepped.version == db.session.get(Case, by_act.id).version
     assert written(db, by_act.id) == written(db, by_step.id)
-    assert stepped.state == "completed" and stepped.outcome == "completed" and stepped.closed_at == later
+    assert (
+        stepped.state == "completed"
+        and stepped.outcome == "completed"
+        and stepped.closed_at == later
+    )
     assert verify_chains().problems == []
 
 
 def test_step_commits_before_returning(app, db, people, new_case):
     case = new_case()
-    stepped = step(case_id=case.id, action="submit", actor=people["staff"], seen_version=case.version, data=SUBMIT, now=NOW)
+    stepped = step(
+        case_id=case.id,
+        action="submit",
+        actor=people["staff"],
+        seen_version=case.version,
+        data=SUBMIT,
+        now=NOW,
+    )
     db.session.rollback()  # the caller's session has nothing to do with it
     with app.app_context():  # another session sees it at once
         from transfers.extensions import db as other
@@ -123,30 +155,62 @@ def test_step_commits_before_returning(app, db, people, new_case):
         ("staff", 0, "submit", {"option": "township_collective"}, RuleViolation),  # rule
     ],
 )
-def test_refusals_write_nothing_and_free_the_connection(db, people, new_case, who, version, action, data, error):
+def test_refusals_write_nothing_and_free_the_connection(
+    db, people, new_case, who, version, action, data, error
+):
     case = new_case()
     before, was = written(db, case.id), counts(db)
     pool = db.engine.pool
     checked_out = pool.checkedout()
     with pytest.raises(error):
-        step(case_id=case.id, action=action, actor=people[who], seen_version=case.version + version, data=data, now=NOW)
+        step(
+            case_id=case.id,
+            action=action,
+            actor=people[who],
+            seen_version=case.version + version,
+            data=data,
+            now=NOW,
+        )
     assert pool.checkedout() == checked_out
     assert written(db, case.id) == before and counts(db) == was
 
 
 def test_unknown_case_is_not_found(db, people):
     with pytest.raises(NotFound):
-        step(case_id=987654, action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW)
+        step(
+            case_id=987654,
+            action="submit",
+            actor=people["staff"],
+            seen_version=None,
+            data=SUBMIT,
+            now=NOW,
+        )
 
 
 def test_many_steps_on_one_connection_each_its_own_transaction(db, people, new_case):
     cases = [new_case() for _ in range(3)]
     with db.engine.connect() as conn:
         with pytest.raises(PermissionDenied):  # a refusal midway leaves the connection usable
-            step(case_id=cases[0].id, action="submit", actor=people["police"], seen_version=None, data=SUBMIT, now=NOW, conn=conn)
+            step(
+                case_id=cases[0].id,
+                action="submit",
+                actor=people["police"],
+                seen_version=None,
+                data=SUBMIT,
+                now=NOW,
+                conn=conn,
+            )
         assert not conn.in_transaction()
         for c in cases:
-            step(case_id=c.id, action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW, conn=conn)
+            step(
+                case_id=c.id,
+                action="submit",
+                actor=people["staff"],
+                seen_version=None,
+                data=SUBMIT,
+                now=NOW,
+                conn=conn,
+            )
             assert not conn.in_transaction()  # committed: others see it
             db.session.expire_all()
             assert db.session.get(Case, c.id).state == "police_review"
@@ -164,7 +228,14 @@ def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_
         with app.app_context():
             barrier.wait()
             try:
-                step(case_id=case.id, action="submit", actor=actors[key], seen_version=case.version, data=SUBMIT, now=NOW)
+                step(
+                    case_id=case.id,
+                    action="submit",
+                    actor=actors[key],
+                    seen_version=case.version,
+                    data=SUBMIT,
+                    now=NOW,
+                )
                 results[key] = "won"
             except StaleVersion:
                 results[key] = "stale"
@@ -178,7 +249,9 @@ def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_
         t.join()
     assert sorted(results.values()) == ["stale", "won"], results
     transitions = db.session.scalar(
-        select(func.count()).select_from(Event).where(Event.case_id == case.id, Event.kind == "transition")
+        select(func.count())
+        .select_from(Event)
+        .where(Event.case_id == case.id, Event.kind == "transition")
     )
     assert transitions == 1
 
@@ -189,17 +262,41 @@ def test_dependents_move_in_the_same_transaction(db, people, make_household):
     hh = make_household(origin="140827203201", area="140827", members=1)
     person = hh.members[0]
     intake = open_intake(
-        household=hh, requests=[(person, "hukou"), (person, "pension")], actor=people["staff"], now=NOW
+        household=hh,
+        requests=[(person, "hukou"), (person, "pension")],
+        actor=people["staff"],
+        now=NOW,
     )
     db.session.commit()
     cases = {c.procedure: c.id for c in intake.cases}
     was = counts(db)
     with pytest.raises(RuleViolation):
-        step(case_id=cases["hukou"], action="submit", actor=people["staff"], seen_version=None, data={"option": "site_address"}, now=NOW)
+        step(
+            case_id=cases["hukou"],
+            action="submit",
+            actor=people["staff"],
+            seen_version=None,
+            data={"option": "site_address"},
+            now=NOW,
+        )
     assert counts(db) == was
-    step(case_id=cases["hukou"], action="submit", actor=people["staff"], seen_version=None, data=SUBMIT, now=NOW)
+    step(
+        case_id=cases["hukou"],
+        action="submit",
+        actor=people["staff"],
+        seen_version=None,
+        data=SUBMIT,
+        now=NOW,
+    )
     later = NOW + timedelta(days=3)  # registered on the 5th
-    step(case_id=cases["hukou"], action="approve", actor=people["police"], seen_version=None, data=APPROVE, now=later)
+    step(
+        case_id=cases["hukou"],
+        action="approve",
+        actor=people["police"],
+        seen_version=None,
+        data=APPROVE,
+        now=later,
+    )
     db.session.expire_all()
     pension = db.session.get(Case, cases["pension"])
     assert pension.state == "agency"

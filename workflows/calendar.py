@@ -82,6 +82,8 @@ class WorkCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
     unknown_years: set[int] = field(default_factory=set)
+    # add_working_days answers for these overrides: a due date is computed per step
+    _after: dict[tuple[date, int], date] = field(default_factory=dict, repr=False, compare=False)
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
@@ -96,11 +98,16 @@ class WorkCalendar:
         """The `days`-th working day after `start` (the start day is not counted)."""
         if days < 0:
             raise ValueError("days must be >= 0")
+        found = self._after.get((start, days))
+        if found is not None:
+            return found
         current, counted = start, 0
         while counted < days:
             current += timedelta(days=1)
             if self.is_workday(current):
                 counted += 1
+        if len(self._after) < 100_000:
+            self._after[(start, days)] = current
         return current
 
     def working_days_between(self, start: date, end: date) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Level(StrEnum):
@@ -93,6 +94,7 @@ ROLE_LEVELS = {
 }
 
 
+@lru_cache(maxsize=16384)
 def ancestor_path(path: str, level: Level) -> str:
     """The materialized path of the ancestor of `path` at `level` (path itself if equal).
 

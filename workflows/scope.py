@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 from workflows.roles import Level, ancestor_path
 
@@ -21,6 +22,7 @@ class Scope(StrEnum):
         }[self]
 
 
+@lru_cache(maxsize=16384)
 def relocation_scope(origin_path: str, destination_path: str) -> Scope:
     """Compare the county and province ancestors of the two jurisdictions.
 

@@ -33,12 +33,16 @@ def _cached(key: str, load):  # type: ignore[no-untyped-def]
 
 
 def work_calendar() -> WorkCalendar:
-    """The official calendar plus this deployment's overrides."""
-    overrides = _cached(
-        "overrides",
-        lambda: {row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))},
+    """The official calendar plus this deployment's overrides (one instance while they
+    are cached: it remembers the due dates it computed)."""
+    return _cached(  # type: ignore[no-any-return]
+        "calendar",
+        lambda: WorkCalendar(
+            overrides={
+                row.day: row.is_workday for row in db.session.scalars(select(CalendarOverride))
+            }
+        ),
     )
-    return WorkCalendar(overrides=overrides)
 
 
 def _limit_rows() -> dict[tuple[str, str], list[tuple[str, Limit]]]:

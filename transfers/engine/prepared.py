@@ -38,6 +38,7 @@ class _Compiled:
     names: tuple[str, ...]  # bind names, in the order of a positional paramstyle
     positional: bool
     binds: tuple[tuple[str, Processor, Any], ...]  # name, processor, value if not given
+    returns_rows: bool  # a SELECT, or DML with RETURNING
     row: Any = None  # the row class, once the first result was seen
     loaders: tuple[tuple[int, Callable[[Any], Any]], ...] = ()  # (column, processor)
 
@@ -94,22 +95,29 @@ class Prepared:
             names=names,
             positional=dialect.positional,
             binds=tuple(by_name[n] for n in names),
+            returns_rows=isinstance(self.statement, Select) or bool(compiled.effective_returning),
         )
         self._compiled[(dialect.name, keys)] = made
         return made
 
-    def execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+    def execute(
+        self, conn: Connection, params: Mapping[str, Any], listeners: bool | None = None
+    ) -> Any:
+        """Run on `conn`. `listeners`: what listened(conn) answered, if the caller asked
+        it already in this transaction (an engine step asks once)."""
         keys = frozenset(params) if isinstance(self.statement, UpdateBase) else None
-        if _observed(conn):
+        if listened(conn) if listeners is None else listeners:
             return conn.execute(self.statement, dict(params))
         c = self._compile(conn.dialect, keys)
         return self._run(conn, c, [self._bind(c, params)], many=False)
 
-    def executemany(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def executemany(
+        self, conn: Connection, rows: Sequence[Mapping[str, Any]], listeners: bool | None = None
+    ) -> None:
         if not rows:
             return
         keys = frozenset(rows[0])
-        if _observed(conn):
+        if listened(conn) if listeners is None else listeners:
             conn.execute(self.statement, [dict(r) for r in rows])
             return
         c = self._compile(conn.dialect, keys)
@@ -137,7 +145,8 @@ class Prepared:
                 cursor.executemany(c.sql, params)
             else:
                 cursor.execute(c.sql, params[0])
-            if cursor.description is None:
+            # (not cursor.description: psycopg builds a column object each per call)
+            if not c.returns_rows:
                 return Done(cursor.rowcount, getattr(cursor, "lastrowid", None), [])
             rows = cursor.fetchall()
         except dialect.loaded_dbapi.Error as e:
@@ -179,7 +188,7 @@ class Prepared:
         c.row = namedtuple(self.name, names)  # type: ignore[misc]
 
 
-def _observed(conn: Connection) -> bool:
+def listened(conn: Connection) -> bool:
     """Whether something listens to cursor executions on this connection's engine."""
     dispatch = conn.dispatch
     return bool(dispatch.before_cursor_execute) or bool(dispatch.after_cursor_execute)

@@ -52,7 +52,7 @@ from transfers.engine.errors import (
     PermissionDenied,
     StaleVersion,
 )
-from transfers.engine.prepared import Prepared
+from transfers.engine.prepared import Prepared, listened
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -242,6 +242,7 @@ class CaseRow:
     other_open_cases: int
     conn: Connection  # the transaction it was read in, which its writes join
     in_session: bool  # read through the ORM session (act), not on a connection of its own (step)
+    listeners: bool  # whether query listeners watch `conn` (asked once per read)
     changes: dict[str, Any] = field(default_factory=dict)
     person_changed: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -307,7 +308,8 @@ def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow | None:
     in_session = conn is None
     if conn is None:
         conn = _conn()
-    row = _READ_CASE.execute(conn, {"case_id": case_id}).first()
+    listeners = listened(conn)
+    row = _READ_CASE.execute(conn, {"case_id": case_id}, listeners).first()
     if row is None:
         return None
     task = (
@@ -342,6 +344,7 @@ def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow | None:
         other_open_cases=row.other_open_cases,
         conn=conn,
         in_session=in_session,
+        listeners=listeners,
     )
 
 
@@ -482,24 +485,25 @@ def _flush(case: CaseRow) -> None:
 def _flush_statements(case: CaseRow) -> None:
     """The writes as separate statements (SQLite runs in process: a statement costs no
     round trip there)."""
-    conn = case.conn
+    conn, listeners = case.conn, case.listeners
     result = _UPDATE_CASE.execute(
         conn,
         {"w_id": case.id, "w_version": case.version, **case.changes, "version": case.version + 1},
+        listeners,
     )
     if result.rowcount != 1:
         raise StaleVersion()
     if case.person_changed:
-        _UPDATE_PERSON.execute(conn, {"w_id": case.person_id, "facts": case.person_data})
+        _UPDATE_PERSON.execute(conn, {"w_id": case.person_id, "facts": case.person_data}, listeners)
     if case.closing is not None:
-        _CLOSE_TASK.execute(conn, case.closing)
+        _CLOSE_TASK.execute(conn, case.closing, listeners)
     task_id = None
     if case.opening is not None:
-        task_id = _INSERT_TASK.execute(conn, case.opening).lastrowid
+        task_id = _INSERT_TASK.execute(conn, case.opening, listeners).lastrowid
     if len(case.events) == 1:
-        _INSERT_EVENT.execute(conn, case.events[0])
+        _INSERT_EVENT.execute(conn, case.events[0], listeners)
     else:
-        _INSERT_EVENT.executemany(conn, case.events)
+        _INSERT_EVENT.executemany(conn, case.events, listeners)
     _written(case, task_id)
 
 
@@ -559,10 +563,11 @@ def _typed(table: Table, column: str, name: str) -> Any:
 def _one_statement(shape: _Shape) -> Prepared:
     """PostgreSQL: the step's writes as data-modifying CTEs of one statement, one round
     trip instead of four or five. The statement answers how many case rows the versioned
-    update matched (0: StaleVersion; the caller's rollback undoes the rest) and the new
-    task's id. The new task is inserted from the closed one's row, so the old task is
-    closed first (sub-statements of a WITH otherwise run in no set order, and one open
-    task per case is a unique index)."""
+    update matched (0: StaleVersion) and the new task's id. Every other write is
+    conditional on that update's row, so a stale step writes nothing even outside a
+    transaction (step()'s autocommit path). The new task is inserted from the closed
+    one's row, so the old task is closed first (sub-statements of a WITH otherwise run in
+    no set order, and one open task per case is a unique index)."""
     found = _ONE_STATEMENT.get(shape)
     if found is not None:
         return found
@@ -573,11 +578,12 @@ def _one_statement(shape: _Shape) -> Prepared:
         .returning(case_t.c.id)
         .cte("moved")
     )
+    if_moved = select(literal_column("1")).select_from(moved).exists()
     ctes: list[Any] = []
     if shape.person:
         ctes.append(
             update(person_t)
-            .where(person_t.c.id == bindparam("p_id"))
+            .where(person_t.c.id == bindparam("p_id"), if_moved)
             .values(facts=_typed(person_t, "facts", "p_facts"))
             .cte("person_written")
         )
@@ -585,7 +591,7 @@ def _one_statement(shape: _Shape) -> Prepared:
     if shape.closing:
         closed = (
             update(task_t)
-            .where(task_t.c.id == bindparam("t_id"))
+            .where(task_t.c.id == bindparam("t_id"), if_moved)
             .values({k: _typed(task_t, k, f"t_{k}") for k in _CLOSE_COLUMNS})
             .returning(task_t.c.id)
             .cte("closed")
@@ -596,8 +602,7 @@ def _one_statement(shape: _Shape) -> Prepared:
         row = select(
             *(cast(_typed(task_t, k, f"n_{k}"), task_t.c[k].type) for k in _OPEN_COLUMNS)
         )
-        if closed is not None:
-            row = row.select_from(closed)
+        row = row.select_from(closed if closed is not None else moved)
         opened = insert(task_t).from_select(_OPEN_COLUMNS, row).returning(task_t.c.id).cte("opened")
         ctes.append(opened)
         task_id = select(opened.c.id).scalar_subquery()
@@ -620,7 +625,7 @@ def _one_statement(shape: _Shape) -> Prepared:
             insert(event_t)
             .from_select(
                 _EVENT_COLUMNS,
-                select(*(rows.c[k] for k in _EVENT_COLUMNS)).order_by(rows.c.n),
+                select(*(rows.c[k] for k in _EVENT_COLUMNS)).where(if_moved).order_by(rows.c.n),
             )
             .cte("events_written")
         )
@@ -658,7 +663,7 @@ def _flush_in_one_statement(case: CaseRow) -> None:
         params.update({f"n_{k}": case.opening[k] for k in _OPEN_COLUMNS})
     for i, event in enumerate(case.events):
         params.update({f"e{i}_{k}": event[k] for k in _EVENT_COLUMNS})
-    row = _one_statement(shape).execute(case.conn, params).one()
+    row = _one_statement(shape).execute(case.conn, params, case.listeners).one()
     if row.matched != 1:
         raise StaleVersion()
     _written(case, row.task_id)
@@ -885,12 +890,57 @@ def _step_on(
     data: dict[str, Any],
     now: datetime,
 ) -> Stepped:
+    if conn.dialect.name == "postgresql":
+        stepped = _lone_step(conn, case_id, action, actor, seen_version, data, now)
+        if stepped is not None:
+            return stepped
     with conn.begin():
         case = _read_case(case_id, conn)
         if case is None:
             raise NotFound(_("找不到该事项"))
         _take_step(case, action, actor, seen_version, data, now)
     return Stepped(case.id, case.version, case.state, case.outcome, case.closed_at)
+
+
+def _lone_step(
+    conn: Connection,
+    case_id: int,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> Stepped | None:
+    """PostgreSQL: a step whose writes are one statement, taken in autocommit: two round
+    trips (read, write) instead of four (BEGIN, read, write, COMMIT). Its one write
+    statement is atomic by itself and writes nothing unless the versioned case update
+    matched, and the read never shared a snapshot with the write (READ COMMITTED), so
+    the step is the same as in a transaction. None (nothing written) when the step moves
+    more than its case (system actions, dependent cases): take it in a transaction."""
+    default = conn.default_isolation_level
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        case = _read_case(case_id, conn)
+        if case is None:
+            raise NotFound(_("找不到该事项"))
+        task, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
+        if not _lone(case, procedure, decision):
+            return None
+        _guarded(case, _act, case, procedure, decision, actor, now)
+        return Stepped(case.id, case.version, case.state, case.outcome, case.closed_at)
+    finally:
+        conn.rollback()  # ends SQLAlchemy's own bookkeeping; the database has no transaction
+        conn.execution_options(isolation_level=default)
+
+
+def _lone(case: CaseRow, procedure: Procedure, decision: Decision) -> bool:
+    """Whether a step writes only its own case, in one flush: no system action waits in
+    the state it reaches, and no dependent case needs re-evaluating."""
+    dest = decision.dest
+    if not decision.final and any(a.system and a.source == dest for a in procedure.actions):
+        return False
+    has_dependents = case.person_id is not None and case.other_open_cases
+    return not (has_dependents and dependents_of(case.procedure))
 
 
 def _take_step(
@@ -903,6 +953,20 @@ def _take_step(
 ) -> OpenTask:
     """Check and apply one user action to `case` (written, not committed); the task it
     closed."""
+    task, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
+    _guarded(case, _act, case, procedure, decision, actor, now)
+    return task
+
+
+def _check_step(
+    case: CaseRow,
+    action: str,
+    actor: User,
+    seen_version: int | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> tuple[OpenTask, Procedure, Decision]:
+    """Permission (role × jurisdiction × state × version) and the rules' decision."""
     if seen_version is not None and seen_version != case.version:
         raise StaleVersion()
     task = case.task
@@ -917,8 +981,7 @@ def _take_step(
         raise PermissionDenied()
     procedure = case.workflow
     decision = procedure.decide(case.state, action, data, _context(case, now))
-    _guarded(case, _act, case, procedure, decision, actor, now)
-    return task
+    return task, procedure, decision
 
 
 def _act(
