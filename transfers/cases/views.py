@@ -30,9 +30,9 @@ from transfers.engine import (
     InvalidAction,
     RuleViolation,
     StaleVersion,
-    act,
     build_context,
     open_task,
+    step,
 )
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
@@ -153,7 +153,10 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
             seen = -1
         raw = {f.name: request.form.get(f.name) for f in action.fields}
         try:
-            act(
+            # The page's reads are done: the step takes a transaction of its own (the
+            # engine's lean path) and is committed when it returns.
+            db.session.rollback()
+            step(
                 case_id=case.id,
                 action=trigger,
                 actor=current_user,
@@ -161,7 +164,6 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
                 data=raw,
                 now=utcnow(),
             )
-            db.session.commit()
         except RuleViolation as e:
             db.session.rollback()
             errors = e.errors
