@@ -253,14 +253,33 @@ def _worker(kind_and_chunk: tuple[str, list[int]]) -> tuple[int, float, float]:
     return steps, started[0], time.time()
 
 
-def concurrent(kind: str, ids: list[int], workers: int, **work) -> float:  # type: ignore[no-untyped-def]
-    """Steps/s of `workers` processes, each moving its own share of `ids`."""
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, all) jiffies of the whole machine, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return None
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # minus idle and iowait
+
+
+def concurrent(kind: str, ids: list[int], workers: int, **work) -> tuple[float, float | None, float | None]:  # type: ignore[no-untyped-def]
+    """Steps/s of `workers` processes, each moving its own share of `ids`; with the share
+    of the machine's cores that was busy (client, server and kernel alike) and the CPU
+    time that cost per step, in ms."""
     ctx = multiprocessing.get_context("fork")
     _WORK.update(work, barrier=ctx.Barrier(workers))
+    before, t0 = _cpu_ticks(), time.time()
     with ctx.Pool(workers) as pool:
         results = pool.map(_worker, [(kind, ids[i::workers]) for i in range(workers)], chunksize=1)
+    after, t1 = _cpu_ticks(), time.time()
     steps = sum(r[0] for r in results)
-    return steps / (max(r[2] for r in results) - min(r[1] for r in results))
+    rate = steps / (max(r[2] for r in results) - min(r[1] for r in results))
+    if before is None or after is None:
+        return rate, None, None
+    busy = (after[0] - before[0]) / (after[1] - before[1])
+    cores = multiprocessing.cpu_count()
+    return rate, busy, 1000 * busy * cores * (t1 - t0) / steps
 
 
 # --- the machine's own reference: pgbench's simple-update transaction ---------------------
@@ -317,13 +336,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds; each contestant's best counts")
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--workers", type=int, default=0, help="also run N concurrent worker processes")
+    ap.add_argument(
+        "--worker-batches", type=int, default=4,
+        help="cases for the workers, in batches of --cases: each worker should run for "
+        "seconds, not fractions of one, or start-up costs count as throughput",
+    )
     args = ap.parse_args()
     app = fresh_app(args.database_url)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     dialect = url.split(":")[0].split("+")[0]
     n, rounds = args.cases, args.rounds
     t0 = time.perf_counter()
-    groups = 4 * rounds + (2 if args.workers else 0)
+    groups = 4 * rounds + (2 * args.worker_batches if args.workers else 0)
     seeded = seed(app, n, groups)
     print(f"seeded {groups * n} cases in {time.perf_counter() - t0:.1f} s on {dialect}")
     batches = iter(seeded["cases"][i * n : (i + 1) * n] for i in range(groups))
@@ -371,11 +395,26 @@ def main() -> None:
     if args.workers:
         w = args.workers
         work = {"app": app, "url": url, "users": users, "jpaths": jpaths}
-        eng_c = concurrent("engine", next(batches), w, **work)
-        raw_c = concurrent("raw", next(batches), w, **work)
-        print(f"{w} concurrent worker processes, each on its own cases:")
-        print(f"{'engine':>16}: {eng_c:8.0f} steps/s = {eng_c / engine:.2f}x one client")
-        print(f"{'raw SQL ceiling':>16}: {raw_c:8.0f} steps/s = {raw_c / raw:.2f}x one client")
+        def batch() -> list[int]:
+            return [cid for _ in range(args.worker_batches) for cid in next(batches)]
+
+        eng_c, eng_busy, eng_cpu = concurrent("engine", batch(), w, **work)
+        raw_c, raw_busy, raw_cpu = concurrent("raw", batch(), w, **work)
+        per = args.worker_batches * n // w
+        cores = multiprocessing.cpu_count()
+        print(f"{w} concurrent worker processes, each on its own {per} cases ({4 * per} steps):")
+        for label, rate, single, busy, per_step in (
+            ("engine, step()", eng_c, engine, eng_busy, eng_cpu),
+            ("raw SQL ceiling", raw_c, raw, raw_busy, raw_cpu),
+        ):
+            line = f"{label:>16}: {rate:8.0f} steps/s = {rate / single:.2f}x one client"
+            if busy is not None and per_step is not None:
+                line += (
+                    f"; {cores} cores {100 * busy:.0f}% busy, {per_step:.2f} ms of CPU per step "
+                    f"(client, server, kernel, fork included): at most "
+                    f"{1000 * cores / per_step:.0f} steps/s = {1000 * cores / per_step / single:.2f}x"
+                )
+            print(line)
         print(f"engine / raw ceiling with {w} workers = {100 * eng_c / raw_c:.0f}%")
         if dialect != "sqlite":
             print(verdict(f"PostgreSQL: engine, {w} workers / one client", eng_c / engine, 3, "x"))

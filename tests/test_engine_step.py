@@ -220,18 +220,23 @@ def test_many_steps_on_one_connection_each_its_own_transaction(db, people, new_c
 
 def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_user):
     case = new_case()
-    actors = {"a": people["staff"], "b": make_user(Role.VILLAGE_STAFF, "411221100201")}
+    ids = {"a": people["staff"].id, "b": make_user(Role.VILLAGE_STAFF, "411221100201").id}
     barrier = threading.Barrier(2)
     results: dict[str, str] = {}
 
     def worker(key: str) -> None:
-        with app.app_context():
+        from transfers.auth.models import User
+        from transfers.extensions import db as _db
+
+        with app.app_context():  # each its own session, as each request has
+            actor = _db.session.get(User, ids[key])
+            assert actor.grants
             barrier.wait()
             try:
                 step(
                     case_id=case.id,
                     action="submit",
-                    actor=actors[key],
+                    actor=actor,
                     seen_version=case.version,
                     data=SUBMIT,
                     now=NOW,
@@ -242,7 +247,7 @@ def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_
             except Exception as e:  # noqa: BLE001
                 results[key] = f"error {type(e).__name__}: {e}"
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in actors]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in ids]
     for t in threads:
         t.start()
     for t in threads:
@@ -303,3 +308,84 @@ def test_dependents_move_in_the_same_transaction(db, people, make_household):
     texts = [e.data.get("text", "") for e in pension.events if e.kind == "reevaluated"]
     assert "因户口迁移（已落户）解除等待" in texts[-1]
     assert verify_chains().problems == []
+
+
+def test_a_step_that_went_stale_after_its_read_writes_nothing(db, people, new_case, monkeypatch):
+    """Another transaction moves the case between the step's read and its write. On
+    PostgreSQL the write is one statement committed by itself (autocommit): each of its
+    writes depends on the versioned case update, so none of them lands."""
+    from transfers.engine import service
+
+    case = new_case()
+    was, before = counts(db), written(db, case.id)
+    check = service._check_step
+
+    def then_someone_else_moves_it(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decided = check(*args, **kwargs)
+        with db.engine.begin() as other:
+            other.execute(
+                service.case_t.update()
+                .where(service.case_t.c.id == case.id)
+                .values(version=service.case_t.c.version + 1)
+            )
+        return decided
+
+    monkeypatch.setattr(service, "_check_step", then_someone_else_moves_it)
+    with pytest.raises(StaleVersion):
+        step(
+            case_id=case.id,
+            action="submit",
+            actor=people["staff"],
+            seen_version=None,
+            data=SUBMIT,
+            now=NOW,
+        )
+    state, version, *rest = before[0]
+    assert written(db, case.id) == ((state, version + 1, *rest), before[1], before[2])
+    assert counts(db) == was
+
+
+def test_statements_of_a_step_and_its_transaction(db, people, new_case):
+    """PostgreSQL: a step that moves only its own case is two statements in autocommit
+    (no BEGIN, no COMMIT), and the connection is back in its own isolation level after.
+    SQLite: the read and four writes in one transaction."""
+    from sqlalchemy import event
+
+    warm, case = new_case(), new_case()  # the first step fills the engine's caches
+    step(
+        case_id=warm.id,
+        action="submit",
+        actor=people["staff"],
+        seen_version=None,
+        data=SUBMIT,
+        now=NOW,
+    )
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        dbapi = conn.connection.dbapi_connection
+        autocommit = getattr(dbapi, "autocommit", False) is True
+        seen.append((statement.split()[0], autocommit))
+
+    with db.engine.connect() as conn:
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            step(
+                case_id=case.id,
+                action="submit",
+                actor=people["staff"],
+                seen_version=None,
+                data=SUBMIT,
+                now=NOW,
+                conn=conn,
+            )
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        if db.engine.dialect.name == "postgresql":
+            assert seen == [("SELECT", True), ("WITH", True)]
+            assert conn.connection.dbapi_connection.autocommit is False
+            assert conn.get_isolation_level() == conn.default_isolation_level
+        else:
+            assert [s for s, _ in seen] == ["SELECT", "UPDATE", "UPDATE", "INSERT", "INSERT"]
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "police_review"
