@@ -869,12 +869,14 @@ def step(
 ) -> Stepped:
     """act() in a transaction of its own, outside the ORM session: the same checks,
     rules and writes, committed before it returns (rolled back on any refusal). For
-    callers whose transaction is just the step (the API, a batch that moves cases one
-    by one); it saves the session's bookkeeping, about a quarter of a step's CPU.
+    callers whose transaction is just the step (the web action form, the API, a batch
+    that moves cases one by one); it saves the session's bookkeeping, over a third of a
+    step's client CPU.
 
-    `conn`: a connection (not in a transaction) to run on, for a caller that takes many
-    steps; default, one from the pool. ORM objects the caller's session holds for the
-    case are not refreshed: end that transaction before reading them again."""
+    `conn`: a connection (not in a transaction, at the default isolation level, which
+    it is left at) to run on, for a caller that takes many steps; default, one from the
+    pool. ORM objects the caller's session holds for the case are not refreshed: end
+    that transaction before reading them again."""
     if conn is None:
         with db.engine.connect() as own:
             return _step_on(own, case_id, action, actor, seen_version, data, now)
