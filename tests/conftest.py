@@ -8,7 +8,8 @@ import contextvars
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,38 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):  # type: i
     resp = post_form(client, "/login", {"username": user.username, "password": password})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     return resp
+
+
+def race(app: Flask, user_ids: list[int], attempt: Callable[[User], Any]) -> list[str]:
+    """Each user in a thread of its own, with its own app context and database session
+    (as each request has), all calling `attempt(actor)` at once and committing: the
+    outcomes, sorted ("won", "stale", or the error)."""
+    from transfers.engine import StaleVersion
+
+    barrier = threading.Barrier(len(user_ids))
+    results: list[str] = []
+
+    def worker(user_id: int) -> None:
+        with app.app_context():
+            actor = _db.session.get(User, user_id)
+            assert actor is not None and actor.grants  # loaded before the race
+            barrier.wait()
+            try:
+                attempt(actor)
+                _db.session.commit()
+                results.append("won")
+            except StaleVersion:
+                _db.session.rollback()
+                results.append("stale")
+            except Exception as e:  # noqa: BLE001
+                _db.session.rollback()
+                results.append(f"error {type(e).__name__}: {e}")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(uid,)) for uid in user_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, race
 from transfers.cases.models import Case, Event
 from transfers.cases.services import open_intake
 from transfers.engine import (
@@ -177,38 +176,13 @@ def test_two_approvers_at_once_exactly_one_wins(app, db, setup, make_user):
     """Two sessions act on the same task concurrently: one wins, one is told it is stale."""
     staff, police, hh, case = setup
     staff2 = make_user(Role.VILLAGE_STAFF, "411221100201")
-    ids = {"a": staff.id, "b": staff2.id}
-    barrier = threading.Barrier(2)
-    results: dict[str, str] = {}
+    seen = case.version
 
-    def worker(key: str) -> None:
-        from transfers.auth.models import User
-        from transfers.extensions import db as _db
+    def submit(actor):  # type: ignore[no-untyped-def]
+        act(case_id=case.id, action="submit", actor=actor, seen_version=seen, data=SUBMIT, now=NOW)
 
-        with app.app_context():
-            actor = _db.session.get(User, ids[key])
-            c = _db.session.get(Case, case.id)
-            seen = c.version
-            barrier.wait()
-            try:
-                act(case_id=case.id, action="submit", actor=actor, seen_version=seen, data=SUBMIT, now=NOW)
-                _db.session.commit()
-                results[key] = "won"
-            except StaleVersion:
-                _db.session.rollback()
-                results[key] = "stale"
-            except Exception as e:  # noqa: BLE001
-                _db.session.rollback()
-                results[key] = f"error {type(e).__name__}: {e}"
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results.values()) == ["stale", "won"], results
+    results = race(app, [staff.id, staff2.id], submit)
+    assert results == ["stale", "won"], results
     db.session.expire_all()
     transitions = db.session.scalars(
         select(Event).where(Event.case_id == case.id, Event.kind == "transition")

@@ -3,13 +3,12 @@ session. It must behave exactly as act() followed by a commit."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, race
 from transfers.cases.models import Case, Event
 from transfers.cases.services import open_intake
 from transfers.engine import (
@@ -18,6 +17,7 @@ from transfers.engine import (
     PermissionDenied,
     RuleViolation,
     StaleVersion,
+    Stepped,
     act,
     step,
 )
@@ -55,6 +55,13 @@ def new_case(db, people, make_household):
         return intake.cases[0]
 
     return make
+
+
+def take(case_id: int, actor, action: str = "submit", data=SUBMIT, **kw) -> Stepped:  # type: ignore[no-untyped-def]
+    """step() as a clerk takes it: no version seen and NOW, unless given."""
+    kw.setdefault("seen_version", None)
+    kw.setdefault("now", NOW)
+    return step(case_id=case_id, action=action, actor=actor, data=data, **kw)
 
 
 def written(db, case_id: int):
@@ -108,14 +115,7 @@ def test_step_writes_what_act_writes(db, people, new_case):
             now=later,
         )
         db.session.commit()
-        stepped = step(
-            case_id=by_step.id,
-            action=action,
-            actor=people[who],
-            seen_version=None,
-            data=data,
-            now=later,
-        )
+        stepped = take(by_step.id, people[who], action, data, now=later)
         assert stepped.version == db.session.get(Case, by_act.id).version
     assert written(db, by_act.id) == written(db, by_step.id)
     assert (
@@ -128,14 +128,7 @@ def test_step_writes_what_act_writes(db, people, new_case):
 
 def test_step_commits_before_returning(app, db, people, new_case):
     case = new_case()
-    stepped = step(
-        case_id=case.id,
-        action="submit",
-        actor=people["staff"],
-        seen_version=case.version,
-        data=SUBMIT,
-        now=NOW,
-    )
+    stepped = take(case.id, people["staff"], seen_version=case.version)
     db.session.rollback()  # the caller's session has nothing to do with it
     with app.app_context():  # another session sees it at once
         from transfers.extensions import db as other
@@ -163,54 +156,24 @@ def test_refusals_write_nothing_and_free_the_connection(
     pool = db.engine.pool
     checked_out = pool.checkedout()
     with pytest.raises(error):
-        step(
-            case_id=case.id,
-            action=action,
-            actor=people[who],
-            seen_version=case.version + version,
-            data=data,
-            now=NOW,
-        )
+        take(case.id, people[who], action, data, seen_version=case.version + version)
     assert pool.checkedout() == checked_out
     assert written(db, case.id) == before and counts(db) == was
 
 
 def test_unknown_case_is_not_found(db, people):
     with pytest.raises(NotFound):
-        step(
-            case_id=987654,
-            action="submit",
-            actor=people["staff"],
-            seen_version=None,
-            data=SUBMIT,
-            now=NOW,
-        )
+        take(987654, people["staff"])
 
 
 def test_many_steps_on_one_connection_each_its_own_transaction(db, people, new_case):
     cases = [new_case() for _ in range(3)]
     with db.engine.connect() as conn:
         with pytest.raises(PermissionDenied):  # a refusal midway leaves the connection usable
-            step(
-                case_id=cases[0].id,
-                action="submit",
-                actor=people["police"],
-                seen_version=None,
-                data=SUBMIT,
-                now=NOW,
-                conn=conn,
-            )
+            take(cases[0].id, people["police"], conn=conn)
         assert not conn.in_transaction()
         for c in cases:
-            step(
-                case_id=c.id,
-                action="submit",
-                actor=people["staff"],
-                seen_version=None,
-                data=SUBMIT,
-                now=NOW,
-                conn=conn,
-            )
+            take(c.id, people["staff"], conn=conn)
             assert not conn.in_transaction()  # committed: others see it
             db.session.expire_all()
             assert db.session.get(Case, c.id).state == "police_review"
@@ -220,39 +183,9 @@ def test_many_steps_on_one_connection_each_its_own_transaction(db, people, new_c
 
 def test_two_approvers_at_once_exactly_one_wins(app, db, people, new_case, make_user):
     case = new_case()
-    ids = {"a": people["staff"].id, "b": make_user(Role.VILLAGE_STAFF, "411221100201").id}
-    barrier = threading.Barrier(2)
-    results: dict[str, str] = {}
-
-    def worker(key: str) -> None:
-        from transfers.auth.models import User
-        from transfers.extensions import db as _db
-
-        with app.app_context():  # each its own session, as each request has
-            actor = _db.session.get(User, ids[key])
-            assert actor.grants
-            barrier.wait()
-            try:
-                step(
-                    case_id=case.id,
-                    action="submit",
-                    actor=actor,
-                    seen_version=case.version,
-                    data=SUBMIT,
-                    now=NOW,
-                )
-                results[key] = "won"
-            except StaleVersion:
-                results[key] = "stale"
-            except Exception as e:  # noqa: BLE001
-                results[key] = f"error {type(e).__name__}: {e}"
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results.values()) == ["stale", "won"], results
+    ids = [people["staff"].id, make_user(Role.VILLAGE_STAFF, "411221100201").id]
+    results = race(app, ids, lambda actor: take(case.id, actor, seen_version=case.version))
+    assert results == ["stale", "won"], results
     transitions = db.session.scalar(
         select(func.count())
         .select_from(Event)
@@ -276,32 +209,11 @@ def test_dependents_move_in_the_same_transaction(db, people, make_household):
     cases = {c.procedure: c.id for c in intake.cases}
     was = counts(db)
     with pytest.raises(RuleViolation):
-        step(
-            case_id=cases["hukou"],
-            action="submit",
-            actor=people["staff"],
-            seen_version=None,
-            data={"option": "site_address"},
-            now=NOW,
-        )
+        take(cases["hukou"], people["staff"], "submit", {"option": "site_address"})
     assert counts(db) == was
-    step(
-        case_id=cases["hukou"],
-        action="submit",
-        actor=people["staff"],
-        seen_version=None,
-        data=SUBMIT,
-        now=NOW,
-    )
+    take(cases["hukou"], people["staff"])
     later = NOW + timedelta(days=3)  # registered on the 5th
-    step(
-        case_id=cases["hukou"],
-        action="approve",
-        actor=people["police"],
-        seen_version=None,
-        data=APPROVE,
-        now=later,
-    )
+    take(cases["hukou"], people["police"], "approve", APPROVE, now=later)
     db.session.expire_all()
     pension = db.session.get(Case, cases["pension"])
     assert pension.state == "agency"
@@ -332,14 +244,7 @@ def test_a_step_that_went_stale_after_its_read_writes_nothing(db, people, new_ca
 
     monkeypatch.setattr(service, "_check_step", then_someone_else_moves_it)
     with pytest.raises(StaleVersion):
-        step(
-            case_id=case.id,
-            action="submit",
-            actor=people["staff"],
-            seen_version=None,
-            data=SUBMIT,
-            now=NOW,
-        )
+        take(case.id, people["staff"])
     state, version, *rest = before[0]
     assert written(db, case.id) == ((state, version + 1, *rest), before[1], before[2])
     assert counts(db) == was
@@ -352,14 +257,7 @@ def test_statements_of_a_step_and_its_transaction(db, people, new_case):
     from sqlalchemy import event
 
     warm, case = new_case(), new_case()  # the first step fills the engine's caches
-    step(
-        case_id=warm.id,
-        action="submit",
-        actor=people["staff"],
-        seen_version=None,
-        data=SUBMIT,
-        now=NOW,
-    )
+    take(warm.id, people["staff"])
     seen: list[tuple[str, bool]] = []
 
     def record(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
@@ -370,15 +268,7 @@ def test_statements_of_a_step_and_its_transaction(db, people, new_case):
     with db.engine.connect() as conn:
         event.listen(db.engine, "before_cursor_execute", record)
         try:
-            step(
-                case_id=case.id,
-                action="submit",
-                actor=people["staff"],
-                seen_version=None,
-                data=SUBMIT,
-                now=NOW,
-                conn=conn,
-            )
+            take(case.id, people["staff"], conn=conn)
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
         if db.engine.dialect.name == "postgresql":
@@ -389,3 +279,55 @@ def test_statements_of_a_step_and_its_transaction(db, people, new_case):
             assert [s for s, _ in seen] == ["SELECT", "UPDATE", "UPDATE", "INSERT", "INSERT"]
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "police_review"
+
+
+@pytest.mark.parametrize("why", ["a system action waits in the state reached", "dependent cases"])
+def test_a_step_that_moves_more_than_its_case_runs_in_a_transaction(
+    db, people, make_household, why
+):
+    """The boundary of the autocommit path: applying for assistance reaches
+    waiting_hukou, where a system action waits; submitting the hukou re-evaluates the
+    person's pension and assistance cases. On PostgreSQL each runs in a transaction
+    (no statement in autocommit); on either database they land whole."""
+    from sqlalchemy import event
+
+    hh = make_household(origin="140827203201", area="140827", members=1)
+    person = hh.members[0]
+    person.assistance = "tekun"
+    db.session.commit()
+    intake = open_intake(
+        household=hh,
+        requests=[(person, "hukou"), (person, "pension"), (person, "assistance")],
+        actor=people["staff"],
+        now=NOW,
+    )
+    db.session.commit()
+    cases = {c.procedure: c.id for c in intake.cases}
+    if why == "dependent cases":
+        case_id, action, data, reached = cases["hukou"], "submit", SUBMIT, "police_review"
+    else:
+        applied = {"path": "transfer", "applied_on": "2026-11-02"}
+        case_id, action, data, reached = cases["assistance"], "apply", applied, "waiting_hukou"
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        autocommit = getattr(conn.connection.dbapi_connection, "autocommit", False) is True
+        seen.append((statement.split()[0], autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        stepped = take(case_id, people["staff"], action, data)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert stepped.state == reached
+    if db.engine.dialect.name == "postgresql":
+        # what found it moves more than its case read in autocommit; every write ran
+        # in the transaction the step was then taken in, read again
+        assert seen[0] == ("SELECT", True)
+        assert all(kind == "SELECT" for kind, auto in seen if auto)
+        writes = [auto for kind, auto in seen if kind != "SELECT"]
+        assert writes and not any(writes)
+    db.session.expire_all()
+    texts = [e.data.get("text", "") for e in db.session.get(Case, cases["pension"]).events]
+    assert ("继续等待户口迁移办结（当前：派出所审核办理）" in texts) == (why == "dependent cases")
+    assert verify_chains().problems == []

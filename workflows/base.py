@@ -297,6 +297,7 @@ class Procedure:
             send_event=True,
         )
         self._tokens: queue.SimpleQueue[_Token] = queue.SimpleQueue()
+        self._system_sources = frozenset(a.source for a in self.actions if a.system)
 
     # --- questions -------------------------------------------------------------------
     def applies(self, ctx: Context) -> tuple[bool, str]:
@@ -340,6 +341,10 @@ class Procedure:
         except KeyError:
             label = self.states[source].label if source in self.states else source
             raise InvalidAction(_("当前环节（%(label)s）不能执行该操作", label=_(label))) from None
+
+    def has_system_actions(self, state: str) -> bool:
+        """Whether the system may act in `state` (a routing or waiting state)."""
+        return state in self._system_sources
 
     def available_actions(self, state: str, ctx: Context, *, system: bool = False) -> list[Action]:
         return [

@@ -57,15 +57,18 @@ def test_admin_pages_are_for_administrators(client, db, office):
 def test_calendar_override_and_unknown_year_warning(client, db, office):
     assert missing_calendar_years(date(2025, 6, 1)) == []
     assert missing_calendar_years(date(2031, 3, 1)) == [2031, 2032]
+    from transfers.deadlines.services import work_calendar
+
+    # the deployment's calendar remembers due dates: an override must make it forget them
+    assert work_calendar().add_working_days(date(2031, 1, 5), 1) == date(2031, 1, 6)
     login(client, office["admin"])
     resp = post_form(
         client, "/admin/calendar", {"day": "2031-01-06", "is_workday": "0", "note": "地方调整"}
     )
     assert resp.status_code == 302
     assert db.session.scalar(select(CalendarOverride)).is_workday is False
-    from transfers.deadlines.services import work_calendar
-
     assert work_calendar().is_workday(date(2031, 1, 6)) is False
+    assert work_calendar().add_working_days(date(2031, 1, 5), 1) == date(2031, 1, 7)
 
 
 def test_unknown_year_page_warns_instead_of_crashing(client, db, office, monkeypatch):

@@ -16,6 +16,7 @@ objects the caller holds for the rows it touched are expired, so they reload on 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ParamSpec, Protocol
@@ -302,16 +303,16 @@ _CASE_SELECT: Select[Any] = select(
 _READ_CASE = Prepared(_CASE_SELECT.where(case_t.c.id == bindparam("case_id")), "CaseRecord")
 
 
-def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow | None:
+def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow:
     """The case with everything the rules read, in one query (fresh from the database),
-    on `conn` (default: the ORM session's connection)."""
+    on `conn` (default: the ORM session's connection); NotFound if there is none."""
     in_session = conn is None
     if conn is None:
         conn = _conn()
     listeners = listened(conn)
     row = _READ_CASE.execute(conn, {"case_id": case_id}, listeners).first()
     if row is None:
-        return None
+        raise NotFound(_("找不到该事项"))
     task = (
         OpenTask(
             row.task_id,
@@ -396,10 +397,7 @@ def _context(case: CaseRow, now: datetime) -> Context:
 
 def build_context(case: Case, now: datetime) -> Context:
     """What the rules of `case` may look at (the same the engine gives them)."""
-    row = _read_case(case.id)
-    if row is None:
-        raise NotFound(_("找不到该事项"))
-    return _context(row, now)
+    return _context(_read_case(case.id), now)
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -806,7 +804,6 @@ def open_case(
     db.session.add(orm)
     db.session.flush()
     case = _read_case(orm.id)
-    assert case is not None
     _append_event(
         case,
         at=now,
@@ -838,10 +835,9 @@ def act(
     Refusals leave the session unchanged; the caller commits on success.
     """
     case = _read_case(case_id)
-    if case is None:
-        raise NotFound(_("找不到该事项"))
     _expire_held(Case, case_id)  # whatever the outcome, the caller sees the row as it is
-    task = _take_step(case, action, actor, seen_version, data, now)
+    task, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
+    _guarded(case, _act, case, procedure, decision, actor, now)
     _expire_held(Task, task.id)
     return _orm_case(case)
 
@@ -877,10 +873,8 @@ def step(
     it is left at) to run on, for a caller that takes many steps; default, one from the
     pool. ORM objects the caller's session holds for the case are not refreshed: end
     that transaction before reading them again."""
-    if conn is None:
-        with db.engine.connect() as own:
-            return _step_on(own, case_id, action, actor, seen_version, data, now)
-    return _step_on(conn, case_id, action, actor, seen_version, data, now)
+    with db.engine.connect() if conn is None else nullcontext(conn) as on:
+        return _step_on(on, case_id, action, actor, seen_version, data, now)
 
 
 def _step_on(
@@ -892,44 +886,37 @@ def _step_on(
     data: dict[str, Any],
     now: datetime,
 ) -> Stepped:
-    if conn.dialect.name == "postgresql":
-        stepped = _lone_step(conn, case_id, action, actor, seen_version, data, now)
-        if stepped is not None:
-            return stepped
-    with conn.begin():
+    def take(only_lone: bool) -> Stepped | None:
         case = _read_case(case_id, conn)
-        if case is None:
-            raise NotFound(_("找不到该事项"))
-        _take_step(case, action, actor, seen_version, data, now)
-    return Stepped(case.id, case.version, case.state, case.outcome, case.closed_at)
-
-
-def _lone_step(
-    conn: Connection,
-    case_id: int,
-    action: str,
-    actor: User,
-    seen_version: int | None,
-    data: dict[str, Any],
-    now: datetime,
-) -> Stepped | None:
-    """PostgreSQL: a step whose writes are one statement, taken in autocommit: two round
-    trips (read, write) instead of four (BEGIN, read, write, COMMIT). Its one write
-    statement is atomic by itself and writes nothing unless the versioned case update
-    matched, and the read never shared a snapshot with the write (READ COMMITTED), so
-    the step is the same as in a transaction. None (nothing written) when the step moves
-    more than its case (system actions, dependent cases): take it in a transaction."""
-    default = conn.default_isolation_level
-    conn.execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        case = _read_case(case_id, conn)
-        if case is None:
-            raise NotFound(_("找不到该事项"))
-        task, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
-        if not _lone(case, procedure, decision):
+        _, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
+        if only_lone and not _lone(case, procedure, decision):
             return None
         _guarded(case, _act, case, procedure, decision, actor, now)
         return Stepped(case.id, case.version, case.state, case.outcome, case.closed_at)
+
+    if conn.dialect.name == "postgresql":
+        # A step that writes only its own case is one write statement, which is atomic
+        # by itself and writes nothing unless the versioned case update matched: in
+        # autocommit it is two round trips (read, write) instead of four (BEGIN, read,
+        # write, COMMIT). The read never shared a snapshot with the write (READ
+        # COMMITTED), so the step is the same as in a transaction.
+        with _autocommit(conn):
+            stepped = take(only_lone=True)
+        if stepped is not None:
+            return stepped
+    with conn.begin():
+        stepped = take(only_lone=False)
+    assert stepped is not None
+    return stepped
+
+
+@contextmanager
+def _autocommit(conn: Connection) -> Iterator[None]:
+    """`conn` in autocommit for the block, then back at its default isolation level."""
+    default = conn.default_isolation_level
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield
     finally:
         conn.rollback()  # ends SQLAlchemy's own bookkeeping; the database has no transaction
         conn.execution_options(isolation_level=default)
@@ -938,26 +925,10 @@ def _lone_step(
 def _lone(case: CaseRow, procedure: Procedure, decision: Decision) -> bool:
     """Whether a step writes only its own case, in one flush: no system action waits in
     the state it reaches, and no dependent case needs re-evaluating."""
-    dest = decision.dest
-    if not decision.final and any(a.system and a.source == dest for a in procedure.actions):
+    if not decision.final and procedure.has_system_actions(decision.dest):
         return False
     has_dependents = case.person_id is not None and case.other_open_cases
     return not (has_dependents and dependents_of(case.procedure))
-
-
-def _take_step(
-    case: CaseRow,
-    action: str,
-    actor: User,
-    seen_version: int | None,
-    data: dict[str, Any],
-    now: datetime,
-) -> OpenTask:
-    """Check and apply one user action to `case` (written, not committed); the task it
-    closed."""
-    task, procedure, decision = _check_step(case, action, actor, seen_version, data, now)
-    _guarded(case, _act, case, procedure, decision, actor, now)
-    return task
 
 
 def _check_step(
@@ -1052,9 +1023,7 @@ MAX_AUTOMATIC_STEPS = 5
 
 def _fire_system_action(case: CaseRow, procedure: Procedure, now: datetime) -> Decision | None:
     """Fire the first system action available in the case's state, if any."""
-    if case.closed_at is not None or not any(
-        a.system and a.source == case.state for a in procedure.actions
-    ):
+    if case.closed_at is not None or not procedure.has_system_actions(case.state):
         return None
     ctx = _context(case, now)
     for action in procedure.available_actions(case.state, ctx, system=True):
@@ -1102,7 +1071,6 @@ def _reevaluate_dependents(case: CaseRow, now: datetime, _seen: set[int] | None 
             continue
         seen.add(dependent_id)
         dependent = _read_case(dependent_id, None if case.in_session else case.conn)
-        assert dependent is not None
         procedure = dependent.workflow
         before = dependent.state
         waiting = procedure.state(before).waits_on == case.procedure
@@ -1167,8 +1135,6 @@ def _last_status(case_id: int, conn: Connection) -> str:
 def _record(case_id: int, *, actor: User | None, kind: str, now: datetime, **kw: Any) -> None:
     """Append one event to a case's chain and write it (guarded by the case's version)."""
     case = _read_case(case_id)
-    if case is None:
-        raise NotFound(_("找不到该事项"))
     _append_event(case, at=now, actor=actor, kind=kind, **kw)
     _guarded(case, _flush, case)
     _expire_held(Case, case_id)
