@@ -542,7 +542,8 @@ def act_on_task(task_id: int, data: dict[str, Any]):  # type: ignore[no-untyped-
         )
     except (EngineError, InvalidAction, RuleViolation) as e:
         return _engine_problem(e)
-    c = db.session.get(Case, stepped.id)  # expired by the rollback: read afresh
+    # (`c` was reloaded when the call above read its id, before the step: read it again)
+    c = db.session.get(Case, stepped.id, populate_existing=True)
     return jsonify(s.CaseOut().dump(case_dict(c, me())))
 
 
