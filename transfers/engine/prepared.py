@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
@@ -29,18 +29,40 @@ from sqlalchemy.sql.selectable import Select
 
 Processor = Callable[[Any], Any] | None
 _CURSOR = "transfers_engine_cursor"  # in the DB-API connection's `info`
-_MISSING = object()
 
 
 @dataclass(slots=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # bind names, in the order of a positional paramstyle
     positional: bool
+    names: tuple[str, ...]  # bind names, in the order of a positional paramstyle
     binds: tuple[tuple[str, Processor, Any], ...]  # name, processor, value if not given
     returns_rows: bool  # a SELECT, or DML with RETURNING
     row: Any = None  # the row class, once the first result was seen
     loaders: tuple[tuple[int, Callable[[Any], Any]], ...] = ()  # (column, processor)
+
+    def bind(self, params: Mapping[str, Any]) -> Any:
+        get = params.get
+        values = [get(n, d) if p is None else p(get(n, d)) for n, p, d in self.binds]
+        return values if self.positional else dict(zip(self.names, values, strict=True))
+
+
+class Runner:
+    """The caller's connection, readied for Prepared statements: its dialect, its DB-API
+    cursor and whether listeners watch it, looked up once (an engine step makes one when
+    it reads the case, and its writes reuse it)."""
+
+    __slots__ = ("conn", "dialect", "listeners", "fairy", "cursor")
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.dialect = conn.dialect
+        self.listeners = listened(conn)
+        self.fairy = fairy = conn.connection  # the pooled connection of the caller's transaction
+        cursor = fairy.info.get(_CURSOR)
+        if cursor is None:
+            cursor = fairy.info[_CURSOR] = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.cursor = cursor
 
 
 class Done:
@@ -68,14 +90,16 @@ class Done:
 
 class Prepared:
     """One Core statement. For UPDATE/INSERT without values, the SET/VALUES columns are
-    those of the parameters: `execute` compiles once per set of keys."""
+    those of the parameters: it is compiled once per dialect and set of keys."""
 
     def __init__(self, statement: Select[Any] | UpdateBase, name: str = "Row"):
         self.statement = statement
         self.name = name
-        self._compiled: dict[tuple[str, frozenset[str] | None], _Compiled] = {}
+        self._dml = isinstance(statement, UpdateBase)
+        self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
 
-    def _compile(self, dialect: Dialect, keys: frozenset[str] | None) -> _Compiled:
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
+        keys = tuple(params) if self._dml else None
         found = self._compiled.get((dialect.name, keys))
         if found is not None:
             return found
@@ -92,80 +116,67 @@ class Prepared:
         names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(by_name)
         made = _Compiled(
             sql=compiled.string,
-            names=names,
             positional=dialect.positional,
+            names=names,
             binds=tuple(by_name[n] for n in names),
             returns_rows=isinstance(self.statement, Select) or bool(compiled.effective_returning),
         )
         self._compiled[(dialect.name, keys)] = made
         return made
 
-    def execute(
-        self, conn: Connection, params: Mapping[str, Any], listeners: bool | None = None
-    ) -> Any:
-        """Run on `conn`. `listeners`: what listened(conn) answered, if the caller asked
-        it already in this transaction (an engine step asks once)."""
-        keys = frozenset(params) if isinstance(self.statement, UpdateBase) else None
-        if listened(conn) if listeners is None else listeners:
-            return conn.execute(self.statement, dict(params))
-        c = self._compile(conn.dialect, keys)
-        return self._run(conn, c, [self._bind(c, params)], many=False)
+    def execute(self, on: Connection | Runner, params: Mapping[str, Any]) -> Any:
+        """Run on a connection (or a Runner made of it, which saves looking it over)."""
+        run = on if type(on) is Runner else Runner(on)  # type: ignore[arg-type]
+        if run.listeners:
+            return run.conn.execute(self.statement, dict(params))
+        c = self._compile(run.dialect, params)
+        return self._run(run, c, c.bind(params), many=False)
 
-    def executemany(
-        self, conn: Connection, rows: Sequence[Mapping[str, Any]], listeners: bool | None = None
-    ) -> None:
+    def executemany(self, on: Connection | Runner, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
-        keys = frozenset(rows[0])
-        if listened(conn) if listeners is None else listeners:
-            conn.execute(self.statement, [dict(r) for r in rows])
+        run = on if type(on) is Runner else Runner(on)  # type: ignore[arg-type]
+        if run.listeners:
+            run.conn.execute(self.statement, [dict(r) for r in rows])
             return
-        c = self._compile(conn.dialect, keys)
-        self._run(conn, c, [self._bind(c, r) for r in rows], many=True)
+        c = self._compile(run.dialect, rows[0])
+        self._run(run, c, [c.bind(r) for r in rows], many=True)
 
-    @staticmethod
-    def _bind(c: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = []
-        for name, process, default in c.binds:
-            value = params.get(name, _MISSING)
-            if value is _MISSING:
-                value = default
-            values.append(process(value) if process is not None else value)
-        return values if c.positional else dict(zip(c.names, values, strict=True))
-
-    def _run(self, conn: Connection, c: _Compiled, params: list[Any], many: bool) -> Done:
-        fairy = conn.connection  # the pooled connection of the caller's transaction
-        dbapi_connection = fairy.dbapi_connection
-        cursor = fairy.info.get(_CURSOR)
-        if cursor is None:
-            cursor = fairy.info[_CURSOR] = dbapi_connection.cursor()  # type: ignore[union-attr]
-        dialect = conn.dialect
+    def _run(self, run: Runner, c: _Compiled, params: Any, many: bool) -> Done:
+        cursor = run.cursor
         try:
             if many:
                 cursor.executemany(c.sql, params)
             else:
-                cursor.execute(c.sql, params[0])
+                cursor.execute(c.sql, params)
             # (not cursor.description: psycopg builds a column object each per call)
             if not c.returns_rows:
                 return Done(cursor.rowcount, getattr(cursor, "lastrowid", None), [])
             rows = cursor.fetchall()
-        except dialect.loaded_dbapi.Error as e:
-            invalidated = dialect.is_disconnect(e, dbapi_connection, cursor)
-            fairy.info.pop(_CURSOR, None)
-            if invalidated:
-                conn.invalidate(e)
-            raise exc.DBAPIError.instance(
-                c.sql,
-                None,
-                e,
-                dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                connection_invalidated=invalidated,
-                dialect=dialect,
-            ) from e
+        except run.dialect.loaded_dbapi.Error as e:
+            self._failed(run, c, e)
         if c.row is None:
-            self._describe(c, dialect, cursor.description)
+            self._describe(c, run.dialect, cursor.description)
         return Done(cursor.rowcount, None, [self._load(c, r) for r in rows])
+
+    @staticmethod
+    def _failed(run: Runner, c: _Compiled, e: Exception) -> NoReturn:
+        """A driver error, raised as SQLAlchemy would: its exception class, and a lost
+        connection invalidated."""
+        dialect = run.dialect
+        invalidated = dialect.is_disconnect(e, run.fairy.dbapi_connection, run.cursor)
+        run.fairy.info.pop(_CURSOR, None)
+        if invalidated:
+            run.conn.invalidate(e)
+        raise exc.DBAPIError.instance(
+            c.sql,
+            None,
+            e,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=invalidated,
+            dialect=dialect,
+        ) from e
 
     @staticmethod
     def _load(c: _Compiled, values: Sequence[Any]) -> Any:

@@ -53,7 +53,7 @@ from transfers.engine.errors import (
     PermissionDenied,
     StaleVersion,
 )
-from transfers.engine.prepared import Prepared, listened
+from transfers.engine.prepared import Prepared, Runner
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -243,7 +243,7 @@ class CaseRow:
     other_open_cases: int
     conn: Connection  # the transaction it was read in, which its writes join
     in_session: bool  # read through the ORM session (act), not on a connection of its own (step)
-    listeners: bool  # whether query listeners watch `conn` (asked once per read)
+    run: Runner  # `conn` readied for the engine's statements (once per read)
     changes: dict[str, Any] = field(default_factory=dict)
     person_changed: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -309,8 +309,8 @@ def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow:
     in_session = conn is None
     if conn is None:
         conn = _conn()
-    listeners = listened(conn)
-    row = _READ_CASE.execute(conn, {"case_id": case_id}, listeners).first()
+    run = Runner(conn)
+    row = _READ_CASE.execute(run, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(_("找不到该事项"))
     task = (
@@ -345,7 +345,7 @@ def _read_case(case_id: int, conn: Connection | None = None) -> CaseRow:
         other_open_cases=row.other_open_cases,
         conn=conn,
         in_session=in_session,
-        listeners=listeners,
+        run=run,
     )
 
 
@@ -483,25 +483,23 @@ def _flush(case: CaseRow) -> None:
 def _flush_statements(case: CaseRow) -> None:
     """The writes as separate statements (SQLite runs in process: a statement costs no
     round trip there)."""
-    conn, listeners = case.conn, case.listeners
+    run = case.run
     result = _UPDATE_CASE.execute(
-        conn,
-        {"w_id": case.id, "w_version": case.version, **case.changes, "version": case.version + 1},
-        listeners,
+        run, {"w_id": case.id, "w_version": case.version, **case.changes, "version": case.version + 1}
     )
     if result.rowcount != 1:
         raise StaleVersion()
     if case.person_changed:
-        _UPDATE_PERSON.execute(conn, {"w_id": case.person_id, "facts": case.person_data}, listeners)
+        _UPDATE_PERSON.execute(run, {"w_id": case.person_id, "facts": case.person_data})
     if case.closing is not None:
-        _CLOSE_TASK.execute(conn, case.closing, listeners)
+        _CLOSE_TASK.execute(run, case.closing)
     task_id = None
     if case.opening is not None:
-        task_id = _INSERT_TASK.execute(conn, case.opening, listeners).lastrowid
+        task_id = _INSERT_TASK.execute(run, case.opening).lastrowid
     if len(case.events) == 1:
-        _INSERT_EVENT.execute(conn, case.events[0], listeners)
+        _INSERT_EVENT.execute(run, case.events[0])
     else:
-        _INSERT_EVENT.executemany(conn, case.events, listeners)
+        _INSERT_EVENT.executemany(run, case.events)
     _written(case, task_id)
 
 
@@ -661,7 +659,7 @@ def _flush_in_one_statement(case: CaseRow) -> None:
         params.update({f"n_{k}": case.opening[k] for k in _OPEN_COLUMNS})
     for i, event in enumerate(case.events):
         params.update({f"e{i}_{k}": event[k] for k in _EVENT_COLUMNS})
-    row = _one_statement(shape).execute(case.conn, params, case.listeners).one()
+    row = _one_statement(shape).execute(case.run, params).one()
     if row.matched != 1:
         raise StaleVersion()
     _written(case, row.task_id)
@@ -904,8 +902,27 @@ def _step_on(
             stepped = take(only_lone=True)
         if stepped is not None:
             return stepped
-    with conn.begin():
-        stepped = take(only_lone=False)
+    if conn.dialect.name == "sqlite" and not conn.in_transaction():
+        # pysqlite begins the database's transaction at the step's first write, so the
+        # commit can go to it directly: SQLAlchemy's own transaction is begun only if
+        # something in the step runs through Connection.execute (a query listener, a
+        # related case read by a rule), and then it commits. That saves its bookkeeping,
+        # a sixtieth of a step.
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        try:
+            stepped = take(only_lone=False)
+        except BaseException:
+            conn.rollback()  # SQLAlchemy's transaction, if one was begun
+            dbapi_connection.rollback()
+            raise
+        if conn.in_transaction():
+            conn.commit()
+        else:
+            dbapi_connection.commit()
+    else:
+        with conn.begin():
+            stepped = take(only_lone=False)
     assert stepped is not None
     return stepped
 
@@ -984,7 +1001,8 @@ def _apply(
         case.task = None
     reason = str(decision.record.get("reason") or "")
     record = {k: v for k, v in decision.record.items() if k != "reason"}
-    case.set(data={**case.data, **record})
+    if record:  # else the case's data stays as it is, unwritten
+        case.set(data={**case.data, **record})
     if decision.person_facts and case.person_id is not None:
         case.person_data = {**case.person_data, **decision.person_facts}
         case.person_changed = True
