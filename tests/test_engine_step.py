@@ -331,3 +331,60 @@ def test_a_step_that_moves_more_than_its_case_runs_in_a_transaction(
     texts = [e.data.get("text", "") for e in db.session.get(Case, cases["pension"]).events]
     assert ("继续等待户口迁移办结（当前：派出所审核办理）" in texts) == (why == "dependent cases")
     assert verify_chains().problems == []
+
+
+@pytest.mark.parametrize("on_callers", [False, True], ids=["pooled", "caller's connection"])
+@pytest.mark.parametrize("listened", [False, True], ids=["unwatched", "watched"])
+@pytest.mark.parametrize("scenario", ["lone", "with dependents"])
+def test_a_failure_after_the_writes_leaves_nothing_written(
+    db, people, new_case, make_household, monkeypatch, scenario, listened, on_callers
+):
+    """SQLite commits a step in pysqlite's own transaction, or in SQLAlchemy's when the
+    step began one (a query listener, the dependents' reads): a failure after the
+    writes rolls back all of them either way, on a pooled connection or the caller's
+    (which is left with no transaction open), and the connection is freed. On
+    PostgreSQL the step with dependents runs in a transaction; a lone step's one
+    write statement is its own commit there, so it has no 'after the writes'."""
+    from sqlalchemy import event
+
+    from transfers.engine import service
+
+    if scenario == "lone":
+        if db.engine.dialect.name == "postgresql":
+            pytest.skip("a lone step's one write statement commits itself on PostgreSQL")
+        take(new_case().id, people["staff"])  # fills the engine's caches: no read through
+        case_id = new_case().id  # SQLAlchemy then, so no transaction of its own unwatched
+    else:
+        hh = make_household(origin="140827203201", area="140827", members=1)
+        intake = open_intake(
+            household=hh,
+            requests=[(hh.members[0], "hukou"), (hh.members[0], "pension")],
+            actor=people["staff"],
+            now=NOW,
+        )
+        db.session.commit()
+        case_id = next(c.id for c in intake.cases if c.procedure == "hukou")
+    before, was = written(db, case_id), counts(db)
+    checked_out = db.engine.pool.checkedout()
+
+    def fail(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the machine stops after the writes")
+
+    monkeypatch.setattr(service, "_written", fail)
+    watcher = lambda *_args: None  # noqa: E731
+    if listened:
+        event.listen(db.engine, "before_cursor_execute", watcher)
+    with db.engine.connect() as conn:
+        try:
+            with pytest.raises(RuntimeError):
+                take(case_id, people["staff"], conn=conn if on_callers else None)
+        finally:
+            if listened:
+                event.remove(db.engine, "before_cursor_execute", watcher)
+        assert not conn.in_transaction()
+        assert conn.connection.dbapi_connection.in_transaction is False  # type: ignore[union-attr]
+    assert db.engine.pool.checkedout() == checked_out
+    assert written(db, case_id) == before and counts(db) == was
+    monkeypatch.undo()
+    take(case_id, people["staff"])  # and the case moves on as before
+    assert written(db, case_id)[0][0] == "police_review"
