@@ -11,7 +11,7 @@ from transfers.engine.audit import _CANONICAL, canonical, chain_hash
 
 PAYLOADS = [
     {},
-    {"case_id": 1, "at": "2026-11-23T02:00:00.000000+00:00", "actor_id": None, "kind": "transition"},
+    {"case_id": 1, "at": "2026-11-23T02:00:00.000000+00:00", "actor_id": None, "kind": "x"},
     {"data": {"option": "site_address", "building": "3", "note": "迁入安置地 “东区”"}},
     {"z": [1, 2.5, -0.0, 1e-7, 12345678901234567890], "a": {"b": [True, False, None, []]}},
     {"tab\tand\nnewline": "quote \" backslash \\ and \u0001 control", "emoji": "户口 ✓ 😀"},
@@ -26,8 +26,8 @@ def test_canonical_is_json_dumps_with_the_chain_settings(payload):  # type: igno
 
 
 def test_chain_hash_of_a_known_event_is_unchanged():  # type: ignore[no-untyped-def]
-    payload = {"case_id": 7, "kind": "transition", "to": "police_review", "data": {"option": "迁入"}}
-    text = '{"case_id":7,"data":{"option":"迁入"},"kind":"transition","to":"police_review"}'
+    payload = {"case_id": 7, "kind": "transition", "to": "review", "data": {"option": "迁入"}}
+    text = '{"case_id":7,"data":{"option":"迁入"},"kind":"transition","to":"review"}'
     assert canonical(payload) == text
     assert chain_hash("ab" * 32, payload) == hashlib.sha256(("ab" * 32 + text).encode()).hexdigest()
 

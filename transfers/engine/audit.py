@@ -9,8 +9,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-
-_CANONICAL: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
+_CANONICAL: dict[str, Any] = {
+    "sort_keys": True,
+    "ensure_ascii": False,
+    "separators": (",", ":"),
+}
 
 
 def _canonical_encoder() -> Callable[[dict[str, Any]], str]:

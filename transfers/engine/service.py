@@ -484,9 +484,8 @@ def _flush_statements(case: CaseRow) -> None:
     """The writes as separate statements (SQLite runs in process: a statement costs no
     round trip there)."""
     run = case.run
-    result = _UPDATE_CASE.execute(
-        run, {"w_id": case.id, "w_version": case.version, **case.changes, "version": case.version + 1}
-    )
+    guard = {"w_id": case.id, "w_version": case.version, "version": case.version + 1}
+    result = _UPDATE_CASE.execute(run, {**case.changes, **guard})
     if result.rowcount != 1:
         raise StaleVersion()
     if case.person_changed:
