@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 
 from transfers import dbpool
 from transfers.config import load_config
+from transfers.db import json_encoder
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
 from transfers.privacy.logmask import install_log_masking
 
@@ -35,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "hide_parameters": True,
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # JSON columns are text there, dumped by this (json.dumps' output, its encoder
+        # made once: the chain's events and a case's data are dumped at every step).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("json_serializer", json_encoder())
     install_log_masking()
 
     db.init_app(app)

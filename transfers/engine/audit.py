@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
+
+from transfers.db import json_encoder
 
 _CANONICAL: dict[str, Any] = {
     "sort_keys": True,
@@ -16,19 +15,8 @@ _CANONICAL: dict[str, Any] = {
 }
 
 
-def _canonical_encoder() -> Callable[[dict[str, Any]], str]:
-    """json.dumps(payload, **_CANONICAL), with its C encoder made once rather than at
-    each call (each event's hash is one: a twentieth of an engine step's Python)."""
-    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
-    if make is None:  # a Python built without the _json accelerator
-        return partial(json.dumps, **_CANONICAL)
-    default = json.JSONEncoder().default  # raises TypeError, as json.dumps does
-    # (no circular-reference bookkeeping: a payload is plain data the engine built)
-    encode = make(None, default, json.encoder.encode_basestring, None, ":", ",", True, False, True)
-    return lambda payload: "".join(encode(payload, 0))
-
-
-canonical = _canonical_encoder()
+# json.dumps(payload, **_CANONICAL), its encoder made once: each event's hash is one
+canonical = json_encoder(**_CANONICAL)
 
 
 def event_payload(
