@@ -87,3 +87,10 @@ def test_local_date_of_one_instant_after_another():  # type: ignore[no-untyped-d
     assert local_date(datetime(2026, 11, 27, 15, 59, 59, tzinfo=UTC)) == date(2026, 11, 27)
     with pytest.raises(ValueError, match="naive"):
         local_date(datetime(2026, 11, 27, 16, 0))
+
+
+def test_json_encoder_refuses_keys_json_cannot_write():  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError):
+        json.dumps({(1, 2): "a tuple key"})
+    with pytest.raises(TypeError):
+        json_encoder()({(1, 2): "a tuple key"})

@@ -76,27 +76,32 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def json_encoder(**settings: Any) -> Callable[[Any], str]:
-    """json.dumps(value, **settings) for plain data (dicts, lists, strings, numbers,
-    booleans, None), with the C encoder made once rather than at each call: that is
-    most of what dumping a small dict costs. Without circular-reference bookkeeping
-    (a cycle ends in RecursionError, not ValueError): for data the code builds."""
-    encoder = json.JSONEncoder(**settings)
+def json_encoder(
+    *,
+    sort_keys: bool = False,
+    ensure_ascii: bool = True,
+    separators: tuple[str, str] = (", ", ": "),
+) -> Callable[[Any], str]:
+    """json.dumps(value, sort_keys=…, ensure_ascii=…, separators=…) for plain data
+    (dicts, lists, strings, numbers, booleans, None), with the C encoder made once
+    rather than at each call: that is most of what dumping a small dict costs. Without
+    circular-reference bookkeeping (a cycle ends in RecursionError, not ValueError):
+    for data the code builds. A dict key json cannot write is refused (TypeError)."""
+    settings = {"sort_keys": sort_keys, "ensure_ascii": ensure_ascii, "separators": separators}
     make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None or encoder.indent is not None:  # no _json accelerator, or indented
-        return encoder.encode
+    if make is None:  # a Python built without the _json accelerator
+        return json.JSONEncoder(**settings).encode  # type: ignore[arg-type]
+    item_separator, key_separator = separators
     encode = make(
-        None,
-        encoder.default,
-        json.encoder.encode_basestring_ascii
-        if encoder.ensure_ascii
-        else json.encoder.encode_basestring,
-        None,
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
+        None,  # no circular-reference bookkeeping
+        json.JSONEncoder().default,  # raises TypeError, as json.dumps does
+        json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring,
+        None,  # no indent
+        key_separator,
+        item_separator,
+        sort_keys,
+        False,  # a key json cannot write raises TypeError, as json.dumps does by default
+        True,  # NaN and Infinity written as json.dumps writes them
     )
     return lambda value: "".join(encode(value, 0))
 
