@@ -43,6 +43,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check transfers workflows tests
 	$(BIN)/ruff format --check transfers workflows tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
