@@ -1,0 +1,91 @@
+"""What a user may see, as SQL: the one definition every list, search, export, API
+collection, dashboard and drill-down filters by.
+
+A user sees what lies within the areas of their role grants. A jurisdiction's `path`
+(`41/4112/411221/`) makes "within an area" a prefix match. A household is within an
+area when either end of its move is; a case when its own place, either end of its
+household's move or the office of one of its tasks is; a task when its office is.
+The Python twins for one object at hand (`can_view_case`, `can_view_household`) live in
+`transfers.cases.permissions` and answer the same question.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+
+from transfers.auth.models import User
+from transfers.cases.models import Case, Intake
+from transfers.households.models import Household, Person
+from transfers.jurisdictions.models import Jurisdiction
+from transfers.tasks.models import Task
+from workflows.idcard import normalize
+
+
+def user_paths(user: User) -> list[str]:
+    """The paths of the areas of the user's grants (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return []
+    return [g.jurisdiction.path for g in user.grants]
+
+
+def within_paths(column: Any, paths: list[str]) -> ColumnElement[bool]:
+    """`column` (a jurisdiction path) lies within one of `paths`; false for none."""
+    if not paths:
+        return false()
+    return or_(*[column.startswith(p, autoescape=True) for p in paths])
+
+
+def _jurisdictions_within(paths: list[str]) -> Select[Any]:
+    return select(Jurisdiction.id).where(within_paths(Jurisdiction.path, paths))
+
+
+def households_condition(paths: list[str]) -> ColumnElement[bool]:
+    """Households whose origin or destination lies within `paths`."""
+    places = _jurisdictions_within(paths)
+    return or_(
+        Household.destination_jurisdiction_id.in_(places),
+        Household.origin_jurisdiction_id.in_(places),
+    )
+
+
+def visible_households(user: User) -> Select[tuple[Household]]:
+    return select(Household).where(households_condition(user_paths(user)))
+
+
+def cases_condition(paths: list[str]) -> ColumnElement[bool]:
+    """Cases whose own place, household or one of whose tasks lies within `paths`."""
+    households = select(Household.id).where(households_condition(paths))
+    task_cases = select(Task.case_id).where(within_paths(Task.jurisdiction_path, paths))
+    return or_(
+        within_paths(Case.jurisdiction_path, paths),
+        Case.household_id.in_(households),
+        Case.id.in_(task_cases),
+    )
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    return select(Case).where(cases_condition(user_paths(user)))
+
+
+def visible_tasks(user: User) -> Select[tuple[Task]]:
+    """Tasks whose office lies within the user's areas (queues filter further by role)."""
+    return select(Task).where(within_paths(Task.jurisdiction_path, user_paths(user)))
+
+
+def household_search(text: str) -> ColumnElement[bool]:
+    """Households matching a search box: a member's name, pinyin initials, full ID
+    number or its last digits (four or more), or a receipt number of the household."""
+    q = text.strip()
+    number = normalize(q)
+    people = select(Person.household_id).where(
+        or_(
+            Person.name.contains(q, autoescape=True),
+            Person.name_initials.startswith(q.lower(), autoescape=True),
+            Person.id_number == number,
+            Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else false(),
+        )
+    )
+    receipts = select(Intake.household_id).where(Intake.receipt_no == q)
+    return or_(Household.id.in_(people), Household.id.in_(receipts))
