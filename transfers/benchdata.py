@@ -209,7 +209,6 @@ def generate(
                 "display_name": username,
                 "password_hash": pw,
                 "active": True,
-                "failed_logins": 0,
                 "session_token": "",
                 "created_at": now,
             }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, text
 
@@ -25,27 +26,35 @@ WEEKDAYS = "一二三四五六日"
 
 def init_app(app: Flask) -> None:
     from transfers.admin.views import bp as admin_bp
+    from transfers.api.account import bp as account_bp
+    from transfers.api.views import bp as api_bp
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
     from transfers.deadlines.services import missing_calendar_years
     from transfers.deadlines.views import bp as deadlines_bp
     from transfers.deadlines.views import case_deadline_panel
+    from transfers.exports.views import bp as exports_bp
     from transfers.households.views import bp as households_bp
+    from transfers.imports.views import bp as imports_bp
     from transfers.inbox.services import unread_count
     from transfers.inbox.views import bp as inbox_bp
-    from transfers.api.account import bp as account_bp
-    from transfers.api.views import bp as api_bp
-    from transfers.exports.views import bp as exports_bp
-    from transfers.imports.views import bp as imports_bp
     from transfers.main.views import bp as main_bp
     from transfers.public.views import bp as public_bp
-    from transfers.supervision.views import bp as supervision_bp
     from transfers.sites.views import bp as sites_bp
+    from transfers.supervision.views import bp as supervision_bp
     from transfers.tasks.views import bp as tasks_bp
     from transfers.votes.views import bp as votes_bp
 
     for bp in (
-        main_bp, auth_bp, households_bp, cases_bp, tasks_bp, public_bp, admin_bp, votes_bp, sites_bp
+        main_bp,
+        auth_bp,
+        households_bp,
+        cases_bp,
+        tasks_bp,
+        public_bp,
+        admin_bp,
+        votes_bp,
+        sites_bp,
     ):
         app.register_blueprint(bp)
     for bp in (deadlines_bp, inbox_bp, supervision_bp):
@@ -161,9 +170,16 @@ def database_status() -> dict[str, Any]:
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
+    """A local path to go on to after login, else the home page. Browsers drop tabs and
+    newlines from a URL and read a backslash as a slash, so `/\t/evil.example` and
+    `/\\evil.example` would leave the site: any control character, space or backslash
+    refuses the target, as does anything with a scheme or a host."""
+    if not target or any(ch in target for ch in "\\ ") or not target.isprintable():
+        return url_for("main.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.home")
+    return target
 
 
 __all__ = ["current_user", "database_status", "safe_next", "WEEKDAYS"]

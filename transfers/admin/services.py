@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
 
+from sqlalchemy import select, update
+
+from transfers.api.models import ApiToken
 from transfers.auth.models import RoleGrant, User
+from transfers.auth.services import end_session
+from transfers.auth.throttle import clear as clear_throttle
+from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.i18n import gettext as _
@@ -53,7 +59,9 @@ def _grant_target(admin: User, role: str, code: str) -> tuple[Role, Jurisdiction
     return r, j
 
 
-def create_account(admin: User, username: str, display_name: str, password: str, role: str, code: str) -> User:
+def create_account(
+    admin: User, username: str, display_name: str, password: str, role: str, code: str
+) -> User:
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AdminError({"username": _("用户名已存在")})
     r, j = _grant_target(admin, role, code)
@@ -71,6 +79,7 @@ def add_grant(admin: User, user: User, role: str, code: str) -> RoleGrant:
         raise AdminError({"role": _("该用户已有此授权")})
     grant = RoleGrant(role=str(r), jurisdiction=j)
     user.grants.append(grant)
+    end_all_sessions(user, now=utcnow())
     db.session.flush()
     return grant
 
@@ -83,10 +92,36 @@ def remove_grant(admin: User, user: User, grant_id: int) -> None:
         raise AdminError({"grant": _("不能撤销自己唯一的管理员授权")})
     user.grants.remove(grant)
     db.session.delete(grant)
-    # Revoking a role ends the user's sessions everywhere.
-    import secrets
+    end_all_sessions(user, now=utcnow())
+    db.session.flush()
 
-    user.session_token = secrets.token_hex(16)
+
+def end_all_sessions(user: User, *, now: datetime) -> None:
+    """Log the user out everywhere: every browser session and every API token. Done when
+    a password is reset, an account deactivated or a role granted or revoked."""
+    end_session(user)
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def update_account(
+    admin: User, user: User, *, display_name: str, active: bool, new_password: str, now: datetime
+) -> None:
+    """An administrator's changes to an account. A new password or a deactivation ends
+    the user's sessions and tokens; a new password also clears a login lockout."""
+    if user.id == admin.id and not active:
+        raise AdminError({"active": _("不能停用自己的账号")})
+    user.display_name = display_name
+    ends_sessions = bool(new_password) or (user.active and not active)
+    user.active = active
+    if new_password:
+        user.set_password(new_password)
+        clear_throttle(user.username)
+    if ends_sessions:
+        end_all_sessions(user, now=now)
     db.session.flush()
 
 
@@ -101,7 +136,11 @@ def add_jurisdiction(admin: User, parent: Jurisdiction, code: str, name: str) ->
     if jurisdiction_by_code(code) is not None:
         raise AdminError({"code": _("区划代码已存在")})
     child = Jurisdiction(
-        code=code, name=name, level=str(LEVEL_ORDER[level_index]), parent=parent, path=parent.path + code + "/"
+        code=code,
+        name=name,
+        level=str(LEVEL_ORDER[level_index]),
+        parent=parent,
+        path=parent.path + code + "/",
     )
     db.session.add(child)
     db.session.flush()

@@ -16,8 +16,11 @@ from transfers.admin.services import (
     administers,
     create_account,
     remove_grant,
+    update_account,
 )
 from transfers.auth.models import RoleGrant, User
+from transfers.auth.throttle import locked_names
+from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.roles import Role
@@ -46,9 +49,15 @@ def users():  # type: ignore[no-untyped-def]
     )
     query = select(User).where(User.id.in_(visible)).options(selectinload(User.grants))
     if q:
-        query = query.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+        query = query.where(
+            or_(
+                User.username.contains(q, autoescape=True),
+                User.display_name.contains(q, autoescape=True),
+            )
+        )
     page = db.paginate(query.order_by(User.username), per_page=30)
-    return render_template("admin/users.html", page=page, q=q)
+    locked = locked_names(utcnow())
+    return render_template("admin/users.html", page=page, q=q, locked=locked)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -88,20 +97,22 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
     grant_form = GrantForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        user.display_name = form.display_name.data
-        if user.id == current_user.id and not form.active.data:
-            errors["active"] = _("不能停用自己的账号")
+        try:
+            update_account(
+                current_user,
+                user,
+                display_name=form.display_name.data or "",
+                active=bool(form.active.data),
+                new_password=form.new_password.data or "",
+                now=utcnow(),
+            )
+        except AdminError as e:
+            errors = e.errors
+            db.session.rollback()
         else:
-            user.active = bool(form.active.data)
-            if form.new_password.data:
-                user.set_password(form.new_password.data)
-                user.failed_logins = 0
-                user.locked_until = None
-            if not errors:
-                db.session.commit()
-                flash(_("已保存"), "success")
-                return redirect(url_for("admin.edit_user", user_id=user.id))
-        db.session.rollback()
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
     elif request.method == "POST":
         errors = {k: v[0] for k, v in form.errors.items()}
     return render_template(

@@ -14,7 +14,6 @@ from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 
-
 # werkzeug's default is scrypt, a memory-hard modern algorithm. Tests lower the cost.
 PASSWORD_METHOD = "scrypt"
 
@@ -27,8 +26,6 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -77,3 +74,15 @@ class RoleGrant(db.Model):
     @property
     def label(self) -> str:
         return f"{self.jurisdiction.name}{Role(self.role).label}"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per user name, known or not (so unknown names answer alike), kept in
+    the database so that every server process counts the same attempts."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

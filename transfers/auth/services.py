@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from transfers.auth import models as auth_models
 from transfers.auth.models import RoleGrant, User
+from transfers.auth.throttle import clear, count_attempt, lock
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.i18n import gettext as _
@@ -21,24 +25,33 @@ class LoginRefused(Exception):
 def authenticate(
     username: str, password: str, *, now: datetime, max_failures: int, lockout_minutes: int
 ) -> User:
-    """Check a password; lock the account for a while after `max_failures` failures."""
+    """Check a password; lock the name for a while after `max_failures` failed attempts.
+
+    Every attempt is counted in SQL before the password is checked, and every attempt
+    costs one password hash, whether the name exists or not: same answers, same time.
+    """
     user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
-        raise LoginRefused(_("用户名或密码错误"))
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+    matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
+    attempt = count_attempt(username, now=now, window_minutes=lockout_minutes)
+    if attempt.locked_until is not None and attempt.locked_until > now:
+        minutes = int((attempt.locked_until - now).total_seconds() // 60) + 1
         raise LoginRefused(_("密码错误次数过多，账号已锁定，请%(n)s分钟后再试", n=minutes))
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+    if attempt.number > max_failures:  # a parallel attempt reached the limit first
+        raise LoginRefused(_("密码错误次数过多，账号已锁定%(n)s分钟", n=lockout_minutes))
+    if user is None or not user.active or not matches:
+        if attempt.number >= max_failures:
+            lock(username, until=now + timedelta(minutes=lockout_minutes))
             raise LoginRefused(_("密码错误次数过多，账号已锁定%(n)s分钟", n=lockout_minutes))
         raise LoginRefused(_("用户名或密码错误"))
-    user.failed_logins = 0
-    user.locked_until = None
+    clear(username)
     user.session_token = secrets.token_hex(16)  # rotates the session identity
     return user
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so they cost what a real check costs."""
+    return generate_password_hash(secrets.token_hex(16), method=auth_models.PASSWORD_METHOD)
 
 
 def end_session(user: User) -> None:
