@@ -37,7 +37,7 @@ from transfers.extensions import db, limiter
 from transfers.households.models import Household, Person
 from transfers.households.services import HouseholdError, MemberInput, register_household
 from transfers.jurisdictions.models import Jurisdiction, Site
-from transfers.public.views import lookup
+from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, receipt_key
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
 from transfers.tasks.services import queue_query, supervised_overdue_query
@@ -564,7 +564,8 @@ def overdue(args: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 # --- public --------------------------------------------------------------------------
 @bp.route("/public/status")
-@limiter.limit("30 per minute")
+@limiter.limit(PER_ADDRESS)
+@limiter.limit(PER_RECEIPT, key_func=receipt_key)
 @operation(
     summary="Status of a household's cases by receipt number and ID tail (no token)",
     tag="public",

@@ -6,18 +6,12 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from transfers.cases.models import Case, Intake
-from transfers.db import utcnow
-from transfers.deadlines.services import work_calendar
-from transfers.extensions import db, limiter
+from transfers.extensions import limiter
 from transfers.forms import ChineseMeta
-from transfers.tasks.models import Task
-from workflows.calendar import deadline_status, local_date
-from workflows.idcard import normalize
+from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, normalize_tail, receipt_key
 
 bp = Blueprint("public", __name__, url_prefix="/query")
 
@@ -31,63 +25,22 @@ class LookupForm(FlaskForm):
     )
     id_tail = StringField(
         _l("身份证号码后四位"),
-        validators=[InputRequired(_l("请输入身份证号码后四位")), Length(min=4, max=4)],
+        validators=[InputRequired(_l("请输入身份证号码后四位")), Length(max=8)],
     )
 
 
-def lookup(receipt_no: str, id_tail: str) -> list[dict] | None:  # type: ignore[type-arg]
-    """Case states of the household, or None when the pair does not match.
-
-    Reveals no names, ID numbers or addresses: only procedure, step and timeliness.
-    """
-    intake = db.session.scalar(select(Intake).where(Intake.receipt_no == receipt_no.strip()))
-    if intake is None:
-        return None
-    tail = normalize(id_tail)
-    if not any(p.id_number.endswith(tail) for p in intake.household.members):
-        return None
-    cal, today = work_calendar(), local_date(utcnow())
-    members = [p.id for p in intake.household.members]
-    rows = []
-    cases = db.session.scalars(
-        select(Case).where(Case.household_id == intake.household_id).order_by(Case.id)
-    ).all()
-    # The open task of every case in one query, not one per case.
-    tasks = {
-        t.case_id: t
-        for t in db.session.scalars(
-            select(Task).where(Task.case_id.in_([c.id for c in cases]), Task.closed_at.is_(None))
-        )
-    }
-    for i, case in enumerate(cases, 1):
-        task = tasks.get(case.id)
-        status = deadline_status(task.due_on, today, cal) if task else None
-        rows.append(
-            {
-                "no": i,
-                "procedure": case.workflow.label,
-                "member": _(
-                    "成员%(n)s",
-                    n=members.index(case.person_id) + 1,
-                )
-                if case.person_id
-                else _("全户"),
-                "step": case.state_label,
-                "closed": case.is_closed,
-                "status": status,
-                "opened_on": case.opened_at,
-            }
-        )
-    return rows
-
-
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit(PER_ADDRESS, methods=["POST"])
+@limiter.limit(PER_RECEIPT, key_func=receipt_key, methods=["POST"])
 def index():  # type: ignore[no-untyped-def]
     form = LookupForm()
     rows = None
     not_found = False
     if request.method == "POST" and form.validate_on_submit():
-        rows = lookup(form.receipt_no.data or "", form.id_tail.data or "")
-        not_found = rows is None
+        tail = normalize_tail(form.id_tail.data or "")
+        if tail is None:
+            form.id_tail.errors = [_("请输入身份证号码后四位（4位数字，末位可为X）")]
+        else:
+            rows = lookup(form.receipt_no.data or "", tail)
+            not_found = rows is None
     return render_template("public/lookup.html", form=form, rows=rows, not_found=not_found)

@@ -1,0 +1,108 @@
+"""A resident's lookup of their household's cases (查询), for the web form and the API.
+
+The pair asked for is a receipt number and the last four characters of a member's ID
+number. Both are normalised first (full-width characters, spaces of any kind, dashes in
+the receipt number), then the tail must be exactly four of 0-9 or X: an empty or short
+tail never matches. Limits are counted per receipt number as well as per address, so a
+guessed receipt number is throttled wherever the guesses come from, while residents who
+share a village hall's address do not lock each other out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from transfers.cases.models import Case, Intake
+from transfers.db import utcnow
+from transfers.deadlines.services import work_calendar
+from transfers.extensions import db
+from transfers.tasks.models import Task
+from workflows.calendar import deadline_status, local_date
+
+# Per receipt number, and per address (looser: one address may be a whole village hall).
+PER_RECEIPT = "10 per minute;60 per hour"
+PER_ADDRESS = "30 per minute;300 per hour"
+
+_TAIL = re.compile(r"[0-9X]{4}")
+_RECEIPT = re.compile(r"(\d{6})-?(\d{8})-?(\d{4})")
+
+
+def _plain(raw: str) -> str:
+    """NFKC (full-width to ASCII) with every kind of space removed, upper case."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(ch for ch in text if not ch.isspace()).upper()
+
+
+def normalize_tail(raw: str) -> str | None:
+    """The four last ID characters, or None unless exactly four of 0-9 or X remain."""
+    tail = _plain(raw)
+    return tail if _TAIL.fullmatch(tail) else None
+
+
+def normalize_receipt(raw: str) -> str:
+    """`411221-20261127-0001`, with or without dashes, as it is stored."""
+    text = _plain(raw).replace("—", "-").replace("－", "-")
+    m = _RECEIPT.fullmatch(text)
+    return "-".join(m.groups()) if m else text
+
+
+def receipt_key() -> str:
+    """The rate-limit key of a lookup: the receipt number asked for, in either door."""
+    raw = request.form.get("receipt_no") or request.args.get("receipt_no") or ""
+    return "lookup:" + normalize_receipt(raw)
+
+
+def lookup(receipt_no: str, id_tail: str) -> list[dict[str, Any]] | None:
+    """Case states of the household, or None when the pair does not match.
+
+    Reveals no names, ID numbers or addresses: only procedure, step and timeliness.
+    """
+    tail = normalize_tail(id_tail)
+    if tail is None:
+        return None
+    receipt = normalize_receipt(receipt_no)
+    intake = db.session.scalar(select(Intake).where(Intake.receipt_no == receipt))
+    if intake is None:
+        return None
+    members = intake.household.members
+    if not any(p.id_number.upper().endswith(tail) for p in members):
+        return None
+    return _case_rows(intake.household_id, [p.id for p in members])
+
+
+def _case_rows(household_id: int, member_ids: list[int]) -> list[dict[str, Any]]:
+    cal, today = work_calendar(), local_date(utcnow())
+    cases = db.session.scalars(
+        select(Case).where(Case.household_id == household_id).order_by(Case.id)
+    ).all()
+    # The open task of every case in one query, not one per case.
+    tasks = {
+        t.case_id: t
+        for t in db.session.scalars(
+            select(Task).where(Task.case_id.in_([c.id for c in cases]), Task.closed_at.is_(None))
+        )
+    }
+    rows = []
+    for i, case in enumerate(cases, 1):
+        task = tasks.get(case.id)
+        member = (
+            _("成员%(n)s", n=member_ids.index(case.person_id) + 1) if case.person_id else _("全户")
+        )
+        rows.append(
+            {
+                "no": i,
+                "procedure": case.workflow.label,
+                "member": member,
+                "step": case.state_label,
+                "closed": case.is_closed,
+                "status": deadline_status(task.due_on, today, cal) if task else None,
+                "opened_on": case.opened_at,
+            }
+        )
+    return rows
