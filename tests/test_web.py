@@ -295,6 +295,18 @@ def test_document_upload_checks_type_and_is_private(app, make_user, make_househo
     resp = c.get(f"/cases/documents/{doc.id}")
     assert resp.data == pdf
     resp.close()
+    # a PDF sent under an HTML name is kept and served as a PDF
+    c.post(
+        f"/cases/{case.id}/documents",
+        data={"csrf_token": token, "description": "伪装", "file": (io.BytesIO(pdf), "x.html")},
+        content_type="multipart/form-data",
+    )
+    disguised = db.session.scalar(select(Document).where(Document.description == "伪装"))
+    assert disguised.filename == "x.pdf"
+    resp = c.get(f"/cases/documents/{disguised.id}")
+    assert "x.pdf" in resp.headers["Content-Disposition"]
+    assert ".html" not in resp.headers["Content-Disposition"]
+    resp.close()
     outsider = make_user(Role.VILLAGE_STAFF, "411203105201")
     o = app.test_client()
     login(o, outsider)

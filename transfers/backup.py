@@ -4,6 +4,11 @@ SQLite: sqlite3's online backup API copies a consistent snapshot page by page wh
 application keeps running (a plain file copy of a WAL database can be torn). PostgreSQL:
 pg_dump's custom format (a consistent snapshot, taken while running) and pg_restore in
 one transaction, so a failed restore leaves the database as it was.
+
+The uploaded documents (the case files behind the database's document rows) go beside the
+database copy, as `PATH.documents.tar.gz`, and come back with it. Every file a backup
+writes is created readable by the service account only (0600) from its first byte, so a
+backup killed half-way leaves no copy of personal data that others can read.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from pathlib import Path
+
+from flask import current_app
 
 from sqlalchemy.engine import URL
 
@@ -69,12 +77,49 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(cmd[0]).name} failed: {proc.stderr.strip()[-2000:]}")
 
 
+def documents_archive(path: Path) -> Path:
+    """Where the documents of the database backup at `path` are kept."""
+    return path.with_name(path.name + ".documents.tar.gz")
+
+
+def _private_file(path: Path) -> Path:
+    """A new empty file at `path`, readable and writable by its owner only."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
+def _upload_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def _backup_documents(path: Path) -> None:
+    tmp = _private_file(documents_archive(path).with_name(documents_archive(path).name + ".part"))
+    folder = _upload_folder()
+    with tarfile.open(tmp, "w:gz") as tar:
+        if folder.is_dir():
+            for item in sorted(folder.iterdir()):
+                if item.is_file():
+                    tar.add(item, arcname=item.name)
+    tmp.replace(documents_archive(path))
+
+
+def _restore_documents(path: Path) -> None:
+    archive = documents_archive(path)
+    if not archive.is_file():
+        return
+    folder = _upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(folder, filter="data")
+
+
 def backup(path: Path) -> Path:
-    """Write a consistent copy of the database to `path` (atomically: temp file, rename)."""
+    """Write a consistent copy of the database to `path` (atomically: temp file, rename)
+    and the uploaded documents beside it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.unlink(missing_ok=True)
+    tmp = _private_file(path.with_name(path.name + ".part"))
     url = _url()
     if url.get_backend_name() == "sqlite":
         src = sqlite3.connect(url.database or "")
@@ -92,8 +137,8 @@ def backup(path: Path) -> Path:
         _run([postgres_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(tmp), dbname], env)
     else:
         raise BackupError(f"unsupported database {url.get_backend_name()}")
-    os.chmod(tmp, 0o600)  # personal data: readable by the service account only
     tmp.replace(path)
+    _backup_documents(path)
     return path
 
 
@@ -148,3 +193,4 @@ def restore(path: Path) -> None:
         )
     else:
         raise BackupError(f"unsupported database {url.get_backend_name()}")
+    _restore_documents(path)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -143,3 +145,43 @@ def test_restore_refuses_a_file_that_is_not_a_backup(app, db, tmp_path):
     result = app.test_cli_runner().invoke(args=["restore", "--yes", str(bogus)])
     assert result.exit_code != 0
     assert db.session.scalar(text("SELECT COUNT(*) FROM alembic_version")) >= 1
+
+
+def test_backup_files_are_private_from_their_first_byte(app, db, tmp_path, monkeypatch):
+    """A backup killed half-way leaves no readable copy: the temp file is 0600 as soon
+    as anything is written into it."""
+    import sqlite3
+    import stat
+
+    from transfers import backup as backup_module
+
+    modes = []
+    real_connect = sqlite3.connect
+
+    def watch(target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = real_connect(target, *args, **kwargs)
+        if str(target).endswith(".part"):
+            modes.append(stat.S_IMODE(Path(target).stat().st_mode))
+        return conn
+
+    monkeypatch.setattr(backup_module.sqlite3, "connect", watch)
+    _release(db)
+    backup_module.backup(tmp_path / "b.dump")
+    if db.engine.dialect.name == "sqlite":
+        assert modes == [0o600]
+    for name in ("b.dump", "b.dump.documents.tar.gz"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
+def test_uploaded_documents_come_back_with_a_restore(app, db, tmp_path):
+    from transfers.backup import backup, restore
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "abc123.pdf").write_bytes(b"%PDF-1.4 kept")
+    _release(db)
+    backup(tmp_path / "b.dump")
+    (folder / "abc123.pdf").unlink()
+    _release(db)
+    restore(tmp_path / "b.dump")
+    assert (folder / "abc123.pdf").read_bytes() == b"%PDF-1.4 kept"

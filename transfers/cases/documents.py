@@ -33,6 +33,20 @@ def sniff(head: bytes) -> tuple[str, str]:
     raise DocumentRejected(_("仅支持上传 PDF、JPG、PNG 格式的材料"))
 
 
+def display_name(filename: str, ext: str) -> str:
+    """The uploader's name for a file with the extension of what it really is: a PDF
+    sent as `x.html` is kept (and later downloaded) as `x.pdf`."""
+    stem = Path(filename or "").name.rsplit(".", 1)[0].strip() or _("材料")
+    return stem[: 200 - len(ext)] + ext
+
+
+def download_name(doc: Document) -> str:
+    """The name a document is downloaded under (also for rows stored before names were
+    given their real extension)."""
+    ext = next((e for mime, e in SIGNATURES.values() if mime == doc.content_type), "")
+    return display_name(doc.filename, ext)
+
+
 def store_document(
     *,
     case: Case,
@@ -55,7 +69,7 @@ def store_document(
     (folder / stored).write_bytes(content)
     doc = Document(
         case_id=case.id,
-        filename=(filename or "材料")[-200:],
+        filename=display_name(filename, ext),
         stored_name=stored,
         content_type=content_type,
         size=len(content),

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from transfers.cases.documents import DocumentRejected, store_document
+from transfers.cases.documents import DocumentRejected, download_name, store_document
 from transfers.cases.forms import DocumentForm, action_form_class, form_defaults, required_names
 from transfers.cases.models import Case, Document, Event, Intake
 from transfers.cases.permissions import can_view_case, can_view_household
@@ -244,7 +244,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     if not path.is_file():
         abort(404)
     return send_file(
-        path, mimetype=doc.content_type, download_name=doc.filename, as_attachment=True
+        path, mimetype=doc.content_type, download_name=download_name(doc), as_attachment=True
     )
 
 
