@@ -22,7 +22,6 @@ import tarfile
 from pathlib import Path
 
 from flask import current_app
-
 from sqlalchemy.engine import URL
 
 from transfers.extensions import db

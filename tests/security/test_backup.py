@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 
