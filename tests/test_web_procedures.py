@@ -375,8 +375,10 @@ def test_assistance_same_county_notice_gap_needs_explanation(db, offices, make_h
         "渑池县民政局",
         "城关镇人民政府",
         "盖章",
+        "（含当日）完成",
     ):
         assert word in doc
+    assert "前完成" not in doc  # "before" would exclude the last allowed day
     pay = {"last_origin_month": month(0), "first_destination_month": month(2)}
     resp = destination_township.act(db, case, "start_payment", pay, expect=422)
     assert "书面说明" in resp.get_data(as_text=True)
