@@ -61,5 +61,9 @@ def load_config(instance_path: Path) -> dict:
         "WTF_I18N_ENABLED": False,
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        # Where Flask-Limiter counts requests. In memory, each server process counts its
+        # own; with several processes, point it at a shared store (redis://host:6379).
+        # Login lockouts are kept in the database and need nothing here.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "TRANSFERS_ENV": "production" if production else "development",
     }

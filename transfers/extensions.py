@@ -15,4 +15,4 @@ csrf = CSRFProtect()
 from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
 
-limiter = Limiter(get_remote_address, storage_uri="memory://", default_limits=[])
+limiter = Limiter(get_remote_address, default_limits=[])  # storage: RATELIMIT_STORAGE_URI
