@@ -114,17 +114,7 @@ def publish_session(
     if not can_manage(actor, village):
         raise PermissionDenied(_("只有本村（社区）集体经济组织可以公示申请人名单"))
     cases = list(cases)
-    errors: dict[str, str] = {}
-    if not cases:
-        errors["cases"] = _("请至少选择一名申请人")
-    if body not in set(VotingBody):
-        errors["body"] = _("请选择表决机构")
-    if body_size < 1:
-        errors["body_size"] = _("表决机构总人数应大于0")
-    if not 1 <= days <= 60:
-        errors["days"] = _("公示期应为1至60天")
-    if errors:
-        raise SessionError(errors)
+    _check_session(cases, body, body_size, days)
     session = VoteSession(
         notice_no=next_notice_no(village, starts_on),
         jurisdiction=village,
@@ -138,26 +128,99 @@ def publish_session(
     db.session.add(session)
     db.session.flush()
     for case in cases:
-        if case.procedure != NAME:
-            raise SessionError(
-                {str(case.id): _("%(name)s：不是成员身份确认事项", name=case.subject_name)}
-            )
+        _publish_case(session, case, days, actor, now)
+    db.session.flush()
+    return session
+
+
+def _check_session(cases: list[Case], body: str, body_size: int, days: int) -> None:
+    errors: dict[str, str] = {}
+    if not cases:
+        errors["cases"] = _("请至少选择一名申请人")
+    if body not in set(VotingBody):
+        errors["body"] = _("请选择表决机构")
+    if body_size < 1:
+        errors["body_size"] = _("表决机构总人数应大于0")
+    if not 1 <= days <= 60:
+        errors["days"] = _("公示期应为1至60天")
+    if errors:
+        raise SessionError(errors)
+
+
+def _publish_case(session: VoteSession, case: Case, days: int, actor: User, now: datetime) -> None:
+    if case.procedure != NAME:
+        raise SessionError(
+            {str(case.id): _("%(name)s：不是成员身份确认事项", name=case.subject_name)}
+        )
+    act(
+        case_id=case.id,
+        action="publish",
+        actor=actor,
+        seen_version=None,
+        data={
+            "applied_on": local_date(case.opened_at).isoformat(),
+            "publicity_starts_on": session.publicity_starts_on.isoformat(),
+            "publicity_days": str(days),
+            "notice_no": session.notice_no,
+        },
+        now=now,
+    )
+    session.entries.append(VoteEntry(case_id=case.id))
+
+
+def _check_tallies(
+    session: VoteSession, pending: list[VoteEntry], tallies: Mapping[int, Tallied], voted_on: date
+) -> None:
+    errors: dict[str, str] = {}
+    if voted_on <= session.publicity_ends_on:
+        errors["voted_on"] = _(
+            "公示期至%(date)s，期满后方可表决", date=session.publicity_ends_on.isoformat()
+        )
+    for entry in pending:
+        tally = tallies.get(entry.case_id)
+        if tally is None:
+            errors[str(entry.case_id)] = _("%(name)s：请填写赞成票", name=entry.case.subject_name)
+            continue
+        try:
+            Tally(session.body_size, tally.in_favour, tally.against, tally.abstaining).check()
+        except TallyError as e:
+            errors[str(entry.case_id)] = f"{entry.case.subject_name}：{e}"
+    if errors:
+        raise SessionError(errors)
+
+
+def _record_vote(
+    session: VoteSession,
+    entry: VoteEntry,
+    tally: Tallied,
+    voted_on: date,
+    actor: User,
+    now: datetime,
+) -> None:
+    try:
         act(
-            case_id=case.id,
-            action="publish",
+            case_id=entry.case_id,
+            action="record_vote",
             actor=actor,
             seen_version=None,
             data={
-                "applied_on": local_date(case.opened_at).isoformat(),
-                "publicity_starts_on": starts_on.isoformat(),
-                "publicity_days": str(days),
-                "notice_no": session.notice_no,
+                "body": session.body,
+                "body_size": str(session.body_size),
+                "in_favour": str(tally.in_favour),
+                "against": str(tally.against),
+                "abstaining": str(tally.abstaining),
+                "voted_on": voted_on.isoformat(),
             },
             now=now,
         )
-        session.entries.append(VoteEntry(case_id=case.id))
-    db.session.flush()
-    return session
+    except RuleViolation as e:
+        raise SessionError({str(entry.case_id): f"{entry.case.subject_name}：{e}"}) from None
+    entry.in_favour, entry.against, entry.abstaining = (
+        tally.in_favour,
+        tally.against,
+        tally.abstaining,
+    )
+    entry.passed = passes(tally.in_favour, session.body_size)
 
 
 def record_votes(
@@ -176,52 +239,13 @@ def record_votes(
         raise PermissionDenied(_("只有本村（社区）集体经济组织可以登记表决结果"))
     if session.decided:
         raise SessionError({"": _("该批次已登记表决结果")})
-    errors: dict[str, str] = {}
-    if voted_on <= session.publicity_ends_on:
-        errors["voted_on"] = _(
-            "公示期至%(date)s，期满后方可表决", date=session.publicity_ends_on.isoformat()
-        )
     # Applicants whose objection is still being resolved are voted on individually later.
     pending = [
         e for e in session.entries if e.case.state == "publicity" and open_task(e.case) is not None
     ]
+    _check_tallies(session, pending, tallies, voted_on)
     for entry in pending:
-        tally = tallies.get(entry.case_id)
-        if tally is None:
-            errors[str(entry.case_id)] = _("%(name)s：请填写赞成票", name=entry.case.subject_name)
-            continue
-        try:
-            Tally(session.body_size, tally.in_favour, tally.against, tally.abstaining).check()
-        except TallyError as e:
-            errors[str(entry.case_id)] = f"{entry.case.subject_name}：{e}"
-    if errors:
-        raise SessionError(errors)
-    for entry in pending:
-        tally = tallies[entry.case_id]
-        try:
-            act(
-                case_id=entry.case_id,
-                action="record_vote",
-                actor=actor,
-                seen_version=None,
-                data={
-                    "body": session.body,
-                    "body_size": str(session.body_size),
-                    "in_favour": str(tally.in_favour),
-                    "against": str(tally.against),
-                    "abstaining": str(tally.abstaining),
-                    "voted_on": voted_on.isoformat(),
-                },
-                now=now,
-            )
-        except RuleViolation as e:
-            raise SessionError({str(entry.case_id): f"{entry.case.subject_name}：{e}"}) from None
-        entry.in_favour, entry.against, entry.abstaining = (
-            tally.in_favour,
-            tally.against,
-            tally.abstaining,
-        )
-        entry.passed = passes(tally.in_favour, session.body_size)
+        _record_vote(session, entry, tallies[entry.case_id], voted_on, actor, now)
     session.voted_on = voted_on
     session.decided_by_id = actor.id
     session.decided_at = now
