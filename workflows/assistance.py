@@ -14,13 +14,24 @@ residence permit is issued; in the year of moving the origin township handles it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    RelatedCase,
+    State,
+)
 from workflows.calendar import Limit, add_months
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
@@ -88,9 +99,10 @@ def within_one_month(applied_on: date, completed_on: date) -> bool:
 
 
 # --- applicability --------------------------------------------------------------------
-def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
+def hukou_status(facts: FactsLike, related: Mapping[str, RelatedCase]) -> str:
     case = related.get("hukou")
-    if facts.get("hukou_moved") or (case is not None and case.outcome == "completed"):
+    moved = CaseFacts.of(facts).person.hukou_moved
+    if moved or (case is not None and case.outcome == "completed"):
         return "moved"
     if case is not None and case.outcome == "declined":
         return "kept"
@@ -98,13 +110,13 @@ def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
 
 
 def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
-    kind = ctx.facts.get("assistance")
+    kind = ctx.facts.person.assistance
     if kind not in RECIPIENT:
         return False, _("非低保、特困救助对象")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
         return False, _("已有正在办理的社会救助转接事项")
-    if ctx.facts.get("assistance_transferred"):
+    if ctx.facts.person.assistance_transferred:
         return False, _("救助关系已转入迁入地")
     label = _(KIND_LABELS[kind])
     status = hukou_status(ctx.facts, ctx.related)
@@ -123,7 +135,7 @@ def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
 
 def _path_choices(ctx: Context) -> list[tuple[str, str]]:
     paths = [Path.TRANSFER]
-    if ctx.facts.get("assistance") == "dibao_rural":
+    if ctx.facts.person.assistance == "dibao_rural":
         paths.append(Path.CONVERT)
     return [(p.value, p.label) for p in paths]
 
@@ -143,25 +155,25 @@ def _record_application(ctx: Context) -> dict[str, Any]:
     applied = date.fromisoformat(ctx.data["applied_on"])
     record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
     record["deadline"] = one_month_deadline(applied).isoformat()
-    record["assistance_kind"] = KIND_LABELS.get(str(ctx.facts.get("assistance")), "")
+    record["assistance_kind"] = KIND_LABELS.get(ctx.facts.person.assistance, "")
     return record
 
 
-def _path(p: Path):  # type: ignore[no-untyped-def]
+def _path(p: Path) -> Callable[[Context], bool]:
     return lambda ctx: ctx.data.get("path") == p
 
 
 def _moved_this_year(ctx: Context) -> bool:
-    moved = ctx.facts.get("moved_on")
-    return bool(moved) and date.fromisoformat(str(moved)).year == ctx.today.year
+    moved = ctx.facts.household.moved_on
+    return bool(moved) and date.fromisoformat(moved).year == ctx.today.year
 
 
-def _hukou_pending(ctx: Context) -> bool:
-    return hukou_status(ctx.facts, ctx.related) == "pending"
+def _hukou_is(status: str) -> Callable[[Context], bool]:
+    return lambda ctx: hukou_status(ctx.facts, ctx.related) == status
 
 
 def _record_issue(ctx: Context) -> dict[str, Any]:
-    kind = document_kind(str(ctx.facts.get("scope", "")))
+    kind = document_kind(ctx.facts.household.scope)
     return {
         **{k: v for k, v in ctx.data.items() if v not in (None, "")},
         "document_kind": kind.value,
@@ -224,7 +236,7 @@ def _violations(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
     kind = ctx.case_data.get("assistance_kind") or KIND_LABELS.get(
-        str(ctx.facts.get("assistance")), "救助"
+        ctx.facts.person.assistance, "救助"
     )
     if final_state == "transferred":
         first = ctx.case_data.get("first_destination_month")
@@ -233,12 +245,13 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
         gap = ctx.case_data.get("gap_months") or []
         note = f"（断档{'、'.join(gap)}，已书面说明）" if gap else ""
         return Coverage(
-            f"{kind}由{ctx.facts.get('destination_name', '迁入地')}自{first}起发放{note}"
+            f"{kind}由{ctx.facts.household.destination_name or '迁入地'}自{first}起发放{note}"
         )
     if final_state == "converted":
         first = ctx.case_data.get("first_urban_month")
         return Coverage(f"自{first}起享受城市低保")
-    return Coverage(f"{kind}仍由户籍地（{ctx.facts.get('origin_name', '迁出地')}）管理，待遇不变")
+    origin = ctx.facts.household.origin_name or "迁出地"
+    return Coverage(f"{kind}仍由户籍地（{origin}）管理，待遇不变")
 
 
 PAYMENT_FIELDS = (
@@ -367,7 +380,7 @@ PROCEDURE = Procedure(
                     lambda c: _path(Path.CONVERT)(c) and _moved_this_year(c), "conversion_origin"
                 ),
                 Branch(_path(Path.CONVERT), "conversion_destination"),
-                Branch(_hukou_pending, "waiting_hukou"),
+                Branch(_hukou_is("pending"), "waiting_hukou"),
             ),
         ),
         Action(
@@ -376,7 +389,7 @@ PROCEDURE = Procedure(
             "origin_report",
             "户口已迁移，转迁出地乡镇报送",
             system=True,
-            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "moved",
+            when=(Guard(_hukou_is("moved")),),
         ),
         Action(
             "hukou_kept",
@@ -384,7 +397,7 @@ PROCEDURE = Procedure(
             "stays_at_origin",
             "本人保留原籍户口，救助关系仍在户籍地",
             system=True,
-            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "kept",
+            when=(Guard(_hukou_is("kept")),),
         ),
         Action(
             "report",
@@ -408,7 +421,7 @@ PROCEDURE = Procedure(
             record=_record_issue,
             branches=(
                 Branch(
-                    lambda c: document_kind(str(c.facts.get("scope", ""))) is DocumentKind.NOTICE,
+                    lambda c: document_kind(c.facts.household.scope) is DocumentKind.NOTICE,
                     "destination_township",
                 ),
             ),
