@@ -1,4 +1,4 @@
-"""Social assistance jurisdiction (社会救助关系转接, 低保/特困), POLICY.md §6 / seed 002 一(七).
+"""Social assistance jurisdiction (社会救助关系转接, 低保/特困).
 
 Managed where the hukou is. After the hukou moved and on the person's application:
 origin township reports → origin county civil affairs bureau issues the
@@ -8,7 +8,7 @@ starts payment. One month end to end; payments must not lapse (不断档): the c
 the last month paid at origin and the first at destination, a gap month is a violation,
 and closing with a gap needs a written explanation.
 
-Seed 003: rural 低保 converts to urban 低保 when the person's status changes or an urban
+Rural 低保 converts to urban 低保 when the person's status changes or an urban
 residence permit is issued; in the year of moving the origin township handles it.
 """
 
@@ -19,6 +19,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from workflows.assistance_payments import (
+    gap_months,
+    one_month_deadline,
+    overlap,
+    payment_violations,
+    record_payment,
+    validate_months,
+    within_one_month,
+)
 from workflows.base import (
     Action,
     Branch,
@@ -30,11 +39,23 @@ from workflows.base import (
     RelatedCase,
     State,
 )
-from workflows.calendar import Limit, add_months
+from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
+
+__all__ = [
+    "PROCEDURE",
+    "DocumentKind",
+    "Path",
+    "document_kind",
+    "gap_months",
+    "needs_assistance_case",
+    "one_month_deadline",
+    "overlap",
+    "within_one_month",
+]
 
 NAME = "assistance"
 RECIPIENT = ("dibao_rural", "dibao_urban", "tekun")
@@ -61,41 +82,6 @@ class DocumentKind(StrEnum):
 
 def document_kind(scope: str) -> DocumentKind:
     return DocumentKind.NOTICE if scope == Scope.SAME_COUNTY else DocumentKind.LETTER
-
-
-# --- months ---------------------------------------------------------------------------
-def parse_month(value: str) -> tuple[int, int]:
-    year, month = value.split("-")
-    return int(year), int(month)
-
-
-def month_index(value: str) -> int:
-    year, month = parse_month(value)
-    return year * 12 + month - 1
-
-
-def month_of(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def gap_months(last_origin_month: str, first_destination_month: str) -> list[str]:
-    """Months paid by neither side: strictly between the two (不断档 means none)."""
-    first, last = month_index(first_destination_month), month_index(last_origin_month)
-    return [month_of(i) for i in range(last + 1, first)]
-
-
-def overlap(last_origin_month: str, first_destination_month: str) -> bool:
-    """The destination would pay a month the origin already paid."""
-    return month_index(first_destination_month) <= month_index(last_origin_month)
-
-
-def one_month_deadline(applied_on: date) -> date:
-    """In principle within 1 month of the application (seed 002 一(七))."""
-    return add_months(applied_on, 1)
-
-
-def within_one_month(applied_on: date, completed_on: date) -> bool:
-    return completed_on <= one_month_deadline(applied_on)
 
 
 # --- applicability --------------------------------------------------------------------
@@ -179,59 +165,6 @@ def _record_issue(ctx: Context) -> dict[str, Any]:
         "document_kind": kind.value,
         "document_label": kind.label,
     }
-
-
-def _validate_months(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def check(ctx: Context) -> dict[str, str]:
-        last, first = ctx.data[last_key], ctx.data[first_key]
-        if overlap(last, first):
-            return {first_key: _("迁入地首次发放月份应晚于迁出地最后发放月份（不得重复发放）")}
-        if gap_months(last, first) and not ctx.data.get("gap_explanation"):
-            months = "、".join(gap_months(last, first))
-            return {
-                "gap_explanation": _("%(months)s未发放（断档），办结须填写书面说明", months=months)
-            }
-        return {}
-
-    return check
-
-
-def _record_payment(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def record(ctx: Context) -> dict[str, Any]:
-        data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
-        data["gap_months"] = gap_months(ctx.data[last_key], ctx.data[first_key])
-        applied = ctx.case_data.get("applied_on")
-        if applied:
-            data["within_one_month"] = within_one_month(date.fromisoformat(applied), ctx.today)
-        return data
-
-    return record
-
-
-def _violations(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def found(ctx: Context) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        months = gap_months(ctx.data[last_key], ctx.data[first_key])
-        if months:
-            out.append(
-                {
-                    "kind": "assistance_gap",
-                    "months": months,
-                    "text": f"救助金断档：{'、'.join(months)}未发放",
-                }
-            )
-        applied = ctx.case_data.get("applied_on")
-        if applied and not within_one_month(date.fromisoformat(applied), ctx.today):
-            out.append(
-                {
-                    "kind": "assistance_over_one_month",
-                    "applied_on": applied,
-                    "text": f"超过1个月办结时限（申请日期{applied}）",
-                }
-            )
-        return out
-
-    return found
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
@@ -441,9 +374,9 @@ PROCEDURE = Procedure(
             "transferred",
             "办结：迁入地开始发放",
             fields=PAYMENT_FIELDS,
-            validate=_validate_months("first_destination_month", "last_origin_month"),
-            record=_record_payment("first_destination_month", "last_origin_month"),
-            violations=_violations("first_destination_month", "last_origin_month"),
+            validate=validate_months("first_destination_month", "last_origin_month"),
+            record=record_payment("first_destination_month", "last_origin_month"),
+            violations=payment_violations("first_destination_month", "last_origin_month"),
             person_facts=lambda ctx: {"assistance_transferred": True},
         ),
         *[
@@ -453,9 +386,9 @@ PROCEDURE = Procedure(
                 "converted",
                 "办结：转为城市低保",
                 fields=CONVERSION_FIELDS,
-                validate=_validate_months("first_urban_month", "last_rural_month"),
-                record=_record_payment("first_urban_month", "last_rural_month"),
-                violations=_violations("first_urban_month", "last_rural_month"),
+                validate=validate_months("first_urban_month", "last_rural_month"),
+                record=record_payment("first_urban_month", "last_rural_month"),
+                violations=payment_violations("first_urban_month", "last_rural_month"),
                 person_facts=lambda ctx: {"assistance": "dibao_urban"},
             )
             for source in ("conversion_origin", "conversion_destination")

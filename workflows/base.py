@@ -166,15 +166,7 @@ class Procedure:
         self._coverage = coverage
         self._dependency_status = dependency_status
         self._hidden = set(hidden_data)
-        self._labels: dict[str, str] = {}
-        self._choice_labels: dict[str, dict[str, str]] = {}
-        for a in actions:
-            for f in a.fields:
-                self._labels.setdefault(f.name, f.label)
-                if f.kind == "choice" and not callable(f.choices):
-                    self._choice_labels.setdefault(f.name, dict(f.choices))
-        self._labels["coverage"] = "权益保障去向"
-        self._labels.update(data_labels or {})
+        self._labels, self._choice_labels = _data_labels(actions, data_labels or {})
         self.states: dict[str, State] = {s.name: s for s in states}
         self.actions: list[Action] = list(actions)
         self._by_key: dict[tuple[str, str], Action] = {}
@@ -308,3 +300,19 @@ class Procedure:
             person_facts=facts,
             violations=tuple(action.violations(ctx)) if action.violations else (),
         )
+
+
+def _data_labels(
+    actions: Sequence[Action], extra: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The label of each recorded datum, and the labels of fixed choices' values."""
+    labels: dict[str, str] = {}
+    choice_labels: dict[str, dict[str, str]] = {}
+    for a in actions:
+        for f in a.fields:
+            labels.setdefault(f.name, f.label)
+            if f.kind == "choice" and not callable(f.choices):
+                choice_labels.setdefault(f.name, dict(f.choices))
+    labels["coverage"] = "权益保障去向"
+    labels.update(extra)
+    return labels, choice_labels

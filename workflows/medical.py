@@ -1,4 +1,4 @@
-"""Medical insurance (医疗保险关系转接), POLICY.md §5 / seed 002 一(六), seed 003.
+"""Medical insurance (医疗保险关系转接).
 
 Within the province-level unit the person's wish is respected: off-site medical care
 registration (异地就医备案) and/or moving the insurance relation; cross-province the

@@ -1,4 +1,4 @@
-"""Party organizational relation (党组织关系转接), POLICY.md §2 / seed 002 一(二), seed 000.
+"""Party organizational relation (党组织关系转接).
 
 三脱钩 — residence, hukou and collective membership all detached from the origin — is
 derived from the household's facts, the hukou case and the collective-membership case,
