@@ -20,7 +20,7 @@ from workflows.errors import InvalidAction, RuleViolation, WorkflowError
 from workflows.facts import CaseFacts, HouseholdFacts, PersonFacts
 from workflows.fields import Choices, Field, FieldKind, clean
 from workflows.i18n import gettext as _
-from workflows.machine import Guard, build_machine, destination, unconditional_refusal, ways
+from workflows.machine import Guard, action_refusal, build_machine, destination, ways
 from workflows.roles import Role
 
 __all__ = [
@@ -243,8 +243,7 @@ class Procedure:
         return [
             a
             for a in self.actions_in(state)
-            if a.system == system
-            and unconditional_refusal(self.machine, state, a.trigger, ctx) is None
+            if a.system == system and action_refusal(self.machine, state, a.trigger, ctx) is None
         ]
 
     def moves(self, state: str) -> list[Move]:
@@ -268,7 +267,7 @@ class Procedure:
         it). Pure: nothing is changed.
         """
         action = self.action(trigger, state)
-        refused = unconditional_refusal(self.machine, state, trigger, ctx)
+        refused = action_refusal(self.machine, state, trigger, ctx)
         if refused is not None:
             raise InvalidAction(
                 refused or _("当前情况下不能执行“%(label)s”", label=_(action.label))

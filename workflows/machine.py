@@ -79,9 +79,9 @@ def refusal(transition: Transition, event: EventData) -> str | None:
     return None
 
 
-def unconditional_refusal(machine: Machine, state: str, trigger: str, ctx: Context) -> str | None:
-    """Whether the trigger may be offered now: the conditions of its plain destination
-    (the last transition, which carries only the action's own conditions)."""
+def action_refusal(machine: Machine, state: str, trigger: str, ctx: Context) -> str | None:
+    """Why the action's own conditions stop it now (None: it may be offered). They are
+    those of its plain destination, the last transition, which carries no branch's."""
     last = ways(machine, state, trigger)[-1]
     return refusal(last, _event(machine, state, trigger, ctx))
 
