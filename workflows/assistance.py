@@ -1,4 +1,4 @@
-"""Social assistance jurisdiction (社会救助关系转接, 低保/特困), POLICY.md §6 / seed 002 一(七).
+"""Social assistance jurisdiction (社会救助关系转接, 低保/特困).
 
 Managed where the hukou is. After the hukou moved and on the person's application:
 origin township reports → origin county civil affairs bureau issues the
@@ -8,22 +8,54 @@ starts payment. One month end to end; payments must not lapse (不断档): the c
 the last month paid at origin and the first at destination, a gap month is a violation,
 and closing with a gap needs a written explanation.
 
-Seed 003: rural 低保 converts to urban 低保 when the person's status changes or an urban
+Rural 低保 converts to urban 低保 when the person's status changes or an urban
 residence permit is issued; in the year of moving the origin township handles it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
-from workflows.calendar import Limit, add_months
+from workflows.assistance_payments import (
+    gap_months,
+    one_month_deadline,
+    overlap,
+    payment_violations,
+    record_payment,
+    validate_months,
+    within_one_month,
+)
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    RelatedCase,
+    State,
+)
+from workflows.calendar import Limit
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
+
+__all__ = [
+    "PROCEDURE",
+    "DocumentKind",
+    "Path",
+    "document_kind",
+    "gap_months",
+    "needs_assistance_case",
+    "one_month_deadline",
+    "overlap",
+    "within_one_month",
+]
 
 NAME = "assistance"
 RECIPIENT = ("dibao_rural", "dibao_urban", "tekun")
@@ -52,45 +84,11 @@ def document_kind(scope: str) -> DocumentKind:
     return DocumentKind.NOTICE if scope == Scope.SAME_COUNTY else DocumentKind.LETTER
 
 
-# --- months ---------------------------------------------------------------------------
-def parse_month(value: str) -> tuple[int, int]:
-    year, month = value.split("-")
-    return int(year), int(month)
-
-
-def month_index(value: str) -> int:
-    year, month = parse_month(value)
-    return year * 12 + month - 1
-
-
-def month_of(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def gap_months(last_origin_month: str, first_destination_month: str) -> list[str]:
-    """Months paid by neither side: strictly between the two (不断档 means none)."""
-    first, last = month_index(first_destination_month), month_index(last_origin_month)
-    return [month_of(i) for i in range(last + 1, first)]
-
-
-def overlap(last_origin_month: str, first_destination_month: str) -> bool:
-    """The destination would pay a month the origin already paid."""
-    return month_index(first_destination_month) <= month_index(last_origin_month)
-
-
-def one_month_deadline(applied_on: date) -> date:
-    """In principle within 1 month of the application (seed 002 一(七))."""
-    return add_months(applied_on, 1)
-
-
-def within_one_month(applied_on: date, completed_on: date) -> bool:
-    return completed_on <= one_month_deadline(applied_on)
-
-
 # --- applicability --------------------------------------------------------------------
-def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
+def hukou_status(facts: FactsLike, related: Mapping[str, RelatedCase]) -> str:
     case = related.get("hukou")
-    if facts.get("hukou_moved") or (case is not None and case.outcome == "completed"):
+    moved = CaseFacts.of(facts).person.hukou_moved
+    if moved or (case is not None and case.outcome == "completed"):
         return "moved"
     if case is not None and case.outcome == "declined":
         return "kept"
@@ -98,13 +96,13 @@ def hukou_status(facts: Mapping[str, Any], related: Mapping[str, Any]) -> str:
 
 
 def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
-    kind = ctx.facts.get("assistance")
+    kind = ctx.facts.person.assistance
     if kind not in RECIPIENT:
         return False, _("非低保、特困救助对象")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
         return False, _("已有正在办理的社会救助转接事项")
-    if ctx.facts.get("assistance_transferred"):
+    if ctx.facts.person.assistance_transferred:
         return False, _("救助关系已转入迁入地")
     label = _(KIND_LABELS[kind])
     status = hukou_status(ctx.facts, ctx.related)
@@ -123,7 +121,7 @@ def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
 
 def _path_choices(ctx: Context) -> list[tuple[str, str]]:
     paths = [Path.TRANSFER]
-    if ctx.facts.get("assistance") == "dibao_rural":
+    if ctx.facts.person.assistance == "dibao_rural":
         paths.append(Path.CONVERT)
     return [(p.value, p.label) for p in paths]
 
@@ -143,25 +141,25 @@ def _record_application(ctx: Context) -> dict[str, Any]:
     applied = date.fromisoformat(ctx.data["applied_on"])
     record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
     record["deadline"] = one_month_deadline(applied).isoformat()
-    record["assistance_kind"] = KIND_LABELS.get(str(ctx.facts.get("assistance")), "")
+    record["assistance_kind"] = KIND_LABELS.get(ctx.facts.person.assistance, "")
     return record
 
 
-def _path(p: Path):  # type: ignore[no-untyped-def]
+def _path(p: Path) -> Callable[[Context], bool]:
     return lambda ctx: ctx.data.get("path") == p
 
 
 def _moved_this_year(ctx: Context) -> bool:
-    moved = ctx.facts.get("moved_on")
-    return bool(moved) and date.fromisoformat(str(moved)).year == ctx.today.year
+    moved = ctx.facts.household.moved_on
+    return bool(moved) and date.fromisoformat(moved).year == ctx.today.year
 
 
-def _hukou_pending(ctx: Context) -> bool:
-    return hukou_status(ctx.facts, ctx.related) == "pending"
+def _hukou_is(status: str) -> Callable[[Context], bool]:
+    return lambda ctx: hukou_status(ctx.facts, ctx.related) == status
 
 
 def _record_issue(ctx: Context) -> dict[str, Any]:
-    kind = document_kind(str(ctx.facts.get("scope", "")))
+    kind = document_kind(ctx.facts.household.scope)
     return {
         **{k: v for k, v in ctx.data.items() if v not in (None, "")},
         "document_kind": kind.value,
@@ -169,62 +167,9 @@ def _record_issue(ctx: Context) -> dict[str, Any]:
     }
 
 
-def _validate_months(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def check(ctx: Context) -> dict[str, str]:
-        last, first = ctx.data[last_key], ctx.data[first_key]
-        if overlap(last, first):
-            return {first_key: _("迁入地首次发放月份应晚于迁出地最后发放月份（不得重复发放）")}
-        if gap_months(last, first) and not ctx.data.get("gap_explanation"):
-            months = "、".join(gap_months(last, first))
-            return {
-                "gap_explanation": _("%(months)s未发放（断档），办结须填写书面说明", months=months)
-            }
-        return {}
-
-    return check
-
-
-def _record_payment(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def record(ctx: Context) -> dict[str, Any]:
-        data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
-        data["gap_months"] = gap_months(ctx.data[last_key], ctx.data[first_key])
-        applied = ctx.case_data.get("applied_on")
-        if applied:
-            data["within_one_month"] = within_one_month(date.fromisoformat(applied), ctx.today)
-        return data
-
-    return record
-
-
-def _violations(first_key: str, last_key: str):  # type: ignore[no-untyped-def]
-    def found(ctx: Context) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        months = gap_months(ctx.data[last_key], ctx.data[first_key])
-        if months:
-            out.append(
-                {
-                    "kind": "assistance_gap",
-                    "months": months,
-                    "text": f"救助金断档：{'、'.join(months)}未发放",
-                }
-            )
-        applied = ctx.case_data.get("applied_on")
-        if applied and not within_one_month(date.fromisoformat(applied), ctx.today):
-            out.append(
-                {
-                    "kind": "assistance_over_one_month",
-                    "applied_on": applied,
-                    "text": f"超过1个月办结时限（申请日期{applied}）",
-                }
-            )
-        return out
-
-    return found
-
-
 def coverage(final_state: str, ctx: Context) -> Coverage:
     kind = ctx.case_data.get("assistance_kind") or KIND_LABELS.get(
-        str(ctx.facts.get("assistance")), "救助"
+        ctx.facts.person.assistance, "救助"
     )
     if final_state == "transferred":
         first = ctx.case_data.get("first_destination_month")
@@ -233,12 +178,13 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
         gap = ctx.case_data.get("gap_months") or []
         note = f"（断档{'、'.join(gap)}，已书面说明）" if gap else ""
         return Coverage(
-            f"{kind}由{ctx.facts.get('destination_name', '迁入地')}自{first}起发放{note}"
+            f"{kind}由{ctx.facts.household.destination_name or '迁入地'}自{first}起发放{note}"
         )
     if final_state == "converted":
         first = ctx.case_data.get("first_urban_month")
         return Coverage(f"自{first}起享受城市低保")
-    return Coverage(f"{kind}仍由户籍地（{ctx.facts.get('origin_name', '迁出地')}）管理，待遇不变")
+    origin = ctx.facts.household.origin_name or "迁出地"
+    return Coverage(f"{kind}仍由户籍地（{origin}）管理，待遇不变")
 
 
 PAYMENT_FIELDS = (
@@ -367,7 +313,7 @@ PROCEDURE = Procedure(
                     lambda c: _path(Path.CONVERT)(c) and _moved_this_year(c), "conversion_origin"
                 ),
                 Branch(_path(Path.CONVERT), "conversion_destination"),
-                Branch(_hukou_pending, "waiting_hukou"),
+                Branch(_hukou_is("pending"), "waiting_hukou"),
             ),
         ),
         Action(
@@ -376,7 +322,7 @@ PROCEDURE = Procedure(
             "origin_report",
             "户口已迁移，转迁出地乡镇报送",
             system=True,
-            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "moved",
+            when=(Guard(_hukou_is("moved")),),
         ),
         Action(
             "hukou_kept",
@@ -384,7 +330,7 @@ PROCEDURE = Procedure(
             "stays_at_origin",
             "本人保留原籍户口，救助关系仍在户籍地",
             system=True,
-            available=lambda ctx: hukou_status(ctx.facts, ctx.related) == "kept",
+            when=(Guard(_hukou_is("kept")),),
         ),
         Action(
             "report",
@@ -408,7 +354,7 @@ PROCEDURE = Procedure(
             record=_record_issue,
             branches=(
                 Branch(
-                    lambda c: document_kind(str(c.facts.get("scope", ""))) is DocumentKind.NOTICE,
+                    lambda c: document_kind(c.facts.household.scope) is DocumentKind.NOTICE,
                     "destination_township",
                 ),
             ),
@@ -428,9 +374,9 @@ PROCEDURE = Procedure(
             "transferred",
             "办结：迁入地开始发放",
             fields=PAYMENT_FIELDS,
-            validate=_validate_months("first_destination_month", "last_origin_month"),
-            record=_record_payment("first_destination_month", "last_origin_month"),
-            violations=_violations("first_destination_month", "last_origin_month"),
+            validate=validate_months("first_destination_month", "last_origin_month"),
+            record=record_payment("first_destination_month", "last_origin_month"),
+            violations=payment_violations("first_destination_month", "last_origin_month"),
             person_facts=lambda ctx: {"assistance_transferred": True},
         ),
         *[
@@ -440,9 +386,9 @@ PROCEDURE = Procedure(
                 "converted",
                 "办结：转为城市低保",
                 fields=CONVERSION_FIELDS,
-                validate=_validate_months("first_urban_month", "last_rural_month"),
-                record=_record_payment("first_urban_month", "last_rural_month"),
-                violations=_violations("first_urban_month", "last_rural_month"),
+                validate=validate_months("first_urban_month", "last_rural_month"),
+                record=record_payment("first_urban_month", "last_rural_month"),
+                violations=payment_violations("first_urban_month", "last_rural_month"),
                 person_facts=lambda ctx: {"assistance": "dibao_urban"},
             )
             for source in ("conversion_origin", "conversion_destination")

@@ -1,95 +1,58 @@
 """Procedures as data: states, actions (transitions), acting roles, limits and rules.
 
-Each procedure module builds one `Procedure` at import. The procedure owns one shared
-`transitions.Machine(model=None, auto_transitions=False)`; deciding an action fires the
-machine on a small transient token initialised with the case's current state, never on
-a database row (STYLE.md, "State machines with transitions, safely").
+Each procedure module builds one `Procedure` at import. Its `transitions.Machine`
+(`workflows.machine`) is the one place that says which actions exist in which state,
+where each goes and under which conditions; deciding an action asks that machine and
+changes nothing (no model is ever bound to it, least of all a database row).
 """
 
 from __future__ import annotations
 
-import queue
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from workflows.calendar import Limit
+from workflows.context import Context, RelatedCase
+from workflows.errors import InvalidAction, RuleViolation, WorkflowError
+from workflows.facts import CaseFacts, HouseholdFacts, PersonFacts
+from workflows.fields import Choices, Field, FieldKind, clean
 from workflows.i18n import gettext as _
+from workflows.machine import Guard, action_refusal, build_machine, destination, ways
 from workflows.roles import Role
 
+__all__ = [
+    "Action",
+    "Branch",
+    "CaseFacts",
+    "Choices",
+    "Context",
+    "Coverage",
+    "Decision",
+    "Field",
+    "FieldKind",
+    "Guard",
+    "HouseholdFacts",
+    "InvalidAction",
+    "Move",
+    "PersonFacts",
+    "Procedure",
+    "RelatedCase",
+    "RuleViolation",
+    "State",
+    "WorkflowError",
+    "clean",
+]
+
 Side = Literal["origin", "destination"]
-FieldKind = Literal["text", "textarea", "date", "month", "choice", "bool", "int"]
-
-
-class WorkflowError(Exception):
-    """Base class of errors a user can be shown."""
-
-
-class InvalidAction(WorkflowError):
-    """The action does not exist in the case's current state."""
-
-
-class RuleViolation(WorkflowError):
-    """The action exists but the data or facts do not satisfy the policy."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        self.errors = dict(errors)
-        super().__init__("；".join(self.errors.values()))
-
-
-@dataclass(frozen=True)
-class RelatedCase:
-    """Another case of the same person (or household), as the rules see it."""
-
-    procedure: str
-    state: str
-    outcome: str | None
-    data: Mapping[str, Any]
-
-    @property
-    def closed(self) -> bool:
-        return self.outcome is not None
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything a rule may look at. Built by the engine, read by pure functions."""
-
-    facts: Mapping[str, Any] = field(default_factory=dict)
-    data: Mapping[str, Any] = field(default_factory=dict)
-    case_data: Mapping[str, Any] = field(default_factory=dict)
-    related: Mapping[str, RelatedCase] = field(default_factory=dict)
-    today: date = field(default_factory=date.today)
-
-    def with_data(self, data: Mapping[str, Any]) -> Context:
-        return Context(self.facts, data, self.case_data, self.related, self.today)
-
-
-Choices = Sequence[tuple[str, str]] | Callable[[Context], Sequence[tuple[str, str]]]
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: FieldKind = "text"
-    required: bool = True
-    choices: Choices = ()
-    help: str = ""
-    max_length: int = 200
-    default: Callable[[Context], Any] | None = None
-
-    def resolve_choices(self, ctx: Context) -> list[tuple[str, str]]:
-        return list(self.choices(ctx) if callable(self.choices) else self.choices)
 
 
 @dataclass(frozen=True)
 class Branch:
-    """An alternative destination, taken when `condition(ctx)` holds."""
+    """An alternative destination, taken when `condition(ctx)` holds (tried in order,
+    before the action's own destination)."""
 
     condition: Callable[[Context], bool]
     dest: str
@@ -108,10 +71,22 @@ class Action:
     branches: tuple[Branch, ...] = ()
     style: Literal["primary", "secondary", "danger", "warning"] = "primary"
     system: bool = False  # fired by the engine (dependency re-evaluation), not by a user
-    available: Callable[[Context], bool] | None = None
+    # The action's conditions, given to the machine: all of `when` must hold and none
+    # of `unless`; the first that stops it gives its reason.
+    when: tuple[Guard, ...] = ()
+    unless: tuple[Guard, ...] = ()
     confirm: str = ""
     # Policy violations to put on the record (e.g. an assistance payment gap).
     violations: Callable[[Context], Sequence[Mapping[str, Any]]] | None = None
+
+    def transitions(self) -> list[dict[str, Any]]:
+        """This action as machine transitions: each branch, then the plain destination."""
+        common = {"trigger": self.trigger, "source": self.source, "unless": list(self.unless)}
+        branches = [
+            {**common, "dest": b.dest, "conditions": [*self.when, Guard(b.condition)]}
+            for b in self.branches
+        ]
+        return [*branches, {**common, "dest": self.dest, "conditions": list(self.when)}]
 
 
 @dataclass(frozen=True)
@@ -132,7 +107,7 @@ class State:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Where a closed case leaves the person covered (seed 001, 五个不变).
+    """Where a closed case leaves the person covered (五个不变).
 
     `gap` non-empty means closing would leave the person without the right: refused.
     """
@@ -153,78 +128,13 @@ class Decision:
     violations: tuple[Mapping[str, Any], ...] = ()
 
 
-class _Token:
-    """Transient holder of a state for one firing of the shared machine."""
+@dataclass(frozen=True)
+class Move:
+    """One way out of a state, as the machine has it (for the diagram)."""
 
-    def __init__(self) -> None:
-        self.state: str = ""
-
-
-def clean(fields: Iterable[Field], raw: Mapping[str, Any], ctx: Context) -> tuple[dict, dict]:
-    """Coerce raw form/API values to JSON-friendly values; return (values, errors).
-
-    Dates become ISO strings, months "YYYY-MM", booleans bool, ints int.
-    """
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for f in fields:
-        value = raw.get(f.name)
-        if isinstance(value, str):
-            value = value.strip()
-        empty = value is None or value == "" or (f.kind == "bool" and value in (False,))
-        if f.kind == "bool":
-            values[f.name] = value in (True, "y", "on", "true", "1", 1, "yes")
-            if f.required and not values[f.name]:
-                errors[f.name] = _("请确认“%(label)s”", label=_(f.label))
-            continue
-        if empty:
-            if f.required:
-                errors[f.name] = _("请填写“%(label)s”", label=_(f.label))
-            else:
-                values[f.name] = None
-            continue
-        try:
-            values[f.name] = _coerce(f, value, ctx)
-        except ValueError as e:
-            errors[f.name] = str(e)
-    return values, errors
-
-
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def _coerce(f: Field, value: Any, ctx: Context) -> Any:
-    if f.kind in ("text", "textarea"):
-        text = str(value)
-        if len(text) > f.max_length:
-            raise ValueError(_("“%(label)s”不能超过%(n)s个字", label=_(f.label), n=f.max_length))
-        return text
-    if f.kind == "int":
-        try:
-            number = int(str(value))
-        except ValueError:
-            raise ValueError(_("“%(label)s”应为整数", label=_(f.label))) from None
-        if number < 0:
-            raise ValueError(_("“%(label)s”不能为负数", label=_(f.label)))
-        return number
-    if f.kind == "date":
-        if isinstance(value, date):
-            return value.isoformat()
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            raise ValueError(_("“%(label)s”日期格式应为 2026-11-27", label=_(f.label))) from None
-    if f.kind == "month":
-        m = _MONTH.match(str(value))
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(_("“%(label)s”月份格式应为 2026-11", label=_(f.label)))
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-    if f.kind == "choice":
-        allowed = dict(f.resolve_choices(ctx))
-        if str(value) not in allowed:
-            raise ValueError(_("“%(label)s”的选项无效", label=_(f.label)))
-        return str(value)
-    raise ValueError(f"unknown field kind {f.kind}")  # pragma: no cover
+    action: Action
+    dest: str
+    conditional: bool  # taken only when a condition holds
 
 
 class Procedure:
@@ -256,48 +166,23 @@ class Procedure:
         self._coverage = coverage
         self._dependency_status = dependency_status
         self._hidden = set(hidden_data)
-        self._labels: dict[str, str] = {}
-        self._choice_labels: dict[str, dict[str, str]] = {}
-        for a in actions:
-            for f in a.fields:
-                self._labels.setdefault(f.name, f.label)
-                if f.kind == "choice" and not callable(f.choices):
-                    self._choice_labels.setdefault(f.name, dict(f.choices))
-        self._labels["coverage"] = "权益保障去向"
-        self._labels.update(data_labels or {})
+        self._labels, self._choice_labels = _data_labels(actions, data_labels or {})
         self.states: dict[str, State] = {s.name: s for s in states}
         self.actions: list[Action] = list(actions)
         self._by_key: dict[tuple[str, str], Action] = {}
-        transitions: list[dict[str, Any]] = []
         for a in self.actions:
             if a.source not in self.states or a.dest not in self.states:
                 raise ValueError(f"{name}: {a.trigger} links unknown states")
             if (a.trigger, a.source) in self._by_key:
                 raise ValueError(f"{name}: duplicate action {a.trigger} from {a.source}")
             self._by_key[(a.trigger, a.source)] = a
-            for b in a.branches:
-                transitions.append(
-                    {
-                        "trigger": a.trigger,
-                        "source": a.source,
-                        "dest": b.dest,
-                        "conditions": [_event_condition(b.condition)],
-                    }
-                )
-            transitions.append({"trigger": a.trigger, "source": a.source, "dest": a.dest})
         for s in self.states.values():
             if s.final and s.role:
                 raise ValueError(f"{name}: final state {s.name} cannot wait for a role")
-        self.machine = Machine(
-            model=None,
-            states=list(self.states),
-            transitions=transitions,
-            initial=initial,
-            auto_transitions=False,
-            send_event=True,
+        self.machine: Machine = build_machine(
+            list(self.states), initial, [t for a in self.actions for t in a.transitions()]
         )
-        self._tokens: queue.SimpleQueue[_Token] = queue.SimpleQueue()
-        self._system_sources = frozenset(a.source for a in self.actions if a.system)
+        self._order = {key: i for i, key in enumerate(self._by_key)}  # declaration order
 
     # --- questions -------------------------------------------------------------------
     def applies(self, ctx: Context) -> tuple[bool, str]:
@@ -336,49 +221,67 @@ class Procedure:
             raise InvalidAction(_("未知状态：%(name)s", name=name)) from None
 
     def action(self, trigger: str, source: str) -> Action:
-        try:
-            return self._by_key[(trigger, source)]
-        except KeyError:
+        """The action `trigger` names in state `source`, if the machine has it there."""
+        if source not in self.states or trigger not in self.machine.get_triggers(source):
             label = self.states[source].label if source in self.states else source
-            raise InvalidAction(_("当前环节（%(label)s）不能执行该操作", label=_(label))) from None
+            raise InvalidAction(_("当前环节（%(label)s）不能执行该操作", label=_(label)))
+        return self._by_key[(trigger, source)]
+
+    def actions_in(self, state: str) -> list[Action]:
+        """The actions the machine has in `state`, in the order they were declared."""
+        keys = sorted(
+            ((t, state) for t in self.machine.get_triggers(state)), key=self._order.__getitem__
+        )
+        return [self._by_key[key] for key in keys]
 
     def has_system_actions(self, state: str) -> bool:
         """Whether the system may act in `state` (a routing or waiting state)."""
-        return state in self._system_sources
+        return any(a.system for a in self.actions_in(state))
 
     def available_actions(self, state: str, ctx: Context, *, system: bool = False) -> list[Action]:
+        """The actions of `state` whose own conditions hold now (user or system ones)."""
         return [
             a
-            for a in self.actions
-            if a.source == state
-            and a.system == system
-            and (a.available is None or a.available(ctx))
+            for a in self.actions_in(state)
+            if a.system == system and action_refusal(self.machine, state, a.trigger, ctx) is None
         ]
 
+    def moves(self, state: str) -> list[Move]:
+        """Every way out of `state` the machine knows, action by action."""
+        moves = []
+        for a in self.actions_in(state):
+            *branches, plain = ways(self.machine, state, a.trigger)
+            moves += [Move(a, t.dest, True) for t in branches if t.dest is not None]
+            moves += [Move(a, plain.dest, False)] if plain.dest is not None else []
+        return moves
+
     def possible_dests(self, action: Action) -> list[str]:
-        return [b.dest for b in action.branches] + [action.dest]
+        return [m.dest for m in self.moves(action.source) if m.action is action]
 
     # --- the decision ------------------------------------------------------------------
     def decide(self, state: str, trigger: str, raw: Mapping[str, Any], ctx: Context) -> Decision:
         """Validate an action against the policy and return where the case goes.
 
-        Raises InvalidAction (wrong state) or RuleViolation (bad data, facts that forbid
+        Raises InvalidAction (no such action in this state, or a condition of the
+        machine stops it, with its reason) or RuleViolation (bad data, facts that forbid
         it). Pure: nothing is changed.
         """
         action = self.action(trigger, state)
-        if action.available is not None and not action.available(ctx):
-            raise InvalidAction(_("当前情况下不能执行“%(label)s”", label=_(action.label)))
+        refused = action_refusal(self.machine, state, trigger, ctx)
+        if refused is not None:
+            raise InvalidAction(
+                refused or _("当前情况下不能执行“%(label)s”", label=_(action.label))
+            )
         values, errors = clean(action.fields, raw, ctx)
         ctx = ctx.with_data(values)
         if not errors and action.validate is not None:
             errors.update(action.validate(ctx))
         if errors:
             raise RuleViolation(errors)
-        dest = self._fire(state, trigger, ctx)
-        dest_state = self.states[dest]
+        dest = destination(self.machine, state, trigger, ctx)
         record = dict(action.record(ctx)) if action.record else dict(values)
-        facts = dict(action.person_facts(ctx)) if action.person_facts else {}
-        if dest_state.final and self._coverage is not None:
+        facts = PersonFacts.check_recorded(action.person_facts(ctx) if action.person_facts else {})
+        if self.states[dest].final and self._coverage is not None:
             merged = {**ctx.case_data, **record}
             covered = self.coverage(
                 dest, Context(ctx.facts, values, merged, ctx.related, ctx.today)
@@ -386,40 +289,29 @@ class Procedure:
             if covered.gap:
                 raise RuleViolation({"coverage": covered.gap})
             record["coverage"] = covered.where
-        violations = tuple(action.violations(ctx)) if action.violations else ()
         return Decision(
             action=action,
             source=state,
             dest=dest,
-            final=dest_state.final,
-            outcome=dest if dest_state.final else None,
+            final=self.states[dest].final,
+            outcome=dest if self.states[dest].final else None,
             record=record,
             person_facts=facts,
-            violations=violations,
+            violations=tuple(action.violations(ctx)) if action.violations else (),
         )
 
-    def _fire(self, state: str, trigger: str, ctx: Context) -> str:
-        # Adding a model to a machine binds every trigger and state check to it, which
-        # cost more than the rest of a decision; so tokens stay on the machine and are
-        # reused, one per concurrent firing (the queue is thread-safe).
-        try:
-            token = self._tokens.get_nowait()
-        except queue.Empty:
-            token = _Token()
-            self.machine.add_model(token, initial=state)
-        try:
-            self.machine.set_state(state, model=token)
-            if not token.trigger(trigger, ctx=ctx):
-                raise InvalidAction(_("该操作的条件不满足"))
-            return token.state
-        except MachineError as e:
-            raise InvalidAction(str(e)) from None
-        finally:
-            self._tokens.put(token)
 
-
-def _event_condition(cond: Callable[[Context], bool]) -> Callable[[Any], bool]:
-    def check(event: Any) -> bool:
-        return bool(cond(event.kwargs["ctx"]))
-
-    return check
+def _data_labels(
+    actions: Sequence[Action], extra: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The label of each recorded datum, and the labels of fixed choices' values."""
+    labels: dict[str, str] = {}
+    choice_labels: dict[str, dict[str, str]] = {}
+    for a in actions:
+        for f in a.fields:
+            labels.setdefault(f.name, f.label)
+            if f.kind == "choice" and not callable(f.choices):
+                choice_labels.setdefault(f.name, dict(f.choices))
+    labels["coverage"] = "权益保障去向"
+    labels.update(extra)
+    return labels, choice_labels

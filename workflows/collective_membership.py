@@ -1,6 +1,6 @@
 """Collective economic organization membership (集体经济组织成员身份确认).
 
-POLICY.md §3 / seed 002 一(三). Only for moves across collective organizations and only
+Only for moves across collective organizations and only
 on the person's written application; the person may instead keep the origin membership.
 Application → publicity of the applicant list (公示, default 7 calendar days,
 configurable) → objections recorded and resolved → vote by one of three bodies, passing
@@ -10,14 +10,15 @@ the origin membership ends on the date the new one begins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.base import Action, Branch, Context, Coverage, Field, Guard, Procedure, State
 from workflows.calendar import Limit, LimitUnit
+from workflows.facts import CaseFacts, FactsLike
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 
@@ -26,7 +27,7 @@ DEFAULT_PUBLICITY_DAYS = 7
 
 
 class VotingBody(StrEnum):
-    """The three bodies of seed 002 一(三); each needs two-thirds of all its members."""
+    """The three voting bodies; each needs two-thirds of all its members."""
 
     GENERAL_ASSEMBLY = "general_assembly"  # 集体经济组织成员大会
     VILLAGERS_MEETING = "villagers_meeting"  # 村民会议
@@ -97,22 +98,21 @@ def publicity_end(start: date, days: int = DEFAULT_PUBLICITY_DAYS) -> date:
     return start + timedelta(days=days - 1)
 
 
-def crosses_collectives(facts: Mapping[str, Any]) -> bool:
+def crosses_collectives(facts: FactsLike) -> bool:
     """Origin and destination are different collective organizations (different villages)."""
-    return bool(facts.get("origin_code")) and facts.get("origin_code") != facts.get(
-        "destination_code"
-    )
+    household = CaseFacts.of(facts).household
+    return bool(household.origin_code) and household.origin_code != household.destination_code
 
 
 def needs_membership_case(ctx: Context) -> tuple[bool, str]:
     if not crosses_collectives(ctx.facts):
         return False, _("未跨集体经济组织搬迁，无需确认成员身份")
-    if ctx.facts.get("destination_collective_member"):
+    if ctx.facts.person.destination_collective_member:
         return False, _("已是迁入地集体经济组织成员")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
         return False, _("已有正在办理的成员身份确认事项")
-    if not ctx.facts.get("collective_member"):
+    if not ctx.facts.person.collective_member:
         return False, _("非迁出地集体经济组织成员")
     return True, _("跨集体经济组织搬迁：可书面申请迁入地成员身份，或保留迁出地成员身份")
 
@@ -137,7 +137,7 @@ def _record_publish(ctx: Context) -> dict[str, Any]:
 
 def publicity_over(ctx: Context) -> bool:
     ends = ctx.case_data.get("publicity_ends_on")
-    return bool(ends) and ctx.today > date.fromisoformat(ends)
+    return isinstance(ends, str) and ctx.today > date.fromisoformat(ends)
 
 
 def _tally(ctx: Context) -> Tally:
@@ -174,9 +174,9 @@ def _record_vote(ctx: Context) -> dict[str, Any]:
     record["votes_needed"] = votes_needed(ctx.data["body_size"])
     record["vote_result"] = "通过" if ok else "未通过"
     if ok:
-        # The origin membership ends on the date the new one begins (seed 002 一(三)).
+        # The origin membership ends on the date the new one begins.
         record["membership_from"] = ctx.data["voted_on"]
-        if ctx.facts.get("collective_member"):
+        if ctx.facts.person.collective_member:
             record["origin_membership_ended_on"] = ctx.data["voted_on"]
     return record
 
@@ -188,14 +188,14 @@ def _confirmed_facts(ctx: Context) -> dict[str, Any]:
         "destination_collective_member": True,
         "destination_membership_from": ctx.data["voted_on"],
     }
-    if ctx.facts.get("collective_member"):
+    if ctx.facts.person.collective_member:
         facts["origin_membership_ended_on"] = ctx.data["voted_on"]
     return facts
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
     """Membership is never lost in between: the origin ends the day the new one begins."""
-    origin = ctx.facts.get("origin_name", "迁出地")
+    origin = ctx.facts.household.origin_name or "迁出地"
     if final_state == "confirmed":
         since = ctx.case_data.get("membership_from")
         if not since:
@@ -205,9 +205,9 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
             return Coverage("", _("原集体经济组织成员身份应自取得新成员身份之日起丧失"))
         tail = f"，{origin}集体经济组织成员身份同日终止" if ended else ""
         return Coverage(
-            f"自{since}起为{ctx.facts.get('destination_name', '迁入地')}集体经济组织成员{tail}"
+            f"自{since}起为{ctx.facts.household.destination_name or '迁入地'}集体经济组织成员{tail}"
         )
-    if ctx.facts.get("collective_member"):
+    if ctx.facts.person.collective_member:
         return Coverage(f"保留{origin}集体经济组织成员身份及相关权益")
     return Coverage("原非集体经济组织成员，成员身份状况不变")
 
@@ -339,7 +339,7 @@ PROCEDURE = Procedure(
             record=_record_vote,
             person_facts=_confirmed_facts,
             branches=(Branch(_vote_passes, "confirmed"),),
-            available=publicity_over,
+            when=(Guard(publicity_over, N_("公示期满后方可表决")),),
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""Household registration (户口迁移), POLICY.md §1 / seed 002 一(一), seed 003.
+"""Household registration (户口迁移).
 
 Principle 愿转尽转: the resident decides. Three options, offered only when allowed:
 A village group, B the centralized site's door-plate address, C the township
@@ -16,6 +16,7 @@ from typing import Any
 
 from workflows.base import Action, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 
@@ -45,19 +46,21 @@ class Eligibility:
     reason: str
 
 
-def option_eligibility(facts: Mapping[str, Any]) -> dict[HukouOption, Eligibility]:
-    """Which of A/B/C the household may use, each with the reason (POLICY.md §1).
+def option_eligibility(facts: FactsLike) -> dict[HukouOption, Eligibility]:
+    """Which of A/B/C the household may use, each with the reason.
 
     A: rural housing at the destination and actually living there, or a homestead, or
        contracted land there.
     B: actually living in a centralized resettlement site.
     C: only when neither A nor B holds.
     """
-    housing = bool(facts.get("has_destination_housing"))
-    lives = bool(facts.get("lives_at_destination"))
-    homestead = bool(facts.get("has_destination_homestead"))
-    land = bool(facts.get("has_destination_contracted_land"))
-    in_site = facts.get("settlement_mode") == "centralized" and lives
+    household = CaseFacts.of(facts).household
+    housing = household.has_destination_housing
+    lives = household.lives_at_destination
+    homestead = household.has_destination_homestead
+    land = household.has_destination_contracted_land
+    centralized = household.settlement_mode == "centralized"
+    in_site = centralized and lives
 
     if housing and lives:
         a = Eligibility(True, _("在安置地有农村住房并实际居住"))
@@ -72,7 +75,7 @@ def option_eligibility(facts: Mapping[str, Any]) -> dict[HukouOption, Eligibilit
 
     if in_site:
         b = Eligibility(True, _("实际居住在集中安置点"))
-    elif facts.get("settlement_mode") == "centralized":
+    elif centralized:
         b = Eligibility(False, _("尚未在集中安置点实际居住"))
     else:
         b = Eligibility(False, _("分散安置，不在集中安置点居住"))
@@ -104,17 +107,18 @@ def _validate_choice(ctx: Context) -> dict[str, str]:
     return errors
 
 
-def registration_address(facts: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+def registration_address(facts: FactsLike, data: Mapping[str, Any]) -> str:
     """The address the police station will register, built from the chosen option."""
+    household = CaseFacts.of(facts).household
     option = HukouOption(data["option"])
     if option is HukouOption.SITE_ADDRESS:
         return (
-            f"{facts.get('site_address', '')}{data.get('building', '')}栋"
+            f"{household.site_address}{data.get('building', '')}栋"
             f"{data.get('unit', '')}单元{data.get('door', '')}号"
         )
     if option is HukouOption.VILLAGE_GROUP:
-        return f"{facts.get('destination_name', '')}{data.get('group_name', '')}"
-    return f"{facts.get('destination_township_name', '')}集体户"
+        return f"{household.destination_name}{data.get('group_name', '')}"
+    return f"{household.destination_township_name}集体户"
 
 
 def _record_choice(ctx: Context) -> dict[str, Any]:
@@ -148,7 +152,7 @@ def _kept(ctx: Context) -> dict[str, Any]:
 
 def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
     """Every member whose hukou has not moved may ask; the resident decides (愿转尽转)."""
-    if ctx.facts.get("hukou_moved"):
+    if ctx.facts.person.hukou_moved:
         return False, _("户口已迁入安置地")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
@@ -162,7 +166,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     if final_state == "completed":
         return Coverage(f"户籍登记于{ctx.case_data.get('new_address', '')}")
     permit = "，持居住证享受居住地同等服务" if ctx.case_data.get("residence_permit") else ""
-    return Coverage(f"户籍保留在迁出地{ctx.facts.get('origin_name', '')}{permit}")
+    return Coverage(f"户籍保留在迁出地{ctx.facts.household.origin_name}{permit}")
 
 
 _REASON = Field("reason", "退回原因", "textarea", max_length=500)

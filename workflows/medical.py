@@ -1,4 +1,4 @@
-"""Medical insurance (医疗保险关系转接), POLICY.md §5 / seed 002 一(六), seed 003.
+"""Medical insurance (医疗保险关系转接).
 
 Within the province-level unit the person's wish is respected: off-site medical care
 registration (异地就医备案) and/or moving the insurance relation; cross-province the
@@ -10,13 +10,13 @@ agency automatically: mobilize enrollment and apply the contribution subsidy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
 
 from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
 from workflows.calendar import Limit
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.roles import Role
@@ -45,9 +45,9 @@ WISH_LABELS = {
 }
 
 
-def monitoring_need(facts: Mapping[str, Any]) -> str:
-    """'应保未保', '断保' or '' (POLICY.md §5, monitoring)."""
-    status = facts.get("medical_insurance")
+def monitoring_need(facts: FactsLike) -> str:
+    """'应保未保', '断保' or '' (monitoring)."""
+    status = CaseFacts.of(facts).person.medical_insurance
     if status == "none":
         return N_("应保未保")
     if status == "lapsed":
@@ -67,11 +67,11 @@ def needs_medical_case(ctx: Context) -> tuple[bool, str]:
     if current is not None and not current.closed:
         return False, _("已有正在办理的医疗保险事项")
     need = monitoring_need(ctx.facts)
-    if need and not ctx.facts.get("medical_enrolled_on"):
+    if need and not ctx.facts.person.medical_enrolled_on:
         return True, _("%(need)s：由医保经办机构跟进动员参保并落实缴费资助", need=_(need))
-    if ctx.facts.get("medical_transferred"):
+    if ctx.facts.person.medical_transferred:
         return False, _("医保关系已转入迁入地")
-    scope = ctx.facts.get("scope")
+    scope = ctx.facts.household.scope
     if scope == Scope.SAME_COUNTY:
         return False, _("县（区）内搬迁，医保参保关系和待遇不变")
     if scope == Scope.CROSS_PROVINCE:
@@ -85,10 +85,10 @@ def coverage_gap_days(origin_until: date, destination_from: date) -> int:
 
 
 def _wish_choices(ctx: Context) -> list[tuple[str, str]]:
-    return [(w.value, w.label) for w in wishes_allowed(str(ctx.facts.get("scope", "")))]
+    return [(w.value, w.label) for w in wishes_allowed(ctx.facts.household.scope)]
 
 
-def _wish_is(*wishes: MedicalWish):  # type: ignore[no-untyped-def]
+def _wish_is(*wishes: MedicalWish) -> Callable[[Context], bool]:
     return lambda ctx: ctx.data.get("wish") in wishes or ctx.case_data.get("wish") in wishes
 
 
@@ -120,8 +120,8 @@ def _validate_enroll(ctx: Context) -> dict[str, str]:
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
-    origin = ctx.facts.get("origin_name", "迁出地")
-    dest = ctx.facts.get("destination_name", "迁入地")
+    origin = ctx.facts.household.origin_name or "迁出地"
+    dest = ctx.facts.household.destination_name or "迁入地"
     if final_state == "transferred":
         return Coverage(f"自{ctx.case_data.get('covered_from')}起在{dest}参加基本医疗保险")
     if final_state == "filed":
@@ -192,7 +192,7 @@ PROCEDURE = Procedure(
             record=lambda ctx: {"monitoring": monitoring_need(ctx.facts) or "正常参保"},
             branches=(
                 Branch(lambda ctx: bool(monitoring_need(ctx.facts)), "follow_up"),
-                Branch(lambda ctx: ctx.facts.get("scope") == Scope.SAME_COUNTY, "unchanged"),
+                Branch(lambda ctx: ctx.facts.household.scope == Scope.SAME_COUNTY, "unchanged"),
             ),
         ),
         Action(

@@ -1,4 +1,4 @@
-"""Party organizational relation (党组织关系转接), POLICY.md §2 / seed 002 一(二), seed 000.
+"""Party organizational relation (党组织关系转接).
 
 三脱钩 — residence, hukou and collective membership all detached from the origin — is
 derived from the household's facts, the hukou case and the collective-membership case,
@@ -15,8 +15,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, RelatedCase, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    RelatedCase,
+    State,
+)
 from workflows.calendar import Limit
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 
@@ -79,7 +90,7 @@ class Decoupling:
 
 
 def three_decouplings(
-    facts: Mapping[str, Any], related: Mapping[str, RelatedCase] | None = None
+    facts: FactsLike, related: Mapping[str, RelatedCase] | None = None
 ) -> Decoupling:
     """Derive 三脱钩 from residence, the hukou case and the collective-membership case.
 
@@ -89,28 +100,28 @@ def three_decouplings(
       destination membership was confirmed.
     """
     related = related or {}
-    residence = bool(facts.get("lives_at_destination"))
+    known = CaseFacts.of(facts)
+    person = known.person
+    residence = known.household.lives_at_destination
     hukou_case = related.get("hukou")
-    hukou = bool(facts.get("hukou_moved")) or (
-        hukou_case is not None and hukou_case.outcome == "completed"
-    )
+    hukou = person.hukou_moved or (hukou_case is not None and hukou_case.outcome == "completed")
     member_case = related.get("collective_membership")
     collective = (
-        not facts.get("collective_member")
-        or bool(facts.get("origin_membership_ended_on"))
+        not person.collective_member
+        or bool(person.origin_membership_ended_on)
         or (member_case is not None and member_case.outcome == "confirmed")
     )
     return Decoupling(residence, hukou, collective)
 
 
-def is_party_member(facts: Mapping[str, Any]) -> bool:
-    return facts.get("party_status") in MEMBER_STATUSES
+def is_party_member(facts: FactsLike) -> bool:
+    return CaseFacts.of(facts).person.party_status in MEMBER_STATUSES
 
 
 def needs_party_case(ctx: Context) -> tuple[bool, str]:
     if not is_party_member(ctx.facts):
         return False, _("非中共党员")
-    if ctx.facts.get("party_relation_moved"):
+    if ctx.facts.person.party_relation_moved:
         return False, _("组织关系已转入迁入地党组织")
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
@@ -131,15 +142,16 @@ def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
     return [(w.value, w.label) for w in Wish]
 
 
-def voting_rights(facts: Mapping[str, Any], party_case: RelatedCase | None) -> str:
-    """Seed 000 (九): until transferred, vote and stand in the origin branch."""
-    if not is_party_member(facts):
+def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
+    """Until transferred, vote and stand in the origin branch."""
+    known = CaseFacts.of(facts)
+    if not is_party_member(known):
         return ""
-    if facts.get("party_relation_moved") or (
+    if known.person.party_relation_moved or (
         party_case is not None and party_case.outcome == "transferred"
     ):
         return _("组织关系已转入迁入地党组织，在迁入地党组织行使选举权、被选举权和表决权")
-    origin = facts.get("origin_name", "迁出地")
+    origin = known.household.origin_name or "迁出地"
     return _(
         "组织关系尚未转接：选举权、被选举权、表决权在%(origin)s党组织行使；"
         "日常学习、教育和管理由安置点党组织负责",
@@ -196,7 +208,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
             return Coverage("", _("须填写接收党组织名称"))
         return Coverage(f"组织关系隶属{org}")
     origin_org = (
-        ctx.case_data.get("origin_organization") or f"{ctx.facts.get('origin_name', '')}党组织"
+        ctx.case_data.get("origin_organization") or f"{ctx.facts.household.origin_name}党组织"
     )
     life = ctx.case_data.get("life_organization")
     if not life:
@@ -342,7 +354,7 @@ PROCEDURE = Procedure(
                 "origin_record",
                 "已“三脱钩”，应转入迁入地党组织",
                 system=True,
-                available=_now_decoupled,
+                when=(Guard(_now_decoupled),),
                 record=_record_decoupled,
             )
             for source in ("township_review", "county_approval", "arranging")

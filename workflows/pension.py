@@ -1,4 +1,4 @@
-"""Resident pension insurance (养老保险关系转接), POLICY.md §4 / seed 002 一(五).
+"""Resident pension insurance (养老保险关系转接).
 
 The decision table, row by row (first matching row wins):
 
@@ -18,12 +18,23 @@ unbroken: the case records the last year paid at origin and the first at destina
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, RelatedCase, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    RelatedCase,
+    State,
+)
 from workflows.calendar import Limit
+from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
@@ -56,9 +67,10 @@ DECISION_LABELS = {
 }
 
 
-def hukou_state(facts: Mapping[str, Any], hukou_case: RelatedCase | None) -> str:
+def hukou_state(facts: FactsLike, hukou_case: RelatedCase | None) -> str:
     """'moved', 'kept' (the resident declined to move it) or 'pending'."""
-    if facts.get("hukou_moved") or (hukou_case is not None and hukou_case.outcome == "completed"):
+    moved = CaseFacts.of(facts).person.hukou_moved
+    if moved or (hukou_case is not None and hukou_case.outcome == "completed"):
         return "moved"
     if hukou_case is not None and hukou_case.outcome == "declined":
         return "kept"
@@ -66,7 +78,7 @@ def hukou_state(facts: Mapping[str, Any], hukou_case: RelatedCase | None) -> str
 
 
 def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDecision:
-    """The decision table of POLICY.md §4 (see the module docstring)."""
+    """The decision table (see the module docstring)."""
     if pension_status == "receiving":
         return PensionDecision.BENEFITS_CONTINUE
     if pension_status not in ("contributing",):
@@ -84,9 +96,9 @@ def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDeci
 
 def decision_for(ctx: Context) -> PensionDecision:
     return pension_decision(
-        str(ctx.facts.get("pension_status", "")),
+        ctx.facts.person.pension_status,
         hukou_state(ctx.facts, ctx.related.get("hukou")),
-        str(ctx.facts.get("scope", "")),
+        ctx.facts.household.scope,
     )
 
 
@@ -94,7 +106,7 @@ def needs_pension_case(ctx: Context) -> tuple[bool, str]:
     current = ctx.related.get(NAME)
     if current is not None and not current.closed:
         return False, _("已有正在办理的养老保险转接事项")
-    if ctx.facts.get("pension_transferred"):
+    if ctx.facts.person.pension_transferred:
         return False, _("养老保险关系已转入户籍地")
     d = decision_for(ctx)
     if d in (
@@ -107,9 +119,9 @@ def needs_pension_case(ctx: Context) -> tuple[bool, str]:
     return True, _(d.label)
 
 
-def government_paid(facts: Mapping[str, Any]) -> bool:
+def government_paid(facts: FactsLike) -> bool:
     """Registered poor persons: the government pays the contribution (代缴)."""
-    return bool(facts.get("registered_poor"))
+    return CaseFacts.of(facts).person.registered_poor
 
 
 def contribution_gap_years(last_origin_year: int, first_destination_year: int) -> list[int]:
@@ -117,8 +129,12 @@ def contribution_gap_years(last_origin_year: int, first_destination_year: int) -
     return list(range(last_origin_year + 1, first_destination_year))
 
 
-def _route(decision: PensionDecision):  # type: ignore[no-untyped-def]
+def _route(decision: PensionDecision) -> Callable[[Context], bool]:
     return lambda ctx: decision_for(ctx) is decision
+
+
+def _waits_for_hukou(ctx: Context) -> bool:
+    return decision_for(ctx) is PensionDecision.WAIT_FOR_HUKOU
 
 
 def _record_route(ctx: Context) -> dict[str, Any]:
@@ -138,7 +154,7 @@ def _validate_handling(ctx: Context) -> dict[str, str]:
         errors["origin_last_paid_year"] = _("建档立卡人员须填写迁出地最后代缴年度")
     if first is None:
         errors["destination_first_paid_year"] = _("建档立卡人员须填写迁入地首个代缴年度")
-    if not errors and first <= last:
+    if last is not None and first is not None and first <= last:
         errors["destination_first_paid_year"] = _("迁入地首个代缴年度应晚于迁出地最后代缴年度")
     return errors
 
@@ -154,7 +170,7 @@ def _record_handling(ctx: Context) -> dict[str, Any]:
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
-    origin = ctx.facts.get("origin_name", "迁出地")
+    origin = ctx.facts.household.origin_name or "迁出地"
     if final_state == "transferred":
         gap = ctx.case_data.get("contribution_gap_years") or []
         if gap:
@@ -162,7 +178,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
             return Coverage(
                 "", _("建档立卡人员代缴不得断档：%(years)s年度未代缴，须先补缴", years=years)
             )
-        return Coverage(f"养老保险关系已转入户籍地{ctx.facts.get('destination_name', '')}继续参保")
+        return Coverage(f"养老保险关系已转入户籍地{ctx.facts.household.destination_name}继续参保")
     if final_state == "benefits_continue":
         return Coverage(f"继续在原参保地（{origin}）领取养老待遇")
     if final_state == "not_insured":
@@ -236,7 +252,7 @@ PROCEDURE = Procedure(
             "agency",
             "户口迁移已办结，重新判定",
             system=True,
-            available=lambda ctx: decision_for(ctx) is not PensionDecision.WAIT_FOR_HUKOU,
+            unless=(Guard(_waits_for_hukou, DECISION_LABELS[PensionDecision.WAIT_FOR_HUKOU]),),
             record=_record_route,
             branches=(
                 Branch(_route(PensionDecision.STAYS_AT_HUKOU_PLACE), "kept_at_origin"),

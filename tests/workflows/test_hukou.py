@@ -1,4 +1,4 @@
-"""POLICY.md §1, table-driven over every combination of the facts."""
+"""Household registration options, table-driven over every combination of the facts."""
 
 import itertools
 
@@ -47,7 +47,11 @@ def test_housing_without_living_there_is_not_enough_for_a():
 
 
 def _ctx(**facts):
-    base = {"settlement_mode": "centralized", "lives_at_destination": True, "site_address": "幸福路88号"}
+    base = {
+        "settlement_mode": "centralized",
+        "lives_at_destination": True,
+        "site_address": "幸福路88号",
+    }
     return Context(facts={**base, **facts})
 
 
@@ -71,7 +75,10 @@ def test_site_address_needs_building_unit_door():
         PROCEDURE.decide("application", "submit", {"option": B.value, "building": "3"}, _ctx())
     assert set(e.value.errors) == {"unit", "door"}
     d = PROCEDURE.decide(
-        "application", "submit", {"option": B.value, "building": "3", "unit": "2", "door": "501"}, _ctx()
+        "application",
+        "submit",
+        {"option": B.value, "building": "3", "unit": "2", "door": "501"},
+        _ctx(),
     )
     assert d.dest == "police_review"
     assert d.record["proposed_address"] == "幸福路88号3栋2单元501号"
@@ -86,7 +93,10 @@ def test_decline_is_an_end_state_recording_residence_permit():
 def test_police_approval_records_address_and_date():
     ctx = Context(facts=_ctx().facts, case_data={"option": B.value})
     d = PROCEDURE.decide(
-        "police_review", "approve", {"new_address": "幸福路88号3栋", "registered_on": "2026-11-01"}, ctx
+        "police_review",
+        "approve",
+        {"new_address": "幸福路88号3栋", "registered_on": "2026-11-01"},
+        ctx,
     )
     assert d.final and d.outcome == "completed"
     assert d.person_facts["hukou_moved"] is True
@@ -97,7 +107,9 @@ def test_registration_date_cannot_be_in_the_future():
     ctx = _ctx()
     future = ctx.today.replace(year=ctx.today.year + 1).isoformat()
     with pytest.raises(RuleViolation):
-        PROCEDURE.decide("police_review", "approve", {"new_address": "x", "registered_on": future}, ctx)
+        PROCEDURE.decide(
+            "police_review", "approve", {"new_address": "x", "registered_on": future}, ctx
+        )
 
 
 def test_return_requires_a_reason():

@@ -1,4 +1,4 @@
-"""POLICY.md §4: every row of the pension decision table, and 代缴 without a gap."""
+"""Every row of the pension decision table, and 代缴 without a gap."""
 
 import pytest
 
