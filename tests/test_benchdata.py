@@ -1,11 +1,11 @@
-"""The province data generator (`flask bench-data`): bulk rows the application can read."""
+"""The province data generator (`bench/province.py`): bulk rows the application can read."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bench.province import generate
 from tests.conftest import NOW
-from transfers.benchdata import generate
 from transfers.cases.models import Case, Event
 from transfers.engine.verify import verify_chains
 from transfers.households.models import Household
