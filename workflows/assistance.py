@@ -1,4 +1,4 @@
-"""Social assistance jurisdiction (社会救助关系转接, 低保/特困), POLICY.md §6 / seed 002 一(七).
+"""Social assistance jurisdiction (社会救助关系转接, 低保/特困), docs/policy.md §6.
 
 Managed where the hukou is. After the hukou moved and on the person's application:
 origin township reports → origin county civil affairs bureau issues the
@@ -8,7 +8,7 @@ starts payment. One month end to end; payments must not lapse (不断档): the c
 the last month paid at origin and the first at destination, a gap month is a violation,
 and closing with a gap needs a written explanation.
 
-Seed 003: rural 低保 converts to urban 低保 when the person's status changes or an urban
+Also: rural 低保 converts to urban 低保 when the person's status changes or an urban
 residence permit is issued; in the year of moving the origin township handles it.
 """
 
@@ -79,7 +79,7 @@ def overlap(last_origin_month: str, first_destination_month: str) -> bool:
 
 
 def one_month_deadline(applied_on: date) -> date:
-    """In principle within 1 month of the application (seed 002 一(七))."""
+    """In principle within 1 month of the application (docs/policy.md §6)."""
     return add_months(applied_on, 1)
 
 

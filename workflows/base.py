@@ -3,7 +3,7 @@
 Each procedure module builds one `Procedure` at import. The procedure owns one shared
 `transitions.Machine(model=None, auto_transitions=False)`; deciding an action fires the
 machine on a small transient token initialised with the case's current state, never on
-a database row (STYLE.md, "State machines with transitions, safely").
+a database row, so concurrent requests never share machine state.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class State:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Where a closed case leaves the person covered (seed 001, 五个不变).
+    """Where a closed case leaves the person covered (五个不变, docs/policy.md "Across procedures").
 
     `gap` non-empty means closing would leave the person without the right: refused.
     """

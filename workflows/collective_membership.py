@@ -1,6 +1,6 @@
 """Collective economic organization membership (集体经济组织成员身份确认).
 
-POLICY.md §3 / seed 002 一(三). Only for moves across collective organizations and only
+docs/policy.md §3. Only for moves across collective organizations and only
 on the person's written application; the person may instead keep the origin membership.
 Application → publicity of the applicant list (公示, default 7 calendar days,
 configurable) → objections recorded and resolved → vote by one of three bodies, passing
@@ -26,7 +26,7 @@ DEFAULT_PUBLICITY_DAYS = 7
 
 
 class VotingBody(StrEnum):
-    """The three bodies of seed 002 一(三); each needs two-thirds of all its members."""
+    """The three bodies of docs/policy.md §3; each needs two-thirds of all its members."""
 
     GENERAL_ASSEMBLY = "general_assembly"  # 集体经济组织成员大会
     VILLAGERS_MEETING = "villagers_meeting"  # 村民会议
@@ -174,7 +174,7 @@ def _record_vote(ctx: Context) -> dict[str, Any]:
     record["votes_needed"] = votes_needed(ctx.data["body_size"])
     record["vote_result"] = "通过" if ok else "未通过"
     if ok:
-        # The origin membership ends on the date the new one begins (seed 002 一(三)).
+        # The origin membership ends on the date the new one begins (docs/policy.md §3).
         record["membership_from"] = ctx.data["voted_on"]
         if ctx.facts.get("collective_member"):
             record["origin_membership_ended_on"] = ctx.data["voted_on"]

@@ -1,4 +1,4 @@
-"""Household registration (户口迁移), POLICY.md §1 / seed 002 一(一), seed 003.
+"""Household registration (户口迁移), docs/policy.md §1.
 
 Principle 愿转尽转: the resident decides. Three options, offered only when allowed:
 A village group, B the centralized site's door-plate address, C the township
@@ -46,7 +46,7 @@ class Eligibility:
 
 
 def option_eligibility(facts: Mapping[str, Any]) -> dict[HukouOption, Eligibility]:
-    """Which of A/B/C the household may use, each with the reason (POLICY.md §1).
+    """Which of A/B/C the household may use, each with the reason (docs/policy.md §1).
 
     A: rural housing at the destination and actually living there, or a homestead, or
        contracted land there.

@@ -1,4 +1,4 @@
-"""Medical insurance (医疗保险关系转接), POLICY.md §5 / seed 002 一(六), seed 003.
+"""Medical insurance (医疗保险关系转接), docs/policy.md §5.
 
 Within the province-level unit the person's wish is respected: off-site medical care
 registration (异地就医备案) and/or moving the insurance relation; cross-province the
@@ -46,7 +46,7 @@ WISH_LABELS = {
 
 
 def monitoring_need(facts: Mapping[str, Any]) -> str:
-    """'应保未保', '断保' or '' (POLICY.md §5, monitoring)."""
+    """'应保未保', '断保' or '' (docs/policy.md §5, monitoring)."""
     status = facts.get("medical_insurance")
     if status == "none":
         return N_("应保未保")

@@ -1,4 +1,4 @@
-"""Party organizational relation (党组织关系转接), POLICY.md §2 / seed 002 一(二), seed 000.
+"""Party organizational relation (党组织关系转接), docs/policy.md §2.
 
 三脱钩 — residence, hukou and collective membership all detached from the origin — is
 derived from the household's facts, the hukou case and the collective-membership case,
@@ -132,7 +132,7 @@ def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
 
 
 def voting_rights(facts: Mapping[str, Any], party_case: RelatedCase | None) -> str:
-    """Seed 000 (九): until transferred, vote and stand in the origin branch."""
+    """Until transferred, vote and stand in the origin branch (docs/policy.md §2)."""
     if not is_party_member(facts):
         return ""
     if facts.get("party_relation_moved") or (

@@ -1,4 +1,4 @@
-"""Resident pension insurance (养老保险关系转接), POLICY.md §4 / seed 002 一(五).
+"""Resident pension insurance (养老保险关系转接), docs/policy.md §4.
 
 The decision table, row by row (first matching row wins):
 
@@ -66,7 +66,7 @@ def hukou_state(facts: Mapping[str, Any], hukou_case: RelatedCase | None) -> str
 
 
 def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDecision:
-    """The decision table of POLICY.md §4 (see the module docstring)."""
+    """The decision table of docs/policy.md §4 (see the module docstring)."""
     if pension_status == "receiving":
         return PensionDecision.BENEFITS_CONTINUE
     if pension_status not in ("contributing",):

@@ -1,4 +1,4 @@
-"""POLICY.md §6: notice vs letter, one month, no gap month, rural → urban dibao."""
+"""docs/policy.md §6: notice vs letter, one month, no gap month, rural → urban dibao."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""POLICY.md §3: the two-thirds rule of the whole body, every boundary, and the path."""
+"""docs/policy.md §3: the two-thirds rule of the whole body, every boundary, and the path."""
 
 from datetime import date
 

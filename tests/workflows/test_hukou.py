@@ -1,4 +1,4 @@
-"""POLICY.md §1, table-driven over every combination of the facts."""
+"""docs/policy.md §1, table-driven over every combination of the facts."""
 
 import itertools
 

@@ -1,4 +1,4 @@
-"""POLICY.md §5: the person's wish within the province, transfer out across, monitoring."""
+"""docs/policy.md §5: the person's wish within the province, transfer out across, monitoring."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""POLICY.md §2: 三脱钩 derived from residence, the hukou and the membership cases."""
+"""docs/policy.md §2: 三脱钩 derived from residence, the hukou and the membership cases."""
 
 import itertools
 

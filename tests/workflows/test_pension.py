@@ -1,4 +1,4 @@
-"""POLICY.md §4: every row of the pension decision table, and 代缴 without a gap."""
+"""docs/policy.md §4: every row of the pension decision table, and 代缴 without a gap."""
 
 import pytest
 
