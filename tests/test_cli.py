@@ -57,7 +57,6 @@ def test_help_lists_every_command_once(app):
     assert result.exit_code == 0, result.output
     listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line}
     assert COMMANDS <= listed
-    assert "bench-data" not in listed  # the benchmark data set is made by bench/ scripts
 
 
 def test_import_dry_run_with_invalid_rows_exits_2_and_imports_nothing(app, db, geo, tmp_path):
