@@ -46,7 +46,7 @@ def main() -> None:
             folder, url = start(port)
             folders.append(folder)
             app = fresh_app(url)
-            from transfers.benchdata import generate
+            from bench.province import generate
             from transfers.extensions import db
 
             with app.app_context():

@@ -2,7 +2,7 @@
 
     python bench/latency.py --persons 400000 [--database-url URL] [--requests 200]
 
-Generates the data set (`flask bench-data`) into a fresh database unless --reuse is
+Generates the data set (`bench/make_province.py`) into a fresh database unless --reuse is
 given, then requests each page ≥ 200 times as the right user with Flask's test client
 (the whole app: routing, login, permission, SQL, templates) and prints p50/p95.
 """
@@ -66,7 +66,7 @@ def main() -> None:
             upgrade(revision="heads")
     else:
         app = fresh_app(args.database_url)
-        from transfers.benchdata import generate
+        from bench.province import generate
         from transfers.extensions import db
 
         with app.app_context():
@@ -86,7 +86,7 @@ def main() -> None:
                 with db.engine.connect() as conn:
                     conn.exec_driver_sql("ANALYZE")
 
-    from transfers.benchdata import BENCH_PASSWORD
+    from bench.province_tree import BENCH_PASSWORD
     from transfers.cases.models import Case, Intake
     from transfers.extensions import db
     from transfers.households.models import Person

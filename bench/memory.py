@@ -72,7 +72,7 @@ def run_child(task: str, url: str, persons: int) -> dict:  # type: ignore[type-a
     elif task == "setup-province":
         from sqlalchemy import delete
 
-        from transfers.benchdata import generate
+        from bench.province import generate
         from transfers.deadlines.models import Escalation
         from transfers.extensions import db
 

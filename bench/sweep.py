@@ -2,7 +2,7 @@
 
     python bench/sweep.py [--database-url URL] [--sizes 100000,400000] [--due 1000] [--reuse]
 
-For each size (persons of `flask bench-data`; ~3.3 tasks a person, open and closed) a
+For each size (persons of `bench/province.py`; ~3.3 tasks a person, open and closed) a
 fresh database gets the province data set with every open task due in 60 days, then
 `--due` open tasks spread over the province are made due: a third for a reminder
 (due tomorrow), a third for 催办 (due yesterday), a third for 催办 and 督办 (due 10 days
@@ -42,7 +42,7 @@ TARGET_S = 1.0
 def prepare(persons: int, due: int, url: str | None, now: datetime):  # type: ignore[no-untyped-def]
     """A fresh database with `due` due tasks among all the others; returns (app, counts)."""
     app = fresh_app(url)
-    from transfers.benchdata import generate
+    from bench.province import generate
     from transfers.extensions import db
     from transfers.tasks.models import Task
     from workflows.calendar import local_date
@@ -128,7 +128,7 @@ def reused(persons: int, due: int, url: str | None, now: datetime):  # type: ign
         run_url = base.set(database="sweep_bench_run").render_as_string(hide_password=False)
     os.environ["DATABASE_URL"] = run_url
     app = create_app({"RATELIMIT_ENABLED": False})
-    from transfers.benchdata import generate  # noqa: F401  (same imports as prepare)
+    from bench.province import generate  # noqa: F401  (same imports as prepare)
     from transfers.extensions import db
     from transfers.tasks.models import Task
 

@@ -1,11 +1,15 @@
-"""The province data generator (`flask bench-data`): bulk rows the application can read."""
+"""The province data generator (`bench/province.py`): bulk rows the application can read."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from sqlalchemy import func, select
 
+import transfers
+from bench.province import generate
 from tests.conftest import NOW
-from transfers.benchdata import generate
 from transfers.cases.models import Case, Event
 from transfers.engine.verify import verify_chains
 from transfers.households.models import Household
@@ -33,3 +37,10 @@ def test_generated_data_is_consistent_and_usable(db):
 def _household_like(h: Household) -> dict:
     cols = [c.key for c in Household.__table__.c if c.key != "id"]
     return {k: getattr(h, k) for k in cols}
+
+
+def test_the_application_never_imports_benchmark_code():
+    pattern = re.compile(r"^\s*(?:from|import)\s+bench\b", re.MULTILINE)
+    sources = list(Path(transfers.__file__).parent.rglob("*.py"))
+    assert len(sources) > 20
+    assert [str(p) for p in sources if pattern.search(p.read_text(encoding="utf-8"))] == []

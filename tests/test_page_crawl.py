@@ -2,7 +2,7 @@
 
 A crawler follows same-site GET links from the home page for each demo user (bounded
 per user) and checks what a clerk would notice: no error page, and a label for every
-input (UX.md: labels on every input, keyboard-usable forms).
+input (every input labelled, forms usable from the keyboard).
 """
 
 from __future__ import annotations

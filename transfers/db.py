@@ -28,7 +28,7 @@ _SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's DATETIME
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Instants are stored in UTC and always come back timezone-aware (DESIGN.md, Time)."""
+    """Instants are stored in UTC and come back timezone-aware (docs/architecture.md, Time)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

@@ -1,4 +1,4 @@
-"""The one scheduler process (DESIGN.md "Timers"): APScheduler runs the sweep every minute.
+"""The one scheduler process (docs/deadlines.md): APScheduler runs the sweep every minute.
 
 Started by `make run` next to the web server (`flask scheduler`), never inside web
 workers. Each run is one transaction, committed here; e-mail goes out after the commit.

@@ -1,4 +1,4 @@
-"""Calendar arithmetic for time limits (POLICY.md "Time limits"; UX.md "Time limits").
+"""Calendar arithmetic for time limits (docs/policy.md, "Working-day calendar").
 
 Working days follow the official Chinese calendar (the `chinesecalendar` package,
 including adjusted working weekends, 调休) plus local overrides. For a year the package
@@ -152,7 +152,7 @@ class WorkCalendar:
 
 
 class Light(StrEnum):
-    """Traffic lights of electronic supervision (UX.md 红黄绿灯)."""
+    """Traffic lights of electronic supervision (红黄绿灯; docs/policy.md, "Time limits")."""
 
     GREEN = "green"
     YELLOW = "yellow"

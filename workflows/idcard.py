@@ -69,7 +69,7 @@ def check_digit(first17: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """First 6 and last 4 visible: 411221********1234 (UX.md)."""
+    """First 6 and last 4 visible: 411221********1234 (docs/policy.md, personal data)."""
     if len(number) < 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]

@@ -1,4 +1,4 @@
-"""Offices that act on tasks (POLICY.md, "Offices") and the level each acts at."""
+"""Offices that act on tasks (docs/policy.md, "People, places and offices"), each at its level."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Relocation scope, derived from origin and destination, never typed (POLICY.md)."""
+"""Relocation scope, derived from origin and destination, never typed (docs/policy.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def relocation_scope(origin_path: str, destination_path: str) -> Scope:
     """Compare the county and province ancestors of the two jurisdictions.
 
     A province-level municipality's 市 is the province level here, so "市内跨区县" in the
-    municipality seed is CROSS_COUNTY_SAME_PROVINCE.
+    Chongqing guidance is CROSS_COUNTY_SAME_PROVINCE.
     """
     if ancestor_path(origin_path, Level.COUNTY) == ancestor_path(destination_path, Level.COUNTY):
         return Scope.SAME_COUNTY

@@ -1,4 +1,4 @@
-"""What a resettlement site's residents imply for its organization (seed 000, seed 002 §二).
+"""What a resettlement site's residents imply for its organization (docs/policy.md, "Sites").
 
 Pure functions over counts; the sites page shows their results with the reasons.
 """
@@ -34,7 +34,7 @@ class Finding:
 
 
 def party_organization(full_members: int, single_village: bool, rural: bool) -> Finding:
-    """Seed 000 (七)(九): < 3 full members: none; ≥ 3: a party group when all come from the
+    """Sanmenxia measures (七)(九): < 3 full members none; ≥ 3: a party group when all come from the
     one village whose organization hosts the site, otherwise a branch; a branch with ≥ 7
     sets up a branch committee."""
     if full_members < 3:
@@ -79,7 +79,7 @@ def party_organization(full_members: int, single_village: bool, rural: bool) -> 
 
 
 def self_governance(residents: int, rural: bool) -> Finding:
-    """Seed 002 二(一): own village (rural ≥ 1000) or community (urban ≥ 2000); otherwise
+    """Chongqing guidance 二(一): own village (rural ≥ 1000) or community (urban ≥ 2000); otherwise
     villager groups of 100–200 (rural ≥ 100) or resident groups of 200–400 (urban ≥ 200);
     smaller sites join the destination's existing groups."""
     if rural and residents >= 1000:
@@ -118,7 +118,7 @@ def self_governance(residents: int, rural: bool) -> Finding:
 
 
 def staffing(residents: int) -> Finding:
-    """Seed 000 (二): < 100 residents 2; 100–300: 3; 300–800: 4–5; ≥ 800 its own committee."""
+    """Sanmenxia measures (二): < 100 residents 2; 100–300: 3; 300–800: 4–5; ≥ 800 a committee."""
     if residents < 100:
         return Finding("2", _("100人以下：配备2名专职管理人员"))
     if residents < 300:
@@ -129,7 +129,7 @@ def staffing(residents: int) -> Finding:
 
 
 def service_station_required(residents: int) -> bool:
-    """Seed 002 二(二): a centralized site with ≥ 800 residents needs a public service station."""
+    """Chongqing guidance 二(二): a centralized site of ≥ 800 residents needs a service station."""
     return residents >= 800
 
 

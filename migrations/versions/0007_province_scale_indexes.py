@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-27
 
-Found with EXPLAIN (ANALYZE) on the 400,000-person data set (`flask bench-data`):
+Found with EXPLAIN (ANALYZE) on the 400,000-person data set (`bench/province.py`):
 - the supervisor dashboard took open tasks "whose office lies in the area" by scanning
   every open task; `ix_task_open_path_due` makes it a range on the office path;
 - "whose case lies in the area" read every case of the area, closed ones too;

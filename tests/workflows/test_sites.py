@@ -1,4 +1,4 @@
-"""Seeds 000 and 002 §二: what a site's residents imply."""
+"""docs/policy.md, "Sites and their organization": what a site's residents imply."""
 
 import pytest
 

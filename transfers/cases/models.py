@@ -53,7 +53,7 @@ class Case(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    # Head of this case's event hash chain (DESIGN.md, Audit chain).
+    # Head of this case's event hash chain (docs/architecture.md, Tables: event).
     last_event_hash: Mapped[str] = mapped_column(String(64), default="")
 
     household: Mapped[Household] = relationship()

@@ -1,4 +1,4 @@
-"""Configurable time limits and calendar overrides (POLICY.md, [configurable])."""
+"""Configurable time limits and calendar overrides (docs/policy.md, [configurable])."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Suspension of a task's clock (挂起/暂停计时) and the one-time notice (一次性告知).
 
-POLICY.md "Time limits": suspension (e.g. waiting for the resident's documents) stops
+docs/policy.md "Time limits": suspension (e.g. waiting for the resident's documents) stops
 the clock and is recorded with a reason; the limit is extended by the suspended time.
-UX.md: when documents are missing, the clerk tells the resident everything that is
+When documents are missing, the clerk tells the resident everything that is
 missing at once, printed as 一次性告知书; the clock resumes when the items have arrived,
 recorded item by item.
 

@@ -1,5 +1,5 @@
-"""The timer sweep: reminders, 催办 and 督办 (POLICY.md "Time limits, reminders and
-escalation"; DESIGN.md "Timers").
+"""The timer sweep: reminders, 催办 and 督办 (docs/policy.md "Time limits, reminders and
+escalation"; docs/deadlines.md).
 
 `sweep(now)` selects, per level, the open tasks whose level has come due and that do not
 have it yet (an indexed range on `task.due_on` plus the unique key of `escalation`), so
@@ -9,7 +9,7 @@ sweeper running at the same time, or a sweep repeated after a crash, inserts not
 therefore writes no event and no message. After downtime the next sweep catches up on
 everything that came due meanwhile.
 
-Levels, with the defaults of POLICY.md (configurable):
+Levels, with the defaults of docs/policy.md (configurable):
 - reminder: from `reminder_days` working days before the due date up to the due date,
   to the task's claimant, else every holder of the task's role and jurisdiction;
 - township (催办): once the due date has passed, to the township supervisors;

@@ -1,4 +1,4 @@
-"""The hash chain over events (DESIGN.md, Audit chain)."""
+"""The hash chain over events (docs/architecture.md, Tables: event)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one service that moves any case (DESIGN.md, The engine).
+"""The one service that moves any case (docs/architecture.md, The engine).
 
 act(): load the case with its version and its open task; check permission (role ×
 jurisdiction × state × version); ask the procedure's pure rules; then, in the caller's

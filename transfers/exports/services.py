@@ -1,7 +1,7 @@
 """Lists as spreadsheets: the same queries as the screens, the user's jurisdiction only.
 
 ID numbers and names are masked (first 6 and last 4 digits; 张*华) unless the caller
-asks for full values (UX.md: shown whole only on purpose).
+asks for full values (docs/policy.md, personal data).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Export every list to Excel (.xlsx) or .csv, filtered as on screen (UX.md, Habits)."""
+"""Export every list to Excel (.xlsx) or .csv, filtered as on screen."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ class Household(db.Model):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     settlement_mode: Mapped[str] = mapped_column(String(16))
     moved_on: Mapped[date | None] = mapped_column(Date)
-    # Facts behind the hukou options (POLICY.md §1).
+    # Facts behind the hukou options (docs/policy.md §1).
     has_destination_housing: Mapped[bool] = mapped_column(Boolean, default=False)
     lives_at_destination: Mapped[bool] = mapped_column(Boolean, default=True)
     has_destination_homestead: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,4 +1,4 @@
-"""Keep ID numbers out of application logs (UX.md masking; issue 9 "no personal data in
+"""Keep ID numbers out of application logs (docs/policy.md; issue 9 "no personal data in
 logs"). Every log record is masked when it is created, whoever logs it and whichever
 handler writes it; the SQL parameters of failing statements are hidden by the engine
 option `hide_parameters` (set in create_app)."""

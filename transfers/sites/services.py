@@ -67,7 +67,7 @@ def site_profile(site: Site) -> tuple[SiteProfile, int]:
 
 
 def party_members(site: Site) -> list[MemberRow]:
-    """Party members living at the site and where they vote (seed 000 (九))."""
+    """Party members living at the site and where they vote (docs/policy.md §2)."""
     people = db.session.scalars(
         select(Person)
         .join(Household, Person.household_id == Household.id)

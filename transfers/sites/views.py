@@ -1,4 +1,4 @@
-"""Resettlement sites: what their residents imply for their organization (seeds 000, 002)."""
+"""Resettlement sites: what their residents imply for their organization (docs/policy.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Problems of the problem and rectification ledgers (seed 004: 问题台账, 整改台账)."""
+"""Problems of the problem and rectification ledgers (问题台账, 整改台账; docs/policy.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Vote sessions (表决批次): one publicity notice and one meeting decide a list of applicants
-for collective-membership confirmation, each with its own tally (POLICY.md §3)."""
+for collective-membership confirmation, each with its own tally (docs/policy.md §3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Vote sessions: publish a list of applicants once, record every tally in one go.
 
-A list action (DESIGN.md, The engine): one transaction, one event per case, each case
+A list action (docs/architecture.md, The engine): one transaction, one event per case, each case
 moved by the engine with the same permission checks and rules as a single action.
 """
 

@@ -1,0 +1,70 @@
+"""The repository explains itself: no tracked file points at a document outside it.
+
+The rules are stated, with their public sources, in docs/policy.md and the design in
+docs/architecture.md; a reference to a specification kept elsewhere (a policy, design,
+style or UX note, a numbered source text) would leave a reader of the repository with
+nothing to open.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Names of documents that live outside the repository. Case-sensitive on purpose:
+# docs/policy.md, the repository's own page, must not match POLICY.md.
+OUTSIDE = re.compile(
+    r"\b(?:POLICY|DESIGN|STYLE|UX)\.md\b"
+    r"|\b[Ss]eeds?\s*0\d\d\b"
+    r"|\bseeds/"
+    r"|(?:\.\./|/work/)shared/"
+)
+
+
+def tracked_text_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    files = [ROOT / name.decode() for name in listed if name]
+    return [f for f in files if f.is_file() and f.suffix not in {".png", ".jpg", ".ico", ".mo"}]
+
+
+def outside_references(text: str) -> list[str]:
+    return [m.group(0) for m in OUTSIDE.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('"""Pension, POLICY.md §4."""', ["POLICY.md"]),
+        ("# see DESIGN.md, The engine", ["DESIGN.md"]),
+        ("(STYLE.md) and (UX.md)", ["STYLE.md", "UX.md"]),
+        ("seed 002 一(三); Seed 000 (九); seeds 000", ["seed 002", "Seed 000", "seeds 000"]),
+        ("the originals in `seeds/` and ../shared/UX.md", ["seeds/", "../shared/", "UX.md"]),
+        ("docs/policy.md §3; --seed 20261127; random.Random(seed=7)", []),
+    ],
+)
+def test_the_pattern_finds_outside_names_only(text, found):
+    assert outside_references(text) == found
+
+
+def test_no_tracked_file_refers_to_a_document_outside_the_repository():
+    files = tracked_text_files()
+    assert len(files) > 50  # git ls-files worked from the repository root
+    offending = []
+    for path in files:
+        if path == Path(__file__).resolve():
+            continue  # the examples above name what is looked for
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if outside_references(line):
+                offending.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    assert offending == [], "\n".join(offending)
