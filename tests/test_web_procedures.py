@@ -443,3 +443,53 @@ def test_site_page_derives_the_organization(db, offices, make_household, geo):
     assert "在段村村党组织行使" in page
     outsider = offices(Role.VILLAGE_STAFF, "411203105201")
     assert outsider.client.get(f"/sites/{geo.site.id}").status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["tekun", "dibao_urban"])
+def test_assistance_closes_at_origin_when_the_hukou_stays(db, offices, make_household, kind):
+    """A 特困 or 城市低保 recipient accepted together with the hukou case, who then keeps
+    the original hukou: the assistance case ends by itself, the benefit continuing at
+    origin, instead of waiting at the window for ever."""
+    staff = offices(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household(members=1)
+    person = hh.members[0]
+    person.assistance = kind
+    db.session.commit()
+    intake(staff, hh, {"hukou", "assistance"})
+    assert state(db, case_of(db, person, "assistance")) == "application"
+    staff.act(
+        db,
+        case_of(db, person, "hukou"),
+        "decline",
+        {"residence_permit": "y", "note": "本人自愿保留原籍户口"},
+    )
+    case = case_of(db, person, "assistance")
+    assert case.state == "stays_at_origin" and case.outcome == "stays_at_origin"
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.case_id == case.id, Task.closed_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_rural_dibao_may_close_at_origin_by_hand_when_the_hukou_stays(db, offices, make_household):
+    staff = offices(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household(members=1)
+    person = hh.members[0]
+    person.assistance = "dibao_rural"
+    db.session.commit()
+    intake(staff, hh, {"hukou", "assistance"})
+    assistance = case_of(db, person, "assistance")
+    refused = staff.act(db, assistance, "stay_at_origin", {"note": "尚未决定"}, expect=303)
+    page = staff.get(refused.headers["Location"])
+    assert "户口迁移办结前不能按保留原籍户口办结" in page  # hukou still pending
+    assert state(db, assistance) == "application"
+    staff.act(
+        db, case_of(db, person, "hukou"), "decline", {"residence_permit": "y", "note": "保留"}
+    )
+    assert state(db, assistance) == "application"  # conversion is still open to them
+    staff.act(db, assistance, "stay_at_origin", {"note": "不申请转为城市低保"})
+    assert state(db, assistance) == "stays_at_origin"

@@ -41,6 +41,7 @@ from workflows.base import (
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
@@ -117,6 +118,10 @@ def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
             "%(kind)s：户籍迁移后办理管辖迁移；或持城镇居住证申请转为城市低保", kind=label
         )
     return True, _("%(kind)s：待户口迁移办结后办理救助关系管辖迁移", kind=label)
+
+
+def _may_convert(ctx: Context) -> bool:
+    return ctx.facts.person.assistance == "dibao_rural"
 
 
 def _path_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -315,6 +320,26 @@ PROCEDURE = Procedure(
                 Branch(_path(Path.CONVERT), "conversion_destination"),
                 Branch(_hukou_is("pending"), "waiting_hukou"),
             ),
+        ),
+        # The hukou case may end while the application is still at the window: a
+        # resident who keeps the original hukou keeps the assistance where it is (原政策
+        # 待遇不变). For 城市低保 and 特困 nothing else is possible, so the case closes by
+        # itself; a 农村低保 recipient may still apply for conversion, or close it so.
+        Action(
+            "kept_before_application",
+            "application",
+            "stays_at_origin",
+            "本人保留原籍户口，救助关系仍在户籍地，原政策待遇不变",
+            system=True,
+            when=(Guard(lambda c: _hukou_is("kept")(c) and not _may_convert(c)),),
+        ),
+        Action(
+            "stay_at_origin",
+            "application",
+            "stays_at_origin",
+            "本人保留原籍户口，不申请转换，救助关系仍在户籍地",
+            when=(Guard(_hukou_is("kept"), N_("户口迁移办结前不能按保留原籍户口办结")),),
+            fields=(Field("note", "情况说明", required=False, max_length=200),),
         ),
         Action(
             "hukou_moved",

@@ -59,7 +59,7 @@ TRIGGERS = {
         **{s: set() for s in ("transferred", "filed", "kept", "enrolled", "unchanged")},
     },
     "assistance": {
-        "application": {"apply"},
+        "application": {"apply", "kept_before_application", "stay_at_origin"},
         "waiting_hukou": {"hukou_moved", "hukou_kept"},
         "origin_report": {"report"},
         "bureau_issue": {"issue"},
