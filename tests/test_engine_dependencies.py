@@ -206,7 +206,11 @@ def test_party_case_re_evaluated_when_membership_confirmed(db, make_user, make_h
         action="publish",
         actor=org,
         seen_version=None,
-        data={"applied_on": "2026-11-02", "publicity_starts_on": "2026-11-02"},
+        data={
+            "applied_on": "2026-11-02",
+            "publicity_starts_on": "2026-11-02",
+            "publicity_days": "7",
+        },
         now=NOW,
     )
     vote_day = NOW + timedelta(days=10)

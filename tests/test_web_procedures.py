@@ -252,27 +252,34 @@ def test_collective_membership_vote_session(db, offices, make_household, geo):
     page = org.get(f"/votes/new/{village.id}")
     assert page.count('name="case"') == 3
     start = TODAY - timedelta(days=10)
-    resp = org.client.post(
-        f"/votes/new/{village.id}",
-        data={
-            "csrf_token": csrf_from(page),
-            "case": [str(c.id) for c in cases],
-            "body": "villagers_representatives",
-            "body_size": "9",
-            "starts_on": start.isoformat(),
-            "days": "7",
-        },
-    )
+    form = {
+        "csrf_token": csrf_from(page),
+        "case": [str(c.id) for c in cases],
+        "body": "villagers_representatives",
+        "body_size": "9",
+        "starts_on": start.isoformat(),
+        "days": "7",
+    }
+    refused = org.client.post(f"/votes/new/{village.id}", data=form)
+    assert refused.status_code == 422 and "须说明原因" in refused.get_data(as_text=True)
+    assert {state(db, c) for c in cases} == {"application"}
+    reason = "已于十日前在村务公开栏张贴，现补录"
+    resp = org.client.post(f"/votes/new/{village.id}", data={**form, "backdate_reason": reason})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     session = db.session.scalars(select(VoteSession)).one()
     assert session.body_size == 9 and session.body == "villagers_representatives"
     assert {state(db, c) for c in cases} == {"publicity"}
     notice = org.get(f"/votes/{session.id}/notice")
-    for word in ("公示", session.notice_no, "盖章", "王建国", "三分之二"):
+    for word in ("公示", session.notice_no, "盖章", "王建国", "三分之二", reason):
         assert word in notice
 
     # an objection against the third applicant, upheld
-    org.act(db, cases[2], "object", {"objection": "申请人并非跨集体经济组织搬迁"})
+    org.act(
+        db,
+        cases[2],
+        "object",
+        {"objection": "申请人并非跨集体经济组织搬迁", "objector": "张三", "raised_on": TODAY},
+    )
     org.act(db, cases[2], "uphold", {"resolution": "经核实异议成立"})
     assert state(db, cases[2]) == "rejected"
 

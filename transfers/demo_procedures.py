@@ -235,7 +235,11 @@ def demo_procedures(rng, households, staff_by_village, users, base) -> int:  # t
                     action="object",
                     actor=org,
                     seen_version=None,
-                    data={"objection": "申请人户籍尚未迁入，请核实", "objector": "村民代表"},
+                    data={
+                        "objection": "申请人户籍尚未迁入，请核实",
+                        "objector": "村民代表",
+                        "raised_on": (published + timedelta(days=2)).date().isoformat(),
+                    },
                     now=published + timedelta(days=2),
                 )
             voted = published + timedelta(days=9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from transitions import Machine
@@ -99,6 +100,12 @@ class State:
     final: bool = False
     outcome_label: str = ""
     waits_on: str = ""  # procedure this state waits for (no task; re-evaluated by engine)
+    # A due date the case's own data sets (e.g. the recorded end of a publicity period),
+    # instead of the time-limit table's; None when the data does not say.
+    due: Callable[[Mapping[str, Any]], date | None] | None = None
+
+    def due_from(self, case_data: Mapping[str, Any]) -> date | None:
+        return self.due(case_data) if self.due is not None else None
 
     @property
     def waiting(self) -> bool:

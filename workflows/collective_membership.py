@@ -10,6 +10,7 @@ the origin membership ends on the date the new one begins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -24,6 +25,7 @@ from workflows.roles import Role
 
 NAME = "collective_membership"
 DEFAULT_PUBLICITY_DAYS = 7
+MIN_PUBLICITY_DAYS, MAX_PUBLICITY_DAYS = 1, 60
 
 
 class VotingBody(StrEnum):
@@ -119,15 +121,37 @@ def needs_membership_case(ctx: Context) -> tuple[bool, str]:
 
 # --- rules behind the actions ---------------------------------------------------------
 def _validate_publish(ctx: Context) -> dict[str, str]:
-    days = ctx.data.get("publicity_days") or DEFAULT_PUBLICITY_DAYS
-    if days < 1 or days > 60:
-        return {"publicity_days": _("公示期应为1至60天")}
+    """1 to 60 days, no silent default; a start before today (a list already posted on
+    the village board) needs its reason, which the 公示 and the timeline show."""
+    errors: dict[str, str] = {}
+    days = ctx.data.get("publicity_days")
+    if days is None or not MIN_PUBLICITY_DAYS <= days <= MAX_PUBLICITY_DAYS:
+        errors["publicity_days"] = _("公示期应为1至60天")
+    start = date.fromisoformat(ctx.data["publicity_starts_on"])
+    if start < ctx.today and not ctx.data.get("backdate_reason"):
+        errors["backdate_reason"] = _("公示开始日期早于今天，须说明原因（如已在村务公开栏张贴）")
+    return errors
+
+
+def publicity_due(case_data: Mapping[str, Any]) -> date | None:
+    """The 公示 step is due on the recorded last day of the publicity period."""
+    ends = case_data.get("publicity_ends_on")
+    return date.fromisoformat(ends) if isinstance(ends, str) else None
+
+
+def _validate_objection(ctx: Context) -> dict[str, str]:
+    raised = date.fromisoformat(ctx.data["raised_on"])
+    start = ctx.case_data.get("publicity_starts_on")
+    if raised > ctx.today:
+        return {"raised_on": _("提出日期不能晚于今天")}
+    if isinstance(start, str) and raised < date.fromisoformat(start):
+        return {"raised_on": _("异议应在公示期内提出，提出日期早于公示开始日期")}
     return {}
 
 
 def _record_publish(ctx: Context) -> dict[str, Any]:
     start = date.fromisoformat(ctx.data["publicity_starts_on"])
-    days = ctx.data.get("publicity_days") or DEFAULT_PUBLICITY_DAYS
+    days = ctx.data["publicity_days"]
     return {
         **{k: v for k, v in ctx.data.items() if v not in (None, "")},
         "publicity_days": days,
@@ -256,6 +280,7 @@ PROCEDURE = Procedure(
             role=Role.COLLECTIVE_ORG,
             side="destination",
             limit=Limit(DEFAULT_PUBLICITY_DAYS, LimitUnit.CALENDAR_DAYS),
+            due=publicity_due,
         ),
         State(
             "objection",
@@ -286,8 +311,13 @@ PROCEDURE = Procedure(
                     "publicity_days",
                     "公示天数（自然日）",
                     "int",
-                    required=False,
                     default=lambda ctx: DEFAULT_PUBLICITY_DAYS,
+                ),
+                Field(
+                    "backdate_reason",
+                    "公示开始日期早于今天的原因",
+                    required=False,
+                    max_length=200,
                 ),
                 Field("notice_no", "公示编号", required=False, max_length=40),
             ),
@@ -310,8 +340,10 @@ PROCEDURE = Procedure(
             "登记异议",
             fields=(
                 Field("objection", "异议内容", "textarea", max_length=1000),
-                Field("objector", "异议人", required=False, max_length=40),
+                Field("objector", "异议人", max_length=40),
+                Field("raised_on", "提出日期", "date", default=lambda c: c.today.isoformat()),
             ),
+            validate=_validate_objection,
             style="warning",
         ),
         Action(

@@ -126,7 +126,8 @@ def test_no_vote_before_the_publicity_period_is_over():
 
 def test_objection_dismissed_continues_upheld_rejects():
     ctx = _published()
-    assert PROCEDURE.decide("publicity", "object", {"objection": "非本村"}, ctx).dest == "objection"
+    objection = {"objection": "非本村", "objector": "张三", "raised_on": "2026-11-03"}
+    assert PROCEDURE.decide("publicity", "object", objection, ctx).dest == "objection"
     assert PROCEDURE.decide("objection", "dismiss", {"resolution": "核实"}, ctx).dest == "publicity"
     assert PROCEDURE.decide("objection", "uphold", {"resolution": "属实"}, ctx).dest == "rejected"
 
@@ -136,10 +137,61 @@ def test_publish_records_the_period():
     d = PROCEDURE.decide(
         "application",
         "publish",
-        {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02"},
+        {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02", "publicity_days": "7"},
         ctx,
     )
     assert d.record["publicity_ends_on"] == "2026-11-08" and d.record["publicity_days"] == 7
+
+
+@pytest.mark.parametrize(("days", "ok"), [("0", False), ("1", True), ("60", True), ("61", False)])
+def test_publicity_is_one_to_sixty_days_with_no_silent_default(days, ok):
+    ctx = Context(facts=FACTS, today=date(2026, 11, 2))
+    form = {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02", "publicity_days": days}
+    if ok:
+        d = PROCEDURE.decide("application", "publish", form, ctx)
+        assert d.record["publicity_days"] == int(days)
+        return
+    with pytest.raises(RuleViolation) as e:
+        PROCEDURE.decide("application", "publish", form, ctx)
+    assert "1至60天" in e.value.errors["publicity_days"]
+
+
+def test_publicity_days_must_be_given():
+    ctx = Context(facts=FACTS, today=date(2026, 11, 2))
+    form = {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02", "publicity_days": ""}
+    with pytest.raises(RuleViolation) as e:
+        PROCEDURE.decide("application", "publish", form, ctx)
+    assert "publicity_days" in e.value.errors
+
+
+def test_a_backdated_publicity_needs_its_reason_which_is_recorded():
+    ctx = Context(facts=FACTS, today=date(2026, 11, 12))
+    form = {"applied_on": "2026-11-01", "publicity_starts_on": "2026-11-02", "publicity_days": "7"}
+    with pytest.raises(RuleViolation) as e:
+        PROCEDURE.decide("application", "publish", form, ctx)
+    assert "须说明原因" in e.value.errors["backdate_reason"]
+    reason = "11月2日已在村务公开栏张贴"
+    d = PROCEDURE.decide("application", "publish", {**form, "backdate_reason": reason}, ctx)
+    assert d.record["backdate_reason"] == reason
+
+
+def test_the_publicity_step_is_due_on_its_recorded_end():
+    state = PROCEDURE.state("publicity")
+    assert state.due_from({"publicity_ends_on": "2026-12-01"}) == date(2026, 12, 1)
+    assert state.due_from({}) is None
+
+
+def test_an_objection_records_who_raised_it_and_when():
+    ctx = _published()
+    form = {"objection": "非本村", "objector": "张三", "raised_on": "2026-11-03"}
+    d = PROCEDURE.decide("publicity", "object", form, ctx)
+    assert d.record["objector"] == "张三" and d.record["raised_on"] == "2026-11-03"
+    with pytest.raises(RuleViolation) as e:
+        PROCEDURE.decide("publicity", "object", {"objection": "非本村"}, ctx)
+    assert "objector" in e.value.errors
+    with pytest.raises(RuleViolation) as e:
+        PROCEDURE.decide("publicity", "object", {**form, "raised_on": "2026-10-01"}, ctx)
+    assert "公示期内" in e.value.errors["raised_on"]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from transfers.forms import ChineseMeta, select_choices
 from workflows.collective_membership import BODY_LABELS
@@ -32,6 +32,11 @@ class PublishForm(FlaskForm):
             InputRequired(_l("请填写公示天数")),
             NumberRange(min=1, max=60, message=_l("1至60天")),
         ],
+    )
+    backdate_reason = StringField(
+        _l("公示开始日期早于今天的原因"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("公示已在村务公开栏张贴、现补录的，写明张贴日期和地点"),
     )
 
 

@@ -109,8 +109,10 @@ def publish_session(
     days: int,
     actor: User,
     now: datetime,
+    backdate_reason: str = "",
 ) -> VoteSession:
-    """Publish one list of applicants (公示): every case moves to publicity."""
+    """Publish one list of applicants (公示): every case moves to publicity. A start
+    before today needs `backdate_reason` (the procedure's rule), recorded on each case."""
     if not can_manage(actor, village):
         raise PermissionDenied(_("只有本村（社区）集体经济组织可以公示申请人名单"))
     cases = list(cases)
@@ -128,7 +130,7 @@ def publish_session(
     db.session.add(session)
     db.session.flush()
     for case in cases:
-        _publish_case(session, case, days, actor, now)
+        _publish_case(session, case, days, backdate_reason, actor, now)
     db.session.flush()
     return session
 
@@ -147,7 +149,9 @@ def _check_session(cases: list[Case], body: str, body_size: int, days: int) -> N
         raise SessionError(errors)
 
 
-def _publish_case(session: VoteSession, case: Case, days: int, actor: User, now: datetime) -> None:
+def _publish_case(
+    session: VoteSession, case: Case, days: int, reason: str, actor: User, now: datetime
+) -> None:
     if case.procedure != NAME:
         raise SessionError(
             {str(case.id): _("%(name)s：不是成员身份确认事项", name=case.subject_name)}
@@ -162,6 +166,7 @@ def _publish_case(session: VoteSession, case: Case, days: int, actor: User, now:
             "publicity_starts_on": session.publicity_starts_on.isoformat(),
             "publicity_days": str(days),
             "notice_no": session.notice_no,
+            "backdate_reason": reason,
         },
         now=now,
     )

@@ -85,6 +85,7 @@ def new(village_id: int):  # type: ignore[no-untyped-def]
                 body_size=form.body_size.data or 0,
                 starts_on=form.starts_on.data,
                 days=form.days.data or 0,
+                backdate_reason=form.backdate_reason.data or "",
                 actor=current_user,
                 now=utcnow(),
             )
