@@ -1,7 +1,8 @@
 """Medical insurance (医疗保险关系转接).
 
-Within the province-level unit the person's wish is respected: off-site medical care
-registration (异地就医备案) and/or moving the insurance relation; cross-province the
+Within the province-level unit the person's wish is respected, also within one county or
+city: keep the relation where it is, move it to the destination (the destination's agency
+handles it), or register for off-site medical care (异地就医备案); cross-province the
 relation is transferred out under national rules. Coverage must never be interrupted.
 Monitoring: a person who should be insured but is not (应保未保) or whose employee
 insurance lapsed (断保/停保未续保) gets a follow-up task for the medical insurance
@@ -73,7 +74,9 @@ def needs_medical_case(ctx: Context) -> tuple[bool, str]:
         return False, _("医保关系已转入迁入地")
     scope = ctx.facts.household.scope
     if scope == Scope.SAME_COUNTY:
-        return False, _("县（区）内搬迁，医保参保关系和待遇不变")
+        return True, _(
+            "县（区）内搬迁：尊重本人意愿，保持原参保关系、在迁入地参保或办理异地就医备案"
+        )
     if scope == Scope.CROSS_PROVINCE:
         return True, _("跨省搬迁：协助按国家规定办理医保关系转出")
     return True, _("省内跨县搬迁：尊重本人意愿办理异地就医备案和/或医保关系迁移")
@@ -132,7 +135,7 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
             return Coverage("", _("须登记参保日期，否则仍为应保未保"))
         return Coverage(f"自{ctx.case_data.get('enrolled_on')}起参加基本医疗保险")
     if final_state == "unchanged":
-        return Coverage("县（区）内搬迁，参保关系和待遇不变")
+        return Coverage("县（区）内搬迁，本人选择参保关系和待遇不变")
     return Coverage(f"继续在{origin}参加基本医疗保险")
 
 
@@ -179,7 +182,10 @@ PROCEDURE = Procedure(
         State("kept", "原地参保", final=True, outcome_label="本人选择保持原参保关系"),
         State("enrolled", "已参保", final=True, outcome_label="已动员参保"),
         State(
-            "unchanged", "参保关系不变", final=True, outcome_label="县（区）内搬迁，参保关系不变"
+            "unchanged",
+            "参保关系不变",
+            final=True,
+            outcome_label="县（区）内搬迁，本人选择参保关系不变",
         ),
     ],
     actions=[
@@ -190,10 +196,7 @@ PROCEDURE = Procedure(
             "参保状况筛查",
             system=True,
             record=lambda ctx: {"monitoring": monitoring_need(ctx.facts) or "正常参保"},
-            branches=(
-                Branch(lambda ctx: bool(monitoring_need(ctx.facts)), "follow_up"),
-                Branch(lambda ctx: ctx.facts.household.scope == Scope.SAME_COUNTY, "unchanged"),
-            ),
+            branches=(Branch(lambda ctx: bool(monitoring_need(ctx.facts)), "follow_up"),),
         ),
         Action(
             "record_wish",
@@ -204,7 +207,16 @@ PROCEDURE = Procedure(
                 Field("wish", "本人意愿", "choice", choices=_wish_choices),
                 Field("note", "说明", "textarea", required=False, max_length=500),
             ),
-            branches=(Branch(_wish_is(MedicalWish.KEEP), "kept"),),
+            branches=(
+                Branch(
+                    lambda ctx: (
+                        _wish_is(MedicalWish.KEEP)(ctx)
+                        and ctx.facts.household.scope == Scope.SAME_COUNTY
+                    ),
+                    "unchanged",
+                ),
+                Branch(_wish_is(MedicalWish.KEEP), "kept"),
+            ),
         ),
         Action(
             "handle",

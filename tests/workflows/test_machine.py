@@ -87,7 +87,7 @@ def test_the_machine_answers_the_triggers_of_every_state(name):
     [
         ("party", "county_approval", "approve", ["receiving", "arranging"]),
         ("collective_membership", "publicity", "record_vote", ["confirmed", "rejected"]),
-        ("medical", "wish", "record_wish", ["kept", "origin_agency"]),
+        ("medical", "wish", "record_wish", ["unchanged", "kept", "origin_agency"]),
         ("medical", "origin_agency", "handle", ["filed", "destination_agency"]),
         ("assistance", "bureau_issue", "issue", ["destination_township", "destination_bureau"]),
         ("hukou", "police_review", "return", ["application"]),

@@ -23,7 +23,7 @@ def ctx(insurance="resident", scope="cross_county_same_province", **kw):
     [
         ("none", "same_county", "follow_up"),
         ("lapsed", "cross_province", "follow_up"),
-        ("resident", "same_county", "unchanged"),
+        ("resident", "same_county", "wish"),  # the person chooses, also within a county
         ("employee", "cross_county_same_province", "wish"),
         ("resident", "cross_province", "wish"),
     ],
@@ -38,6 +38,34 @@ def test_monitoring_labels():
     assert monitoring_need({"medical_insurance": "none"}) == "应保未保"
     assert "断保" in monitoring_need({"medical_insurance": "lapsed"})
     assert monitoring_need({"medical_insurance": "resident"}) == ""
+
+
+@pytest.mark.parametrize(
+    ("scope", "wish", "dest"),
+    [
+        ("same_county", "keep", "unchanged"),
+        ("same_county", "transfer", "origin_agency"),
+        ("same_county", "filing", "origin_agency"),
+        ("same_city", "keep", "kept"),
+        ("same_city", "transfer", "origin_agency"),
+    ],
+)
+def test_within_a_county_or_city_the_person_chooses(scope, wish, dest):
+    """Moves within one city or county respect the person's wish too: keep the relation,
+    be insured at the destination (its agency takes it over) or file for off-site care."""
+    assert {w.value for w in wishes_allowed(scope)} == {w.value for w in MedicalWish}
+    d = PROCEDURE.decide("wish", "record_wish", {"wish": wish}, ctx(scope=scope))
+    assert d.dest == dest
+
+
+def test_within_a_county_a_transfer_keeps_coverage_continuous():
+    c = ctx(
+        scope="same_county", case_data={"wish": "transfer", "origin_covered_until": "2026-11-30"}
+    )
+    with pytest.raises(RuleViolation):
+        PROCEDURE.decide("destination_agency", "enroll", {"covered_from": "2026-12-03"}, c)
+    d = PROCEDURE.decide("destination_agency", "enroll", {"covered_from": "2026-12-01"}, c)
+    assert d.dest == "transferred"
 
 
 def test_cross_province_may_only_transfer_out():
@@ -95,5 +123,5 @@ def test_follow_up_closes_only_with_enrollment():
 
 def test_applies():
     assert needs_medical_case(ctx("none", "same_county"))[0] is True
-    assert needs_medical_case(ctx("resident", "same_county"))[0] is False
+    assert needs_medical_case(ctx("resident", "same_county"))[0] is True
     assert needs_medical_case(ctx("resident", "cross_province"))[0] is True
