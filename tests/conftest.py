@@ -190,7 +190,6 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
         **facts: Any,
     ) -> Household:
         counter["n"] += 1
-        staff = User(username=f"system{counter['n']}", display_name="x", password_hash="!")
         people = [
             MemberInput(
                 name=["王建国", "李秀英", "王小明", "王小红"][i % 4],
@@ -207,7 +206,7 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
             site=geo.site if settlement_mode == "centralized" and destination == "411221100201" else None,
             settlement_mode=settlement_mode,
             members=people,
-            actor=staff,
+            actor=None,  # the system: no village staff grant needed
             now=NOW,
             **facts,
         )
