@@ -345,9 +345,9 @@ def test_fixed_rows_reimport_and_a_colliding_family_is_not_merged(client, make_u
     assert "吴刚" not in names  # his family waits whole instead of joining 王建国's
     assert db.session.scalar(select(func.count()).where(Person.name == "王建国")) == 1
     heads = db.session.execute(
-        select(Person.household_id, func.count()).where(Person.relation == "户主").group_by(
-            Person.household_id
-        )
+        select(Person.household_id, func.count())
+        .where(Person.relation == "户主")
+        .group_by(Person.household_id)
     ).all()
     assert all(n == 1 for _household, n in heads)
 
