@@ -179,6 +179,8 @@ def test_every_door_records_the_registration(client, clerk, geo, db):
     households = db.session.scalars(select(Household)).all()
     assert {e.household_id for e in events} == {h.id for h in households}
     assert all(h.facts == {} for h in households)
+    page = client.get(f"/households/{events[2].household_id}").get_data(as_text=True)
+    assert "data-registration" in page and "台账导入" in page and clerk.display_name in page
 
 
 def test_household_input_refuses_unknown_keys(geo, db):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -148,6 +149,7 @@ class HouseholdEvent(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     household: Mapped[Household] = relationship()
+    actor: Mapped[User | None] = relationship()
 
     @property
     def channel_label(self) -> str:

@@ -28,7 +28,7 @@ from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
 from transfers.forms import select_choices
 from transfers.households.forms import HouseholdForm
-from transfers.households.models import Household
+from transfers.households.models import Household, HouseholdEvent
 from transfers.households.registration import register
 from transfers.households.validation import (
     HouseholdError,
@@ -231,6 +231,12 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         )
         if text:
             voting[person.id] = text
+    registrations = db.session.scalars(
+        select(HouseholdEvent)
+        .where(HouseholdEvent.household_id == household.id)
+        .options(selectinload(HouseholdEvent.actor))
+        .order_by(HouseholdEvent.id)
+    ).all()
     extra.setdefault("reveal_form", RevealIdForm())
     extra.setdefault("revealed", {})
     return render_template(
@@ -242,6 +248,7 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         can_open=can_open_cases(current_user, household),
         hukou_options=option_eligibility(hfacts),
         voting=voting,
+        registrations=registrations,
         **extra,
     )
 
