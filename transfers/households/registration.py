@@ -22,6 +22,7 @@ from transfers.households.validation import (
     HouseholdError,
     HouseholdInput,
     MemberInput,
+    Places,
     Registered,
     registered_people,
     validate_household,
@@ -114,10 +115,11 @@ def register_many(
     if channel not in REGISTRATION_CHANNELS:
         raise ValueError(f"unknown registration channel {channel!r}")
     known = dict(registered_people(_numbers(items), actor))
+    places = Places(items)
     results: list[int | dict[str, str]] = []
     accepted: list[tuple[int, HouseholdInput]] = []
     for index, item in enumerate(items):
-        errors = validate_household(item, actor=actor, registered=known)
+        errors = validate_household(item, actor=actor, registered=known, places=places)
         results.append(errors)
         if errors:
             continue

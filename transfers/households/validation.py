@@ -109,6 +109,34 @@ def registered_people(numbers: Iterable[str], viewer: User | None) -> dict[str, 
     return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in rows}
 
 
+class Places:
+    """Jurisdictions and sites by id, loaded once per batch of registrations."""
+
+    def __init__(self, items: Iterable[HouseholdInput] = ()) -> None:
+        items = list(items)
+        ids = {i for d in items for i in (d.origin_id, d.destination_id) if i}
+        sites = {d.site_id for d in items if d.site_id}
+        found = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)))
+        self.jurisdictions: dict[int, Jurisdiction | None] = {j.id: j for j in found}
+        self.sites: dict[int, Site | None] = {
+            s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(sites)))
+        }
+
+    def jurisdiction(self, jid: int | None) -> Jurisdiction | None:
+        if not jid:
+            return None
+        if jid not in self.jurisdictions:
+            self.jurisdictions[jid] = db.session.get(Jurisdiction, jid)
+        return self.jurisdictions[jid]
+
+    def site(self, site_id: int | None) -> Site | None:
+        if not site_id:
+            return None
+        if site_id not in self.sites:
+            self.sites[site_id] = db.session.get(Site, site_id)
+        return self.sites[site_id]
+
+
 def staff_villages(user: User) -> set[int]:
     """The villages (communities) a user registers households for."""
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
@@ -161,10 +189,10 @@ def _member_errors(
     return errors
 
 
-def _place_errors(data: HouseholdInput, actor: User | None) -> dict[str, str]:
+def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> dict[str, str]:
     errors: dict[str, str] = {}
-    origin = db.session.get(Jurisdiction, data.origin_id) if data.origin_id else None
-    destination = db.session.get(Jurisdiction, data.destination_id) if data.destination_id else None
+    origin = places.jurisdiction(data.origin_id)
+    destination = places.jurisdiction(data.destination_id)
     if origin is None:
         errors["origin_id"] = _("请选择迁出地")
     elif origin.level != Level.VILLAGE:
@@ -177,7 +205,7 @@ def _place_errors(data: HouseholdInput, actor: User | None) -> dict[str, str]:
         errors["destination_id"] = _("请选择本村（社区）作为迁入地")
     if data.settlement_mode not in SETTLEMENT_MODES:
         errors["settlement_mode"] = _("请选择安置方式")
-    site = db.session.get(Site, data.site_id) if data.site_id else None
+    site = places.site(data.site_id)
     if data.site_id and site is None:
         errors["site_id"] = _("找不到该安置点")
     elif data.settlement_mode == "centralized" and site is None:
@@ -196,15 +224,17 @@ def validate_household(
     *,
     actor: User | None,
     registered: Mapping[str, Registered] | None = None,
+    places: Places | None = None,
 ) -> dict[str, str]:
     """Field errors of one household; empty when it may be registered.
 
     `actor` None is the system; a user registers only for their own village. Pass
-    `registered` (from `registered_people`) when checking many households at once.
+    `registered` (from `registered_people`) and `places` when checking many households
+    at once.
     """
     if registered is None:
         numbers = [n for n in (_number(m.id_number) for m in data.members) if n]
         registered = registered_people(numbers, actor)
     errors = _member_errors(data.members, registered)
-    errors.update(_place_errors(data, actor))
+    errors.update(_place_errors(data, actor, places or Places([data])))
     return errors
