@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
@@ -71,7 +71,7 @@ def _data(kind: str, disclosure: Disclosure | None) -> Export:
     )
 
 
-def _filters() -> dict[str, str]:
+def _filters() -> dict[str, Any]:
     """The list's filters as given (ids=full among them), to carry into the form."""
     return {k: v for k, v in request.args.items() if k not in ("kind", "fmt", "purpose")}
 
