@@ -99,6 +99,41 @@ def _person_row(m: MemberInput, household_id: int) -> dict[str, Any]:
     }
 
 
+def _insert(
+    accepted: Sequence[HouseholdInput],
+    *,
+    actor: User | None,
+    now: datetime,
+    channel: str,
+    data: dict[str, Any],
+) -> list[int]:
+    """Households, their members and their `registered` events: one statement each."""
+    ids = list(
+        db.session.scalars(
+            insert(Household).returning(Household.id, sort_by_parameter_order=True),
+            [_household_row(item, now) for item in accepted],
+        ).all()
+    )
+    pairs = list(zip(ids, accepted, strict=True))
+    db.session.execute(
+        insert(Person.__table__), [_person_row(m, hid) for hid, item in pairs for m in item.members]
+    )
+    actor_id = actor.id if actor is not None else None
+    events = [
+        {
+            "household_id": hid,
+            "at": now,
+            "actor_id": actor_id,
+            "kind": "registered",
+            "channel": channel,
+            "data": {**data, "members": len(item.members)},
+        }
+        for hid, item in pairs
+    ]
+    db.session.execute(insert(HouseholdEvent.__table__), events)
+    return ids
+
+
 def register_many(
     items: Sequence[HouseholdInput],
     *,
@@ -117,42 +152,21 @@ def register_many(
     known = dict(registered_people(_numbers(items), actor))
     places = Places(items)
     results: list[int | dict[str, str]] = []
-    accepted: list[tuple[int, HouseholdInput]] = []
+    accepted: list[int] = []
     for index, item in enumerate(items):
         errors = validate_household(item, actor=actor, registered=known, places=places)
         results.append(errors)
         if errors:
             continue
-        accepted.append((index, item))
+        accepted.append(index)
         for m in item.members:  # a later item of this call may not claim them again
             known[parse_id_number(m.id_number).number] = Registered(0, m.name.strip(), True)
-    if not accepted:
-        return results
-    ids = db.session.scalars(
-        insert(Household).returning(Household.id, sort_by_parameter_order=True),
-        [_household_row(item, now) for _index, item in accepted],
-    ).all()
-    people = [
-        _person_row(m, hid)
-        for hid, (_i, item) in zip(ids, accepted, strict=True)
-        for m in item.members
-    ]
-    db.session.execute(insert(Person.__table__), people)
-    actor_id = actor.id if actor is not None else None
-    events = [
-        {
-            "household_id": hid,
-            "at": now,
-            "actor_id": actor_id,
-            "kind": "registered",
-            "channel": channel,
-            "data": {**(data or {}), "members": len(item.members)},
-        }
-        for hid, (_i, item) in zip(ids, accepted, strict=True)
-    ]
-    db.session.execute(insert(HouseholdEvent.__table__), events)
-    for hid, (index, _item) in zip(ids, accepted, strict=True):
-        results[index] = hid
+    if accepted:
+        ids = _insert(
+            [items[i] for i in accepted], actor=actor, now=now, channel=channel, data=data or {}
+        )
+        for index, hid in zip(accepted, ids, strict=True):
+            results[index] = hid
     return results
 
 

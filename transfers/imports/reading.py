@@ -148,12 +148,8 @@ def _enum(key: str, text: str, problems: Problems) -> str:
     return code
 
 
-def validate_row(
-    cells: dict[str, str], numeric: set[str], lookups: Lookups
-) -> tuple[dict[str, Any], Problems]:
-    """Check one ledger row; returns its normalized values and its problems."""
-    p = Problems()
-    v: dict[str, Any] = {}
+def _person(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, Any]) -> None:
+    """Name, ID number (and the sex and birth date it carries), relation to the head."""
     v["name"] = cells.get("name", "").replace(" ", "")
     if not v["name"]:
         p.add("name", _("请填写姓名"))
@@ -192,6 +188,10 @@ def validate_row(
             else _("请填写与户主关系"),
         )
     v["relation"] = relation
+
+
+def _places(cells: dict[str, str], lookups: Lookups, p: Problems, v: dict[str, Any]) -> None:
+    """Both ends of the move (village-level codes), the settlement mode and the site."""
     for side in ("origin_code", "destination_code"):
         code = cells.get(side, "")
         j = lookups.village(code) if code else None
@@ -226,6 +226,10 @@ def validate_row(
         v["site_id"] = lookups.single_site(dest_id)
         if v["site_id"] is None:
             p.add("site", _("集中安置须填写安置点名称"))
+
+
+def _statuses(cells: dict[str, str], p: Problems, v: dict[str, Any]) -> None:
+    """Choices, yes/no facts, dates, the hukou as the ledger states it, contact."""
     for key in ("party_status", "pension_status", "medical_insurance", "assistance"):
         v[key] = _enum(key, cells.get(key, ""), p)
     v["collective_member"] = _yes_no(
@@ -250,4 +254,15 @@ def validate_row(
     v["hukou_address"] = cells.get("hukou_address", "")[:200]
     v["phone"] = cells.get("phone", "")[:20]
     v["address"] = cells.get("address", "")[:200]
+
+
+def validate_row(
+    cells: dict[str, str], numeric: set[str], lookups: Lookups
+) -> tuple[dict[str, Any], Problems]:
+    """Check one ledger row; returns its normalized values and its problems."""
+    p = Problems()
+    v: dict[str, Any] = {}
+    _person(cells, numeric, p, v)
+    _places(cells, lookups, p, v)
+    _statuses(cells, p, v)
     return v, p
