@@ -94,6 +94,7 @@ def test_form_names_the_holder_only_inside_the_clerks_jurisdiction(
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and NEUTRAL in html
+    assert resp.headers["Cache-Control"] == "no-store"  # it holds the numbers typed
     assert elsewhere.members[0].name not in html  # nobody named outside the jurisdiction
     resp = post_form(client, "/households/new", _form(geo, "侯婷珍", mine.members[1].id_number))
     assert f"该身份证号码已登记在{mine.members[1].name}名下" in resp.get_data(as_text=True)
@@ -133,7 +134,9 @@ def test_import_never_adopts_into_a_household_the_clerk_cannot_see(client, clerk
         + ["分散安置", "", "农村低保"],
     ]
     preview = _upload(client, _ledger(rows))
-    html = client.get(preview).get_data(as_text=True)
+    page = client.get(preview)
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
     assert NEUTRAL in html and taken.name not in html
     assert "整户暂不导入" in html  # the family waits whole
     _run(client, preview)
@@ -147,6 +150,8 @@ def test_import_never_adopts_into_a_household_the_clerk_cannot_see(client, clerk
     ).one()
     assert (event.kind, event.channel, event.actor_id) == ("registered", "import", clerk.id)
     assert event.data["members"] == 1 and event.data["batch_id"]
+    errors_xlsx = client.get(preview + "/errors.xlsx")
+    assert errors_xlsx.status_code == 200 and errors_xlsx.headers["Cache-Control"] == "no-store"
     conflict = db.session.scalars(select(ImportRow).where(ImportRow.row_no == 2)).one()
     assert conflict.status == "invalid"
     assert {"column": "身份证号码", "message": NEUTRAL} in conflict.errors

@@ -109,7 +109,11 @@ def new():  # type: ignore[no-untyped-def]
     elif request.method == "POST":
         errors = _flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
-    return render_template("households/new.html", form=form, errors=errors), status
+    response = make_response(render_template("households/new.html", form=form, errors=errors))
+    response.status_code = status
+    if request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"  # the ID numbers just typed
+    return response
 
 
 def _household_input(form: HouseholdForm) -> HouseholdInput:
