@@ -109,7 +109,13 @@ def test_full_id_export_asks_a_purpose_and_logs_one_entry(
     assert sheet(cases)[1][4] == mine.members[0].id_number
     last = db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc())).first()
     assert last.person_id == mine.members[0].id and db.session.scalar(logged) == 2
-    assert verify_access_log() == (2, [])
+    assert last.field == "id_number"
+
+    _html, tasks = _full_export(client, "/exports/tasks.xlsx?ids=full", purpose="hukou")
+    assert sheet(tasks)[1][3] == mine.members[0].name  # whole names, no ID column
+    last = db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert (last.field, last.person_id) == ("name", mine.members[0].id)
+    assert verify_access_log() == (3, [])
 
 
 def test_full_ids_cannot_be_fetched_by_a_plain_get(client, make_user, make_household, db, geo):

@@ -62,9 +62,11 @@ class Disclosure:
         self.actor = actor
         self.remote_addr = (remote_addr or "")[:64]
         self.person_ids: dict[int, None] = {}  # insertion-ordered set
+        self.field = "name"  # until a whole ID number is shown
 
     def id_number(self, person: Person) -> str:
         self.person_ids[person.id] = None
+        self.field = "id_number"
         return person.id_number
 
     def name(self, person: Person) -> str:
@@ -82,7 +84,7 @@ class Disclosure:
                 actor_id=self.actor.id,
                 person_id=ids[0] if len(ids) == 1 else None,
                 person_ids=ids if len(ids) > 1 else [],
-                field="id_number",
+                field=self.field,
                 purpose=self.purpose,
                 remote_addr=self.remote_addr,
                 prev_hash=_head(),
