@@ -37,7 +37,9 @@ NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Monday 2026-11-02, 10:00 in Chi
 auth_models.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 
-def make_id(area: str = "411221", birth: date = date(1980, 1, 1), seq: int = 1, sex: str = "M") -> str:
+def make_id(
+    area: str = "411221", birth: date = date(1980, 1, 1), seq: int = 1, sex: str = "M"
+) -> str:
     code = seq * 2 + (1 if sex == "M" else 0)
     first17 = f"{area}{birth:%Y%m%d}{code % 1000:03d}"
     return first17 + check_digit(first17)
@@ -138,7 +140,11 @@ class Geo:
         for code, name, level, parent in rows:
             p = self.by_code.get(parent) if parent else None
             j = Jurisdiction(
-                code=code, name=name, level=str(level), parent=p, path=(p.path if p else "") + code + "/"
+                code=code,
+                name=name,
+                level=str(level),
+                parent=p,
+                path=(p.path if p else "") + code + "/",
             )
             _db.session.add(j)
             self.by_code[code] = j
@@ -190,11 +196,15 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
         **facts: Any,
     ) -> Household:
         counter["n"] += 1
-        staff = User(username=f"system{counter['n']}", display_name="x", password_hash="!")
         people = [
             MemberInput(
                 name=["王建国", "李秀英", "王小明", "王小红"][i % 4],
-                id_number=make_id(area, date(1970 + i, 1 + counter["n"] % 12, 1 + i), counter["n"] * 7 + i, "M" if i % 2 == 0 else "F"),
+                id_number=make_id(
+                    area,
+                    date(1970 + i, 1 + counter["n"] % 12, 1 + i),
+                    counter["n"] * 7 + i,
+                    "M" if i % 2 == 0 else "F",
+                ),
                 relation="户主" if i == 0 else ("配偶" if i == 1 else "子"),
                 collective_member=True,
             )
@@ -204,10 +214,12 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
         hh = register_household(
             origin=geo[origin],
             destination=geo[destination],
-            site=geo.site if settlement_mode == "centralized" and destination == "411221100201" else None,
+            site=geo.site
+            if settlement_mode == "centralized" and destination == "411221100201"
+            else None,
             settlement_mode=settlement_mode,
             members=people,
-            actor=staff,
+            actor=None,  # the system: no village staff grant needed
             now=NOW,
             **facts,
         )
@@ -226,7 +238,9 @@ def csrf_from(html: str) -> str:
     return m.group(1)
 
 
-def post_form(client: FlaskClient, page_url: str, data: dict[str, Any], post_url: str | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+def post_form(
+    client: FlaskClient, page_url: str, data: dict[str, Any], post_url: str | None = None, **kw: Any
+):  # type: ignore[no-untyped-def]
     """GET the page, take its CSRF token, POST the form like a browser."""
     page = client.get(page_url)
     token = csrf_from(page.get_data(as_text=True))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
-from tests.conftest import NOW, login
+from tests.conftest import NOW, csrf_from, login
 from transfers.cases.services import open_intake
+from transfers.privacy.models import AccessLog
+from transfers.privacy.services import verify_access_log
 from workflows.roles import Role
 
 
@@ -33,8 +36,7 @@ def test_exports_are_scoped_masked_and_filtered(client, make_user, make_househol
     assert rows[1][2] == number[:6] + "********" + number[-4:]
     assert number not in str(rows)
     assert theirs.members[0].id_number[-4:] not in str(rows[1][2])
-    full = sheet(client.get("/exports/households.xlsx?ids=full"))
-    assert full[1][2] == number  # on purpose, by the village staff who registered it
+    assert client.get("/exports/households.xlsx").headers["Cache-Control"] == "no-store"
     assert len(sheet(client.get("/exports/households.xlsx?q=nobody"))) == 1
 
     tasks = sheet(client.get("/exports/tasks.xlsx?procedure=hukou"))
@@ -62,3 +64,73 @@ def test_overdue_export_for_supervisors(client, make_user, make_household, db, g
     rows = sheet(client.get("/exports/overdue.xlsx"))
     # NOW is in the past: the 10-working-day limit from 2026-11-02 has run out
     assert len(rows) == 2 and rows[1][7].startswith("超期")
+
+
+def _full_export(client, url: str, purpose: str):  # type: ignore[no-untyped-def]
+    """The purpose form a GET of a full-ID export answers, then its POST."""
+    form = client.get(url)
+    assert form.status_code == 200 and form.mimetype == "text/html"
+    assert form.headers["Cache-Control"] == "no-store"
+    html = form.get_data(as_text=True)
+    return html, client.post(url, data={"csrf_token": csrf_from(html), "purpose": purpose})
+
+
+def test_full_id_export_asks_a_purpose_and_logs_one_entry(
+    client, make_user, make_household, db, geo
+):
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    mine = make_household(members=3)
+    other_township = make_household(
+        origin="411203105201", destination="411221101201", settlement_mode="scattered"
+    )
+    open_intake(household=mine, requests=[(mine.members[0], "hukou")], actor=staff, now=NOW)
+    db.session.commit()
+    login(client, staff)
+    logged = select(func.count()).select_from(AccessLog)
+
+    for url in ("/exports/households.csv?ids=full", "/exports/cases.xlsx?ids=full&open=1"):
+        html, refused = _full_export(client, url, purpose="")
+        assert "导出事由" in html and mine.members[0].id_number not in html
+        assert refused.status_code == 422 and refused.mimetype == "text/html"
+        assert db.session.scalar(logged) == 0  # no purpose: no file, nothing recorded
+
+    _html, resp = _full_export(client, "/exports/households.csv?ids=full", purpose="hukou")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.headers["Cache-Control"] == "no-store"
+    text = resp.data.decode("utf-8-sig")
+    assert all(p.id_number in text for p in mine.members)
+    assert other_township.members[0].id_number not in text  # another township's household
+    entry = db.session.scalars(select(AccessLog)).one()  # ONE entry for the whole file
+    assert entry.actor_id == staff.id and entry.person_id is None
+    assert sorted(entry.person_ids) == sorted(p.id for p in mine.members)
+    assert entry.purpose.startswith("办理户口迁移")
+
+    _html, cases = _full_export(client, "/exports/cases.xlsx?ids=full", purpose="correction")
+    assert sheet(cases)[1][4] == mine.members[0].id_number
+    last = db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert last.person_id == mine.members[0].id and db.session.scalar(logged) == 2
+    assert last.field == "id_number"
+
+    _html, tasks = _full_export(client, "/exports/tasks.xlsx?ids=full", purpose="hukou")
+    assert sheet(tasks)[1][3] == mine.members[0].name  # whole names, no ID column
+    last = db.session.scalars(select(AccessLog).order_by(AccessLog.id.desc())).first()
+    assert (last.field, last.person_id) == ("name", mine.members[0].id)
+    assert verify_access_log() == (3, [])
+
+
+def test_full_ids_cannot_be_fetched_by_a_plain_get(client, make_user, make_household, db, geo):
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household()
+    login(client, staff)
+    for url in (
+        "/exports/households.xlsx?ids=full&purpose=hukou",
+        "/exports/cases.csv?ids=full&purpose=hukou",
+    ):
+        resp = client.get(url)
+        assert resp.mimetype == "text/html" and hh.members[0].id_number not in resp.get_data(
+            as_text=True
+        )
+    # a POST without the form's token is refused, nothing recorded
+    resp = client.post("/exports/households.xlsx?ids=full", data={"purpose": "hukou"})
+    assert resp.status_code in (400, 422) and resp.mimetype == "text/html"
+    assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0

@@ -310,7 +310,7 @@ def test_ledger_with_errors_previews_then_imports(client, make_user, geo, db):
     assert db.session.scalar(select(func.count()).select_from(Household)) == 2
 
 
-def test_fixed_rows_reimport_and_join_their_households(client, make_user, geo, db):
+def test_fixed_rows_reimport_and_a_colliding_family_is_not_merged(client, make_user, geo, db):
     staff = make_user(Role.VILLAGE_STAFF, DEST)
     login(client, staff)
     first = upload(client, ledger_xlsx())
@@ -337,11 +337,19 @@ def test_fixed_rows_reimport_and_join_their_households(client, make_user, geo, d
     resp = upload(client, buf.getvalue(), "错误行-已改.xlsx")
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "与第3行的身份证号码重复" not in html
+    # household 5 lists 王建国, registered in household 1: a conflict, not an adoption
+    assert "该身份证号码已登记在王建国名下" in html and "导入不会并入该户" in html
     run_import(client, resp.headers["Location"])
     names = set(db.session.scalars(select(Person.name)))
-    assert {"赵大山", "钱小芳", "孙立", "周一", "周二", "吴刚"} <= names
-    # the duplicate 王建国 row is now "already registered", not a second person
+    assert {"赵大山", "钱小芳", "孙立", "周一", "周二"} <= names
+    assert "吴刚" not in names  # his family waits whole instead of joining 王建国's
     assert db.session.scalar(select(func.count()).where(Person.name == "王建国")) == 1
+    heads = db.session.execute(
+        select(Person.household_id, func.count())
+        .where(Person.relation == "户主")
+        .group_by(Person.household_id)
+    ).all()
+    assert all(n == 1 for _household, n in heads)
 
 
 def test_csv_in_gbk_and_permissions(client, make_user, geo, db):

@@ -3,6 +3,7 @@ names or ID numbers in error pages or application logs."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlalchemy import func, select, text
@@ -251,3 +252,37 @@ def test_concurrent_full_views_keep_the_access_chain_linear(app, make_user, make
         t.join()
     assert errors == []
     assert verify_access_log() == (5, [])
+
+
+def test_an_exports_person_list_is_part_of_its_hash(app, make_user, make_household, db):
+    """A full-ID export is one entry listing its persons; striking one off is caught."""
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household(members=3)
+    client = app.test_client()
+    login(client, staff)
+    url = "/exports/households.xlsx?ids=full"
+    form = client.get(url).get_data(as_text=True)
+    assert all(p.id_number not in form for p in hh.members)
+    resp = client.post(url, data={"csrf_token": csrf_from(form), "purpose": "assistance"})
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    entry = db.session.scalars(select(AccessLog)).one()
+    assert len(entry.person_ids) == 3 and verify_access_log() == (1, [])
+    kept = [entry.person_ids[0], entry.person_ids[1]]
+    db.session.execute(
+        text("UPDATE access_log SET person_ids = :ids WHERE id = :i"),
+        {"ids": json.dumps(kept), "i": entry.id},
+    )
+    db.session.commit()
+    assert verify_access_log()[1] == [f"access log {entry.id}: content altered"]
+
+
+def test_full_ids_are_for_village_staff_only(app, make_user, make_household, db):
+    police = make_user(Role.POLICE_STATION, "411221100")
+    hh = make_household()
+    client = app.test_client()
+    login(client, police)
+    resp = client.get("/exports/households.csv?ids=full")
+    text_ = resp.data.decode("utf-8-sig")
+    assert resp.mimetype == "text/csv" and mask_id_number(hh.members[0].id_number) in text_
+    assert hh.members[0].id_number not in text_
+    assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0

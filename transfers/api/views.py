@@ -35,8 +35,9 @@ from transfers.engine.errors import DuplicateCase
 from transfers.exports.services import cases_query, households_query
 from transfers.extensions import db, limiter
 from transfers.households.models import Household, Person
-from transfers.households.services import HouseholdError, MemberInput, register_household
-from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.households.registration import register
+from transfers.households.validation import HouseholdError, HouseholdInput, MemberInput
+from transfers.jurisdictions.models import Jurisdiction
 from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, receipt_key
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
@@ -313,35 +314,20 @@ def create_household(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     staff_of = {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
     if destination is not None and destination.id not in staff_of:
         return problem(403, "只能为本村（社区）登记搬迁户（迁入地须为您任职的村或社区）")
-    site = db.session.get(Site, data["site_id"]) if data["site_id"] else None
-    if data["site_id"] and site is None:
-        errors["site_id"] = "找不到该安置点"
-    if errors:
+    origin = places["origin_code"]
+    if errors or origin is None or destination is None:
         return problem(422, "提交的内容未通过校验", errors)
-    members = [MemberInput(**m) for m in data["members"]]
-    facts = {
-        k: data[k]
-        for k in (
-            "lives_at_destination",
-            "has_destination_housing",
-            "has_destination_homestead",
-            "has_destination_contracted_land",
-            "address",
-            "phone",
-        )
+    fields = {
+        k: v for k, v in data.items() if k not in ("origin_code", "destination_code", "members")
     }
+    household_input = HouseholdInput(
+        **fields,
+        origin_id=origin.id,
+        destination_id=destination.id,
+        members=tuple(MemberInput(**m) for m in data["members"]),
+    )
     try:
-        household = register_household(
-            origin=places["origin_code"],
-            destination=destination,
-            site=site,
-            settlement_mode=data["settlement_mode"],
-            members=members,
-            actor=user,
-            now=utcnow(),
-            moved_on=data["moved_on"],
-            **facts,
-        )
+        household = register(household_input, actor=user, now=utcnow(), channel="api")
     except HouseholdError as e:
         db.session.rollback()
         return problem(422, str(e), e.errors)

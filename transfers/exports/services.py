@@ -1,7 +1,9 @@
 """Lists as spreadsheets: the same queries as the screens, the user's jurisdiction only.
 
 ID numbers and names are masked (first 6 and last 4 digits; 张*华) unless the caller
-asks for full values (docs/policy.md, personal data).
+passes a `Disclosure` (a purpose given by the user): then every whole value goes through
+it, and it records one access log entry listing the persons shown (docs/policy.md,
+personal data).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.imports.ledger import write_rows_xlsx
 from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.privacy.services import Disclosure
 from transfers.tasks.models import Task
 from transfers.tasks.services import queue_query, supervised_overdue_query
 from workflows.calendar import deadline_status
@@ -97,10 +100,26 @@ def cases_query(user: User, *, procedure: str = "", state: str = "", open_only: 
     return query.order_by(Case.id)
 
 
-def _masker(full: bool) -> tuple[Callable[[str], str], Callable[[str], str]]:
-    if full:
-        return (lambda s: s), (lambda s: s)
-    return mask_name, mask_id_number
+Shown = Callable[[Person | None], str]
+
+
+def _masker(disclosure: Disclosure | None) -> tuple[Shown, Shown]:
+    """(name, ID number) of a person as the export shows them: masked, or whole
+    through the disclosure that records who was shown."""
+    if disclosure is not None:
+        return (
+            lambda p: disclosure.name(p) if p is not None else "",
+            lambda p: disclosure.id_number(p) if p is not None else "",
+        )
+    return (
+        lambda p: mask_name(p.name) if p is not None else "",
+        lambda p: mask_id_number(p.id_number) if p is not None else "",
+    )
+
+
+def _subject(case: Case) -> Person | None:
+    """The person a case is about: its own, or the household's head."""
+    return case.person if case.person is not None else case.household.head
 
 
 def _stream(query: Select) -> Iterator[Any]:
@@ -128,8 +147,8 @@ def _full_names() -> Callable[[int], str]:
     return full_name
 
 
-def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
-    name, idno = _masker(full)
+def export_households(user: User, *, q: str = "", disclosure: Disclosure | None = None) -> Export:
+    name, idno = _masker(disclosure)
     headers = [
         "序号",
         "户主",
@@ -148,13 +167,11 @@ def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
         sites = dict(db.session.execute(select(Site.id, Site.name)).all())
         for i, h in enumerate(_stream(households_query(user, q)), 1):
             head = h.head
-            members = "；".join(
-                f"{name(p.name)}/{p.relation}/{idno(p.id_number)}" for p in h.members
-            )
+            members = "；".join(f"{name(p)}/{p.relation}/{idno(p)}" for p in h.members)
             yield [
                 i,
-                name(head.name) if head else "",
-                idno(head.id_number) if head else "",
+                name(head),
+                idno(head),
                 len(h.members),
                 full_name(h.origin_jurisdiction_id),
                 full_name(h.destination_jurisdiction_id),
@@ -167,9 +184,7 @@ def export_households(user: User, *, q: str = "", full: bool = False) -> Export:
     return Export("搬迁户", headers, rows())
 
 
-def _task_rows(
-    tasks: Iterator[Task], today: date, name: Callable[[str], str]
-) -> Iterator[list[Any]]:
+def _task_rows(tasks: Iterator[Task], today: date, name: Shown) -> Iterator[list[Any]]:
     cal = work_calendar()
     for i, t in enumerate(tasks, 1):
         status = deadline_status(t.due_on, today, cal)
@@ -177,7 +192,7 @@ def _task_rows(
             i,
             t.case.workflow.label,
             t.case.workflow.state(t.state).label,
-            name(t.case.subject_name),
+            name(_subject(t.case)),
             t.jurisdiction.name + t.role_label,
             t.created_at.date().isoformat(),
             t.due_on.isoformat() if t.due_on else "",
@@ -206,23 +221,28 @@ def export_queue(
     procedure: str = "",
     state: str = "",
     sort: str = "due",
-    full: bool = False,
+    disclosure: Disclosure | None = None,
 ) -> Export:
-    name, _ = _masker(full)
+    name, _ = _masker(disclosure)
     q = queue_query(user, procedure=procedure, state=state, sort=sort)
     return Export("我的待办", TASK_HEADERS, _task_rows(_stream(q), today, name))
 
 
-def export_overdue(user: User, today: date, *, full: bool = False) -> Export:
-    name, _ = _masker(full)
+def export_overdue(user: User, today: date, *, disclosure: Disclosure | None = None) -> Export:
+    name, _ = _masker(disclosure)
     q = supervised_overdue_query(user, today)
     return Export("超期督办", TASK_HEADERS, _task_rows(_stream(q), today, name))
 
 
 def export_cases(
-    user: User, *, procedure: str = "", state: str = "", open_only: bool = False, full: bool = False
+    user: User,
+    *,
+    procedure: str = "",
+    state: str = "",
+    open_only: bool = False,
+    disclosure: Disclosure | None = None,
 ) -> Export:
-    name, idno = _masker(full)
+    name, idno = _masker(disclosure)
     headers = [
         "序号",
         "办件编号",
@@ -242,14 +262,14 @@ def export_cases(
             joinedload(Case.person), joinedload(Case.intake), joinedload(Case.household)
         )
         for i, c in enumerate(_stream(q), 1):
-            person = c.person or c.household.head
+            person = _subject(c)
             outcome = c.workflow.state(c.outcome).outcome_label if c.outcome else ""
             yield [
                 i,
                 c.intake.receipt_no if c.intake else "",
                 c.workflow.label,
-                name(c.subject_name),
-                idno(person.id_number) if person else "",
+                name(person),
+                idno(person),
                 c.state_label,
                 outcome,
                 c.opened_at.date().isoformat(),

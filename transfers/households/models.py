@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -123,3 +124,33 @@ class Person(db.Model):
     @property
     def sex_label(self) -> str:
         return "男" if self.sex == "M" else "女"
+
+
+REGISTRATION_CHANNELS = {
+    "form": N_("登记表"),
+    "api": N_("数据接口"),
+    "import": N_("台账导入"),
+    "system": N_("系统"),
+}
+
+
+class HouseholdEvent(db.Model):
+    """Append-only record of what happened to a household itself (its registration:
+    who, when, through which door); a case's own history is in `event`."""
+
+    __tablename__ = "household_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    household: Mapped[Household] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def channel_label(self) -> str:
+        return REGISTRATION_CHANNELS.get(self.channel, self.channel)

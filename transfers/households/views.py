@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from transfers.cases.models import Case, Intake
@@ -20,7 +20,6 @@ from transfers.cases.permissions import (
     can_open_cases,
     can_register_households,
     can_view_household,
-    grant_paths,
 )
 from transfers.cases.services import open_intake
 from transfers.db import utcnow
@@ -29,53 +28,36 @@ from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
 from transfers.forms import select_choices
 from transfers.households.forms import HouseholdForm
-from transfers.households.models import Household, Person
-from transfers.households.services import HouseholdError, MemberInput, register_household
+from transfers.households.models import Household, HouseholdEvent
+from transfers.households.registration import register
+from transfers.households.validation import (
+    HouseholdError,
+    HouseholdInput,
+    MemberInput,
+    staff_villages,
+)
 from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.privacy.forms import RevealIdForm
 from transfers.privacy.services import reveal_id_number
+from transfers.visibility import household_search, visible_households
 from workflows.base import Context, RelatedCase
 from workflows.calendar import local_date
-from workflows.idcard import normalize
 from workflows.party import voting_rights
 from workflows.registry import PROCEDURES
-from workflows.roles import Level, Role
+from workflows.roles import Level
 
 bp = Blueprint("households", __name__, url_prefix="/households")
-
-
-def _visible_households():  # type: ignore[no-untyped-def]
-    paths = grant_paths(current_user)
-    origin = select(Jurisdiction.id).where(
-        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in paths])
-    )
-    return select(Household).where(
-        or_(
-            Household.destination_jurisdiction_id.in_(origin),
-            Household.origin_jurisdiction_id.in_(origin),
-        )
-    )
 
 
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     q = (request.args.get("q") or "").strip()
-    query = _visible_households().options(
+    query = visible_households(current_user).options(
         selectinload(Household.members), selectinload(Household.destination)
     )
     if q:
-        number = normalize(q)
-        receipt_households = select(Intake.household_id).where(Intake.receipt_no == q)
-        people = select(Person.household_id).where(
-            or_(
-                Person.name.contains(q, autoescape=True),
-                Person.name_initials.startswith(q.lower(), autoescape=True),
-                Person.id_number == number,
-                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
-            )
-        )
-        query = query.where(or_(Household.id.in_(people), Household.id.in_(receipt_households)))
+        query = query.where(household_search(q))
     page = db.paginate(query.order_by(Household.id.desc()), per_page=20)
     return render_template(
         "households/index.html",
@@ -92,10 +74,6 @@ def _village_choices() -> list[tuple[int, str]]:
     return [(v.id, v.full_name) for v in villages]
 
 
-def _staff_villages() -> list[int]:
-    return [g.jurisdiction_id for g in current_user.grants if g.role == Role.VILLAGE_STAFF]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
@@ -103,7 +81,7 @@ def new():  # type: ignore[no-untyped-def]
         abort(403)
     form = HouseholdForm()
     villages = _village_choices()
-    mine = set(_staff_villages())
+    mine = staff_villages(current_user)
     form.origin_id.choices = select_choices([(0, _("请选择"))] + villages)
     form.destination_id.choices = select_choices(
         [(0, _("请选择"))] + [v for v in villages if v[0] in mine]
@@ -118,55 +96,56 @@ def new():  # type: ignore[no-untyped-def]
     if request.method == "GET" and len(mine) == 1:
         form.destination_id.data = next(iter(mine))
     if form.validate_on_submit():
-        origin = db.session.get(Jurisdiction, form.origin_id.data)
-        destination = db.session.get(Jurisdiction, form.destination_id.data)
-        if origin is None:
-            errors["origin_id"] = _("请选择迁出地")
-        if destination is None or destination.id not in mine:
-            errors["destination_id"] = _("请选择本村（社区）作为迁入地")
-        members = [
-            MemberInput(
-                name=(m.form.name.data or "").strip(),
-                id_number=m.form.id_number.data or "",
-                relation=m.form.relation.data,
-                party_status=m.form.party_status.data,
-                collective_member=bool(m.form.collective_member.data),
-                pension_status=m.form.pension_status.data,
-                medical_insurance=m.form.medical_insurance.data,
-                assistance=m.form.assistance.data,
-                registered_poor=bool(m.form.registered_poor.data),
+        try:
+            household = register(
+                _household_input(form), actor=current_user, now=utcnow(), channel="form"
             )
-            for m in form.members
-            if not m.form.is_blank()
-        ]
-        if not errors:
-            try:
-                household = register_household(
-                    origin=origin,
-                    destination=destination,
-                    site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
-                    settlement_mode=form.settlement_mode.data,
-                    members=members,
-                    actor=current_user,
-                    now=utcnow(),
-                    moved_on=form.moved_on.data,
-                    has_destination_housing=form.has_destination_housing.data,
-                    lives_at_destination=form.lives_at_destination.data,
-                    has_destination_homestead=form.has_destination_homestead.data,
-                    has_destination_contracted_land=form.has_destination_contracted_land.data,
-                    address=form.address.data,
-                    phone=form.phone.data,
-                )
-                db.session.commit()
-                flash(_("登记成功，请核对拟受理事项"), "success")
-                return redirect(url_for("households.detail", household_id=household.id))
-            except HouseholdError as e:
-                db.session.rollback()
-                errors = _map_member_errors(e.errors, form)
+            db.session.commit()
+            flash(_("登记成功，请核对拟受理事项"), "success")
+            return redirect(url_for("households.detail", household_id=household.id))
+        except HouseholdError as e:
+            db.session.rollback()
+            errors = _map_member_errors(e.errors, form)
     elif request.method == "POST":
         errors = _flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
-    return render_template("households/new.html", form=form, errors=errors), status
+    response = make_response(render_template("households/new.html", form=form, errors=errors))
+    response.status_code = status
+    if request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"  # the ID numbers just typed
+    return response
+
+
+def _household_input(form: HouseholdForm) -> HouseholdInput:
+    members = tuple(
+        MemberInput(
+            name=(m.form.name.data or "").strip(),
+            id_number=m.form.id_number.data or "",
+            relation=m.form.relation.data,
+            party_status=m.form.party_status.data,
+            collective_member=bool(m.form.collective_member.data),
+            pension_status=m.form.pension_status.data,
+            medical_insurance=m.form.medical_insurance.data,
+            assistance=m.form.assistance.data,
+            registered_poor=bool(m.form.registered_poor.data),
+        )
+        for m in form.members
+        if not m.form.is_blank()
+    )
+    return HouseholdInput(
+        origin_id=form.origin_id.data or None,
+        destination_id=form.destination_id.data or None,
+        settlement_mode=form.settlement_mode.data,
+        members=members,
+        site_id=form.site_id.data or None,
+        moved_on=form.moved_on.data,
+        address=form.address.data or "",
+        phone=form.phone.data or "",
+        lives_at_destination=bool(form.lives_at_destination.data),
+        has_destination_housing=bool(form.has_destination_housing.data),
+        has_destination_homestead=bool(form.has_destination_homestead.data),
+        has_destination_contracted_land=bool(form.has_destination_contracted_land.data),
+    )
 
 
 def _flatten_errors(errors: dict, prefix: str = "") -> dict[str, str]:  # type: ignore[type-arg]
@@ -256,6 +235,12 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         )
         if text:
             voting[person.id] = text
+    registrations = db.session.scalars(
+        select(HouseholdEvent)
+        .where(HouseholdEvent.household_id == household.id)
+        .options(selectinload(HouseholdEvent.actor))
+        .order_by(HouseholdEvent.id)
+    ).all()
     extra.setdefault("reveal_form", RevealIdForm())
     extra.setdefault("revealed", {})
     return render_template(
@@ -267,6 +252,7 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         can_open=can_open_cases(current_user, household),
         hukou_options=option_eligibility(hfacts),
         voting=voting,
+        registrations=registrations,
         **extra,
     )
 

@@ -11,6 +11,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -134,7 +135,11 @@ def preview(batch_id: int):  # type: ignore[no-untyped-def]
         .order_by(ImportRow.row_no),
         per_page=50,
     )
-    return render_template("imports/preview.html", batch=batch, page=page, form=RunForm())
+    response = make_response(
+        render_template("imports/preview.html", batch=batch, page=page, form=RunForm())
+    )
+    response.headers["Cache-Control"] = "no-store"  # names of the rows in error
+    return response
 
 
 @bp.route("/<int:batch_id>/run", methods=["POST"])
@@ -186,4 +191,8 @@ def errors(batch_id: int):  # type: ignore[no-untyped-def]
     write_invalid_rows(batch, buf)
     buf.seek(0)
     stem = Path(batch.filename).stem
-    return send_file(buf, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-错误行.xlsx")
+    response = send_file(
+        buf, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-错误行.xlsx"
+    )
+    response.headers["Cache-Control"] = "no-store"  # the rows as typed, ID numbers whole
+    return response

@@ -9,13 +9,12 @@ from transfers.forms import ChineseMeta, select_choices
 from transfers.privacy.services import PURPOSES
 
 
-class RevealIdForm(FlaskForm):
-    """查看完整身份证号: which member, and why (recorded in the access audit)."""
+class PurposeForm(FlaskForm):
+    """Why full ID numbers are wanted (recorded in the access audit); asked once."""
 
     class Meta(ChineseMeta):
         pass
 
-    person_id = IntegerField(_l("成员"), validators=[InputRequired(_l("请选择成员"))])
     purpose = SelectField(
         _l("查看事由"),
         choices=select_choices(
@@ -23,3 +22,9 @@ class RevealIdForm(FlaskForm):
         ),
         validators=[InputRequired(_l("请选择查看事由"))],
     )
+
+
+class RevealIdForm(PurposeForm):
+    """查看完整身份证号: which member, and why."""
+
+    person_id = IntegerField(_l("成员"), validators=[InputRequired(_l("请选择成员"))])

@@ -1,14 +1,16 @@
-"""The access audit: every deliberate view of a full ID number (查看完整身份证号)."""
+"""The access audit: every deliberate view of full ID numbers (查看完整身份证号), one
+entry per view, whether of one person on a page or of many in an export."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
-from transfers.db import UTCDateTime
+from transfers.db import JSONType, UTCDateTime
 from transfers.extensions import db
 from transfers.households.models import Person
 
@@ -26,7 +28,9 @@ class AccessLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # One person seen, or (person_id empty) the list of persons one export showed.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    person_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
     field: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(200))
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
@@ -34,4 +38,13 @@ class AccessLog(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[User] = relationship()
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def persons_seen(self) -> list[int]:
+        return [self.person_id] if self.person_id is not None else list(self.person_ids or [])
+
+    def payload_extra(self) -> dict[str, Any]:
+        """The person list enters the hash only when there is one (older entries hold
+        none, and their hashes stay as they were)."""
+        return {"person_ids": list(self.person_ids)} if self.person_ids else {}

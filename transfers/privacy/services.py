@@ -1,4 +1,5 @@
-"""Showing a full ID number on purpose, and verifying the access audit chain."""
+"""Showing full ID numbers on purpose (a page, an export), and verifying the access
+audit chain. `Disclosure` is the one way a full number leaves the database for a user."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def access_payload(entry: AccessLog) -> dict[str, Any]:
         "field": entry.field,
         "purpose": entry.purpose,
         "remote_addr": entry.remote_addr,
+        **entry.payload_extra(),
     }
 
 
@@ -40,34 +42,72 @@ def _head() -> str:
     return db.session.scalar(select(AccessLog.hash).order_by(AccessLog.id.desc()).limit(1)) or ""
 
 
+def check_purpose(purpose: str) -> str:
+    """The purpose's wording as recorded; ValueError (a Chinese message) if unknown."""
+    if purpose not in PURPOSES:
+        raise ValueError(_("请选择查看事由"))
+    return PURPOSES[purpose]
+
+
+class Disclosure:
+    """One deliberate view of full ID numbers, of one person or of many (an export).
+
+    Every full number shown goes through `id_number`, which notes the person; `record`
+    then appends ONE access log entry listing them. The caller has checked that the
+    actor may see these households, and commits.
+    """
+
+    def __init__(self, *, actor: User, purpose: str, remote_addr: str = "") -> None:
+        self.purpose = check_purpose(purpose)
+        self.actor = actor
+        self.remote_addr = (remote_addr or "")[:64]
+        self.person_ids: dict[int, None] = {}  # insertion-ordered set
+        self.field = "name"  # until a whole ID number is shown
+
+    def id_number(self, person: Person) -> str:
+        self.person_ids[person.id] = None
+        self.field = "id_number"
+        return person.id_number
+
+    def name(self, person: Person) -> str:
+        self.person_ids[person.id] = None
+        return person.name
+
+    def record(self, now: datetime) -> AccessLog | None:
+        """Append the entry (none when nobody was shown)."""
+        ids = list(self.person_ids)
+        if not ids:
+            return None
+        for _attempt in range(10):
+            entry = AccessLog(
+                at=now,
+                actor_id=self.actor.id,
+                person_id=ids[0] if len(ids) == 1 else None,
+                person_ids=ids if len(ids) > 1 else [],
+                field=self.field,
+                purpose=self.purpose,
+                remote_addr=self.remote_addr,
+                prev_hash=_head(),
+            )
+            entry.hash = chain_hash(entry.prev_hash, access_payload(entry))
+            try:
+                with db.session.begin_nested():
+                    db.session.add(entry)
+                    db.session.flush()
+            except IntegrityError:
+                continue  # someone appended onto the same head first: chain onto theirs
+            return entry
+        raise RuntimeError("access log is too busy")  # pragma: no cover
+
+
 def reveal_id_number(
     *, person: Person, actor: User, purpose: str, now: datetime, remote_addr: str = ""
 ) -> str:
-    """Return the full ID number and append the view to the access audit.
-
-    The caller has checked that the actor may see the household, and commits.
-    """
-    if purpose not in PURPOSES:
-        raise ValueError(_("请选择查看事由"))
-    for _attempt in range(10):
-        entry = AccessLog(
-            at=now,
-            actor_id=actor.id,
-            person_id=person.id,
-            field="id_number",
-            purpose=PURPOSES[purpose],
-            remote_addr=(remote_addr or "")[:64],
-            prev_hash=_head(),
-        )
-        entry.hash = chain_hash(entry.prev_hash, access_payload(entry))
-        try:
-            with db.session.begin_nested():
-                db.session.add(entry)
-                db.session.flush()
-        except IntegrityError:
-            continue  # someone appended onto the same head first: chain onto theirs
-        return person.id_number
-    raise RuntimeError("access log is too busy")  # pragma: no cover
+    """Return one person's full ID number and append the view to the access audit."""
+    disclosure = Disclosure(actor=actor, purpose=purpose, remote_addr=remote_addr)
+    number = disclosure.id_number(person)
+    disclosure.record(now)
+    return number
 
 
 def verify_access_log() -> tuple[int, list[str]]:

@@ -1,0 +1,240 @@
+"""The rules of a household registration, the same at every door (form, API, import).
+
+`HouseholdInput` and `MemberInput` are frozen dataclasses with explicit fields: a key
+nobody defined is refused (TypeError), never stored. `validate_household` returns
+field errors keyed like the web form ("members-0-id_number", "site_id"...).
+
+An ID number registered already is named with its person only when the user may see
+that household; otherwise the message is neutral, so that no door tells a clerk who is
+registered outside their jurisdiction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import literal, select
+
+from transfers.auth.models import User
+from transfers.extensions import db
+from transfers.households.models import (
+    ASSISTANCE_STATUS,
+    MEDICAL_STATUS,
+    PARTY_STATUS,
+    PENSION_STATUS,
+    RELATIONS,
+    SETTLEMENT_MODES,
+    Household,
+    Person,
+)
+from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.visibility import households_condition, user_paths
+from workflows.i18n import gettext as _
+from workflows.idcard import InvalidIdNumber, parse_id_number
+from workflows.roles import Level, Role
+
+HUKOU_STATUSES = ("not_moved", "moved", "kept")
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    name: str
+    id_number: str
+    relation: str
+    party_status: str = "none"
+    collective_member: bool = False
+    pension_status: str = "contributing"
+    medical_insurance: str = "resident"
+    assistance: str = "none"
+    registered_poor: bool = False
+    # What a ledger says of the person's hukou (imports); the form and API leave it.
+    hukou_status: str = "not_moved"
+    hukou_moved_on: date | None = None
+    hukou_address: str = ""
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    origin_id: int | None
+    destination_id: int | None
+    settlement_mode: str
+    members: tuple[MemberInput, ...]
+    site_id: int | None = None
+    moved_on: date | None = None
+    address: str = ""
+    phone: str = ""
+    lives_at_destination: bool = True
+    has_destination_housing: bool = False
+    has_destination_homestead: bool = False
+    has_destination_contracted_land: bool = False
+
+
+class HouseholdError(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A person already registered, as far as the asking user may know."""
+
+    household_id: int
+    name: str
+    visible: bool
+
+    @property
+    def message(self) -> str:
+        if self.visible:
+            return _("该身份证号码已登记在%(name)s名下，不能重复登记", name=self.name)
+        return _("该身份证号码已在其他搬迁户登记")
+
+
+def registered_people(numbers: Iterable[str], viewer: User | None) -> dict[str, Registered]:
+    """ID number -> who holds it, for the numbers already registered (one query).
+
+    `viewer` None is the system (the command line): it may see every household.
+    """
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    visible = literal(True) if viewer is None else households_condition(user_paths(viewer))
+    rows = db.session.execute(
+        select(Person.id_number, Person.household_id, Person.name, visible.label("visible"))
+        .join(Household, Household.id == Person.household_id)
+        .where(Person.id_number.in_(wanted))
+    ).all()
+    return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in rows}
+
+
+class Places:
+    """Jurisdictions and sites by id, loaded once per batch of registrations."""
+
+    def __init__(self, items: Iterable[HouseholdInput] = ()) -> None:
+        items = list(items)
+        ids = {i for d in items for i in (d.origin_id, d.destination_id) if i}
+        sites = {d.site_id for d in items if d.site_id}
+        found = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)))
+        self.jurisdictions: dict[int, Jurisdiction | None] = {j.id: j for j in found}
+        self.sites: dict[int, Site | None] = {
+            s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(sites)))
+        }
+
+    def jurisdiction(self, jid: int | None) -> Jurisdiction | None:
+        if not jid:
+            return None
+        if jid not in self.jurisdictions:
+            self.jurisdictions[jid] = db.session.get(Jurisdiction, jid)
+        return self.jurisdictions[jid]
+
+    def site(self, site_id: int | None) -> Site | None:
+        if not site_id:
+            return None
+        if site_id not in self.sites:
+            self.sites[site_id] = db.session.get(Site, site_id)
+        return self.sites[site_id]
+
+
+def staff_villages(user: User) -> set[int]:
+    """The villages (communities) a user registers households for."""
+    return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
+
+
+def _number(raw: str) -> str | None:
+    try:
+        return parse_id_number(raw).number
+    except InvalidIdNumber:
+        return None
+
+
+def _member_errors(
+    members: tuple[MemberInput, ...], registered: Mapping[str, Registered]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for i, m in enumerate(members):
+        key = f"members-{i}-"
+        if not m.name.strip():
+            errors[key + "name"] = _("请填写姓名")
+        elif len(m.name.strip()) > 40:
+            errors[key + "name"] = _("姓名不能超过40个字")
+        if m.relation not in RELATIONS:
+            errors[key + "relation"] = _("请选择与户主关系")
+        for field, allowed in (
+            ("party_status", PARTY_STATUS),
+            ("pension_status", PENSION_STATUS),
+            ("medical_insurance", MEDICAL_STATUS),
+            ("assistance", ASSISTANCE_STATUS),
+            ("hukou_status", HUKOU_STATUSES),
+        ):
+            if getattr(m, field) not in allowed:
+                errors[key + field] = _("“%(value)s”不是有效的选项", value=getattr(m, field))
+        try:
+            number = parse_id_number(m.id_number).number
+        except InvalidIdNumber as e:
+            errors[key + "id_number"] = str(e)
+            continue
+        if number in seen:
+            errors[key + "id_number"] = _("与第%(n)s位成员的身份证号码重复", n=seen[number] + 1)
+        seen[number] = i
+        if number in registered:
+            errors[key + "id_number"] = registered[number].message
+    heads = sum(1 for m in members if m.relation == "户主")
+    if not members:
+        errors["members"] = _("请至少登记一位家庭成员")
+    elif heads != 1:
+        errors["members"] = _("每户须有且只有一位户主")
+    return errors
+
+
+def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    origin = places.jurisdiction(data.origin_id)
+    destination = places.jurisdiction(data.destination_id)
+    if origin is None:
+        errors["origin_id"] = _("请选择迁出地")
+    elif origin.level != Level.VILLAGE:
+        errors["origin_id"] = _("迁出地和迁入地须选择到村（社区）一级")
+    if destination is None:
+        errors["destination_id"] = _("请选择迁入地")
+    elif destination.level != Level.VILLAGE:
+        errors["destination_id"] = _("迁出地和迁入地须选择到村（社区）一级")
+    elif actor is not None and destination.id not in staff_villages(actor):
+        errors["destination_id"] = _("请选择本村（社区）作为迁入地")
+    if data.settlement_mode not in SETTLEMENT_MODES:
+        errors["settlement_mode"] = _("请选择安置方式")
+    site = places.site(data.site_id)
+    if data.site_id and site is None:
+        errors["site_id"] = _("找不到该安置点")
+    elif data.settlement_mode == "centralized" and site is None:
+        errors["site_id"] = _("集中安置须选择安置点")
+    elif site is not None and destination is not None and site.jurisdiction_id != destination.id:
+        errors["site_id"] = _("安置点不在所选迁入地村（社区）")
+    if len(data.address) > 200:
+        errors["address"] = _("现住址不能超过200个字")
+    if len(data.phone) > 20:
+        errors["phone"] = _("联系电话不能超过20个字符")
+    return errors
+
+
+def validate_household(
+    data: HouseholdInput,
+    *,
+    actor: User | None,
+    registered: Mapping[str, Registered] | None = None,
+    places: Places | None = None,
+) -> dict[str, str]:
+    """Field errors of one household; empty when it may be registered.
+
+    `actor` None is the system; a user registers only for their own village. Pass
+    `registered` (from `registered_people`) and `places` when checking many households
+    at once.
+    """
+    if registered is None:
+        numbers = [n for n in (_number(m.id_number) for m in data.members) if n]
+        registered = registered_people(numbers, actor)
+    errors = _member_errors(data.members, registered)
+    errors.update(_place_errors(data, actor, places or Places([data])))
+    return errors

@@ -1,0 +1,251 @@
+"""Checking a ledger before anything is registered (the preview).
+
+`stage_ledger` reads the file once, checks every row (`reading.validate_row`), then the
+rules between rows: an ID number twice in the file, members of one household that
+disagree, one head per household, and ID numbers registered already. Each row is stored
+with its errors.
+
+An ID number registered already is never adopted into the household that holds it:
+- when the whole ledger household is that one household, seen by the importing user
+  (the same file imported again), its rows are "existing" and nothing is written;
+- otherwise the row is a conflict, the household waits whole, and the message names the
+  registered person only when the user may see that household.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from transfers.auth.models import User
+from transfers.extensions import db
+from transfers.households.validation import registered_people
+from transfers.imports.ledger import BY_KEY, open_sheet
+from transfers.imports.models import ImportBatch, ImportRow
+from transfers.imports.reading import Lookups, Problems, validate_row
+from workflows.i18n import gettext as _
+
+CHUNK_ROWS = 2000
+ID_COLUMN = BY_KEY["id_number"].header
+
+
+@dataclass
+class _HouseholdSeen:
+    first_row: int
+    ref: tuple[Any, ...]
+    heads: int = 0
+    rows: int = 0
+    bad: list[int] = field(default_factory=list)
+    existing: int = 0
+    registered_in: set[int] = field(default_factory=set)
+
+    @property
+    def collides(self) -> bool:
+        """Some members are registered and some not, or they are in several households."""
+        return bool(self.existing) and (self.existing < self.rows or len(self.registered_in) > 1)
+
+
+class _Staging:
+    """The rows of one batch on their way to the import_row table."""
+
+    def __init__(self, batch: ImportBatch, viewer: User | None, lookups: Lookups) -> None:
+        self.batch = batch
+        self.viewer = viewer
+        self.lookups = lookups
+        self.seen_ids: dict[str, int] = {}
+        self.households: dict[str, _HouseholdSeen] = {}
+        self.buffer: list[dict[str, Any]] = []
+
+    def add(self, row_no: int, cells: list[str], by_key: dict[str, str], numeric: set[str]) -> None:
+        values, problems = validate_row(by_key, numeric, self.lookups)
+        number = values.get("id_number")
+        if number and number in self.seen_ids:
+            problems.add(
+                "id_number",
+                _("与第%(row)s行的身份证号码重复（同一人登记两次）", row=self.seen_ids[number]),
+            )
+        elif number:
+            self.seen_ids[number] = row_no
+        key = self._household(row_no, by_key, values, problems)
+        self.buffer.append(
+            {
+                "batch_id": self.batch.id,
+                "row_no": row_no,
+                "household_key": key,
+                "id_number": number,
+                "status": "invalid" if problems.items else "valid",
+                "raw": list(cells),
+                "values": values,
+                "errors": problems.items,
+            }
+        )
+
+    def _household(
+        self, row_no: int, by_key: dict[str, str], values: dict[str, Any], problems: Problems
+    ) -> str:
+        hh_no = by_key.get("household_no", "")
+        if not hh_no:
+            problems.add("household_no", _("请填写户编号"))
+        key = f"{by_key.get('destination_code', '')}|{hh_no}"[:80]
+        ref = (
+            values["origin_id"],
+            values["destination_id"],
+            values["settlement_mode"],
+            values["site_id"],
+        )
+        hh = self.households.get(key)
+        if hh is None:
+            hh = self.households[key] = _HouseholdSeen(first_row=row_no, ref=ref)
+        elif ref != hh.ref and hh_no:
+            problems.add(
+                "household_no",
+                _(
+                    "同户成员的迁出地、迁入地、安置方式或安置点与第%(row)s行不一致",
+                    row=hh.first_row,
+                ),
+            )
+        hh.rows += 1
+        if values["relation"] == "户主":
+            hh.heads += 1
+        if problems.items:
+            hh.bad.append(row_no)
+        return key
+
+    def flush(self) -> None:
+        """Mark the registered ID numbers (one query), then insert the rows in bulk."""
+        if not self.buffer:
+            return
+        known = registered_people(
+            (r["id_number"] for r in self.buffer if r["id_number"]), self.viewer
+        )
+        for r in self.buffer:
+            registered = known.get(r["id_number"]) if r["id_number"] else None
+            if registered is None:
+                continue
+            hh = self.households[r["household_key"]]
+            r["errors"] = [*r["errors"], {"column": ID_COLUMN, "message": registered.message}]
+            if r["status"] == "valid" and registered.visible:
+                r["status"] = "existing"  # an error only if its household collides
+                hh.existing += 1
+                hh.registered_in.add(registered.household_id)
+            elif r["status"] == "valid":
+                r["status"] = "invalid"
+                hh.bad.append(r["row_no"])
+        # Core inserts (executemany, batched into multi-row VALUES): no ORM bookkeeping.
+        db.session.execute(insert(ImportRow.__table__), self.buffer)
+        self.buffer.clear()
+
+
+def stage_ledger(
+    path: Path,
+    filename: str,
+    *,
+    actor: User | None,
+    allowed_villages: set[int] | None,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    """Read and check a ledger; store every row with its errors (the preview).
+
+    `actor` None is the system (the command line). Raises LedgerFormatError when the
+    file itself cannot be used.
+    """
+    sheet = open_sheet(path, filename)
+    batch = ImportBatch(
+        user_id=actor.id if actor else None,
+        filename=filename[:200],
+        status="previewed",
+        headers=sheet.headers,
+        ignored_columns=sheet.ignored,
+        created_at=now,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    staging = _Staging(batch, actor, Lookups(allowed_villages))
+    total = 0
+    for row_no, cells, numeric in sheet.rows:
+        if not any(cells):
+            continue
+        total += 1
+        by_key = {key: cells[i] if i < len(cells) else "" for i, key in sheet.mapping.items()}
+        num_keys = {key for i, key in sheet.mapping.items() if numeric.get(i)}
+        staging.add(row_no, list(cells), by_key, num_keys)
+        if len(staging.buffer) >= CHUNK_ROWS:
+            staging.flush()
+            if progress:
+                progress(total)
+    staging.flush()
+    if progress:
+        progress(total)
+    _household_checks(batch, staging.households)
+    _count(batch)
+    batch.total_rows = total
+    db.session.flush()
+    return batch
+
+
+def _household_message(hh: _HouseholdSeen) -> str:
+    if hh.collides:
+        return _("同户有成员的身份证号码已在其他搬迁户登记，导入不会并入该户，整户暂不导入")
+    if hh.heads > 1:
+        return _("该户登记了多位户主，每户须有且只有一位户主")
+    if hh.heads == 0 and not hh.existing:
+        return _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
+    if hh.bad:
+        rows = _("、").join(str(n) for n in hh.bad[:5])
+        if len(hh.bad) > 5:
+            return _("同户第%(rows)s等行有误，整户暂不导入，改正后重新导入", rows=rows)
+        return _("同户第%(rows)s行有误，整户暂不导入，改正后重新导入", rows=rows)
+    return ""
+
+
+def _household_checks(batch: ImportBatch, households: dict[str, _HouseholdSeen]) -> None:
+    """One head per household, no family merged into a registered one; a household with
+    a bad row waits whole (no half families)."""
+    for key, hh in households.items():
+        message = _household_message(hh)
+        if not message:
+            continue
+        column = "与户主关系" if hh.heads != 1 and not hh.bad and not hh.collides else "户编号"
+        rows = db.session.scalars(
+            select(ImportRow).where(
+                ImportRow.batch_id == batch.id,
+                ImportRow.household_key == key,
+                ImportRow.status.in_(("valid", "invalid", "existing")),
+            )
+        )
+        for row in rows:
+            if row.status == "existing":
+                if hh.collides:
+                    row.status = "invalid"  # its own error says it is registered
+                continue
+            if row.status == "invalid" and (hh.collides or (hh.bad and hh.heads == 1)):
+                continue  # its own errors already say what is wrong
+            row.errors = [*row.errors, {"column": column, "message": message}]
+            row.status = "invalid"
+    db.session.flush()
+
+
+def _count(batch: ImportBatch) -> None:
+    counts = dict(
+        db.session.execute(
+            select(ImportRow.status, func.count())
+            .where(ImportRow.batch_id == batch.id)
+            .group_by(ImportRow.status)
+        ).all()
+    )
+    batch.invalid_rows = counts.get("invalid", 0)
+    batch.existing_rows = counts.get("existing", 0)
+    batch.total_households = (
+        db.session.scalar(
+            select(func.count(func.distinct(ImportRow.household_key))).where(
+                ImportRow.batch_id == batch.id, ImportRow.status == "valid"
+            )
+        )
+        or 0
+    )
