@@ -230,6 +230,7 @@ def test_vote_pages_in_english(db, offices, make_household, geo):
         "body_size": "",
         "starts_on": "2026-11-02",
         "days": "7",
+        "backdate_reason": "posted on the village board on 2 November",
     }
     assert len(form["case"]) == 3
     resp = org.client.post(url, data=form)
