@@ -258,7 +258,7 @@ def test_api_validation_permissions_and_jurisdiction(client, make_user, make_hou
             headers=s_auth,
             json={"action": "fly", "version": 1, "data": {}},
         ),
-        409,
+        422,
     )
 
 

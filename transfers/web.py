@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from transfers.inbox.views import bp as inbox_bp
     from transfers.api.account import bp as account_bp
     from transfers.api.views import bp as api_bp
+    from transfers.api.views import init_app as init_api
     from transfers.exports.views import bp as exports_bp
     from transfers.imports.views import bp as imports_bp
     from transfers.main.views import bp as main_bp
@@ -55,8 +56,9 @@ def init_app(app: Flask) -> None:
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
     )
-    for bp in (imports_bp, exports_bp, account_bp, api_bp):
+    for bp in (imports_bp, exports_bp, account_bp):
         app.register_blueprint(bp)
+    init_api(app)  # flask-smorest registers the API blueprint and its document
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
 
