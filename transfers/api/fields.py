@@ -69,7 +69,7 @@ class DateTime(fields.DateTime):
     default_error_messages = {**_FIELD, "invalid": "时间格式应为 ISO 8601"}
 
 
-class List(fields.List):
+class List(fields.List[Any]):
     default_error_messages = {**_FIELD, "invalid": "应为列表"}
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import flask_smorest
 from flask import Response, g, request
+from marshmallow import Schema
 from sqlalchemy import Select, select
 from werkzeug.exceptions import HTTPException
 
@@ -42,7 +43,7 @@ T = TypeVar("T", Household, Person, Case, Task)
 View = Callable[..., Any]
 
 
-class Api(flask_smorest.Api):  # type: ignore[misc]
+class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest ships no types
     ERROR_SCHEMA = Problem
     DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM  # the documented error responses
 
@@ -52,17 +53,28 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         return http_problem(error)
 
 
-class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
-    def response(self, status_code: int, schema: Any = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("content_type", JSON)
-        return super().response(status_code, schema, **kwargs)
+def _decorator(made: Any) -> Callable[[View], View]:
+    """flask-smorest ships no types: its decorators take and give a view."""
+    return cast(Callable[[View], View], made)
+
+
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest ships no types
+    def response(self, status_code: int, schema: Any = None, **kw: Any) -> Callable[[View], View]:
+        kw.setdefault("content_type", JSON)
+        return _decorator(super().response(status_code, schema, **kw))
+
+    def arguments(self, schema: type[Schema], **kwargs: Any) -> Callable[[View], View]:
+        return _decorator(super().arguments(schema, **kwargs))
+
+    def doc(self, **kwargs: Any) -> Callable[[View], View]:
+        return _decorator(super().doc(**kwargs))
 
     def route(self, rule: str, **options: Any) -> Callable[[View], View]:
         """Also names the operation after its view (operationId, the reference's anchors)."""
         register = super().route(rule, **options)
 
         def decorate(view: View) -> View:
-            return register(self.doc(operationId=view.__name__)(view))  # type: ignore[no-any-return]
+            return _decorator(register)(self.doc(operationId=view.__name__)(view))
 
         return decorate
 
@@ -71,7 +83,7 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
         def decorate(view: View) -> View:
             for code in codes:
-                view = self.alt_response(code, response=HTTPStatus(code).name)(view)
+                view = _decorator(self.alt_response(code, response=HTTPStatus(code).name))(view)
             return view
 
         return decorate
@@ -90,7 +102,6 @@ def me() -> User:
     return user
 
 
-@bp.before_request
 def authenticate() -> Response | None:
     """Every route but the public ones (transfers/access.py) needs a bearer token."""
     if ACCESS.get(request.endpoint or "") == PUBLIC:
@@ -105,12 +116,15 @@ def authenticate() -> Response | None:
     return None
 
 
-@bp.after_request
 def commit_token_use(response: Response) -> Response:
     """Reads record the token's last use; writes already committed theirs."""
     if g.get("api_user") is not None and db.session.dirty:
         db.session.commit()
     return response
+
+
+bp.before_request(authenticate)
+bp.after_request(commit_token_use)
 
 
 for _error in DOMAIN_ERRORS:

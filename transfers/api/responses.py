@@ -223,7 +223,8 @@ class FieldOut(ChineseSchema):
 class ActionOut(ChineseSchema):
     action = f.Str(required=True)
     label = f.Str(required=True)
-    fields = f.List(f.Nested(FieldOut), required=True)
+    # `fields` is a Schema attribute: the field is declared under another name.
+    fields_ = f.List(f.Nested(FieldOut), attribute="fields", data_key="fields", required=True)
 
 
 class RecordRow(ChineseSchema):

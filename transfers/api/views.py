@@ -150,7 +150,7 @@ def create_household(data: dict[str, Any]) -> Any:
     staff_of = {g.jurisdiction_id for g in me().grants if g.role == Role.VILLAGE_STAFF}
     if destination is not None and destination.id not in staff_of:
         raise PermissionDenied("只能为本村（社区）登记搬迁户（迁入地须为您任职的村或社区）")
-    if errors:
+    if errors or origin is None or destination is None:
         raise HouseholdError(errors)
     places = ("origin_code", "destination_code", "site_id", "members")
     facts = {k: v for k, v in data.items() if k not in places}
