@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     from transfers.inbox.services import unread_count
     from transfers.inbox.views import bp as inbox_bp
     from transfers.api.account import bp as account_bp
-    from transfers.api.views import bp as api_bp
+    from transfers.api.framework import bp as api_bp
     from transfers.api.views import init_app as init_api
     from transfers.exports.views import bp as exports_bp
     from transfers.imports.views import bp as imports_bp
