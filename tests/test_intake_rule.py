@@ -102,3 +102,24 @@ def test_a_procedure_that_applies_is_accepted_at_both_doors(app, db, make_user, 
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert resp.json["cases"][0]["procedure"] == "hukou"
     assert _written(db) == (2, 2)
+
+
+def test_the_api_refuses_a_person_of_another_household(app, db, make_user, make_household):
+    staff = make_user(Role.VILLAGE_STAFF, VILLAGE)
+    hh, other = make_household(), make_household()
+    _, secret = create_token(staff, "intake", now=NOW)
+    db.session.commit()
+    resp = app.test_client().post(
+        "/api/v1/intakes",
+        headers={"Authorization": f"Bearer {secret}"},
+        json={
+            "household_id": hh.id,
+            "requests": [
+                {"person_id": hh.members[0].id, "procedure": "hukou"},
+                {"person_id": other.members[0].id, "procedure": "hukou"},
+            ],
+        },
+    )
+    assert resp.status_code == 422
+    assert resp.get_json(force=True)["errors"] == {"requests-1-person_id": "该人员不是本户成员"}
+    assert _written(db) == (0, 0)

@@ -2,15 +2,16 @@
 
 - `Api`: error responses are documented as problem+json (schema `Problem`), and the
   framework's own HTTP errors (a 422 from argument parsing) are answered as such.
-- `Blueprint`: success responses are JSON unless said otherwise.
-- `bp`: the /api/v1 blueprint; `authenticate` (its before_request) is the one place a
+- `Blueprint`: success responses are JSON unless said otherwise; each operation is named
+  after its view; `problems(...)` documents an operation's error statuses.
+- `bp`: the /api/v1 blueprint. `authenticate` (its before_request) is the one place a
   bearer token is read; `domain_problem` (its error handler) the one place a domain
   refusal becomes a status.
-The API speaks Chinese whatever the user's interface language (transfers.i18n), so
-its own messages are plain Chinese text, not marked for translation.
-
 - `get_visible`: the one check that the token's user may see an object
   (transfers.visibility), for every object route.
+
+The API speaks Chinese whatever the user's interface language (transfers.i18n), so its
+own messages are plain Chinese text, not marked for translation.
 """
 
 from __future__ import annotations

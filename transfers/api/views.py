@@ -22,7 +22,14 @@ from transfers.cases.models import Case, Intake
 from transfers.cases.permissions import can_register_households
 from transfers.cases.services import open_intake
 from transfers.db import utcnow
-from transfers.engine import InvalidAction, NotFound, PermissionDenied, StaleVersion, act
+from transfers.engine import (
+    InvalidAction,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    StaleVersion,
+    act,
+)
 from transfers.engine import claim as claim_service
 from transfers.engine import release as release_service
 from transfers.extensions import db, limiter
@@ -228,7 +235,7 @@ def create_intake(data: dict[str, Any]) -> Any:
         if req["person_id"] is not None and req["person_id"] not in members
     }
     if outsiders:
-        raise HouseholdError(outsiders)
+        raise RuleViolation(outsiders)
     requests = [(members.get(req["person_id"]), req["procedure"]) for req in data["requests"]]
     intake: Intake = open_intake(household=h, requests=requests, actor=me(), now=utcnow())
     db.session.commit()
