@@ -284,6 +284,12 @@ def test_openapi_document_and_reference_page(client, db):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/tasks/{task_id}/act" in spec["paths"]
     assert "CaseOut" in spec["components"]["schemas"]
+    act = spec["paths"]["/api/v1/tasks/{task_id}/act"]["post"]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(act["responses"])
+    conflict = spec["components"]["responses"]["CONFLICT"]["content"]
+    assert conflict["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+    assert spec["paths"]["/api/v1/public/status"]["get"]["security"] == []
+    assert spec["security"] == [{"bearerAuth": []}]
     page = client.get("/api/v1/docs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "/api/v1/tasks/{task_id}/act" in html
