@@ -235,7 +235,22 @@ def test_api_validation_permissions_and_jurisdiction(client, make_user, make_hou
         f"/api/v1/persons?id_number={hh.members[0].id_number.lower()}", headers=s_auth
     ).json
     assert found["total"] == 1
-    is_problem(client.get("/api/v1/persons?page=0", headers=s_auth), 422)
+    paging = is_problem(client.get("/api/v1/persons?page=0&per_page=x", headers=s_auth), 422)
+    assert paging["detail"] == "查询参数未通过校验"
+    assert paging["errors"] == {"page": "应在 1 至 100000 之间", "per_page": "应为整数"}
+    nul = is_problem(
+        client.post(
+            "/api/v1/households",
+            headers=s_auth,
+            json=household_body(settlement_mode="x", address="a\x00b", moved_on="27/11/2026"),
+        ),
+        422,
+    )
+    assert nul["errors"] == {
+        "address": "不能含有空字符（\\0）",
+        "moved_on": "日期格式应为 2026-11-27",
+        "settlement_mode": "须为以下之一：centralized, scattered",
+    }
     is_problem(client.get("/api/v1/overdue", headers=s_auth), 403)
     is_problem(client.get("/api/v1/no-such-thing", headers=s_auth), 404)
     is_problem(client.delete("/api/v1/households", headers=s_auth), 405)
@@ -250,16 +265,18 @@ def test_api_validation_permissions_and_jurisdiction(client, make_user, make_hou
     is_problem(client.post("/api/v1/intakes", json=req, headers=o_auth), 403)
     case_id = client.get("/api/v1/cases", headers=s_auth).json["items"][0]["id"]
     is_problem(client.get(f"/api/v1/cases/{case_id}", headers=o_auth), 403)
-    task_id = client.get("/api/v1/tasks", headers=s_auth).json["items"][0]["id"]
+    queued = client.get("/api/v1/tasks", headers=s_auth).json["items"][0]
+    task_id = queued["id"]
     is_problem(client.post(f"/api/v1/tasks/{task_id}/claim", headers=p_auth), 403)
-    is_problem(
+    unknown = is_problem(
         client.post(
             f"/api/v1/tasks/{task_id}/act",
             headers=s_auth,
-            json={"action": "fly", "version": 1, "data": {}},
+            json={"action": "fly", "version": queued["case_version"], "data": {}},
         ),
-        409,
+        422,
     )
+    assert unknown["detail"].startswith("当前环节") and "不能执行该操作" in unknown["detail"]
 
 
 def test_openapi_document_and_reference_page(client, db):
@@ -267,6 +284,12 @@ def test_openapi_document_and_reference_page(client, db):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/tasks/{task_id}/act" in spec["paths"]
     assert "CaseOut" in spec["components"]["schemas"]
+    act = spec["paths"]["/api/v1/tasks/{task_id}/act"]["post"]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(act["responses"])
+    conflict = spec["components"]["responses"]["CONFLICT"]["content"]
+    assert conflict["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+    assert spec["paths"]["/api/v1/public/status"]["get"]["security"] == []
+    assert spec["security"] == [{"bearerAuth": []}]
     page = client.get("/api/v1/docs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "/api/v1/tasks/{task_id}/act" in html

@@ -50,6 +50,7 @@ def test_the_curl_examples_in_docs_api_md_work(live_server, make_user, geo, db, 
     out = result.stdout
     assert "等待派出所审核办理" in out or "派出所审核办理" in out
     assert "acting again with an old version: 409" in out
+    assert "422 陈志强不能受理党组织关系转接：非中共党员" in out
     assert "已落户" in out and "completed" in out
     db.session.expire_all()
     case = db.session.scalars(select(Case)).one()

@@ -27,7 +27,8 @@ WEEKDAYS = "一二三四五六日"
 def init_app(app: Flask) -> None:
     from transfers.admin.views import bp as admin_bp
     from transfers.api.account import bp as account_bp
-    from transfers.api.views import bp as api_bp
+    from transfers.api.framework import bp as api_bp
+    from transfers.api.views import init_app as init_api
     from transfers.auth.views import bp as auth_bp
     from transfers.cases.views import bp as cases_bp
     from transfers.deadlines.services import missing_calendar_years
@@ -64,8 +65,9 @@ def init_app(app: Flask) -> None:
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
     )
-    for bp in (imports_bp, exports_bp, account_bp, api_bp):
+    for bp in (imports_bp, exports_bp, account_bp):
         app.register_blueprint(bp)
+    init_api(app)  # flask-smorest registers the API blueprint and its document
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
 

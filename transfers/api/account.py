@@ -20,7 +20,7 @@ from transfers.forms import ChineseMeta
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     class Meta(ChineseMeta):
         pass
 
@@ -31,7 +31,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     pass
 
 
@@ -57,7 +57,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no types
 def revoke(token_id: int):  # type: ignore[no-untyped-def]
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:

@@ -12,7 +12,7 @@ from transfers.db import UTCDateTime, utcnow
 from transfers.extensions import db
 
 
-class ApiToken(db.Model):
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]  # made at runtime by Flask-SQLAlchemy
     """Only the SHA-256 of the secret is stored; the secret is shown once, at creation."""
 
     __tablename__ = "api_token"

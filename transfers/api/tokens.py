@@ -52,7 +52,7 @@ def user_for_token(secret: str, *, now: datetime) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    user = token.user
+    user: User | None = token.user
     if user is None or not user.active:
         return None
     # Recorded at most once a minute, so reads do not write on every request.

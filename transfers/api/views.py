@@ -1,38 +1,37 @@
 """REST API /api/v1: thin doors over the same services and permission checks as the web.
 
-Every view: load, check permission (can_view_*, can_act via the engine), call one
-service, commit once, answer JSON. Errors are problem+json (see problems.py).
+Every view: arguments loaded by the framework, one visibility check or service call,
+commit once, the object returned for its response schema. Token auth, error statuses
+and the OpenAPI document are in framework.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, render_template
-from sqlalchemy import or_, select
+from flask import Flask, jsonify, make_response, render_template
+from flask_smorest import current_api
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import or_
 
+from transfers.api import responses as r
 from transfers.api import schemas as s
-from transfers.api.problems import problem
-from transfers.api.spec import build_spec, operation
-from transfers.auth.models import User
-from transfers.cases.models import Case, Event
-from transfers.cases.permissions import can_register_households, can_view_case, can_view_household
+from transfers.api.framework import Api, bp, get_visible, me
+from transfers.cases.models import Case, Intake
+from transfers.cases.permissions import can_register_households
 from transfers.cases.services import open_intake
 from transfers.db import utcnow
-from transfers.deadlines.services import work_calendar
 from transfers.engine import (
-    EngineError,
     InvalidAction,
+    NotFound,
+    PermissionDenied,
     RuleViolation,
-    build_context,
-    claim,
-    open_task,
-    release,
-    step,
+    StaleVersion,
+    act,
 )
-from transfers.engine.errors import DuplicateCase
-from transfers.exports.services import cases_query, households_query
+from transfers.engine import claim as claim_service
+from transfers.engine import release as release_service
 from transfers.extensions import db, limiter
 from transfers.households.models import Household, Person
 from transfers.households.registration import register
@@ -42,554 +41,321 @@ from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, receipt_ke
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
 from transfers.tasks.services import queue_query, supervised_overdue_query
-from workflows.calendar import deadline_status, local_date
-from workflows.idcard import mask_name, normalize
+from transfers.visibility import household_search, visible_cases, visible_households
+from workflows.calendar import local_date
+from workflows.idcard import normalize
 from workflows.roles import Role
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SPEC = {
+    "title": "搬迁群众权益转接办理系统 API",
+    "version": "1.0.0",
+    "openapi_version": "3.0.3",
+    "info": {
+        "description": (
+            "REST API of household-transfers. Authenticate with a personal token "
+            "(“我的访问令牌” page): `Authorization: Bearer <token>`. A token acts with "
+            "its user's roles and jurisdictions; the same permission checks as the web "
+            "apply. Errors are `application/problem+json`."
+        )
+    },
+    "security": [{"bearerAuth": []}],
+}
 
 
-def me() -> User:
-    return g.api_user
+def init_app(app: Flask) -> None:
+    api = Api(app, spec_kwargs=SPEC)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
+    )
+    api.register_blueprint(bp)
 
 
-def _engine_problem(e: Exception) -> Any:
-    db.session.rollback()
-    if isinstance(e, RuleViolation):
-        return problem(422, str(e), e.errors)
-    if isinstance(e, DuplicateCase):
-        return problem(409, str(e), e.errors or None)
-    if isinstance(e, InvalidAction):
-        return problem(409, str(e))
-    status = getattr(e, "status", 400)
-    return problem(status if status in (403, 404, 409) else 422, str(e))
-
-
-# --- serializers: plain dicts, dumped through the documented schemas -----------------
-def person_dict(p: Person) -> dict[str, Any]:
-    moved = (p.facts or {}).get("hukou_moved")
-    return {
-        "id": p.id,
-        "household_id": p.household_id,
-        "name": p.name,
-        "id_number_masked": p.masked_id,
-        "sex": p.sex,
-        "birth_date": p.birth_date,
-        "relation": p.relation,
-        "party_status": p.party_status,
-        "collective_member": p.collective_member,
-        "pension_status": p.pension_status,
-        "medical_insurance": p.medical_insurance,
-        "assistance": p.assistance,
-        "registered_poor": p.registered_poor,
-        "hukou_moved": moved if isinstance(moved, bool) else None,
-    }
-
-
-def household_dict(h: Household) -> dict[str, Any]:
-    return {
-        "id": h.id,
-        "origin_code": h.origin.code,
-        "origin_name": h.origin.full_name,
-        "destination_code": h.destination.code,
-        "destination_name": h.destination.full_name,
-        "settlement_mode": h.settlement_mode,
-        "site_id": h.site_id,
-        "site_name": h.site.name if h.site else None,
-        "moved_on": h.moved_on,
-        "scope": h.scope.value,
-        "members": [person_dict(p) for p in h.members],
-    }
-
-
-def case_summary(c: Case) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "procedure": c.procedure,
-        "procedure_label": c.workflow.label,
-        "state": c.state,
-        "state_label": c.state_label,
-        "outcome": c.outcome,
-        "version": c.version,
-        "household_id": c.household_id,
-        "person_id": c.person_id,
-        "subject": mask_name(c.subject_name),
-        "receipt_no": c.intake.receipt_no if c.intake else None,
-        "opened_at": c.opened_at,
-        "closed_at": c.closed_at,
-    }
-
-
-def task_dict(t: Task) -> dict[str, Any]:
-    status = deadline_status(t.due_on, local_date(utcnow()), work_calendar()) if t.is_open else None
-    return {
-        "id": t.id,
-        "case_id": t.case_id,
-        "procedure": t.procedure,
-        "state": t.state,
-        "state_label": t.case.workflow.state(t.state).label,
-        "role": t.role,
-        "role_label": t.role_label,
-        "jurisdiction_code": t.jurisdiction.code,
-        "jurisdiction_name": t.jurisdiction.name,
-        "due_on": t.due_on,
-        "light": str(status.light) if status else None,
-        "status_text": status.text if status else None,
-        "claimed_by": t.claimed_by.display_name if t.claimed_by else None,
-        "closed_at": t.closed_at,
-        "case_version": t.case.version,
-        "subject": mask_name(t.case.subject_name),
-    }
-
-
-def case_dict(c: Case, user: User) -> dict[str, Any]:
-    task = open_task(c)
-    actions = []
-    if can_act(user, task):
-        ctx = build_context(c, utcnow())
-        for a in c.workflow.available_actions(c.state, ctx):
-            actions.append(
-                {
-                    "action": a.trigger,
-                    "label": a.label,
-                    "fields": [
-                        {
-                            "name": f.name,
-                            "label": f.label,
-                            "kind": f.kind,
-                            "required": f.required,
-                            "choices": [
-                                {"value": v, "label": lab} for v, lab in f.resolve_choices(ctx)
-                            ],
-                        }
-                        for f in a.fields
-                    ],
-                }
-            )
-    events = db.session.scalars(select(Event).where(Event.case_id == c.id).order_by(Event.id))
-    return {
-        **case_summary(c),
-        "record": [{"label": k, "value": v} for k, v in c.workflow.describe(c.data or {})],
-        "task": task_dict(task) if task else None,
-        "actions": actions,
-        "timeline": [
-            {
-                "id": e.id,
-                "at": e.at,
-                "kind": e.kind,
-                "kind_label": e.kind_label,
-                "action": e.action,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "reason": e.reason,
-                "actor": e.actor.display_name if e.actor else None,
-                "data": e.data or {},
-            }
-            for e in events
-        ],
-    }
-
-
-def _page(query: Any, args: dict[str, Any], schema: type, to_dict: Any) -> Any:
-    page = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
-    body = {
-        "items": [to_dict(x) for x in page.items],
-        "page": page.page,
-        "per_page": page.per_page,
-        "total": page.total or 0,
-    }
-    return jsonify(schema().dump(body))
-
-
-def _visible_case(case_id: int) -> Case | Any:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        return problem(404, "找不到该事项")
-    paths = tuple(db.session.scalars(select(Task.jurisdiction_path).where(Task.case_id == case.id)))
-    if not can_view_case(me(), case, paths):
-        return problem(403, "该事项不在您的辖区内")
-    return case
+def _page(query: Any, args: dict[str, Any]) -> Any:
+    return db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
 
 
 # --- the document and the reference page ---------------------------------------------
 @bp.route("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
-    return jsonify(build_spec(current_app))
+@bp.doc(security=[], summary="This OpenAPI document")
+@bp.response(200)
+def openapi() -> Any:
+    return jsonify(current_api.spec.to_dict())
 
 
 @bp.route("/docs")
-def reference():  # type: ignore[no-untyped-def]
-    return render_template("api/reference.html", spec=build_spec(current_app))
+@bp.doc(security=[], summary="The API reference page (HTML)")
+@bp.response(200, content_type="text/html")
+def reference() -> Any:
+    spec = current_api.spec.to_dict()
+    return make_response(render_template("api/reference.html", spec=spec))
 
 
 # --- who am I, jurisdictions ---------------------------------------------------------
 @bp.route("/me")
-@operation(summary="The token's user and role grants", tag="account", response=s.MeOut)
-def whoami():  # type: ignore[no-untyped-def]
-    user = me()
-    body = {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "grants": [
-            {
-                "role": g.role,
-                "role_label": Role(g.role).label,
-                "jurisdiction_code": g.jurisdiction.code,
-                "jurisdiction_name": g.jurisdiction.name,
-            }
-            for g in user.grants
-        ],
-    }
-    return jsonify(s.MeOut().dump(body))
+@bp.doc(summary="The token's user and role grants", tags=["account"])
+@bp.response(200, r.MeOut)
+@bp.problems(401)
+def whoami() -> Any:
+    return me()
 
 
 @bp.route("/jurisdictions")
-@operation(
-    summary="Jurisdictions (division codes), children of `parent` or the top level",
-    tag="jurisdictions",
-    response=s.JurisdictionList,
-    query=s.JurisdictionQuery,
-    errors=(404,),
-)
-def jurisdictions(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+@bp.doc(summary="Jurisdictions (division codes), children of `parent` or the top level")
+@bp.arguments(s.JurisdictionQuery, location="query")
+@bp.response(200, r.JurisdictionList)
+@bp.problems(401, 404)
+def jurisdictions(args: dict[str, Any]) -> Any:
     q = select(Jurisdiction).order_by(Jurisdiction.path)
     if args.get("parent"):
         parent = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == args["parent"]))
         if parent is None:
-            return problem(404, "找不到该行政区划代码")
+            raise NotFound("找不到该行政区划代码")
         q = q.where(Jurisdiction.parent_id == parent.id)
     else:
         q = q.where(Jurisdiction.parent_id.is_(None))
-    items = [
-        {
-            "id": j.id,
-            "code": j.code,
-            "name": j.name,
-            "level": j.level,
-            "path": j.path,
-            "parent_code": j.parent.code if j.parent else None,
-        }
-        for j in db.session.scalars(q)
-    ]
-    return jsonify(s.JurisdictionList().dump({"items": items}))
+    return {"items": db.session.scalars(q).all()}
 
 
 # --- households and persons ----------------------------------------------------------
-@bp.route("/households")
-@operation(
-    summary="Households within your jurisdictions",
-    tag="households",
-    response=s.HouseholdList,
-    query=s.HouseholdQuery,
-)
-def households(args: dict[str, Any]):  # type: ignore[no-untyped-def]
-    q = households_query(me(), args.get("q") or "").options(
+@bp.route("/households", methods=["GET"])
+@bp.doc(summary="Households within your jurisdictions", tags=["households"])
+@bp.arguments(s.HouseholdQuery, location="query")
+@bp.response(200, r.HouseholdList)
+@bp.problems(401)
+def households(args: dict[str, Any]) -> Any:
+    q = visible_households(me()).options(
         selectinload(Household.members), selectinload(Household.destination)
     )
-    return _page(q, args, s.HouseholdList, household_dict)
+    if (args.get("q") or "").strip():
+        q = q.where(household_search(args["q"]))
+    return _page(q.order_by(Household.id.desc()), args)
+
+
+def _place(code: str) -> Jurisdiction | None:
+    return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
 
 
 @bp.route("/households", methods=["POST"])
-@operation(
+@bp.doc(
     summary="Register a household with its members (village staff of the destination)",
-    tag="households",
-    response=s.HouseholdOut,
-    status=201,
-    body=s.HouseholdIn,
-    errors=(403,),
+    tags=["households"],
 )
-def create_household(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+@bp.arguments(s.HouseholdIn)
+@bp.response(201, r.HouseholdOut)
+@bp.problems(401, 403)
+def create_household(data: dict[str, Any]) -> Any:
     user = me()
     if not can_register_households(user):
-        return problem(403, "只有村（社区）工作人员可以登记搬迁户")
-    errors: dict[str, str] = {}
-    places = {}
-    for key in ("origin_code", "destination_code"):
-        j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == data[key]))
-        if j is None:
-            errors[key] = f"未知的行政区划代码“{data[key]}”"
-        places[key] = j
-    destination = places["destination_code"]
+        raise PermissionDenied("只有村（社区）工作人员可以登记搬迁户")
+    origin, destination = _place(data["origin_code"]), _place(data["destination_code"])
+    errors = {
+        key: f"未知的行政区划代码“{data[key]}”"
+        for key, place in (("origin_code", origin), ("destination_code", destination))
+        if place is None
+    }
     staff_of = {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
     if destination is not None and destination.id not in staff_of:
-        return problem(403, "只能为本村（社区）登记搬迁户（迁入地须为您任职的村或社区）")
-    origin = places["origin_code"]
+        raise PermissionDenied("只能为本村（社区）登记搬迁户（迁入地须为您任职的村或社区）")
     if errors or origin is None or destination is None:
-        return problem(422, "提交的内容未通过校验", errors)
-    fields = {
-        k: v for k, v in data.items() if k not in ("origin_code", "destination_code", "members")
-    }
+        raise HouseholdError(errors)
+    places = ("origin_code", "destination_code", "members")
     household_input = HouseholdInput(
-        **fields,
+        **{k: v for k, v in data.items() if k not in places},
         origin_id=origin.id,
         destination_id=destination.id,
         members=tuple(MemberInput(**m) for m in data["members"]),
     )
-    try:
-        household = register(household_input, actor=user, now=utcnow(), channel="api")
-    except HouseholdError as e:
-        db.session.rollback()
-        return problem(422, str(e), e.errors)
+    household = register(household_input, actor=user, now=utcnow(), channel="api")
     db.session.commit()
-    return jsonify(s.HouseholdOut().dump(household_dict(household))), 201
+    return household
 
 
 @bp.route("/households/<int(max=2147483647):household_id>")
-@operation(
-    summary="One household with its members",
-    tag="households",
-    response=s.HouseholdOut,
-    errors=(403,),
-)
-def household(household_id: int):  # type: ignore[no-untyped-def]
-    h = db.session.get(Household, household_id)
-    if h is None:
-        return problem(404, "找不到该搬迁户")
-    if not can_view_household(me(), h):
-        return problem(403, "该搬迁户不在您的辖区内")
-    return jsonify(s.HouseholdOut().dump(household_dict(h)))
+@bp.doc(summary="One household with its members", tags=["households"])
+@bp.response(200, r.HouseholdOut)
+@bp.problems(401, 403, 404)
+def household(household_id: int) -> Any:
+    return get_visible(Household, household_id)
 
 
 @bp.route("/persons")
-@operation(
+@bp.doc(
     summary="Persons within your jurisdictions, by exact ID number or by name",
-    tag="households",
-    response=s.PersonList,
-    query=s.PersonQuery,
+    tags=["households"],
 )
-def persons(args: dict[str, Any]):  # type: ignore[no-untyped-def]
-    visible = households_query(me()).with_only_columns(Household.id).order_by(None)
+@bp.arguments(s.PersonQuery, location="query")
+@bp.response(200, r.PersonList)
+@bp.problems(401)
+def persons(args: dict[str, Any]) -> Any:
+    visible = visible_households(me()).with_only_columns(Household.id)
     q = select(Person).where(Person.household_id.in_(visible))
     if args.get("id_number"):
         q = q.where(Person.id_number == normalize(args["id_number"]))
-    if args.get("q"):
-        text = args["q"].strip()
+    if text := (args.get("q") or "").strip():
         q = q.where(
             or_(
                 Person.name.contains(text, autoescape=True),
                 Person.name_initials.startswith(text.lower(), autoescape=True),
             )
         )
-    return _page(q.order_by(Person.id), args, s.PersonList, person_dict)
+    return _page(q.order_by(Person.id), args)
 
 
 @bp.route("/persons/<int(max=2147483647):person_id>")
-@operation(summary="One person", tag="households", response=s.PersonOut, errors=(403,))
-def person(person_id: int):  # type: ignore[no-untyped-def]
-    p = db.session.get(Person, person_id)
-    if p is None:
-        return problem(404, "找不到该人员")
-    if not can_view_household(me(), p.household):
-        return problem(403, "该人员不在您的辖区内")
-    return jsonify(s.PersonOut().dump(person_dict(p)))
+@bp.doc(summary="One person", tags=["households"])
+@bp.response(200, r.PersonOut)
+@bp.problems(401, 403, 404)
+def person(person_id: int) -> Any:
+    return get_visible(Person, person_id)
 
 
 # --- intake and cases ----------------------------------------------------------------
 @bp.route("/intakes", methods=["POST"])
-@operation(
+@bp.doc(
     summary="Accept (受理) cases of one household under one receipt number",
-    tag="cases",
-    response=s.IntakeOut,
-    status=201,
-    body=s.IntakeIn,
-    errors=(403, 404, 409),
+    description=(
+        "Each requested procedure must apply to the member, as on the household page: "
+        "one that does not answers 422 with the reason."
+    ),
+    tags=["cases"],
 )
-def create_intake(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    h = db.session.get(Household, data["household_id"])
-    if h is None:
-        return problem(404, "找不到该搬迁户")
-    if not can_view_household(me(), h):
-        return problem(403, "该搬迁户不在您的辖区内")
+@bp.arguments(s.IntakeIn)
+@bp.response(201, r.IntakeOut)
+@bp.problems(401, 403, 404, 409)
+def create_intake(data: dict[str, Any]) -> Any:
+    h = get_visible(Household, data["household_id"])
     members = {p.id: p for p in h.members}
-    requests = []
-    for i, r in enumerate(data["requests"]):
-        pid = r["person_id"]
-        if pid is not None and pid not in members:
-            return problem(
-                422, "该人员不是本户成员", {f"requests-{i}-person_id": "该人员不是本户成员"}
-            )
-        requests.append((members.get(pid) if pid is not None else None, r["procedure"]))
-    try:
-        intake = open_intake(household=h, requests=requests, actor=me(), now=utcnow())
-    except (EngineError, InvalidAction, RuleViolation) as e:
-        return _engine_problem(e)
-    db.session.commit()
-    body = {
-        "receipt_no": intake.receipt_no,
-        "household_id": h.id,
-        "cases": [case_summary(c) for c in intake.cases],
+    outsiders = {
+        f"requests-{i}-person_id": "该人员不是本户成员"
+        for i, req in enumerate(data["requests"])
+        if req["person_id"] is not None and req["person_id"] not in members
     }
-    return jsonify(s.IntakeOut().dump(body)), 201
+    if outsiders:
+        raise RuleViolation(outsiders)
+    requests = [(members.get(req["person_id"]), req["procedure"]) for req in data["requests"]]
+    intake: Intake = open_intake(household=h, requests=requests, actor=me(), now=utcnow())
+    db.session.commit()
+    return intake
 
 
 @bp.route("/cases")
-@operation(
-    summary="Cases within your jurisdictions", tag="cases", response=s.CaseList, query=s.CaseQuery
-)
-def cases(args: dict[str, Any]):  # type: ignore[no-untyped-def]
-    q = cases_query(
-        me(),
-        procedure=args.get("procedure", ""),
-        state=args.get("state", ""),
-        open_only=bool(args.get("open")),
-    )
-    return _page(q, args, s.CaseList, case_summary)
+@bp.doc(summary="Cases within your jurisdictions", tags=["cases"])
+@bp.arguments(s.CaseQuery, location="query")
+@bp.response(200, r.CaseList)
+@bp.problems(401)
+def cases(args: dict[str, Any]) -> Any:
+    q = visible_cases(me())
+    if args.get("procedure"):
+        q = q.where(Case.procedure == args["procedure"])
+    if args.get("state"):
+        q = q.where(Case.state == args["state"])
+    if args.get("open"):
+        q = q.where(Case.closed_at.is_(None))
+    return _page(q.order_by(Case.id), args)
 
 
 @bp.route("/cases/<int(max=2147483647):case_id>")
-@operation(
+@bp.doc(
     summary="One case with its open task, your possible actions and its timeline",
-    tag="cases",
-    response=s.CaseOut,
-    errors=(403,),
+    tags=["cases"],
 )
-def case(case_id: int):  # type: ignore[no-untyped-def]
-    c = _visible_case(case_id)
-    if not isinstance(c, Case):
-        return c
-    return jsonify(s.CaseOut().dump(case_dict(c, me())))
+@bp.response(200, r.CaseOut)
+@bp.problems(401, 403, 404)
+def case(case_id: int) -> Any:
+    return r.CaseDetail(get_visible(Case, case_id), me())
 
 
 # --- tasks ---------------------------------------------------------------------------
 @bp.route("/tasks")
-@operation(
-    summary="My queue (待办): open tasks of my offices",
-    tag="tasks",
-    response=s.TaskList,
-    query=s.TaskQuery,
-)
-def tasks(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+@bp.doc(summary="My queue (待办): open tasks of my offices", tags=["tasks"])
+@bp.arguments(s.TaskQuery, location="query")
+@bp.response(200, r.TaskList)
+@bp.problems(401)
+def tasks(args: dict[str, Any]) -> Any:
     q = queue_query(me(), procedure=args.get("procedure", ""), state=args.get("state", ""))
-    return _page(q, args, s.TaskList, task_dict)
-
-
-def _task_action(task_id: int, service: Any) -> Any:
-    try:
-        task = service(task_id=task_id, actor=me(), now=utcnow())
-    except EngineError as e:
-        return _engine_problem(e)
-    db.session.commit()
-    return jsonify(s.TaskOut().dump(task_dict(task)))
+    return _page(q, args)
 
 
 @bp.route("/tasks/<int(max=2147483647):task_id>/claim", methods=["POST"])
-@operation(
-    summary="Claim a task (认领) so colleagues see who is on it",
-    tag="tasks",
-    response=s.TaskOut,
-    errors=(403, 409),
-)
-def claim_task(task_id: int):  # type: ignore[no-untyped-def]
-    return _task_action(task_id, claim)
+@bp.doc(summary="Claim a task (认领) so colleagues see who is on it", tags=["tasks"])
+@bp.response(200, r.TaskOut)
+@bp.problems(401, 403, 404, 409)
+def claim_task(task_id: int) -> Any:
+    task = claim_service(task_id=task_id, actor=me(), now=utcnow())
+    db.session.commit()
+    return task
 
 
 @bp.route("/tasks/<int(max=2147483647):task_id>/release", methods=["POST"])
-@operation(summary="Release your claim", tag="tasks", response=s.TaskOut, errors=(403, 409))
-def release_task(task_id: int):  # type: ignore[no-untyped-def]
-    return _task_action(task_id, release)
+@bp.doc(summary="Release your claim", tags=["tasks"])
+@bp.response(200, r.TaskOut)
+@bp.problems(401, 403, 404, 409)
+def release_task(task_id: int) -> Any:
+    task = release_service(task_id=task_id, actor=me(), now=utcnow())
+    db.session.commit()
+    return task
 
 
 @bp.route("/tasks/<int(max=2147483647):task_id>/act", methods=["POST"])
-@operation(
+@bp.doc(
     summary="Act on a task with the case version you saw",
-    tag="tasks",
-    response=s.CaseOut,
-    body=s.ActIn,
-    errors=(403, 409),
     description=(
         "`action` is one of the case's `actions[].action`; `data` holds its fields. "
-        "A stale `version` answers 409; a rule or field error answers 422 with `errors`."
+        "A stale `version` answers 409; an action not possible now, a rule or a field "
+        "error answers 422 with the reason (and `errors` per field)."
     ),
+    tags=["tasks"],
 )
-def act_on_task(task_id: int, data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    task = db.session.get(Task, task_id)
-    if task is None:
-        return problem(404, "找不到该待办")
-    c = _visible_case(task.case_id)
-    if not isinstance(c, Case):
-        return c
+@bp.arguments(s.ActIn)
+@bp.response(200, r.CaseOut)
+@bp.problems(401, 403, 404, 409)
+def act_on_task(data: dict[str, Any], task_id: int) -> Any:
+    task: Task = get_visible(Task, task_id)
     if task.closed_at is not None:
-        return problem(409, "该待办已办结，请刷新后查看最新状态")
+        raise StaleVersion("该待办已办结，请刷新后查看最新状态")
     if not can_act(me(), task):
-        return problem(403, "您没有办理该待办的权限（须为该环节的办理单位，且未被他人认领）")
-    try:
-        action = c.workflow.action(data["action"], c.state)
-        if action.system:
-            raise InvalidAction("该操作由系统自动执行")
-        db.session.rollback()  # reads done: the step takes a transaction of its own
-        stepped = step(
-            case_id=c.id,
-            action=data["action"],
-            actor=me(),
-            seen_version=data["version"],
-            data=data["data"],
-            now=utcnow(),
-        )
-    except (EngineError, InvalidAction, RuleViolation) as e:
-        return _engine_problem(e)
-    # (`c` was reloaded when the call above read its id, before the step: read it again)
-    c = db.session.get(Case, stepped.id, populate_existing=True)
-    return jsonify(s.CaseOut().dump(case_dict(c, me())))
+        raise PermissionDenied("您没有办理该待办的权限（须为该环节的办理单位，且未被他人认领）")
+    if any(a.system and a.trigger == data["action"] for a in task.case.workflow.actions):
+        raise InvalidAction("该操作由系统自动执行")  # the rest is the engine's to check
+    case = act(
+        case_id=task.case_id,
+        action=data["action"],
+        actor=me(),
+        seen_version=data["version"],
+        data=data["data"],
+        now=utcnow(),
+    )
+    db.session.commit()
+    return r.CaseDetail(case, me())
 
 
 @bp.route("/overdue")
-@operation(
-    summary="Overdue open tasks under the jurisdictions you supervise (超期督办)",
-    tag="tasks",
-    response=s.TaskList,
-    query=s.PageQuery,
-    errors=(403,),
+@bp.doc(
+    summary="Overdue open tasks under the jurisdictions you supervise (超期督办)", tags=["tasks"]
 )
-def overdue(args: dict[str, Any]):  # type: ignore[no-untyped-def]
-    if not any(r.is_supervisor for r in me().roles):
-        return problem(403, "只有乡镇、区县督查人员可以查看超期督办")
-    q = supervised_overdue_query(me(), local_date(utcnow()))
-    return _page(q, args, s.TaskList, task_dict)
+@bp.arguments(s.PageQuery, location="query")
+@bp.response(200, r.TaskList)
+@bp.problems(401, 403)
+def overdue(args: dict[str, Any]) -> Any:
+    if not any(role.is_supervisor for role in me().roles):
+        raise PermissionDenied("只有乡镇、区县督查人员可以查看超期督办")
+    return _page(supervised_overdue_query(me(), local_date(utcnow())), args)
 
 
 # --- public --------------------------------------------------------------------------
 @bp.route("/public/status")
 @limiter.limit(PER_ADDRESS)
 @limiter.limit(PER_RECEIPT, key_func=receipt_key)
-@operation(
+@bp.doc(
+    security=[],
     summary="Status of a household's cases by receipt number and ID tail (no token)",
-    tag="public",
-    response=s.LookupOut,
-    query=s.LookupQuery,
-    public=True,
-    errors=(404, 429),
+    tags=["public"],
 )
-def public_status(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+@bp.arguments(s.LookupQuery, location="query")
+@bp.response(200, r.LookupOut)
+@bp.problems(404, 429)
+def public_status(args: dict[str, Any]) -> Any:
     rows = lookup(args["receipt_no"], args["id_tail"])
     if rows is None:
-        return problem(404, "办件编号与身份证号码后四位不匹配，请核对后重试")
-    items = [
-        {
-            "no": r["no"],
-            "procedure": r["procedure"],
-            "member": r["member"],
-            "step": r["step"],
-            "closed": r["closed"],
-            "light": str(r["status"].light) if r["status"] else None,
-            "status_text": r["status"].text if r["status"] else None,
-            "opened_on": local_date(r["opened_on"]),
-        }
-        for r in rows
-    ]
-    return jsonify(s.LookupOut().dump({"items": items}))
-
-
-@bp.after_request
-def _commit_token_use(response: Any) -> Any:
-    """Reads record the token's last use; writes already committed theirs."""
-    if g.get("api_user") is not None and db.session.dirty:
-        db.session.commit()
-    return response
-
-
-@bp.errorhandler(404)
-@bp.errorhandler(405)
-@bp.errorhandler(429)
-def _http_problem(error: Any) -> Any:
-    return problem(getattr(error, "code", 400) or 400)
+        raise NotFound("办件编号与身份证号码后四位不匹配，请核对后重试")
+    return {"items": rows}

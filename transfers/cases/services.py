@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from transfers.auth.models import User
+from transfers.cases.intake import refuse_inapplicable
 from transfers.cases.models import Case, Intake
 from transfers.cases.permissions import can_open_cases
 from transfers.engine import PermissionDenied, open_case
@@ -39,13 +40,16 @@ def open_intake(
     """Accept (受理) the requested cases of one household under one receipt number.
 
     `requests` are (person, procedure) pairs. All or nothing: a refused case refuses
-    the intake.
+    the intake. A procedure that does not apply to the member (transfers.cases.intake,
+    the rule the household page proposes from) is refused with its reason, before
+    anything is written.
     """
     if not can_open_cases(actor, household):
         raise PermissionDenied(_("只有本户迁入地或迁出地村（社区）工作人员可以受理"))
     requests = list(requests)
     if not requests:
         raise ValueError(_("请至少选择一项要受理的事项"))
+    refuse_inapplicable(household, requests, local_date(now))
     for attempt in range(5):
         receipt = next_receipt_no(household, now)
         if attempt:

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from transfers.cases.intake import proposals
 from transfers.cases.models import Case, Intake
 from transfers.cases.permissions import (
     can_open_cases,
@@ -40,7 +41,7 @@ from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.privacy.forms import RevealIdForm
 from transfers.privacy.services import reveal_id_number
 from transfers.visibility import household_search, visible_households
-from workflows.base import Context, RelatedCase
+from workflows.base import RelatedCase
 from workflows.calendar import local_date
 from workflows.party import voting_rights
 from workflows.registry import PROCEDURES
@@ -177,33 +178,6 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
     return mapped
 
 
-def proposals(household: Household) -> list[dict]:  # type: ignore[type-arg]
-    """For each member, each procedure: is it needed, and why (one-window intake)."""
-    today = local_date(utcnow())
-    hfacts = household_facts(household)
-    cases = db.session.scalars(select(Case).where(Case.household_id == household.id)).all()
-    rows = []
-    for person in household.members:
-        related = {
-            c.procedure: RelatedCase(c.procedure, c.state, c.outcome, dict(c.data or {}))
-            for c in sorted(cases, key=lambda c: c.id)
-            if c.person_id == person.id
-        }
-        ctx = Context(facts={**hfacts, **person_facts(person)}, related=related, today=today)
-        for name, procedure in PROCEDURES.items():
-            needed, why = procedure.applies(ctx)
-            rows.append(
-                {
-                    "person": person,
-                    "procedure": procedure,
-                    "needed": needed,
-                    "why": why,
-                    "key": f"{person.id}:{name}",
-                }
-            )
-    return rows
-
-
 def _load_viewable(household_id: int) -> Household:
     household = db.session.get(Household, household_id)
     if household is None:
@@ -248,7 +222,7 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
         household=household,
         cases=cases,
         intakes=intakes,
-        proposals=proposals(household),
+        proposals=proposals(household, local_date(utcnow())),
         can_open=can_open_cases(current_user, household),
         hukou_options=option_eligibility(hfacts),
         voting=voting,
@@ -294,14 +268,14 @@ def intake(household_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not can_open_cases(current_user, household):
         abort(403)
-    chosen = set(request.form.getlist("open"))
-    allowed = {p["key"]: p for p in proposals(household) if p["needed"]}
+    members = {str(p.id): p for p in household.members}
     requests = []
-    for key in sorted(chosen):
-        if key not in allowed:
+    for key in sorted(set(request.form.getlist("open"))):
+        person_id, _sep, procedure = key.partition(":")
+        if person_id not in members or procedure not in PROCEDURES:
             flash(_("所选事项无需或不能受理，请刷新页面后重试"), "danger")
             return redirect(url_for("households.detail", household_id=household_id))
-        requests.append((allowed[key]["person"], allowed[key]["procedure"].name))
+        requests.append((members[person_id], procedure))
     if not requests:
         flash(_("请至少勾选一项要受理的事项"), "warning")
         return redirect(url_for("households.detail", household_id=household_id))
