@@ -20,6 +20,7 @@ from transfers.admin.services import (
 from transfers.auth.models import RoleGrant, User
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.visibility import within_paths
 from workflows.roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +34,7 @@ def _only_admins():  # type: ignore[no-untyped-def]
 
 
 def _in_area(column):  # type: ignore[no-untyped-def]
-    return or_(*[column.startswith(p, autoescape=True) for p in admin_paths(current_user)])
+    return within_paths(column, admin_paths(current_user))
 
 
 @bp.route("/users")
@@ -46,7 +47,12 @@ def users():  # type: ignore[no-untyped-def]
     )
     query = select(User).where(User.id.in_(visible)).options(selectinload(User.grants))
     if q:
-        query = query.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+        query = query.where(
+            or_(
+                User.username.contains(q, autoescape=True),
+                User.display_name.contains(q, autoescape=True),
+            )
+        )
     page = db.paginate(query.order_by(User.username), per_page=30)
     return render_template("admin/users.html", page=page, q=q)
 
@@ -58,8 +64,12 @@ def new_user():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = create_account(
-                current_user, form.username.data, form.display_name.data, form.password.data,
-                form.role.data, form.jurisdiction_code.data,
+                current_user,
+                form.username.data,
+                form.display_name.data,
+                form.password.data,
+                form.role.data,
+                form.jurisdiction_code.data,
             )
             db.session.commit()
             flash(_("已创建用户 %(name)s", name=user.username), "success")
@@ -156,8 +166,12 @@ def jurisdictions(jurisdiction_id: int | None = None):  # type: ignore[no-untype
     )
     sites = db.session.scalars(select(Site).where(Site.jurisdiction_id == node.id)).all()
     return render_template(
-        "admin/jurisdictions.html", node=node, page=children, sites=sites,
-        form=JurisdictionForm(), site_form=SiteForm(),
+        "admin/jurisdictions.html",
+        node=node,
+        page=children,
+        sites=sites,
+        form=JurisdictionForm(),
+        site_form=SiteForm(),
     )
 
 
