@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
@@ -33,7 +35,7 @@ def _only_admins():  # type: ignore[no-untyped-def]
         abort(403)
 
 
-def _in_area(column):  # type: ignore[no-untyped-def]
+def _in_area(column: Any) -> ColumnElement[bool]:
     return within_paths(column, admin_paths(current_user))
 
 

@@ -128,7 +128,7 @@ def by_jurisdiction(node: Jurisdiction, today: date) -> list[Bar]:
     return bars(node, children(node), _open_work(node, today))[1]
 
 
-def _week_bucket(day: ColumnElement[Any], starts: list[Any]) -> ColumnElement[int]:
+def _week_bucket(day: Any, starts: list[Any]) -> ColumnElement[int]:
     return case(
         *[(day < s, i - 1) for i, s in enumerate(starts[1:], start=1)], else_=len(starts) - 1
     )
@@ -207,7 +207,9 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
         .where(*became_overdue(today, starts), measures.steps_within([node.path]))
     )
     sub = became.subquery()
-    counts = dict(db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all())
+    counts: dict[int, int] = dict(
+        db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all()
+    )
     late_weeks = [int(counts.get(i, 0)) for i in range(weeks)]
     return [
         Week(s, o, c, late)

@@ -8,6 +8,7 @@ holds its office (None: the node's own offices).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -136,7 +137,7 @@ def dashboard(
     return _read(node, db.session.execute(union_all(*parts)).all())
 
 
-def _read(node: Jurisdiction, rows: list[Any]) -> Dashboard:
+def _read(node: Jurisdiction, rows: Sequence[Any]) -> Dashboard:
     kids = children(node)
     child_of = measures.child_of(node, kids)
     by: dict[str, dict[Any, int]] = defaultdict(dict)

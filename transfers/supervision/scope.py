@@ -49,7 +49,7 @@ def office_name(place: str, role: Role) -> str:
 def children(node: Jurisdiction) -> list[Jurisdiction]:
     """The child jurisdictions of `node` by code, read once per session (the board and
     the charts both group by them)."""
-    known = db.session.info.setdefault("jurisdiction_children", {})
+    known: dict[int, list[Jurisdiction]] = db.session.info.setdefault("jurisdiction_children", {})
     if node.id not in known:
         known[node.id] = list(
             db.session.scalars(

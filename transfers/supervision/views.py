@@ -19,6 +19,7 @@ from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import ledgers, measures, snapshot
 from transfers.supervision.charts import dashboard_charts
+from transfers.supervision.dashboard import Dashboard
 from transfers.supervision.dashboard import dashboard as count_dashboard
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
@@ -50,7 +51,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
 @bp.before_request
-@login_required
+@login_required  # type: ignore[untyped-decorator]  # flask_login ships no annotations
 def _supervisors_only() -> None:
     if not is_supervisor(current_user):
         abort(403)
@@ -71,13 +72,16 @@ def _node() -> Jurisdiction:
         if not in_scope(node.path, paths):
             abort(403)
         return node
-    grant = next(g for g in current_user.grants if Role(g.role).is_supervisor)
-    return grant.jurisdiction
+    first: Jurisdiction = next(
+        g.jurisdiction for g in current_user.grants if Role(g.role).is_supervisor
+    )
+    return first
 
 
 def _breadcrumb(node: Jurisdiction) -> list[Jurisdiction]:
     paths = supervisor_paths(current_user)
-    trail, j = [], node
+    trail: list[Jurisdiction] = []
+    j: Jurisdiction | None = node
     while j is not None and in_scope(j.path, paths):
         trail.append(j)
         j = j.parent
@@ -96,6 +100,8 @@ def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]
 class _ListedPage(Pagination):
     """A page of the overdue list whose tasks the dashboard statement picked (its ids in
     order), paged like ``db.paginate`` (page and per_page from the request)."""
+
+    board: Dashboard
 
     def _query_items(self) -> list[Any]:
         offset = (self.page - 1) * self.per_page
