@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -18,7 +18,7 @@ from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import ledgers, measures, snapshot
-from transfers.supervision.charts import dashboard_charts
+from transfers.supervision.charts import Charts, dashboard_charts
 from transfers.supervision.dashboard import Dashboard
 from transfers.supervision.dashboard import dashboard as count_dashboard
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
@@ -112,19 +112,21 @@ class _ListedPage(Pagination):
         return self.board.total
 
 
-@bp.route("/")
-def dashboard():  # type: ignore[no-untyped-def]
-    today = _today()
-    node = _node()
-    f = OverdueFilter(
+def _filter(node: Jurisdiction) -> OverdueFilter:
+    procedure = request.args.get("procedure", "")
+    return OverdueFilter(
         node=node.path,
-        procedure=request.args.get("procedure", "")
-        if request.args.get("procedure") in PROCEDURES
-        else "",
+        procedure=procedure if procedure in PROCEDURES else "",
         level=request.args.get("level", ""),
         bucket=request.args.get("bucket", ""),
         sort=request.args.get("sort", "due"),
     )
+
+
+def _board(
+    f: OverdueFilter, node: Jurisdiction, today: date
+) -> tuple[Dashboard, Pagination, Charts, datetime | None]:
+    """The figures, the list's page, the charts and when they were counted (None: now)."""
     # A province or city without filters: the scheduler's snapshot (up to a minute old).
     snap = None
     if not (f.procedure or f.level or f.bucket):
@@ -136,28 +138,32 @@ def dashboard():  # type: ignore[no-untyped-def]
         )
     else:
         # The board's statement also picks the list's page.
-        page = _ListedPage(
+        listed = _ListedPage(
             per_page=20,
             count=False,
             board=lambda offset, limit: count_dashboard(
                 current_user, today, f, node, page=(offset, limit)
             ),
         )
-        board = page.board
+        page, board = listed, listed.board
         charts, as_of = dashboard_charts(node, today), None
     # The same filter as the board: its total is the list's, no second count.
     page.total = board.total
+    return board, page, charts, as_of
+
+
+@bp.route("/")
+def dashboard():  # type: ignore[no-untyped-def]
+    today, node = _today(), _node()
+    f = _filter(node)
+    board, page, charts, as_of = _board(f, node, today)
     cal = work_calendar()
-    args = {
-        k: v
-        for k, v in {
-            "node": node.id,
-            "procedure": f.procedure,
-            "level": f.level,
-            "bucket": f.bucket,
-            "sort": f.sort,
-        }.items()
-        if v
+    given = {
+        "node": node.id,
+        "procedure": f.procedure,
+        "level": f.level,
+        "bucket": f.bucket,
+        "sort": f.sort,
     }
     return render_template(
         "supervision/dashboard.html",
@@ -166,7 +172,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         node=node,
         trail=_breadcrumb(node),
         f=f,
-        args=args,
+        args={k: v for k, v in given.items() if v},
         procedures=PROCEDURES,
         buckets=measures.BUCKETS,
         level_labels=measures.LEVEL_LABELS,
