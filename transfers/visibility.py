@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Intake
@@ -35,7 +35,23 @@ def within_paths(column: Any, paths: list[str]) -> ColumnElement[bool]:
     """`column` (a jurisdiction path) lies within one of `paths`; false for none."""
     if not paths:
         return false()
+    if _covers_everything(paths):
+        # Left out, the planner may walk the index of the query's order and stop at a
+        # page (a province's overdue list: 0.04 s instead of 0.3 s at 100,000 persons).
+        return true()
     return or_(*[_prefixed(column, p) for p in paths])
+
+
+def _covers_everything(paths: list[str]) -> bool:
+    """Whether every jurisdiction lies within `paths` (a province's supervisor in the
+    province's database). The top jurisdictions are read once per session."""
+    roots: list[str] | None = db.session.info.get("jurisdiction_roots")
+    if not roots:
+        roots = list(
+            db.session.scalars(select(Jurisdiction.path).where(Jurisdiction.parent_id.is_(None)))
+        )
+        db.session.info["jurisdiction_roots"] = roots
+    return bool(roots) and all(any(r.startswith(p) for p in paths) for r in roots)
 
 
 def _prefixed(column: Any, path: str) -> ColumnElement[bool]:
