@@ -320,8 +320,8 @@ def _demo_deadlines(rng, staff_by_village, users, base):  # type: ignore[no-unty
     `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
     from transfers.deadlines.suspension import receive_item, suspend
     from transfers.deadlines.sweep import sweep
+    from transfers.supervision.ledgers import close_problem, plan_rectification
     from transfers.supervision.models import Problem
-    from transfers.supervision.services import close_problem, plan_rectification
     from transfers.tasks.models import Task
 
     waiting = db.session.scalars(

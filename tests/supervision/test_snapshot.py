@@ -11,8 +11,9 @@ from tests.conftest import login
 from transfers.db import utcnow
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import charts, snapshot
-from transfers.supervision import services as sv
+from transfers.supervision.dashboard import dashboard
 from transfers.supervision.models import DashboardSnapshot
+from transfers.supervision.overdue import OverdueFilter
 from workflows.calendar import local_date
 from workflows.roles import Role
 
@@ -28,13 +29,20 @@ def test_refresh_stores_province_and_cities_only_and_loads_the_live_numbers(db, 
     province_lead = make_user(Role.COUNTY_SUPERVISOR, "41")
     assert snapshot.refresh(today, now) == 4  # 河南省, 三门峡市, 山西省, 运城市
     db.session.commit()
-    assert db.session.scalar(select(DashboardSnapshot).where(DashboardSnapshot.jurisdiction_id == node(db, "411221").id)) is None
+    assert (
+        db.session.scalar(
+            select(DashboardSnapshot).where(
+                DashboardSnapshot.jurisdiction_id == node(db, "411221").id
+            )
+        )
+        is None
+    )
     for code in ("41", "4112"):
         n = node(db, code)
         loaded = snapshot.load(n, today, now)
         assert loaded is not None
         got, got_charts, as_of = loaded
-        live = sv.dashboard(province_lead, today, sv.OverdueFilter(node=n.path), n)
+        live = dashboard(province_lead, today, OverdueFilter(node=n.path), n)
         assert got == live
         assert got_charts == charts.dashboard_charts(n, today)
         assert as_of == db.session.get(DashboardSnapshot, n.id).computed_at
@@ -54,7 +62,9 @@ def test_a_stale_or_yesterdays_snapshot_is_not_used(db, board):
     assert snapshot.load(province, today + timedelta(days=1), now) is None
 
 
-def test_the_page_shows_the_snapshot_with_its_time_and_filters_count_live(db, board, make_user, client):
+def test_the_page_shows_the_snapshot_with_its_time_and_filters_count_live(
+    db, board, make_user, client
+):
     now = utcnow()
     today = local_date(now)
     board(today)
@@ -83,10 +93,8 @@ def test_the_scheduler_job_refreshes_the_snapshots(db, board, app):
     assert db.session.scalar(select(DashboardSnapshot.computed_at).limit(1)) == now
 
 
-def test_the_one_pass_refresh_counts_an_office_elsewhere_in_both_areas_as_live(
-    db, board, make_user
-):
-    """A task counts where its office lies and where its case lies: here E1's open task
+def test_the_one_pass_refresh_counts_a_step_where_its_office_lies_as_live(db, board, make_user):
+    """A step counts where its office lies, not where its case lies: here E1's open step
     waits at an office of another province (山西省历山镇), and C1's at 三门峡市 itself."""
     from transfers.engine import open_task
 
@@ -105,7 +113,14 @@ def test_the_one_pass_refresh_counts_an_office_elsewhere_in_both_areas_as_live(
     for code, user in (("41", lead41), ("4112", lead41), ("14", lead), ("1408", lead)):
         n = node(db, code)
         got, got_charts, _as_of = snapshot.load(n, today, now)
-        assert got == sv.dashboard(user, today, sv.OverdueFilter(node=n.path), n), code
+        assert got == dashboard(user, today, OverdueFilter(node=n.path), n), code
         assert got_charts == charts.dashboard_charts(n, today), code
     shanxi, _c, _t = snapshot.load(node(db, "14"), today, now)
     assert shanxi.total == 1  # E1, through its office
+    sanmenxia, _c, _t = snapshot.load(city, today, now)
+    assert sanmenxia.total == 5  # not E1 (its case lies in 陕州区, its office in 山西省)
+    assert {j.name if j else None: n for j, n in sanmenxia.by_jurisdiction} == {
+        "渑池县": 4,
+        "陕州区": 0,
+        None: 1,  # C1 at the city's own office
+    }

@@ -14,8 +14,11 @@ from tests.supervision.conftest import at
 from transfers.db import utcnow
 from transfers.engine import InvalidAction, PermissionDenied, open_task
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.supervision import services as sv
+from transfers.supervision.dashboard import dashboard
+from transfers.supervision.ledgers import close_problem
 from transfers.supervision.models import Problem
+from transfers.supervision.overdue import OverdueFilter, overdue_query, overdue_rows, tasks_in_order
+from transfers.supervision.summaries import Period, summary
 from workflows.calendar import local_date
 
 T = date(2026, 11, 27)
@@ -30,7 +33,7 @@ def node(code: str) -> Jurisdiction:
 def test_dashboard_counts_for_the_county(db, board):
     data = board(T)
     county = data["users"]["county"]
-    d = sv.dashboard(county, T, sv.OverdueFilter(), node("411221"))
+    d = dashboard(county, T, OverdueFilter(), node("411221"))
     assert d.total == 5  # A1 A2 A3 B1 C1; not D1 (on time), E1 (other county), G/H closed
     assert {j.name if j else None: n for j, n in d.by_jurisdiction} == {
         "城关镇": 4,
@@ -56,21 +59,21 @@ def test_dashboard_counts_for_the_county(db, board):
 def test_dashboard_drill_down_and_filters(db, board):
     data = board(T)
     county, chengguan = data["users"]["county"], data["users"]["chengguan"]
-    d = sv.dashboard(chengguan, T, sv.OverdueFilter(node=node("411221100").path), node("411221100"))
+    d = dashboard(chengguan, T, OverdueFilter(node=node("411221100").path), node("411221100"))
     assert d.total == 4
     assert {j.name: n for j, n in d.by_jurisdiction if j} == {"幸福社区": 3, "阳光社区": 1}
-    f = sv.OverdueFilter(level="township")
+    f = OverdueFilter(level="township")
     assert (
         db.session.scalar(
-            select(db.func.count()).select_from(sv.overdue_query(county, T, f).subquery())
+            select(db.func.count()).select_from(overdue_query(county, T, f).subquery())
         )
         == 2
     )
-    f = sv.OverdueFilter(bucket="1-5", node=node("411221100").path)
-    rows = db.session.scalars(sv.overdue_rows(chengguan, T, f)).unique().all()
+    f = OverdueFilter(bucket="1-5", node=node("411221100").path)
+    rows = db.session.scalars(overdue_rows(chengguan, T, f)).unique().all()
     assert [t.case_id for t in rows] == [data["cases"]["A1"].id]
     yinghao = data["users"]["yinghao"]
-    rows = db.session.scalars(sv.overdue_rows(yinghao, T, sv.OverdueFilter())).unique().all()
+    rows = db.session.scalars(overdue_rows(yinghao, T, OverdueFilter())).unique().all()
     assert [t.case_id for t in rows] == [data["cases"]["C1"].id]  # only its own township
 
 
@@ -78,12 +81,12 @@ def test_dashboard_drill_down_and_filters(db, board):
 def test_the_board_picks_the_same_page_of_the_list_as_the_list_query(db, board, sort):
     data = board(T)
     county = data["users"]["county"]
-    for f in (sv.OverdueFilter(sort=sort), sv.OverdueFilter(sort=sort, level="township")):
-        listed = [t.id for t in db.session.scalars(sv.overdue_rows(county, T, f)).unique()]
+    for f in (OverdueFilter(sort=sort), OverdueFilter(sort=sort, level="township")):
+        listed = [t.id for t in db.session.scalars(overdue_rows(county, T, f)).unique()]
         for offset, limit in ((0, 2), (2, 2), (4, 2), (0, 20)):
-            d = sv.dashboard(county, T, f, node("411221"), page=(offset, limit))
+            d = dashboard(county, T, f, node("411221"), page=(offset, limit))
             assert d.page_ids == listed[offset : offset + limit], (f, offset)
-            assert [t.id for t in sv.tasks_in_order(d.page_ids)] == d.page_ids
+            assert [t.id for t in tasks_in_order(d.page_ids)] == d.page_ids
 
 
 def test_monthly_summary_by_jurisdiction_and_office(db, board):
@@ -112,8 +115,8 @@ def test_monthly_summary_by_jurisdiction_and_office(db, board):
         ]
     )
     db.session.flush()
-    sv.close_problem(problem, actor=county, resolution="已办结", now=at(date(2026, 11, 20)))
-    s = sv.summary(county, node("411221"), sv.Period("month", 2026, 11), T)
+    close_problem(problem, actor=county, resolution="已办结", now=at(date(2026, 11, 20)))
+    s = summary(node("411221"), Period("month", 2026, 11), T)
     rows = {r.label: r for r in s.by_jurisdiction}
     assert rows["城关镇"].values == {
         "opened": 7,
@@ -134,7 +137,7 @@ def test_monthly_summary_by_jurisdiction_and_office(db, board):
     assert offices["幸福社区村/社区工作人员"]["overdue"] == 3
     assert offices["城关镇派出所"] == {"closed": 2, "on_time": 2}
     assert offices["阳光社区村/社区工作人员"]["overdue"] == 1
-    q = sv.summary(county, node("411221"), sv.Period("quarter", 2026, 4), T)
+    q = summary(node("411221"), Period("quarter", 2026, 4), T)
     assert q.total.values["opened"] == 8 and q.period.label == "2026年第四季度"
 
 
@@ -152,9 +155,9 @@ def test_closing_a_problem_needs_a_resolution(db, board):
     db.session.add(p)
     db.session.commit()
     with pytest.raises(InvalidAction):
-        sv.close_problem(p, actor=county, resolution="  ", now=at(date(2026, 11, 20)))
+        close_problem(p, actor=county, resolution="  ", now=at(date(2026, 11, 20)))
     with pytest.raises(PermissionDenied):
-        sv.close_problem(p, actor=data["users"]["yinghao"], resolution="x", now=at(T))
+        close_problem(p, actor=data["users"]["yinghao"], resolution="x", now=at(T))
     # The database refuses it too, whatever the code path.
     with pytest.raises(IntegrityError):
         db.session.execute(
@@ -162,7 +165,7 @@ def test_closing_a_problem_needs_a_resolution(db, board):
             {"t": at(T), "u": county.id, "id": p.id},
         )
     db.session.rollback()
-    sv.close_problem(p, actor=county, resolution="已督促派出所办结", now=at(date(2026, 11, 20)))
+    close_problem(p, actor=county, resolution="已督促派出所办结", now=at(date(2026, 11, 20)))
     db.session.commit()
     assert p.is_closed and p.closed_by_id == county.id
     assert a2.events[-1].kind == "problem_closed"

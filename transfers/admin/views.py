@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
@@ -23,6 +25,7 @@ from transfers.auth.throttle import locked_names
 from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.visibility import within_paths
 from workflows.roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,8 +38,8 @@ def _only_admins():  # type: ignore[no-untyped-def]
         abort(403)
 
 
-def _in_area(column):  # type: ignore[no-untyped-def]
-    return or_(*[column.startswith(p, autoescape=True) for p in admin_paths(current_user)])
+def _in_area(column: Any) -> ColumnElement[bool]:
+    return within_paths(column, admin_paths(current_user))
 
 
 @bp.route("/users")
@@ -67,8 +70,12 @@ def new_user():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = create_account(
-                current_user, form.username.data, form.display_name.data, form.password.data,
-                form.role.data, form.jurisdiction_code.data,
+                current_user,
+                form.username.data,
+                form.display_name.data,
+                form.password.data,
+                form.role.data,
+                form.jurisdiction_code.data,
             )
             db.session.commit()
             flash(_("已创建用户 %(name)s", name=user.username), "success")
@@ -167,8 +174,12 @@ def jurisdictions(jurisdiction_id: int | None = None):  # type: ignore[no-untype
     )
     sites = db.session.scalars(select(Site).where(Site.jurisdiction_id == node.id)).all()
     return render_template(
-        "admin/jurisdictions.html", node=node, page=children, sites=sites,
-        form=JurisdictionForm(), site_form=SiteForm(),
+        "admin/jurisdictions.html",
+        node=node,
+        page=children,
+        sites=sites,
+        form=JurisdictionForm(),
+        site_form=SiteForm(),
     )
 
 

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.tasks.services import queue_query, supervised_overdue_query
+from transfers.supervision.measures import count_overdue
+from transfers.supervision.scope import supervisor_paths
+from transfers.tasks.services import queue_query
 from transfers.web import database_status
 from workflows.calendar import local_date
 from workflows.roles import Role
@@ -27,8 +29,7 @@ def home():  # type: ignore[no-untyped-def]
             select(func.count()).select_from(q).where(q.c.due_on < today)
         )
     if any(r.is_supervisor for r in roles):
-        q = supervised_overdue_query(current_user, today).subquery()
-        counts["overdue"] = db.session.scalar(select(func.count()).select_from(q))
+        counts["overdue"] = count_overdue(supervisor_paths(current_user), today)
     return render_template("main/home.html", counts=counts, roles=roles)
 
 

@@ -1,11 +1,11 @@
-"""Data for the supervisors' dashboard charts: open and overdue work by procedure and by
-child jurisdiction, and a weekly trend (opened / completed / became overdue).
+"""Data for the supervisors' dashboard charts: open and overdue steps by procedure and by
+child jurisdiction, and a weekly trend (cases opened / completed, steps became overdue).
 
 Each chart is one aggregate query scoped to the jurisdiction being looked at (a node
-within the supervisor's area, see ``views._node``); counting rules match the overdue
-list (``services.overdue_query``): an open task counts under a jurisdiction when its
-office or its case lies there. Dates are bucketed by the local (China) calendar day in
-SQL, portably for SQLite and PostgreSQL (see ``LocalDate``).
+within the supervisor's area, see ``views._node``); what counts and where is
+``measures``'s: a step under its office, a case under its own place. Dates are
+bucketed by the local (China) calendar day in SQL, portably for SQLite and
+PostgreSQL (see ``LocalDate``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, not_, null, or_, select, union_all
+from sqlalchemy import Date, and_, case, func, null, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -22,8 +22,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from transfers.cases.models import Case
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.supervision.services import _covers_everything, _prefixed, children
+from transfers.supervision import measures
+from transfers.supervision.scope import children
 from transfers.tasks.models import Task
+from transfers.visibility import within_paths
 from workflows.calendar import LOCAL_TZ
 from workflows.registry import PROCEDURES
 
@@ -55,8 +57,8 @@ def _local_date_default(element: LocalDate, compiler: Any, **kw: Any) -> str:
 class Bar:
     key: str  # procedure name or jurisdiction id ("" for the node's own offices)
     label: str
-    open: int  # open cases
-    overdue: int  # open tasks past their due date
+    open: int  # open steps
+    overdue: int  # overdue steps
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Week:
     start: date  # Monday
     opened: int
     completed: int
-    overdue: int  # tasks whose first overdue day fell in the week
+    overdue: int  # steps whose first overdue day fell in the week
 
 
 @dataclass
@@ -80,83 +82,25 @@ class Charts:
         )
 
 
-def _under(column: Any, path: str) -> ColumnElement[bool]:
-    """`column` lies under `path`: an index range on SQLite too (see ``_prefixed``)."""
-    return _prefixed(column, path)
-
-
-def _child_test(column: Any, path: str) -> ColumnElement[bool]:
-    """The same test for a child in a CASE, once per row: on SQLite the range alone
-    (exact under its binary collation, path ends with "/"), not a LIKE as well."""
-    if db.session.get_bind().dialect.name == "sqlite" and path.endswith("/"):
-        return and_(column >= path, column < path[:-1] + "0")
-    return column.startswith(path, autoescape=True)
-
-
-def _everything(node: Jurisdiction) -> bool:
-    """Whether every jurisdiction lies under the node: then it needs no area condition."""
-    return _covers_everything([node.path])
-
-
-def _open_work(
-    node: Jurisdiction, today: date, kids: list[Jurisdiction]
-) -> list[tuple[str, int, int, int]]:
-    """(procedure, child id, open cases, overdue tasks) over the open cases under the node:
-    both bar charts from one pass. The child is the first child holding the open task's
-    office or the case (0: the node's own offices).
-
-    A case has at most one open task, so the outer join keeps one row per case. The
-    grouping runs over a subquery so PostgreSQL sees one key expression, not two with
-    different bound parameters."""
-    overdue = case((and_(Task.id.is_not(None), Task.due_on < today), 1), else_=0)
-    if kids:
-        child: Any = case(
-            *[
-                (
-                    or_(
-                        _child_test(Task.jurisdiction_path, c.path),
-                        _child_test(Case.jurisdiction_path, c.path),
-                    ),
-                    literal(c.id),
-                )
-                for c in kids
-            ],
-            else_=literal(0),
-        )
-    else:
-        child = literal(0)
-    row = select(Case.procedure.label("p"), child.label("k"), overdue.label("late"))
-    with_task = row.select_from(Case).outerjoin(
-        Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None))
+def _open_work(node: Jurisdiction, today: date) -> list[tuple[str, int, int, int]]:
+    """(procedure, child id, open steps, overdue steps) of the node's open steps: both bar
+    charts from one pass. A step counts under the child holding its office (0: the
+    node's own offices), as on the dashboard (``measures``)."""
+    late = case((Task.due_on < today, 1), else_=0)
+    place = measures.STEP_PLACE
+    q = (
+        select(Task.procedure, place, func.count(), func.coalesce(func.sum(late), 0))
+        .where(*measures.open_step(), measures.steps_within([node.path]))
+        .group_by(Task.procedure, place)
     )
-    if _everything(node):
-        sub: Any = with_task.where(Case.closed_at.is_(None))
-    else:
-        # The area's open cases with their open task, then the open tasks of the area's
-        # offices on cases elsewhere: two index ranges, disjoint, so nothing to merge.
-        # "Elsewhere" is a lookup in the first range's ids, so only those tasks read
-        # their case.
-        in_area = (Case.closed_at.is_(None), _under(Case.jurisdiction_path, node.path))
-        area_ids = select(Case.id).where(*in_area)
-        sub = union_all(
-            with_task.where(*in_area),
-            row.select_from(Task)
-            .join(Case, Case.id == Task.case_id)
-            .where(
-                Task.closed_at.is_(None),
-                _under(Task.jurisdiction_path, node.path),
-                Task.case_id.not_in(area_ids),
-                Case.closed_at.is_(None),
-            ),
-        )
-    sub = sub.subquery()
-    q = select(sub.c.p, sub.c.k, func.count(), func.coalesce(func.sum(sub.c.late), 0)).group_by(
-        sub.c.p, sub.c.k
-    )
-    return [(p, int(k), int(n), int(late)) for p, k, n, late in db.session.execute(q).all()]
+    child_of = measures.child_of(node, children(node))
+    return [
+        (p, child_of(path) or 0, int(n), int(n_late))
+        for p, path, n, n_late in db.session.execute(q).all()
+    ]
 
 
-def _bars(
+def bars(
     node: Jurisdiction, kids: list[Jurisdiction], rows: list[tuple[str, int, int, int]]
 ) -> tuple[list[Bar], list[Bar]]:
     """The two bar charts (by procedure, by child) from (procedure, child, open, overdue)."""
@@ -177,16 +121,14 @@ def _bars(
 
 
 def by_procedure(node: Jurisdiction, today: date) -> list[Bar]:
-    kids = children(node)
-    return _bars(node, kids, _open_work(node, today, kids))[0]
+    return bars(node, children(node), _open_work(node, today))[0]
 
 
 def by_jurisdiction(node: Jurisdiction, today: date) -> list[Bar]:
-    kids = children(node)
-    return _bars(node, kids, _open_work(node, today, kids))[1]
+    return bars(node, children(node), _open_work(node, today))[1]
 
 
-def _week_bucket(day: ColumnElement[Any], starts: list[Any]) -> ColumnElement[int]:
+def _week_bucket(day: Any, starts: list[Any]) -> ColumnElement[int]:
     return case(
         *[(day < s, i - 1) for i, s in enumerate(starts[1:], start=1)], else_=len(starts) - 1
     )
@@ -203,7 +145,7 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), LOCAL_TZ)
 
 
-def _case_weeks(column: Any, starts: list[date]) -> ColumnElement[int]:
+def case_weeks(column: Any, starts: list[date]) -> ColumnElement[int]:
     """The week of `starts` in which the local day of the instant `column` falls, else
     NULL: the same as bucketing ``LocalDate(column)``, with instant comparisons."""
     bounds = [local_midnight(s) for s in starts] + [local_midnight(starts[-1] + timedelta(weeks=1))]
@@ -233,13 +175,13 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
     first = starts[0]
     end = starts[-1] + timedelta(weeks=1)
     since, until = local_midnight(first), local_midnight(end)
-    in_node = _under(Case.jurisdiction_path, node.path)
+    in_node = within_paths(Case.jurisdiction_path, [node.path])
 
     # Opened and completed in one pass over the node's cases.
     sub = (
         select(
-            _case_weeks(Case.opened_at, starts).label("o"),
-            _case_weeks(Case.closed_at, starts).label("c"),
+            case_weeks(Case.opened_at, starts).label("o"),
+            case_weeks(Case.closed_at, starts).label("c"),
         )
         .where(
             in_node,
@@ -262,18 +204,12 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
     became = (
         select(became_overdue_week(today, starts).label("w"))
         .select_from(Task)
-        .where(*became_overdue(today, starts))
+        .where(*became_overdue(today, starts), measures.steps_within([node.path]))
     )
-    if not _everything(node):
-        # Tasks of the node's offices, then of its cases at offices elsewhere: two index
-        # ranges, disjoint, so nothing to merge (and the first needs no case).
-        at_office = _under(Task.jurisdiction_path, node.path)
-        became = union_all(
-            became.where(at_office),
-            became.join(Case, Case.id == Task.case_id).where(in_node, not_(at_office)),
-        )
     sub = became.subquery()
-    counts = dict(db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all())
+    counts: dict[int, int] = dict(
+        db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w)).all()
+    )
     late_weeks = [int(counts.get(i, 0)) for i in range(weeks)]
     return [
         Week(s, o, c, late)
@@ -282,6 +218,5 @@ def weekly(node: Jurisdiction, today: date, weeks: int = WEEKS) -> list[Week]:
 
 
 def dashboard_charts(node: Jurisdiction, today: date) -> Charts:
-    kids = children(node)
-    procs, places = _bars(node, kids, _open_work(node, today, kids))
+    procs, places = bars(node, children(node), _open_work(node, today))
     return Charts(by_procedure=procs, by_jurisdiction=places, weeks=weekly(node, today))

@@ -24,10 +24,12 @@ from sqlalchemy import and_, case, func, or_, select, text
 from transfers.cases.models import Case
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.supervision import charts
-from transfers.supervision import services as sv
+from transfers.supervision import charts, measures
 from transfers.supervision.charts import Bar, Charts, Week, dashboard_charts
+from transfers.supervision.dashboard import OFFICES_SHOWN, Dashboard, assemble, dashboard
 from transfers.supervision.models import DashboardSnapshot
+from transfers.supervision.overdue import OverdueFilter
+from transfers.supervision.scope import children
 from transfers.tasks.models import Task
 from workflows.roles import Level
 
@@ -36,7 +38,7 @@ LEVELS = (Level.PROVINCE.value, Level.CITY.value)
 MAX_AGE = timedelta(minutes=5)
 
 
-def _dump(board: sv.Dashboard, charts: Charts) -> dict[str, Any]:
+def _dump(board: Dashboard, charts: Charts) -> dict[str, Any]:
     return {
         "total": board.total,
         "by_procedure": [list(x) for x in board.by_procedure],
@@ -60,7 +62,7 @@ def _dump(board: sv.Dashboard, charts: Charts) -> dict[str, Any]:
     }
 
 
-def _load(data: dict[str, Any]) -> tuple[sv.Dashboard, Charts]:
+def _load(data: dict[str, Any]) -> tuple[Dashboard, Charts]:
     ids = {j for j, _n in data["by_jurisdiction"] if j} | {
         r["jurisdiction_id"] for r in data["by_office"]
     }
@@ -72,12 +74,13 @@ def _load(data: dict[str, Any]) -> tuple[sv.Dashboard, Charts]:
         row = {k: v for k, v in r.items() if k != "jurisdiction_id"}
         row["jurisdiction"] = places[r["jurisdiction_id"]]
         offices.append(row)
-    board = sv.Dashboard(
+    buckets, levels = data["by_bucket"], data["by_level"]
+    board = Dashboard(
         total=data["total"],
         by_procedure=[(k, n) for k, n in data["by_procedure"]],
         by_jurisdiction=[(places[j] if j else None, n) for j, n in data["by_jurisdiction"]],
-        by_bucket=[(k, label, data["by_bucket"].get(k, 0)) for k, label, _lo, _hi in sv.BUCKETS],
-        by_level=[(k, label, data["by_level"].get(k, 0)) for k, label in sv.LEVEL_LABELS.items()],
+        by_bucket=[(k, label, buckets.get(k, 0)) for k, label, _lo, _hi in measures.BUCKETS],
+        by_level=[(k, label, levels.get(k, 0)) for k, label in measures.LEVEL_LABELS.items()],
         by_office=offices,
     )
     c = data["charts"]
@@ -91,7 +94,7 @@ def _load(data: dict[str, Any]) -> tuple[sv.Dashboard, Charts]:
 
 def compute(node: Jurisdiction, today: date) -> dict[str, Any]:
     """The unfiltered dashboard of `node` (its whole area), as stored, counted live."""
-    board = sv.dashboard(None, today, sv.OverdueFilter(node=node.path), node, paths=[node.path])
+    board = dashboard(None, today, OverdueFilter(node=node.path), node, paths=[node.path])
     return _dump(board, dashboard_charts(node, today))
 
 
@@ -118,11 +121,10 @@ class _Areas:
 
     def __init__(self, nodes: list[Jurisdiction]) -> None:
         self.nodes = {n.path: (n.id, n.path) for n in nodes}
-        self.kids = {n.id: charts.children(n) for n in nodes}
+        self.kids = {n.id: children(n) for n in nodes}
         self._holding: dict[str | None, tuple[tuple[int, str], ...]] = {None: ()}
         self._kid_paths = {id_: [(c.id, c.path) for c in kids] for id_, kids in self.kids.items()}
         self._child: dict[tuple[int, str | None], int | None] = {}
-        self._first: dict[tuple[int, str | None, str], int] = {}
 
     def holding(self, path: str | None) -> tuple[tuple[int, str], ...]:
         """The nodes (id, path) whose area holds `path` (the path lies under them)."""
@@ -143,21 +145,6 @@ class _Areas:
                 None,
             )
         return self._child[key]
-
-    def first_child(self, node_id: int, office: str | None, place: str) -> int:
-        """The first child holding the open task's office or the case (0: the node's own
-        offices), as the live chart's CASE picks it."""
-        key = (node_id, office, place)
-        if key not in self._first:
-            self._first[key] = next(
-                (
-                    id_
-                    for id_, p in self._kid_paths[node_id]
-                    if (office and office.startswith(p)) or place.startswith(p)
-                ),
-                0,
-            )
-        return self._first[key]
 
 
 def _grandchild_cut(nodes: list[Jurisdiction]) -> Any:
@@ -181,8 +168,8 @@ def _grandchild_cut(nodes: list[Jurisdiction]) -> Any:
 def compute_all(nodes: list[Jurisdiction], today: date) -> dict[Jurisdiction, dict[str, Any]]:
     """The unfiltered dashboard of each node, as stored: the same numbers as ``compute``
     per node (a test holds them equal), from one pass over the province's rows per
-    figure instead of one per node. Each row counts for every node whose area holds its
-    office or its case, under the child holding it, as the live queries count."""
+    figure instead of one per node. Each step counts for every node holding its office,
+    under the child holding it, as the live queries count (``measures``)."""
     if not nodes:
         return {}
     if db.session.get_bind().dialect.name == "postgresql":
@@ -196,7 +183,7 @@ def compute_all(nodes: list[Jurisdiction], today: date) -> dict[Jurisdiction, di
     for node in nodes:
         kids = areas.kids[node.id]
         rows = [(p, k, n, late) for (p, k), (n, late) in work[node.id].items()]
-        procs, places = charts._bars(node, kids, rows)
+        procs, places = charts.bars(node, kids, rows)
         starts, opened, completed, became = weeks[node.id]
         result[node] = _dump(
             boards[node.id],
@@ -212,115 +199,107 @@ def compute_all(nodes: list[Jurisdiction], today: date) -> dict[Jurisdiction, di
     return result
 
 
-def _boards(nodes: list[Jurisdiction], areas: _Areas, today: date) -> dict[int, sv.Dashboard]:
-    """The overdue counts of every node from one read of the open overdue tasks (a
-    task counts where its office lies, and where its open case lies)."""
+def _boards(nodes: list[Jurisdiction], areas: _Areas, today: date) -> dict[int, Dashboard]:
+    """The overdue figures of every node from one read of the overdue steps (a step
+    counts for every node holding its office, under the child holding it)."""
     rows = db.session.execute(
         select(
             Task.procedure,
             Task.role,
             Task.jurisdiction_id,
-            Task.jurisdiction_path,
-            sv.bucket_expr(today),
-            sv.level_expr(),
-            Case.jurisdiction_path,
-            Case.closed_at.is_(None),
-        )
-        .join(Case, Case.id == Task.case_id)
-        .where(Task.closed_at.is_(None), Task.due_on < today)
+            measures.STEP_PLACE,
+            measures.bucket_expr(today),
+            measures.level_expr(),
+        ).where(*measures.overdue_step(today))
     ).all()
     counts: dict[int, dict[str, Counter[Any]]] = {n.id: defaultdict(Counter) for n in nodes}
-    offices: dict[int, dict[tuple[str, int], list[Any]]] = {n.id: {} for n in nodes}
-    for procedure, role, office_id, office, bucket, level, place, case_open in rows:
-        held = set(areas.holding(office))
-        if case_open:
-            held.update(areas.holding(place))
-        for node_id, node_path in held:
+    offices: dict[int, dict[tuple[str, int], list[int]]] = {n.id: {} for n in nodes}
+    for procedure, role, office_id, place, bucket, level in rows:
+        for node_id, _node_path in areas.holding(place):
             c = counts[node_id]
             c["procedure"][procedure] += 1
             c["bucket"][bucket] += 1
             c["level"][level] += 1
-            # Among the children: the office's when it lies below the node, else the case's.
-            below = office.startswith(node_path) and len(office) > len(node_path)
-            c["child"][areas.child(node_id, office if below else place)] += 1
+            c["child"][areas.child(node_id, place)] += 1
             row = offices[node_id].setdefault((role, office_id), [0, 0, 0, 0])
             row[0] += 1
-            row[1 + ("none", "township", "district").index(level)] += 1
+            row[1 + list(measures.LEVEL_LABELS).index(level)] += 1
     paths = dict(db.session.execute(select(Jurisdiction.id, Jurisdiction.path)).all())
-    boards = {}
-    for node in nodes:
-        c = counts[node.id]
-        top = sorted(
-            offices[node.id].items(), key=lambda kv: (-kv[1][0], paths[kv[0][1]], kv[0][0])
-        )
-        office_rows = [
-            {
-                "role": role,
-                "jurisdiction_id": jid,
-                "total": n,
-                "none": n_none,
-                "township": n_township,
-                "district": n_district,
-            }
-            for (role, jid), (n, n_none, n_township, n_district) in top[: sv.OFFICES_SHOWN]
-        ]
-        boards[node.id] = sv.assemble(
-            areas.kids[node.id],
-            dict(c["procedure"]),
-            {k: n for k, n in c["child"].items() if n},
-            dict(c["bucket"]),
-            dict(c["level"]),
-            office_rows,
-        )
-    return boards
+    return {
+        node.id: _board(areas.kids[node.id], counts[node.id], offices[node.id], paths)
+        for node in nodes
+    }
+
+
+def _board(
+    kids: list[Jurisdiction],
+    c: dict[str, Counter[Any]],
+    offices: dict[tuple[str, int], list[int]],
+    paths: dict[int, str],
+) -> Dashboard:
+    top = sorted(offices.items(), key=lambda kv: (-kv[1][0], paths[kv[0][1]], kv[0][0]))
+    office_rows = [
+        {
+            "role": role,
+            "jurisdiction_id": jid,
+            "total": n,
+            "none": n_none,
+            "township": n_township,
+            "district": n_district,
+        }
+        for (role, jid), (n, n_none, n_township, n_district) in top[:OFFICES_SHOWN]
+    ]
+    return assemble(
+        kids,
+        dict(c["procedure"]),
+        {k: n for k, n in c["child"].items() if n},
+        dict(c["bucket"]),
+        dict(c["level"]),
+        office_rows,
+    )
 
 
 def _open_work(
     nodes: list[Jurisdiction], areas: _Areas, today: date, cut: Any
 ) -> dict[int, dict[tuple[str, int], list[int]]]:
-    """(procedure, child) -> [open cases, overdue tasks] of every node, from one pass over
-    the open cases with their open task, grouped by the places the nodes tell apart."""
-    late = case((and_(Task.id.is_not(None), Task.due_on < today), 1), else_=0)
+    """(procedure, child) -> [open steps, overdue steps] of every node, from one pass over
+    the open steps grouped by the places the nodes tell apart."""
+    late = case((Task.due_on < today, 1), else_=0)
     sub = (
         select(
-            Case.procedure.label("p"),
-            cut(Case.jurisdiction_path).label("place"),
-            cut(Task.jurisdiction_path).label("office"),
+            Task.procedure.label("p"),
+            cut(measures.STEP_PLACE).label("place"),
             late.label("late"),
         )
-        .select_from(Case)
-        .outerjoin(Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None)))
-        .where(Case.closed_at.is_(None))
+        .where(*measures.open_step())
         .subquery()
     )
-    keys = (sub.c.p, sub.c.place, sub.c.office, sub.c.late)
+    keys = (sub.c.p, sub.c.place, sub.c.late)
     result: dict[int, dict[tuple[str, int], list[int]]] = {n.id: {} for n in nodes}
-    for procedure, place, office, is_late, n in db.session.execute(
+    for procedure, place, is_late, n in db.session.execute(
         select(*keys, func.count()).group_by(*keys)
     ):
-        for node_id, _path in set(areas.holding(place)) | set(areas.holding(office)):
-            child = areas.first_child(node_id, office, place)
+        for node_id, _path in areas.holding(place):
+            child = areas.child(node_id, place) or 0
             acc = result[node_id].setdefault((procedure, child), [0, 0])
             acc[0] += n
             acc[1] += n * is_late
     return result
 
 
-def _weeks(
-    nodes: list[Jurisdiction], areas: _Areas, today: date, cut: Any
-) -> dict[int, tuple[list[date], list[int], list[int], list[int]]]:
-    """The weekly trend of every node: cases opened and completed under it, tasks of its
-    cases or offices that became overdue; one pass over each for all nodes."""
-    starts = charts.week_starts(today)
+def _case_weeks(
+    nodes: list[Jurisdiction], areas: _Areas, starts: list[date], cut: Any
+) -> dict[int, tuple[list[int], list[int]]]:
+    """Cases opened and completed under every node in the weeks of `starts`."""
     weeks = len(starts)
-    first, end = starts[0], starts[-1] + timedelta(weeks=1)
-    since, until = charts.local_midnight(first), charts.local_midnight(end)
-    result = {n.id: (starts, [0] * weeks, [0] * weeks, [0] * weeks) for n in nodes}
+    since = charts.local_midnight(starts[0])
+    until = charts.local_midnight(starts[-1] + timedelta(weeks=1))
+    result = {n.id: ([0] * weeks, [0] * weeks) for n in nodes}
     sub = (
         select(
             cut(Case.jurisdiction_path).label("place"),
-            charts._case_weeks(Case.opened_at, starts).label("o"),
-            charts._case_weeks(Case.closed_at, starts).label("c"),
+            charts.case_weeks(Case.opened_at, starts).label("o"),
+            charts.case_weeks(Case.closed_at, starts).label("c"),
         )
         .where(
             or_(
@@ -333,32 +312,40 @@ def _weeks(
     keys = (sub.c.place, sub.c.o, sub.c.c)
     for place, o, c, n in db.session.execute(select(*keys, func.count()).group_by(*keys)):
         for node_id, _path in areas.holding(place):
-            _s, opened, completed, _b = result[node_id]
+            opened, completed = result[node_id]
             if o is not None:
                 opened[o] += n
             if c is not None:
                 completed[c] += n
+    return result
+
+
+def _weeks(
+    nodes: list[Jurisdiction], areas: _Areas, today: date, cut: Any
+) -> dict[int, tuple[list[date], list[int], list[int], list[int]]]:
+    """The weekly trend of every node: cases opened and completed under it, steps of its
+    offices that became overdue; one pass over each for all nodes."""
+    starts = charts.week_starts(today)
+    cases = _case_weeks(nodes, areas, starts, cut)
+    result = {n.id: (starts, *cases[n.id], [0] * len(starts)) for n in nodes}
     sub = (
         select(
-            cut(Task.jurisdiction_path).label("office"),
-            cut(Case.jurisdiction_path).label("place"),
+            cut(measures.STEP_PLACE).label("place"),
             charts.became_overdue_week(today, starts).label("w"),
         )
-        .select_from(Task)
-        .join(Case, Case.id == Task.case_id)
         .where(*charts.became_overdue(today, starts))
         .subquery()
     )
-    keys = (sub.c.office, sub.c.place, sub.c.w)
-    for office, place, w, n in db.session.execute(select(*keys, func.count()).group_by(*keys)):
-        for node_id, _path in set(areas.holding(office)) | set(areas.holding(place)):
+    keys = (sub.c.place, sub.c.w)
+    for place, w, n in db.session.execute(select(*keys, func.count()).group_by(*keys)):
+        for node_id, _path in areas.holding(place):
             result[node_id][3][w] += n
     return result
 
 
 def load(
     node: Jurisdiction, today: date, now: datetime
-) -> tuple[sv.Dashboard, Charts, datetime] | None:
+) -> tuple[Dashboard, Charts, datetime] | None:
     """The fresh snapshot of `node` for `today`, or None (then count live)."""
     if node.level not in LEVELS:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,24 +10,40 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
 
-from transfers.cases.models import Case
 from transfers.db import utcnow
 from transfers.deadlines.models import EscalationLevel
 from transfers.deadlines.services import work_calendar
 from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.supervision import services as sv
-from transfers.supervision import snapshot
-from transfers.supervision.charts import dashboard_charts
+from transfers.supervision import ledgers, measures, snapshot
+from transfers.supervision.charts import Charts, dashboard_charts
+from transfers.supervision.dashboard import Dashboard
+from transfers.supervision.dashboard import dashboard as count_dashboard
 from transfers.supervision.excel import XLSX_MIMETYPE, workbook
 from transfers.supervision.forms import CloseForm, PlanForm
+from transfers.supervision.ledger_rows import (
+    PROBLEM_HEADERS,
+    RECTIFICATION_HEADERS,
+    WORK_HEADERS,
+    problem_rows,
+    work_rows,
+)
 from transfers.supervision.models import PROBLEM_KINDS, Problem
+from transfers.supervision.overdue import (
+    OverdueFilter,
+    escalations_of,
+    overdue_rows,
+    tasks_in_order,
+)
+from transfers.supervision.overdue import (
+    notice as make_notice,
+)
+from transfers.supervision.scope import in_scope, is_supervisor, supervisor_paths
+from transfers.supervision.summaries import SUMMARY_COLUMNS, Period, SummaryRow
+from transfers.supervision.summaries import summary as count_summary
 from workflows.calendar import LOCAL_TZ, deadline_status, local_date
-from workflows.i18n import N_
-from workflows.idcard import mask_name
 from workflows.registry import PROCEDURES
 from workflows.roles import Role
 
@@ -35,9 +51,9 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
 @bp.before_request
-@login_required
+@login_required  # type: ignore[untyped-decorator]  # flask_login ships no annotations
 def _supervisors_only() -> None:
-    if not sv.is_supervisor(current_user):
+    if not is_supervisor(current_user):
         abort(403)
 
 
@@ -47,23 +63,26 @@ def _today() -> date:
 
 def _node() -> Jurisdiction:
     """The jurisdiction being looked at: ?node=<id> within the user's area, else the first."""
-    paths = sv.supervisor_paths(current_user)
+    paths = supervisor_paths(current_user)
     node_id = request.args.get("node", type=int)
     if node_id:
         node = db.session.get(Jurisdiction, node_id)
         if node is None:
             abort(404)
-        if not sv.in_scope(node.path, paths):
+        if not in_scope(node.path, paths):
             abort(403)
         return node
-    grant = next(g for g in current_user.grants if Role(g.role).is_supervisor)
-    return grant.jurisdiction
+    first: Jurisdiction = next(
+        g.jurisdiction for g in current_user.grants if Role(g.role).is_supervisor
+    )
+    return first
 
 
 def _breadcrumb(node: Jurisdiction) -> list[Jurisdiction]:
-    paths = sv.supervisor_paths(current_user)
-    trail, j = [], node
-    while j is not None and sv.in_scope(j.path, paths):
+    paths = supervisor_paths(current_user)
+    trail: list[Jurisdiction] = []
+    j: Jurisdiction | None = node
+    while j is not None and in_scope(j.path, paths):
         trail.append(j)
         j = j.parent
     return list(reversed(trail))
@@ -82,28 +101,32 @@ class _ListedPage(Pagination):
     """A page of the overdue list whose tasks the dashboard statement picked (its ids in
     order), paged like ``db.paginate`` (page and per_page from the request)."""
 
+    board: Dashboard
+
     def _query_items(self) -> list[Any]:
         offset = (self.page - 1) * self.per_page
         self.board = self._query_args["board"](offset, self.per_page)
-        return sv.tasks_in_order(self.board.page_ids)
+        return tasks_in_order(self.board.page_ids)
 
     def _query_count(self) -> int:
         return self.board.total
 
 
-@bp.route("/")
-def dashboard():  # type: ignore[no-untyped-def]
-    today = _today()
-    node = _node()
-    f = sv.OverdueFilter(
+def _filter(node: Jurisdiction) -> OverdueFilter:
+    procedure = request.args.get("procedure", "")
+    return OverdueFilter(
         node=node.path,
-        procedure=request.args.get("procedure", "")
-        if request.args.get("procedure") in PROCEDURES
-        else "",
+        procedure=procedure if procedure in PROCEDURES else "",
         level=request.args.get("level", ""),
         bucket=request.args.get("bucket", ""),
         sort=request.args.get("sort", "due"),
     )
+
+
+def _board(
+    f: OverdueFilter, node: Jurisdiction, today: date
+) -> tuple[Dashboard, Pagination, Charts, datetime | None]:
+    """The figures, the list's page, the charts and when they were counted (None: now)."""
     # A province or city without filters: the scheduler's snapshot (up to a minute old).
     snap = None
     if not (f.procedure or f.level or f.bucket):
@@ -111,32 +134,36 @@ def dashboard():  # type: ignore[no-untyped-def]
     if snap is not None:
         board, charts, as_of = snap
         page: Pagination = db.paginate(
-            sv.overdue_rows(current_user, today, f), per_page=20, count=False
+            overdue_rows(current_user, today, f), per_page=20, count=False
         )
     else:
         # The board's statement also picks the list's page.
-        page = _ListedPage(
+        listed = _ListedPage(
             per_page=20,
             count=False,
-            board=lambda offset, limit: sv.dashboard(
+            board=lambda offset, limit: count_dashboard(
                 current_user, today, f, node, page=(offset, limit)
             ),
         )
-        board = page.board
+        page, board = listed, listed.board
         charts, as_of = dashboard_charts(node, today), None
     # The same filter as the board: its total is the list's, no second count.
     page.total = board.total
+    return board, page, charts, as_of
+
+
+@bp.route("/")
+def dashboard():  # type: ignore[no-untyped-def]
+    today, node = _today(), _node()
+    f = _filter(node)
+    board, page, charts, as_of = _board(f, node, today)
     cal = work_calendar()
-    args = {
-        k: v
-        for k, v in {
-            "node": node.id,
-            "procedure": f.procedure,
-            "level": f.level,
-            "bucket": f.bucket,
-            "sort": f.sort,
-        }.items()
-        if v
+    given = {
+        "node": node.id,
+        "procedure": f.procedure,
+        "level": f.level,
+        "bucket": f.bucket,
+        "sort": f.sort,
     }
     return render_template(
         "supervision/dashboard.html",
@@ -145,12 +172,12 @@ def dashboard():  # type: ignore[no-untyped-def]
         node=node,
         trail=_breadcrumb(node),
         f=f,
-        args=args,
+        args={k: v for k, v in given.items() if v},
         procedures=PROCEDURES,
-        buckets=sv.BUCKETS,
-        level_labels=sv.LEVEL_LABELS,
+        buckets=measures.BUCKETS,
+        level_labels=measures.LEVEL_LABELS,
         statuses={t.id: deadline_status(t.due_on, today, cal) for t in page.items},
-        escalations=sv.escalations_of([t.id for t in page.items]),
+        escalations=escalations_of([t.id for t in page.items]),
         roles=current_user.roles,
         charts=charts,
         as_of=as_of.astimezone(LOCAL_TZ).strftime("%H:%M") if as_of else None,
@@ -165,7 +192,7 @@ def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-unty
     if office is None:
         abort(404)
     try:
-        n = sv.notice(current_user, EscalationLevel(level), role, office, _today())
+        n = make_notice(current_user, EscalationLevel(level), role, office, _today())
     except EngineError as e:
         abort(e.status)
     except InvalidAction as e:
@@ -180,171 +207,66 @@ def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-unty
 
 
 # --- ledgers ---------------------------------------------------------------------------------
-WORK_HEADERS = [
-    N_("办件编号"),
-    N_("事项编号"),
-    N_("事项"),
-    N_("群众"),
-    N_("迁出地"),
-    N_("迁入地"),
-    N_("当前环节"),
-    N_("受理日期"),
-    N_("办理时限"),
-    N_("时限状态"),
-    N_("办结日期"),
-    N_("办理结果"),
-    N_("催办督办"),
-]
-
-
-def _work_rows(cases: list[Case]) -> list[tuple[list[Any], str]]:
-    """Ledger rows, each with the traffic light of its time-limit status (or "")."""
-    today, cal = _today(), work_calendar()
-    tasks = sv.open_tasks_of([c.id for c in cases])
-    levels = sv.case_levels([c.id for c in cases])
-    rows = []
-    for c in cases:
-        t = tasks.get(c.id)
-        status = deadline_status(t.due_on, today, cal) if t else None
-        rows.append(
-            (
-                [
-                    c.intake.receipt_no if c.intake else "",
-                    c.id,
-                    _(c.workflow.label),
-                    mask_name(c.subject_name),
-                    c.household.origin.full_name,
-                    c.household.destination.full_name,
-                    _(c.state_label),
-                    local_date(c.opened_at).isoformat(),
-                    t.due_on.isoformat() if t and t.due_on else "",
-                    status.text if status else (_("已办结") if c.is_closed else ""),
-                    local_date(c.closed_at).isoformat() if c.closed_at else "",
-                    _(c.workflow.state(c.outcome).outcome_label or c.state_label)
-                    if c.outcome
-                    else "",
-                    _("、").join(
-                        _(EscalationLevel(x).label)
-                        for x in sorted(levels.get(c.id, ()), key=lambda v: EscalationLevel(v).rank)
-                    ),
-                ],
-                status.light.value if status else "",
-            )
-        )
-    return rows
-
-
 @bp.route("/ledgers/work")
 def work_ledger():  # type: ignore[no-untyped-def]
+    """工作台账 of the user's area, or of one jurisdiction in it (?node=<id>)."""
     procedure = request.args.get("procedure", "")
     status = request.args.get("status", "")
-    q = sv.work_ledger_query(
-        current_user, procedure=procedure if procedure in PROCEDURES else "", status=status
+    if status not in ledgers.WORK_STATUSES:
+        status = ""
+    node = _node() if request.args.get("node") else None
+    today, cal = _today(), work_calendar()
+    q = ledgers.work_ledger_query(
+        [node.path] if node else supervisor_paths(current_user),
+        today,
+        procedure=procedure if procedure in PROCEDURES else "",
+        status=status,
     )
+    args = {
+        k: v
+        for k, v in {"node": node and node.id, "procedure": procedure, "status": status}.items()
+        if v
+    }
     if request.args.get("format") == "xlsx":
         cases = list(db.session.scalars(q).unique())
         with force_locale("zh_CN"):
-            rows = [row for row, _light in _work_rows(cases)]
+            rows = [row for row, _light in work_rows(cases, today, cal)]
         return _xlsx(
             "工作台账.xlsx",
-            [("工作台账", f"工作台账（{_today():%Y-%m-%d}）", WORK_HEADERS, rows)],
+            [("工作台账", f"工作台账（{today:%Y-%m-%d}）", WORK_HEADERS, rows)],
         )
     page = db.paginate(q, per_page=30)
     return render_template(
         "supervision/work_ledger.html",
         page=page,
-        rows=_work_rows(list(page.items)),
+        rows=work_rows(list(page.items), today, cal),
         headers=WORK_HEADERS,
         procedures=PROCEDURES,
         procedure=procedure,
         status=status,
+        node=node,
+        args=args,
     )
-
-
-PROBLEM_HEADERS = [
-    N_("问题编号"),
-    N_("发现日期"),
-    N_("问题类型"),
-    N_("所属辖区"),
-    N_("关联事项"),
-    N_("问题描述"),
-    N_("责任单位"),
-    N_("整改时限"),
-    N_("状态"),
-]
-RECTIFICATION_HEADERS = [
-    N_("问题编号"),
-    N_("问题描述"),
-    N_("责任单位"),
-    N_("整改措施"),
-    N_("整改时限"),
-    N_("整改结果"),
-    N_("销号人"),
-    N_("销号日期"),
-    N_("状态"),
-]
-
-
-def _problem_rows(problems: list[Problem], mode: str) -> list[list[Any]]:
-    paths = {p.jurisdiction_path for p in problems}
-    names = {
-        j.path: j.full_name
-        for j in db.session.scalars(select(Jurisdiction).where(Jurisdiction.path.in_(paths)))
-    }
-    rows = []
-    for p in problems:
-        state = _("已销号") if p.is_closed else _("整改中")
-        if mode == "problems":
-            rows.append(
-                [
-                    p.number,
-                    local_date(p.opened_at).isoformat(),
-                    _(p.kind_label),
-                    names.get(p.jurisdiction_path, ""),
-                    _(
-                        "%(procedure)s（%(name)s）",
-                        procedure=_(p.case.workflow.label),
-                        name=mask_name(p.case.subject_name),
-                    ),
-                    p.description,
-                    p.office,
-                    p.rectify_by.isoformat() if p.rectify_by else "",
-                    state,
-                ]
-            )
-        else:
-            rows.append(
-                [
-                    p.number,
-                    p.description,
-                    p.office,
-                    p.measures,
-                    p.rectify_by.isoformat() if p.rectify_by else "",
-                    p.resolution or "",
-                    p.closed_by.display_name if p.closed_by else "",
-                    local_date(p.closed_at).isoformat() if p.closed_at else "",
-                    state,
-                ]
-            )
-    return rows
 
 
 def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
-    q = sv.problem_query(current_user, status=status, kind=kind if kind in PROBLEM_KINDS else "")
+    q = ledgers.problem_query(
+        current_user, status=status, kind=kind if kind in PROBLEM_KINDS else ""
+    )
     title = "问题台账" if mode == "problems" else "整改台账"
     headers = PROBLEM_HEADERS if mode == "problems" else RECTIFICATION_HEADERS
     if request.args.get("format") == "xlsx":
         problems = list(db.session.scalars(q).unique())
         with force_locale("zh_CN"):
-            rows = _problem_rows(problems, mode)
+            rows = problem_rows(problems, mode)
         return _xlsx(f"{title}.xlsx", [(title, f"{title}（{_today():%Y-%m-%d}）", headers, rows)])
     page = db.paginate(q, per_page=30)
     return render_template(
         "supervision/problems.html",
         page=page,
-        rows=list(zip(page.items, _problem_rows(list(page.items), mode), strict=True)),
+        rows=list(zip(page.items, problem_rows(list(page.items), mode), strict=True)),
         headers=headers,
         title=_(title),
         mode=mode,
@@ -369,7 +291,7 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
     p = db.session.get(Problem, problem_id)
     if p is None:
         abort(404)
-    if not sv.can_manage_problem(current_user, p):
+    if not ledgers.can_manage_problem(current_user, p):
         abort(403)
     plan = PlanForm(obj=p)
     close = CloseForm()
@@ -377,14 +299,14 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
             if request.form.get("do") == "close" and close.validate_on_submit():
-                sv.close_problem(
+                ledgers.close_problem(
                     p, actor=current_user, resolution=close.resolution.data or "", now=utcnow()
                 )
                 db.session.commit()
                 flash(_("问题已销号"), "success")
                 return redirect(url_for("supervision.problem", problem_id=p.id))
             if request.form.get("do") == "plan" and plan.validate_on_submit():
-                sv.plan_rectification(
+                ledgers.plan_rectification(
                     p,
                     actor=current_user,
                     measures=plan.measures.data or "",
@@ -409,20 +331,20 @@ def summary():  # type: ignore[no-untyped-def]
     kind = request.args.get("kind", "month")
     if kind not in ("month", "quarter"):
         kind = "month"
-    current = sv.Period.containing(kind, today)
+    current = Period.containing(kind, today)
     year = request.args.get("year", current.year, type=int)
     number = request.args.get("number", current.number, type=int)
     if not 1 <= number <= (12 if kind == "month" else 4) or not 2000 <= year <= 2100:
         abort(404)
-    period = sv.Period(kind, year, number)
+    period = Period(kind, year, number)
     node = _node()
-    columns = sv.SUMMARY_COLUMNS
+    columns = SUMMARY_COLUMNS
     if request.args.get("format") == "xlsx":
         with force_locale("zh_CN"):
             return _summary_xlsx(node, period, today, columns)
     return render_template(
         "supervision/summary.html",
-        s=sv.summary(current_user, node, period, today),
+        s=count_summary(node, period, today),
         columns=columns,
         node=node,
         kind=kind,
@@ -432,12 +354,12 @@ def summary():  # type: ignore[no-untyped-def]
 
 
 def _summary_xlsx(  # type: ignore[no-untyped-def]
-    node: Jurisdiction, period: sv.Period, today: date, columns: list[tuple[str, str]]
+    node: Jurisdiction, period: Period, today: date, columns: list[tuple[str, str]]
 ):
     """The summary workbook, called under the Chinese locale (official layout)."""
-    s = sv.summary(current_user, node, period, today)
+    s = count_summary(node, period, today)
 
-    def table(rows: list[sv.SummaryRow]) -> list[list[Any]]:
+    def table(rows: list[SummaryRow]) -> list[list[Any]]:
         return [[r.label, *[r.value(k) for k, _label in columns]] for r in rows]
 
     title = f"{node.full_name}{period.label}办理效能统计"

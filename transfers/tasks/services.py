@@ -9,19 +9,27 @@ from sqlalchemy.orm import joinedload
 
 from transfers.auth.models import User
 from transfers.cases.models import Case
+from transfers.supervision.measures import overdue_steps
+from transfers.supervision.scope import supervisor_paths
 from transfers.tasks.models import Task
 from workflows.roles import Role
 
 
-def queue_query(user: User, *, procedure: str = "", state: str = "", sort: str = "due") -> Select:
+def queue_query(
+    user: User, *, procedure: str = "", state: str = "", sort: str = "due"
+) -> Select[tuple[Task]]:
     """Open tasks the user's offices act on (exact role and jurisdiction)."""
     acting = [g for g in user.grants if not Role(g.role).is_supervisor and g.role != Role.ADMIN]
-    cond = or_(
-        *[
-            and_(Task.role == g.role, Task.jurisdiction_path == g.jurisdiction.path)
-            for g in acting
-        ]
-    ) if acting else false()
+    cond = (
+        or_(
+            *[
+                and_(Task.role == g.role, Task.jurisdiction_path == g.jurisdiction.path)
+                for g in acting
+            ]
+        )
+        if acting
+        else false()
+    )
     q = (
         select(Task)
         .where(Task.closed_at.is_(None), cond)
@@ -44,7 +52,7 @@ def queue_query(user: User, *, procedure: str = "", state: str = "", sort: str =
     return q
 
 
-def done_query(user: User) -> Select:
+def done_query(user: User) -> Select[tuple[Task]]:
     """Tasks this user closed (已办)."""
     return (
         select(Task)
@@ -54,13 +62,11 @@ def done_query(user: User) -> Select:
     )
 
 
-def supervised_overdue_query(user: User, today: date) -> Select:
-    """Overdue open tasks under every jurisdiction the user supervises."""
-    paths = [g.jurisdiction.path for g in user.grants if Role(g.role).is_supervisor]
-    cond = or_(*[Task.jurisdiction_path.startswith(p, autoescape=True) for p in paths])
+def supervised_overdue_query(user: User, today: date) -> Select[tuple[Task]]:
+    """The overdue steps under every jurisdiction the user supervises (the home page's,
+    the overdue list's, the API's and the export's: ``supervision.measures``)."""
     return (
-        select(Task)
-        .where(Task.closed_at.is_(None), Task.due_on < today, cond if paths else false())
+        overdue_steps(supervisor_paths(user), today)
         .options(
             joinedload(Task.case).joinedload(Case.person),
             joinedload(Task.jurisdiction),
