@@ -193,6 +193,7 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
         members: int = 2,
         settlement_mode: str = "centralized",
         area: str = "411221",
+        medical: tuple[str, ...] = (),
         **facts: Any,
     ) -> Household:
         counter["n"] += 1
@@ -207,6 +208,7 @@ def make_household(db: Any, geo: Geo):  # type: ignore[no-untyped-def]
                 ),
                 relation="户主" if i == 0 else ("配偶" if i == 1 else "子"),
                 collective_member=True,
+                medical_insurance=medical[i] if i < len(medical) else "resident",
             )
             for i in range(members)
         ]

@@ -28,6 +28,7 @@ ACCESS: dict[str, str] = {
     "tasks.queue": LOGIN,
     "tasks.done": LOGIN,
     "inbox.index": LOGIN,
+    "monitoring.medical": LOGIN,  # agencies and supervisors; others 403
     "inbox.mail": LOGIN,
     "inbox.read_all": LOGIN,
     "inbox.open_message": OBJECT,

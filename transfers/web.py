@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from transfers.inbox.services import unread_count
     from transfers.inbox.views import bp as inbox_bp
     from transfers.main.views import bp as main_bp
+    from transfers.monitoring.views import bp as monitoring_bp
     from transfers.public.views import bp as public_bp
     from transfers.sites.views import bp as sites_bp
     from transfers.supervision.views import bp as supervision_bp
@@ -58,7 +59,7 @@ def init_app(app: Flask) -> None:
         sites_bp,
     ):
         app.register_blueprint(bp)
-    for bp in (deadlines_bp, inbox_bp, supervision_bp):
+    for bp in (deadlines_bp, inbox_bp, supervision_bp, monitoring_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         deadline_panel=case_deadline_panel,
