@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from transfers.auth.models import User
 from transfers.households.models import Household
+from transfers.visibility import user_paths
 from workflows.roles import Role
 
 
 def grant_paths(user: User) -> list[str]:
-    return [g.jurisdiction.path for g in user.grants]
+    """The areas of the user's grants (the same as `transfers.visibility.user_paths`)."""
+    return user_paths(user)
 
 
 def within(user: User, *paths: str) -> bool:
@@ -42,7 +44,8 @@ def can_open_cases(user: User, household: Household) -> bool:
         return False
     return any(
         g.role == Role.VILLAGE_STAFF
-        and g.jurisdiction_id in (household.destination_jurisdiction_id, household.origin_jurisdiction_id)
+        and g.jurisdiction_id
+        in (household.destination_jurisdiction_id, household.origin_jurisdiction_id)
         for g in user.grants
     )
 

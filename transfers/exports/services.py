@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from transfers.auth.models import User
 from transfers.cases.models import Case
-from transfers.cases.permissions import grant_paths
 from transfers.deadlines.services import work_calendar
 from transfers.extensions import db
 from transfers.households.models import Household, Person
@@ -29,8 +28,9 @@ from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.privacy.services import Disclosure
 from transfers.tasks.models import Task
 from transfers.tasks.services import queue_query, supervised_overdue_query
+from transfers.visibility import household_search, visible_cases, visible_households
 from workflows.calendar import deadline_status
-from workflows.idcard import mask_id_number, mask_name, normalize
+from workflows.idcard import mask_id_number, mask_name
 
 LIGHTS = {"green": "正常", "yellow": "预警", "red": "超期"}
 
@@ -42,55 +42,19 @@ class Export:
     rows: Iterator[list[Any]]
 
 
-def _visible_paths_condition(user: User, *columns: Any) -> Any:
-    paths = grant_paths(user)
-    return or_(*[c.startswith(p, autoescape=True) for p in paths for c in columns])
-
-
-def households_query(user: User, q: str = "") -> Select:
-    """Households whose origin or destination lies within the user's jurisdictions."""
-    mine = select(Jurisdiction.id).where(
-        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in grant_paths(user)])
-    )
-    query = select(Household).where(
-        or_(
-            Household.destination_jurisdiction_id.in_(mine),
-            Household.origin_jurisdiction_id.in_(mine),
-        )
-    )
-    q = q.strip()
-    if q:
-        number = normalize(q)
-        people = select(Person.household_id).where(
-            or_(
-                Person.name.contains(q, autoescape=True),
-                Person.name_initials.startswith(q.lower(), autoescape=True),
-                Person.id_number == number,
-                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
-            )
-        )
-        query = query.where(Household.id.in_(people))
+def households_query(user: User, q: str = "") -> Select[tuple[Household]]:
+    """The households the user may see (as on the list page), matching the search box."""
+    query = visible_households(user)
+    if q.strip():
+        query = query.where(household_search(q))
     return query.options(selectinload(Household.members)).order_by(Household.id.desc())
 
 
-def cases_query(user: User, *, procedure: str = "", state: str = "", open_only: bool = False):  # type: ignore[no-untyped-def]
-    """Cases within the user's jurisdictions (the case's own path, either end of the move)."""
-    paths = grant_paths(user)
-    mine = select(Jurisdiction.id).where(
-        or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in paths])
-    )
-    households = select(Household.id).where(
-        or_(
-            Household.destination_jurisdiction_id.in_(mine),
-            Household.origin_jurisdiction_id.in_(mine),
-        )
-    )
-    query = select(Case).where(
-        or_(
-            _visible_paths_condition(user, Case.jurisdiction_path),
-            Case.household_id.in_(households),
-        )
-    )
+def cases_query(
+    user: User, *, procedure: str = "", state: str = "", open_only: bool = False
+) -> Select[tuple[Case]]:
+    """The cases the user may see (as on the case pages), filtered."""
+    query = visible_cases(user)
     if procedure:
         query = query.where(Case.procedure == procedure)
     if state:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from transfers.cases.permissions import grant_paths, within
+from transfers.cases.permissions import within
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.sites.services import is_rural, party_members, site_profile
+from transfers.visibility import user_paths, within_paths
 from workflows.sites import PartyOrganization
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
@@ -18,17 +19,12 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    paths = grant_paths(current_user)
-    sites = (
-        db.session.scalars(
-            select(Site)
-            .join(Jurisdiction, Site.jurisdiction_id == Jurisdiction.id)
-            .where(or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in paths]))
-            .order_by(Jurisdiction.path, Site.id)
-        ).all()
-        if paths
-        else []
-    )
+    sites = db.session.scalars(
+        select(Site)
+        .join(Jurisdiction, Site.jurisdiction_id == Jurisdiction.id)
+        .where(within_paths(Jurisdiction.path, user_paths(current_user)))
+        .order_by(Jurisdiction.path, Site.id)
+    ).all()
     rows = []
     for s in sites:
         prof = site_profile(s)[0]
