@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import select
@@ -26,6 +26,9 @@ from transfers.households.services import MemberInput, register_household
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.idcard import check_digit
 from workflows.roles import Level, Role
+
+if TYPE_CHECKING:
+    from transfers.deadlines.sweep import SweepResult
 
 DEMO_PASSWORD = "demo1234"
 
@@ -244,7 +247,15 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     }
 
 
-def _member(rng, ids, area, relation, sex, birth, surname) -> MemberInput:  # type: ignore[no-untyped-def]
+def _member(
+    rng: random.Random,
+    ids: _IdFactory,
+    area: str,
+    relation: str,
+    sex: str,
+    birth: date,
+    surname: str | None,
+) -> MemberInput:
     age = (date(2026, 11, 27) - birth).days // 365
     adult = age >= 18
     return MemberInput(
@@ -260,7 +271,13 @@ def _member(rng, ids, area, relation, sex, birth, surname) -> MemberInput:  # ty
     )
 
 
-def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type: ignore[no-untyped-def]
+def _demo_cases(
+    rng: random.Random,
+    households: list[Household],
+    staff_by_village: dict[str, User],
+    users: dict[str, User],
+    base: datetime,
+) -> int:
     """Open hukou cases for most households at past dates and move them on."""
     police = {"411221100": users["chengguan_police"], "411221101": users["yinghao_police"]}
     count = 0
@@ -281,8 +298,8 @@ def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type:
             if roll < 0.25:
                 continue  # still at the window
             t1 = opened + timedelta(days=rng.randint(0, 6), hours=1)
-            from workflows.hukou import HukouOption, option_eligibility
             from transfers.engine.service import build_context
+            from workflows.hukou import HukouOption, option_eligibility
 
             ctx = build_context(case, t1)
             allowed = [o for o, e in option_eligibility(ctx.facts).items() if e.allowed]
@@ -302,7 +319,9 @@ def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type:
             t2 = t1 + timedelta(days=rng.randint(1, 12), hours=2)
             if t2 > base:
                 continue
-            officer = police[hh.destination.parent.code]
+            township = hh.destination.parent
+            assert township is not None  # every demo village lies in a township
+            officer = police[township.code]
             task = open_task(case)
             if roll < 0.70:
                 act(case_id=case.id, action="return", actor=officer, seen_version=case.version,
@@ -315,7 +334,9 @@ def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type:
     return count
 
 
-def _demo_deadlines(rng, staff_by_village, users, base):  # type: ignore[no-untyped-def]
+def _demo_deadlines(
+    rng: random.Random, staff_by_village: dict[str, User], users: dict[str, User], base: datetime
+) -> SweepResult:
     """One-time notices at the window (one answered, one waiting), then the sweep as of
     `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
     from transfers.deadlines.suspension import receive_item, suspend

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from transfers.auth.models import User
@@ -47,7 +47,7 @@ def _visible_paths_condition(user: User, *columns: Any) -> Any:
     return or_(*[c.startswith(p, autoescape=True) for p in paths for c in columns])
 
 
-def households_query(user: User, q: str = "") -> Select:
+def households_query(user: User, q: str = "") -> Select[Household]:
     """Households whose origin or destination lies within the user's jurisdictions."""
     mine = select(Jurisdiction.id).where(
         or_(*[Jurisdiction.path.startswith(p, autoescape=True) for p in grant_paths(user)])
@@ -66,14 +66,16 @@ def households_query(user: User, q: str = "") -> Select:
                 Person.name.contains(q, autoescape=True),
                 Person.name_initials.startswith(q.lower(), autoescape=True),
                 Person.id_number == number,
-                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else False,
+                Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else false(),
             )
         )
         query = query.where(Household.id.in_(people))
     return query.options(selectinload(Household.members)).order_by(Household.id.desc())
 
 
-def cases_query(user: User, *, procedure: str = "", state: str = "", open_only: bool = False):  # type: ignore[no-untyped-def]
+def cases_query(
+    user: User, *, procedure: str = "", state: str = "", open_only: bool = False
+) -> Select[Case]:
     """Cases within the user's jurisdictions (the case's own path, either end of the move)."""
     paths = grant_paths(user)
     mine = select(Jurisdiction.id).where(
@@ -122,7 +124,7 @@ def _subject(case: Case) -> Person | None:
     return case.person if case.person is not None else case.household.head
 
 
-def _stream(query: Select) -> Iterator[Any]:
+def _stream(query: Select[Any]) -> Iterator[Any]:
     """Rows in batches of 500 (server-side cursor on PostgreSQL): memory stays flat."""
     return iter(db.session.scalars(query.execution_options(yield_per=500)))
 
