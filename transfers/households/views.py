@@ -152,7 +152,7 @@ def _household_input(form: HouseholdForm) -> HouseholdInput:
     )
 
 
-def _flatten_errors(errors: dict, prefix: str = "") -> dict[str, str]:  # type: ignore[type-arg]
+def _flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
     """WTForms nests FieldList/FormField errors; flatten to "members-0-name" keys."""
     flat: dict[str, str] = {}
     for key, value in errors.items():

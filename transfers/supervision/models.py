@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -96,4 +97,4 @@ class DashboardSnapshot(Model):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date)  # the local day the overdue counts are for
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    data: Mapped[dict] = mapped_column(JSONType)  # type: ignore[type-arg]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
