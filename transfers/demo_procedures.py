@@ -50,9 +50,7 @@ def _actor_for(task: Task) -> User | None:
     )
 
 
-def _plans(
-    rng: random.Random, case: Case, when: datetime
-) -> dict[str, tuple[str, dict[str, Any]]]:
+def _plans(rng: random.Random, case: Case, when: datetime) -> dict[str, tuple[str, dict[str, Any]]]:
     """For each waiting state of a demo case: the action taken there and its data."""
     day = when.date()
     month = f"{day.year:04d}-{day.month:02d}"

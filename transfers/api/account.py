@@ -36,9 +36,7 @@ class RevokeForm(FlaskForm):
     pass
 
 
-def _page(
-    form: TokenForm, secret: str | None = None, status: int = 200
-) -> ResponseReturnValue:
+def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> ResponseReturnValue:
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()

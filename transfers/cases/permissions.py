@@ -47,7 +47,8 @@ def can_open_cases(user: User, household: Household) -> bool:
         return False
     return any(
         g.role == Role.VILLAGE_STAFF
-        and g.jurisdiction_id in (household.destination_jurisdiction_id, household.origin_jurisdiction_id)
+        and g.jurisdiction_id
+        in (household.destination_jurisdiction_id, household.origin_jurisdiction_id)
         for g in user.grants
     )
 
