@@ -36,18 +36,27 @@ def test_anonymous_is_refused_everywhere_but_public_routes(app, client, db):
         if kind == TOKEN:
             assert resp.status_code == 401, (url, resp.status_code)
         elif method == "GET":
-            assert resp.status_code == 302 and "/login" in resp.headers["Location"], (url, resp.status_code)
+            assert resp.status_code == 302 and "/login" in resp.headers["Location"], (
+                url,
+                resp.status_code,
+            )
         else:  # a POST without session is refused before anything happens
             assert resp.status_code in (302, 400), (url, resp.status_code)
 
 
-@pytest.mark.parametrize("role,code", [(Role.VILLAGE_STAFF, "411221100201"), (Role.POLICE_STATION, "411221100")])
+@pytest.mark.parametrize(
+    "role,code", [(Role.VILLAGE_STAFF, "411221100201"), (Role.POLICE_STATION, "411221100")]
+)
 def test_admin_and_supervisor_routes_refuse_other_roles(app, db, make_user, role, code):
     user = make_user(role, code)
     c = app.test_client()
     login(c, user)
     for rule in app.url_map.iter_rules():
-        if ACCESS[rule.endpoint] in (ADMIN, SUPERVISOR) and "GET" in rule.methods and "<" not in rule.rule:
+        if (
+            ACCESS[rule.endpoint] in (ADMIN, SUPERVISOR)
+            and "GET" in rule.methods
+            and "<" not in rule.rule
+        ):
             assert c.get(_url(rule)).status_code == 403, rule.rule
 
 

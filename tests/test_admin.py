@@ -20,9 +20,15 @@ def test_create_user_with_a_grant_and_log_in(app, client, make_user, db):
     admin = make_user(Role.ADMIN, "4112")
     login(client, admin)
     resp = post_form(
-        client, "/admin/users/new",
-        {"username": "new_police", "display_name": "新民警", "password": "long-password",
-         "role": "police_station", "jurisdiction_code": "411221100"},
+        client,
+        "/admin/users/new",
+        {
+            "username": "new_police",
+            "display_name": "新民警",
+            "password": "long-password",
+            "role": "police_station",
+            "jurisdiction_code": "411221100",
+        },
     )
     assert resp.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "new_police"))
@@ -37,12 +43,23 @@ def test_grants_respect_level_and_area(client, make_user, db):
     login(client, admin)
     base = {"username": "x_user", "display_name": "x", "password": "long-password"}
     # a police station is a township office, not a village one
-    resp = post_form(client, "/admin/users/new", {**base, "role": "police_station", "jurisdiction_code": "411221100201"})
+    resp = post_form(
+        client,
+        "/admin/users/new",
+        {**base, "role": "police_station", "jurisdiction_code": "411221100201"},
+    )
     assert resp.status_code == 422 and "乡镇/街道一级" in resp.get_data(as_text=True)
     # outside the admin's area (another province)
-    resp = post_form(client, "/admin/users/new", {**base, "role": "police_station", "jurisdiction_code": "140827203"})
+    resp = post_form(
+        client,
+        "/admin/users/new",
+        {**base, "role": "police_station", "jurisdiction_code": "140827203"},
+    )
     assert resp.status_code == 422 and "本人管理的辖区" in resp.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "x_user")) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.username == "x_user"))
+        == 0
+    )
 
 
 def test_revoke_ends_sessions(app, make_user, db):
@@ -54,7 +71,12 @@ def test_revoke_ends_sessions(app, make_user, db):
     ac = app.test_client()
     login(ac, admin)
     grant = db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == staff.id))
-    resp = post_form(ac, f"/admin/users/{staff.id}", {}, post_url=f"/admin/users/{staff.id}/grants/{grant.id}/revoke")
+    resp = post_form(
+        ac,
+        f"/admin/users/{staff.id}",
+        {},
+        post_url=f"/admin/users/{staff.id}/grants/{grant.id}/revoke",
+    )
     assert resp.status_code == 302
     assert sc.get("/tasks/").status_code == 302  # logged out
 
@@ -64,15 +86,30 @@ def test_add_township_village_and_site(client, make_user, geo, db):
     login(client, admin)
     county = geo["411221"]
     page = f"/admin/jurisdictions/{county.id}"
-    resp = post_form(client, page, {"code": "411221102", "name": "张村镇"}, post_url=f"{page}/children")
+    resp = post_form(
+        client, page, {"code": "411221102", "name": "张村镇"}, post_url=f"{page}/children"
+    )
     assert resp.status_code == 302
     town = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "411221102"))
     assert town.level == "township" and town.path == county.path + "411221102/"
     resp = post_form(client, page, {"code": "999", "name": "错误"}, post_url=f"{page}/children")
-    assert db.session.scalar(select(func.count()).select_from(Jurisdiction).where(Jurisdiction.code == "999")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Jurisdiction).where(Jurisdiction.code == "999")
+        )
+        == 0
+    )
     tpage = f"/admin/jurisdictions/{town.id}"
     post_form(client, tpage, {"code": "411221102201", "name": "张村"}, post_url=f"{tpage}/children")
     village = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "411221102201"))
     vpage = f"/admin/jurisdictions/{village.id}"
-    post_form(client, vpage, {"name": "张村安置点", "kind": "centralized", "address": "张村路1号"}, post_url=f"{vpage}/sites")
-    assert db.session.scalar(select(Site).where(Site.name == "张村安置点")).jurisdiction_id == village.id
+    post_form(
+        client,
+        vpage,
+        {"name": "张村安置点", "kind": "centralized", "address": "张村路1号"},
+        post_url=f"{vpage}/sites",
+    )
+    assert (
+        db.session.scalar(select(Site).where(Site.name == "张村安置点")).jurisdiction_id
+        == village.id
+    )

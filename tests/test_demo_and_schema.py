@@ -59,7 +59,9 @@ def test_audit_verify_catches_edits_and_deletions(db):
     db.session.commit()
     assert verify_chains().problems == []
     # delete an event in the middle of a chain, then the last of another
-    first = db.session.scalars(select(Event).where(Event.case_id == event.case_id).order_by(Event.id)).first()
+    first = db.session.scalars(
+        select(Event).where(Event.case_id == event.case_id).order_by(Event.id)
+    ).first()
     db.session.execute(text("DELETE FROM event WHERE id = :id"), {"id": first.id})
     db.session.commit()
     problems = verify_chains().problems

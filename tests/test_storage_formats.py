@@ -44,7 +44,7 @@ def test_naive_instants_are_refused_on_every_database():  # type: ignore[no-unty
 VALUES = [
     {},
     {"option": "site_address", "note": "迁入安置地 “东区”", "n": [1, 2.5, None, True]},
-    {"b": {"a": [{"c": "\t\n\\\"\u0001"}]}, "emoji": "😀", "float": 1e-7, "big": 2**70},
+    {"b": {"a": [{"c": '\t\n\\"\u0001'}]}, "emoji": "😀", "float": 1e-7, "big": 2**70},
     {"nan": float("nan"), "inf": float("-inf"), "zero": -0.0},
     [1, "two", {"three": 3}],
     "户口",

@@ -225,7 +225,7 @@ def test_stale_form_gets_409_and_keeps_input(app, make_user, make_household, db)
     page = c.get(f"/cases/{case.id}/act/decline").get_data(as_text=True)
     old_version = case.version
     # someone else (a claim) changes the case meanwhile
-    from transfers.engine import claim, release, open_task
+    from transfers.engine import claim, open_task, release
 
     task = open_task(case)
     claim(task_id=task.id, actor=staff, now=NOW)

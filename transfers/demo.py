@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import select
@@ -26,6 +26,9 @@ from transfers.households.services import MemberInput, register_household
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.idcard import check_digit
 from workflows.roles import Level, Role
+
+if TYPE_CHECKING:
+    from transfers.deadlines.sweep import SweepResult
 
 DEMO_PASSWORD = "demo1234"
 
@@ -72,7 +75,11 @@ SITES = [
     ("韶峰村分散安置", "scattered", "411221100203", "渑池县城关镇韶峰村"),
 ]
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷龙史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
+    "于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷"
+    "龙史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤"
+)
 GIVEN_M = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林阳建国志红海东峰文新春金"
 GIVEN_F = "芳娜敏静丽艳娟霞燕玲桂英秀兰梅琳萍红洁婷雪倩颖慧晶莉琴云凤霞丹荣玉珍"
 
@@ -89,7 +96,9 @@ class _IdFactory:
 
     def make(self, rng: random.Random, area: str, birth: date, sex: str) -> str:
         while True:
-            seq = rng.randrange(0, 100) * 10 + (rng.choice((1, 3, 5, 7, 9)) if sex == "M" else rng.choice((0, 2, 4, 6, 8)))
+            seq = rng.randrange(0, 100) * 10 + (
+                rng.choice((1, 3, 5, 7, 9)) if sex == "M" else rng.choice((0, 2, 4, 6, 8))
+            )
             first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
             number = first17 + check_digit(first17)
             if number not in self.used:
@@ -149,7 +158,7 @@ USERS: list[tuple[str, str, Role, str]] = [
 
 
 def print_logins() -> None:
-    click.echo("Demo logins (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for username, display, role, code in USERS:
         click.echo(f"  {username:<24} {role.label:<14} {display}（{code}）")
 
@@ -183,7 +192,7 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     ids = _IdFactory()
     base = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
     all_households: list[Household] = []
-    for n in range(households):
+    for _ in range(households):
         dest_code = rng.choices(list(staff_by_village), weights=(45, 30, 10, 15))[0]
         origin_code = rng.choice(origins)
         site = sites[dest_code]
@@ -196,8 +205,15 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
         members.append(_member(rng, ids, area, "户主", head_sex, head_birth, surname))
         if rng.random() < 0.85:
             members.append(
-                _member(rng, ids, area, "配偶", "F" if head_sex == "M" else "M",
-                        head_birth + timedelta(days=rng.randint(-1500, 1500)), None)
+                _member(
+                    rng,
+                    ids,
+                    area,
+                    "配偶",
+                    "F" if head_sex == "M" else "M",
+                    head_birth + timedelta(days=rng.randint(-1500, 1500)),
+                    None,
+                )
             )
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
             child_sex = rng.choice("MF")
@@ -205,10 +221,28 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
             if child_birth > date(2026, 1, 1):
                 child_birth = date(2026, 1, 1) - timedelta(days=rng.randint(100, 3000))
             members.append(
-                _member(rng, ids, area, "子" if child_sex == "M" else "女", child_sex, child_birth, surname)
+                _member(
+                    rng,
+                    ids,
+                    area,
+                    "子" if child_sex == "M" else "女",
+                    child_sex,
+                    child_birth,
+                    surname,
+                )
             )
         if rng.random() < 0.3 and head_birth.year > 1960:
-            members.append(_member(rng, ids, area, "母亲", "F", head_birth - timedelta(days=rng.randint(20 * 365, 30 * 365)), None))
+            members.append(
+                _member(
+                    rng,
+                    ids,
+                    area,
+                    "母亲",
+                    "F",
+                    head_birth - timedelta(days=rng.randint(20 * 365, 30 * 365)),
+                    None,
+                )
+            )
         moved_on = (base - timedelta(days=rng.randint(60, 700))).date()
         hh = register_household(
             origin=js[origin_code],
@@ -223,7 +257,9 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
             lives_at_destination=rng.random() < 0.93,
             has_destination_homestead=mode == "scattered" and rng.random() < 0.5,
             has_destination_contracted_land=rng.random() < 0.08,
-            address=site.address if mode == "centralized" else f"{site.address}{rng.randint(1, 12)}组",
+            address=site.address
+            if mode == "centralized"
+            else f"{site.address}{rng.randint(1, 12)}组",
             phone=f"13{rng.randint(100000000, 999999999)}",
         )
         all_households.append(hh)
@@ -244,7 +280,15 @@ def load_demo(seed: int = 20261127, households: int = 230) -> dict[str, Any]:
     }
 
 
-def _member(rng, ids, area, relation, sex, birth, surname) -> MemberInput:  # type: ignore[no-untyped-def]
+def _member(
+    rng: random.Random,
+    ids: _IdFactory,
+    area: str,
+    relation: str,
+    sex: str,
+    birth: date,
+    surname: str | None,
+) -> MemberInput:
     age = (date(2026, 11, 27) - birth).days // 365
     adult = age >= 18
     return MemberInput(
@@ -255,12 +299,20 @@ def _member(rng, ids, area, relation, sex, birth, surname) -> MemberInput:  # ty
         collective_member=adult and rng.random() < 0.8,
         pension_status=("receiving" if age >= 60 else "contributing") if adult else "none",
         medical_insurance=rng.choices(["resident", "employee", "none", "lapsed"], (88, 5, 4, 3))[0],
-        assistance=rng.choices(["none", "dibao_rural", "tekun"], (80, 16, 4))[0] if adult else "none",
+        assistance=rng.choices(["none", "dibao_rural", "tekun"], (80, 16, 4))[0]
+        if adult
+        else "none",
         registered_poor=rng.random() < 0.7,
     )
 
 
-def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type: ignore[no-untyped-def]
+def _demo_cases(
+    rng: random.Random,
+    households: list[Household],
+    staff_by_village: dict[str, User],
+    users: dict[str, User],
+    base: datetime,
+) -> int:
     """Open hukou cases for most households at past dates and move them on."""
     police = {"411221100": users["chengguan_police"], "411221101": users["yinghao_police"]}
     count = 0
@@ -281,41 +333,77 @@ def _demo_cases(rng, households, staff_by_village, users, base) -> int:  # type:
             if roll < 0.25:
                 continue  # still at the window
             t1 = opened + timedelta(days=rng.randint(0, 6), hours=1)
-            from workflows.hukou import HukouOption, option_eligibility
             from transfers.engine.service import build_context
+            from workflows.hukou import HukouOption, option_eligibility
 
             ctx = build_context(case, t1)
             allowed = [o for o, e in option_eligibility(ctx.facts).items() if e.allowed]
             if roll < 0.33:
-                act(case_id=case.id, action="decline", actor=staff, seen_version=case.version,
-                    data={"residence_permit": "y", "note": "本人自愿保留原籍户口，申领居住证"}, now=t1)
+                act(
+                    case_id=case.id,
+                    action="decline",
+                    actor=staff,
+                    seen_version=case.version,
+                    data={"residence_permit": "y", "note": "本人自愿保留原籍户口，申领居住证"},
+                    now=t1,
+                )
                 continue
             option = rng.choice(allowed)
             data: dict[str, Any] = {"option": option.value}
             if option is HukouOption.SITE_ADDRESS:
-                data.update(building=str(rng.randint(1, 12)), unit=str(rng.randint(1, 4)), door=f"{rng.randint(1, 18)}0{rng.randint(1, 4)}")
+                data.update(
+                    building=str(rng.randint(1, 12)),
+                    unit=str(rng.randint(1, 4)),
+                    door=f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+                )
             if option is HukouOption.VILLAGE_GROUP:
                 data["group_name"] = f"第{rng.randint(1, 9)}村民小组"
-            act(case_id=case.id, action="submit", actor=staff, seen_version=case.version, data=data, now=t1)
+            act(
+                case_id=case.id,
+                action="submit",
+                actor=staff,
+                seen_version=case.version,
+                data=data,
+                now=t1,
+            )
             if roll < 0.65:
                 continue  # waiting at the police station (some overdue)
             t2 = t1 + timedelta(days=rng.randint(1, 12), hours=2)
             if t2 > base:
                 continue
-            officer = police[hh.destination.parent.code]
+            township = hh.destination.parent
+            assert township is not None  # every demo village lies in a township
+            officer = police[township.code]
             task = open_task(case)
             if roll < 0.70:
-                act(case_id=case.id, action="return", actor=officer, seen_version=case.version,
-                    data={"reason": "户口簿复印件不清晰，请补正"}, now=t2)
+                act(
+                    case_id=case.id,
+                    action="return",
+                    actor=officer,
+                    seen_version=case.version,
+                    data={"reason": "户口簿复印件不清晰，请补正"},
+                    now=t2,
+                )
                 continue
-            act(case_id=case.id, action="approve", actor=officer, seen_version=case.version,
-                data={"new_address": case.data.get("proposed_address", ""), "registered_on": t2.date().isoformat()}, now=t2)
+            act(
+                case_id=case.id,
+                action="approve",
+                actor=officer,
+                seen_version=case.version,
+                data={
+                    "new_address": case.data.get("proposed_address", ""),
+                    "registered_on": t2.date().isoformat(),
+                },
+                now=t2,
+            )
             assert task is not None
     db.session.flush()
     return count
 
 
-def _demo_deadlines(rng, staff_by_village, users, base):  # type: ignore[no-untyped-def]
+def _demo_deadlines(
+    rng: random.Random, staff_by_village: dict[str, User], users: dict[str, User], base: datetime
+) -> SweepResult:
     """One-time notices at the window (one answered, one waiting), then the sweep as of
     `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
     from transfers.deadlines.suspension import receive_item, suspend
@@ -340,12 +428,24 @@ def _demo_deadlines(rng, staff_by_village, users, base):  # type: ignore[no-unty
     result = sweep(base)
     first = db.session.scalars(select(Problem).order_by(Problem.id)).first()
     if first is not None:
-        lead = users["chengguan_lead"] if first.jurisdiction_path.startswith(
-            "41/4112/411221/411221100/") else users["mianchi_lead"]
-        plan_rectification(first, actor=lead, measures="约谈承办人，限期办结", office=first.office
-                           or "承办单位", rectify_by=(base + timedelta(days=7)).date())
-        close_problem(first, actor=lead, resolution="已督促承办单位办结，群众已确认",
-                      now=base + timedelta(minutes=30))
+        lead = (
+            users["chengguan_lead"]
+            if first.jurisdiction_path.startswith("41/4112/411221/411221100/")
+            else users["mianchi_lead"]
+        )
+        plan_rectification(
+            first,
+            actor=lead,
+            measures="约谈承办人，限期办结",
+            office=first.office or "承办单位",
+            rectify_by=(base + timedelta(days=7)).date(),
+        )
+        close_problem(
+            first,
+            actor=lead,
+            resolution="已督促承办单位办结，群众已确认",
+            now=base + timedelta(minutes=30),
+        )
     db.session.flush()
     return result
 

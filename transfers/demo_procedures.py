@@ -16,6 +16,7 @@ from transfers.engine import act
 from transfers.engine.service import household_facts, open_task, person_facts
 from transfers.extensions import db
 from transfers.households.models import Household, Person
+from transfers.tasks.models import Task
 from transfers.votes.services import Tallied, applicants_waiting, publish_session, record_votes
 from workflows.base import Context, RelatedCase, WorkflowError
 from workflows.calendar import local_date
@@ -40,7 +41,7 @@ def _needed(case_household: Household, person: Person, procedure: str, now: date
     return get_procedure(procedure).applies(ctx)[0]
 
 
-def _actor_for(task) -> User | None:  # type: ignore[no-untyped-def]
+def _actor_for(task: Task) -> User | None:
     return db.session.scalar(
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
@@ -49,7 +50,7 @@ def _actor_for(task) -> User | None:  # type: ignore[no-untyped-def]
     )
 
 
-def _plans(rng: random.Random, case, when: datetime) -> dict[str, tuple[str, dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def _plans(rng: random.Random, case: Case, when: datetime) -> dict[str, tuple[str, dict[str, Any]]]:
     """For each waiting state of a demo case: the action taken there and its data."""
     day = when.date()
     month = f"{day.year:04d}-{day.month:02d}"
@@ -154,7 +155,7 @@ def _plans(rng: random.Random, case, when: datetime) -> dict[str, tuple[str, dic
     }
 
 
-def _advance(rng: random.Random, case, start: datetime, base: datetime) -> None:  # type: ignore[no-untyped-def]
+def _advance(rng: random.Random, case: Case, start: datetime, base: datetime) -> None:
     """Move a case through its plan at past instants until it stops (like real work does)."""
     when = start
     for _ in range(8):
@@ -183,7 +184,13 @@ def _advance(rng: random.Random, case, start: datetime, base: datetime) -> None:
             return  # refused: the engine wrote nothing
 
 
-def demo_procedures(rng, households, staff_by_village, users, base) -> int:  # type: ignore[no-untyped-def]
+def demo_procedures(
+    rng: random.Random,
+    households: list[Household],
+    staff_by_village: dict[str, User],
+    users: dict[str, User],
+    base: datetime,
+) -> int:
     """Open the other procedures where they apply and move them to many states; decide the
     collective-membership applications of one community in vote sessions."""
     count = 0

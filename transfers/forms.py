@@ -27,4 +27,5 @@ class ChineseMeta:
 
         if has_request_context() and not is_chinese():
             return None  # WTForms' built-in English messages
+        # A mixin: WTForms' DefaultMeta follows it in a form's Meta.
         return super().get_translations(form)  # type: ignore[misc]

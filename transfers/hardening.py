@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask, abort, request
 
 
-def _has_nul(values) -> bool:  # type: ignore[no-untyped-def]
+def _has_nul(values: Iterable[str]) -> bool:
     return any("\x00" in v for v in values)
 
 

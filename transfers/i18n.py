@@ -15,6 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 
 from workflows import i18n as workflow_i18n
@@ -74,7 +75,7 @@ def _translate_if_in_request(message: str) -> str:
 
 
 @bp.route("/language", methods=["POST"])
-def switch():  # type: ignore[no-untyped-def]
+def switch() -> ResponseReturnValue:
     lang = request.form.get("lang", "")
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
@@ -99,14 +100,14 @@ def local_date_text(value: date | datetime) -> str:
         value = value.astimezone(LOCAL_TZ).date()
     if is_chinese():
         return f"{value.year}年{value.month}月{value.day}日"
-    return format_date(value, "medium")
+    return str(format_date(value, "medium"))  # Flask-Babel ships no types
 
 
 def local_datetime_text(value: datetime) -> str:
     local = value.astimezone(LOCAL_TZ)
     if is_chinese():
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-    return format_datetime(value, "MMM d, y HH:mm")
+    return str(format_datetime(value, "MMM d, y HH:mm"))
 
 
 def compile_catalogs() -> None:

@@ -24,16 +24,20 @@ PO = ROOT / "transfers/translations/en/LC_MESSAGES/messages.po"
 PO_IN_REPO = "transfers/translations/en/LC_MESSAGES/messages.po"
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
+# A catalog message's id or text: one string, or the singular and plural forms.
+MessageText = str | tuple[str, ...] | list[str]
+
+
+def _key(message_id: MessageText) -> str:
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
-def _translations(catalog: Catalog) -> dict[tuple[str, str | None], object]:
+def _translations(catalog: Catalog) -> dict[tuple[str, str | None], MessageText]:
     return {(_key(m.id), m.context): m.string for m in catalog if m.id and m.string and not m.fuzzy}
 
 
 def refresh(refs: list[str]) -> list[str]:
-    known: dict[tuple[str, str | None], object] = {}
+    known: dict[tuple[str, str | None], MessageText] = {}
     for ref in refs:
         data = subprocess.run(
             ["git", "show", f"{ref}:{PO_IN_REPO}"], cwd=ROOT, capture_output=True, check=True

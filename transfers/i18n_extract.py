@@ -64,7 +64,7 @@ def workflow_labels() -> list[str]:
             if isinstance(obj, type) and issubclass(obj, Enum):
                 for member in obj:
                     try:
-                        add(member.label)  # type: ignore[attr-defined]
+                        add(member.label)  # type: ignore[attr-defined]  # only some enums have labels
                     except (AttributeError, KeyError):
                         pass
     return list(seen)

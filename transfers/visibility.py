@@ -79,7 +79,7 @@ def households_condition(paths: list[str]) -> ColumnElement[bool]:
     )
 
 
-def visible_households(user: User) -> Select[tuple[Household]]:
+def visible_households(user: User) -> Select[Household]:
     return select(Household).where(households_condition(user_paths(user)))
 
 
@@ -94,11 +94,11 @@ def cases_condition(paths: list[str]) -> ColumnElement[bool]:
     )
 
 
-def visible_cases(user: User) -> Select[tuple[Case]]:
+def visible_cases(user: User) -> Select[Case]:
     return select(Case).where(cases_condition(user_paths(user)))
 
 
-def visible_tasks(user: User) -> Select[tuple[Task]]:
+def visible_tasks(user: User) -> Select[Task]:
     """Tasks whose office lies within the user's areas (queues filter further by role)."""
     return select(Task).where(within_paths(Task.jurisdiction_path, user_paths(user)))
 

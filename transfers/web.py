@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     init_api(app)  # flask-smorest registers the API blueprint and its document
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Chinese in JSON
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; readable Chinese
 
     app.jinja_env.filters.update(
         cn_date=cn_date,

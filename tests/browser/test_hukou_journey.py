@@ -60,7 +60,9 @@ def test_hukou_from_intake_to_completion(live_server, page, make_user, geo, db):
     assert re.fullmatch(r"411221-\d{8}-\d{4}", receipt_no)
     shot(page, "04-receipt")
 
-    case = db.session.scalars(select(Case).where(Case.procedure == "hukou").order_by(Case.id)).first()
+    case = db.session.scalars(
+        select(Case).where(Case.procedure == "hukou").order_by(Case.id)
+    ).first()
     page.goto(f"{base}/cases/{case.id}")
     page.get_by_role("link", name="确认落户方式并转派出所").click()
     page.get_by_label("落户方式").select_option("site_address")

@@ -127,10 +127,10 @@ def main(argv: list[str]) -> int:
             while not import_step(batch, now=NOW, households=1):
                 db.session.commit()
         elif mode == "sweep":
-            from transfers.deadlines.sweep import EscalationPolicy, sweep
-
             # object_id: days after NOW to sweep at (everything due by then escalates)
             from datetime import timedelta
+
+            from transfers.deadlines.sweep import EscalationPolicy, sweep
 
             sweep(NOW + timedelta(days=object_id), EscalationPolicy.from_config(app.config))
         else:

@@ -272,13 +272,18 @@ def test_api_many_approvers_exactly_one_wins(app, db, geo, approvers, server, n)
         results: list[list[str]] = [[] for _ in batch]
         barrier = threading.Barrier(n)
 
-        def worker(secret: str, batch=batch, results=results, barrier=barrier, task_of=task_of) -> None:
+        def worker(
+            secret: str, batch=batch, results=results, barrier=barrier, task_of=task_of
+        ) -> None:
             for t, (case_id, version) in enumerate(batch):
                 body = json.dumps({"action": "submit", "version": version, "data": SUBMIT}).encode()
                 req = urllib.request.Request(
                     f"{server}/api/v1/tasks/{task_of[case_id]}/act",
                     data=body,
-                    headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+                    headers={
+                        "Authorization": f"Bearer {secret}",
+                        "Content-Type": "application/json",
+                    },
                     method="POST",
                 )
                 barrier.wait()

@@ -219,7 +219,9 @@ def test_sigkill_during_a_sweep_loses_and_doubles_no_escalation(db, staff_and_ho
     report(f"[crash] sweep: SIGKILL at commit survived; {first} escalations once, rerun adds 0")
 
 
-def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(db, make_user, make_household, geo, tmp_path):
+def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(
+    db, make_user, make_household, geo, tmp_path
+):
     """A list action killed after its first applicant's event, or at commit, leaves every
     applicant undecided; run again it decides them all, once."""
     from datetime import date
@@ -230,13 +232,22 @@ def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(db, make_user, 
     org = make_user(Role.COLLECTIVE_ORG, "411221100201")
     hh = make_household(members=3)
     open_intake(
-        household=hh, requests=[(p, "collective_membership") for p in hh.members], actor=staff, now=NOW
+        household=hh,
+        requests=[(p, "collective_membership") for p in hh.members],
+        actor=staff,
+        now=NOW,
     )
     db.session.commit()
     village = geo["411221100201"]
     session = publish_session(
-        village=village, cases=applicants_waiting(village), body="general_assembly", body_size=3,
-        starts_on=date(2026, 11, 2), days=7, actor=org, now=NOW,
+        village=village,
+        cases=applicants_waiting(village),
+        body="general_assembly",
+        body_size=3,
+        starts_on=date(2026, 11, 2),
+        days=7,
+        actor=org,
+        now=NOW,
     )
     db.session.commit()
     case_ids = [e.case_id for e in session.entries]
@@ -255,7 +266,9 @@ def test_sigkill_during_a_vote_session_decides_nobody_and_reruns(db, make_user, 
     report("[crash] vote session: SIGKILLs survived 2 (after the first applicant, at commit)")
 
 
-def test_sigkill_during_a_ledger_import_then_rerun_creates_each_person_once(db, make_user, geo, tmp_path):
+def test_sigkill_during_a_ledger_import_then_rerun_creates_each_person_once(
+    db, make_user, geo, tmp_path
+):
     """Killed at its first commit, an import writes no household; run again it imports
     every valid household once; a further run creates nothing."""
     from sqlalchemy import select as _select
@@ -285,4 +298,6 @@ def test_sigkill_during_a_ledger_import_then_rerun_creates_each_person_once(db, 
     assert imported[1] > 0
     assert run_worker("import", batch.id, staff.id).returncode == 0
     assert people() == imported
-    report(f"[crash] ledger import: SIGKILL at commit survived; {imported[1]} persons imported once")
+    report(
+        f"[crash] ledger import: SIGKILL at commit survived; {imported[1]} persons imported once"
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, or_, select
@@ -33,7 +34,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 @login_required
-def _only_admins():  # type: ignore[no-untyped-def]
+def _only_admins() -> None:
     if not current_user.has_role(Role.ADMIN):
         abort(403)
 
@@ -43,7 +44,7 @@ def _in_area(column: Any) -> ColumnElement[bool]:
 
 
 @bp.route("/users")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     visible = (
         select(RoleGrant.user_id)
@@ -64,7 +65,7 @@ def users():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-def new_user():  # type: ignore[no-untyped-def]
+def new_user() -> ResponseReturnValue:
     form = UserForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -98,7 +99,7 @@ def _load_user(user_id: int) -> User:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = EditUserForm(obj=user)
     grant_form = GrantForm()
@@ -128,7 +129,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/<int:user_id>/grants", methods=["POST"])
-def grant(user_id: int):  # type: ignore[no-untyped-def]
+def grant(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = GrantForm()
     if not form.validate_on_submit():
@@ -145,7 +146,7 @@ def grant(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/<int:user_id>/grants/<int:grant_id>/revoke", methods=["POST"])
-def revoke(user_id: int, grant_id: int):  # type: ignore[no-untyped-def]
+def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     try:
         remove_grant(current_user, user, grant_id)
@@ -159,7 +160,7 @@ def revoke(user_id: int, grant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/jurisdictions")
 @bp.route("/jurisdictions/<int:jurisdiction_id>")
-def jurisdictions(jurisdiction_id: int | None = None):  # type: ignore[no-untyped-def]
+def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
     if jurisdiction_id is None:
         roots = [g.jurisdiction for g in current_user.grants if g.role == Role.ADMIN]
         return redirect(url_for("admin.jurisdictions", jurisdiction_id=roots[0].id))
@@ -184,7 +185,7 @@ def jurisdictions(jurisdiction_id: int | None = None):  # type: ignore[no-untype
 
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/children", methods=["POST"])
-def add_child(jurisdiction_id: int):  # type: ignore[no-untyped-def]
+def add_child(jurisdiction_id: int) -> ResponseReturnValue:
     node = db.session.get(Jurisdiction, jurisdiction_id)
     if node is None:
         abort(404)
@@ -203,7 +204,7 @@ def add_child(jurisdiction_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/sites", methods=["POST"])
-def new_site(jurisdiction_id: int):  # type: ignore[no-untyped-def]
+def new_site(jurisdiction_id: int) -> ResponseReturnValue:
     node = db.session.get(Jurisdiction, jurisdiction_id)
     if node is None:
         abort(404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,7 +21,7 @@ from transfers.forms import ChineseMeta
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class TokenForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
+class TokenForm(FlaskForm):
     class Meta(ChineseMeta):
         pass
 
@@ -31,11 +32,11 @@ class TokenForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     )
 
 
-class RevokeForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
+class RevokeForm(FlaskForm):
     pass
 
 
-def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> ResponseReturnValue:
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
@@ -46,7 +47,7 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):  # typ
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     if form.validate_on_submit():
         _token, secret = create_token(current_user, form.name.data or "", now=utcnow())
@@ -57,8 +58,8 @@ def tokens():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no types
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+@login_required
+def revoke(token_id: int) -> ResponseReturnValue:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)

@@ -44,7 +44,7 @@ T = TypeVar("T", Household, Person, Case, Task)
 View = Callable[..., Any]
 
 
-class Api(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest ships no types
+class Api(flask_smorest.Api):
     ERROR_SCHEMA = Problem
     DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM  # the documented error responses
 
@@ -59,7 +59,7 @@ def _decorator(made: Any) -> Callable[[View], View]:
     return cast(Callable[[View], View], made)
 
 
-class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest ships no types
+class Blueprint(flask_smorest.Blueprint):
     def response(self, status_code: int, schema: Any = None, **kw: Any) -> Callable[[View], View]:
         kw.setdefault("content_type", JSON)
         return _decorator(super().response(status_code, schema, **kw))

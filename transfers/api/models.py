@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]  # made at runtime by Flask-SQLAlchemy
+class ApiToken(Model):
     """Only the SHA-256 of the secret is stored; the secret is shown once, at creation."""
 
     __tablename__ = "api_token"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from transfers.db import UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 
@@ -18,7 +18,7 @@ from workflows.roles import Role
 PASSWORD_METHOD = "scrypt"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
         return {Role(g.role) for g in self.grants}
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class RoleGrant(db.Model):
         return f"{self.jurisdiction.name}{Role(self.role).label}"
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed logins per user name, known or not (so unknown names answer alike), kept in
     the database so that every server process counts the same attempts."""
 

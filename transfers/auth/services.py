@@ -30,7 +30,8 @@ def authenticate(
     Every attempt is counted in SQL before the password is checked, and every attempt
     costs one password hash, whether the name exists or not: same answers, same time.
     """
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    # Annotated: User subclasses Flask-Login's untyped UserMixin, so select() infers Any.
+    user: User | None = db.session.scalar(select(User).where(User.username == username.strip()))
     matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
     attempt = count_attempt(username, now=now, window_minutes=lockout_minutes)
     if attempt.locked_until is not None and attempt.locked_until > now:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.base import Procedure
@@ -18,7 +18,7 @@ from workflows.i18n import N_
 from workflows.registry import get_procedure
 
 
-class Intake(db.Model):
+class Intake(Model):
     """One visit to the window: one receipt number (办件编号) for the cases it opened."""
 
     __tablename__ = "intake"
@@ -34,7 +34,7 @@ class Intake(db.Model):
     cases: Mapped[list[Case]] = relationship(back_populates="intake", order_by="Case.id")
 
 
-class Case(db.Model):
+class Case(Model):
     """One procedure for one person (or household). Optimistically locked by `version`."""
 
     __tablename__ = "transfer_case"
@@ -116,7 +116,7 @@ class Case(db.Model):
         return head.name if head else ""
 
 
-class Event(db.Model):
+class Event(Model):
     """Append-only: every change to a case, the timeline and the audit record."""
 
     __tablename__ = "event"
@@ -155,7 +155,7 @@ class Event(db.Model):
         return self.KIND_LABELS.get(self.kind, self.kind)
 
 
-class Document(db.Model):
+class Document(Model):
     """A file attached to a case, stored on disk under the instance folder."""
 
     __tablename__ = "document"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from transfers.auth.models import User
 from transfers.households.models import Household
 from transfers.visibility import user_paths
 from workflows.roles import Role
+
+if TYPE_CHECKING:
+    from transfers.cases.models import Case
 
 
 def grant_paths(user: User) -> list[str]:
@@ -25,7 +30,7 @@ def can_view_household(user: User, household: Household) -> bool:
     return within(user, household.destination.path, household.origin.path)
 
 
-def can_view_case(user: User, case, task_paths: tuple[str, ...] = ()) -> bool:  # type: ignore[no-untyped-def]
+def can_view_case(user: User, case: Case, task_paths: tuple[str, ...] = ()) -> bool:
     """Offices and supervisors whose area covers the case, either end, or a task of it."""
     if not user.is_authenticated:
         return False

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 def _app() -> Flask:
     """The application object itself, for code that runs outside this app context
     (a server's threads, the sweep's own context), as Flask documents for proxies."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask
     return app
 
 

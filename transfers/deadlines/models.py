@@ -21,12 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.auth.models import User
 from transfers.cases.models import Event
 from transfers.db import UTCDateTime
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.tasks.models import Task
 from workflows.i18n import N_
 
 
-class TimeLimit(db.Model):
+class TimeLimit(Model):
     """A limit for (procedure, state), optionally for one jurisdiction and below.
 
     The most specific row (longest jurisdiction path that is a prefix of the task's)
@@ -45,7 +45,7 @@ class TimeLimit(db.Model):
     __table_args__ = (UniqueConstraint("procedure", "state", "jurisdiction_path"),)
 
 
-class CalendarOverride(db.Model):
+class CalendarOverride(Model):
     """A day whose working status differs from (or is missing in) the official calendar."""
 
     __tablename__ = "calendar_override"
@@ -56,7 +56,7 @@ class CalendarOverride(db.Model):
     note: Mapped[str] = mapped_column(String(100), default="")
 
 
-class Suspension(db.Model):
+class Suspension(Model):
     """The clock of a task stopped (挂起/暂停计时) with a reason; resumed later (恢复计时).
 
     A suspension for missing documents carries the one-time notice (一次性告知): every
@@ -109,7 +109,7 @@ class Suspension(db.Model):
         return self.notice_no is not None
 
 
-class MissingItem(db.Model):
+class MissingItem(Model):
     """One item of a one-time notice (一次性告知), recorded as received one by one."""
 
     __tablename__ = "missing_item"
@@ -140,7 +140,7 @@ class EscalationLevel(StrEnum):
         return list(EscalationLevel).index(self)
 
 
-class Escalation(db.Model):
+class Escalation(Model):
     """One level of one task, recorded exactly once (UNIQUE task_id, level)."""
 
     __tablename__ = "escalation"

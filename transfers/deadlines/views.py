@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -63,7 +64,7 @@ def _steps() -> list[tuple[str, str]]:
 # --- administration --------------------------------------------------------------------------
 @bp.route("/admin/limits", methods=["GET", "POST"])
 @login_required
-def limits():  # type: ignore[no-untyped-def]
+def limits() -> ResponseReturnValue:
     _admin_only()
     form = TimeLimitForm()
     form.step.choices = select_choices(_steps())
@@ -113,7 +114,7 @@ def limits():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/limits/<int:limit_id>/delete", methods=["POST"])
 @login_required
-def delete_limit(limit_id: int):  # type: ignore[no-untyped-def]
+def delete_limit(limit_id: int) -> ResponseReturnValue:
     _admin_only()
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -129,7 +130,7 @@ def delete_limit(limit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
 @login_required
-def calendar():  # type: ignore[no-untyped-def]
+def calendar() -> ResponseReturnValue:
     _admin_only()
     form = OverrideForm()
     status = 200
@@ -155,7 +156,7 @@ def calendar():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
 @login_required
-def delete_override(override_id: int):  # type: ignore[no-untyped-def]
+def delete_override(override_id: int) -> ResponseReturnValue:
     _admin_only()
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -179,13 +180,13 @@ def _visible_task(task_id: int) -> Task:
     return task
 
 
-def _done(task: Task, message: str):  # type: ignore[no-untyped-def]
+def _done(task: Task, message: str) -> ResponseReturnValue:
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("cases.detail", case_id=task.case_id))
 
 
-def _refused(task: Task, error: Exception):  # type: ignore[no-untyped-def]
+def _refused(task: Task, error: Exception) -> ResponseReturnValue:
     db.session.rollback()
     if isinstance(error, EngineError) and error.status in (403, 404):
         abort(error.status)
@@ -195,7 +196,7 @@ def _refused(task: Task, error: Exception):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<int:task_id>/suspend", methods=["POST"])
 @login_required
-def suspend_task(task_id: int):  # type: ignore[no-untyped-def]
+def suspend_task(task_id: int) -> ResponseReturnValue:
     task = _visible_task(task_id)
     form = SuspendForm()
     if not form.validate_on_submit():
@@ -217,7 +218,7 @@ def suspend_task(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/suspensions/<int:suspension_id>/resume", methods=["POST"])
 @login_required
-def resume_task(suspension_id: int):  # type: ignore[no-untyped-def]
+def resume_task(suspension_id: int) -> ResponseReturnValue:
     s = db.session.get(Suspension, suspension_id)
     if s is None:
         abort(404)
@@ -233,7 +234,7 @@ def resume_task(suspension_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/missing-items/<int:item_id>/receive", methods=["POST"])
 @login_required
-def receive(item_id: int):  # type: ignore[no-untyped-def]
+def receive(item_id: int) -> ResponseReturnValue:
     item = db.session.get(MissingItem, item_id)
     if item is None:
         abort(404)
@@ -251,7 +252,7 @@ def receive(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/suspensions/<int:suspension_id>/notice")
 @login_required
-def notice(suspension_id: int):  # type: ignore[no-untyped-def]
+def notice(suspension_id: int) -> ResponseReturnValue:
     s = db.session.get(Suspension, suspension_id)
     if s is None or not s.is_notice:
         abort(404)

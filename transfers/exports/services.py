@@ -42,7 +42,7 @@ class Export:
     rows: Iterator[list[Any]]
 
 
-def households_query(user: User, q: str = "") -> Select[tuple[Household]]:
+def households_query(user: User, q: str = "") -> Select[Household]:
     """The households the user may see (as on the list page), matching the search box."""
     query = visible_households(user)
     if q.strip():
@@ -52,7 +52,7 @@ def households_query(user: User, q: str = "") -> Select[tuple[Household]]:
 
 def cases_query(
     user: User, *, procedure: str = "", state: str = "", open_only: bool = False
-) -> Select[tuple[Case]]:
+) -> Select[Case]:
     """The cases the user may see (as on the case pages), filtered."""
     query = visible_cases(user)
     if procedure:
@@ -86,7 +86,7 @@ def _subject(case: Case) -> Person | None:
     return case.person if case.person is not None else case.household.head
 
 
-def _stream(query: Select) -> Iterator[Any]:
+def _stream(query: Select[Any]) -> Iterator[Any]:
     """Rows in batches of 500 (server-side cursor on PostgreSQL): memory stays flat."""
     return iter(db.session.scalars(query.execution_options(yield_per=500)))
 

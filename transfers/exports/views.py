@@ -8,6 +8,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
@@ -93,7 +94,7 @@ def _purpose_page(form: PurposeForm, kind: str, fmt: str) -> Response:
 
 @bp.route("/<kind>.<fmt>", methods=["GET", "POST"])
 @login_required
-def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(kind: str, fmt: str) -> ResponseReturnValue:
     if fmt not in MIMETYPES or kind not in TITLES:
         abort(404)
     if kind == "overdue" and not any(r.is_supervisor for r in current_user.roles):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from transfers.forms import ChineseMeta, select_choices
@@ -16,7 +19,7 @@ from transfers.households.models import (
 )
 
 
-def _choices(pairs):  # type: ignore[no-untyped-def]
+def _choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """Stored values stay Chinese/English codes; the labels follow the interface language."""
     return select_choices((value, _l(label)) for value, label in pairs)
 

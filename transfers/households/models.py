@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.i18n import N_
 from workflows.idcard import mask_id_number, mask_name
@@ -47,7 +47,7 @@ ASSISTANCE_STATUS = {
 }
 
 
-class Household(db.Model):
+class Household(Model):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +91,7 @@ class Household(db.Model):
         return SETTLEMENT_MODES.get(self.settlement_mode, self.settlement_mode)
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ REGISTRATION_CHANNELS = {
 }
 
 
-class HouseholdEvent(db.Model):
+class HouseholdEvent(Model):
     """Append-only record of what happened to a household itself (its registration:
     who, when, through which door); a case's own history is in `event`."""
 

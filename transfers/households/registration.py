@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from transfers.auth.models import User
 from transfers.extensions import db
@@ -115,8 +115,11 @@ def _insert(
         ).all()
     )
     pairs = list(zip(ids, accepted, strict=True))
+    person_t, event_t = Person.__table__, HouseholdEvent.__table__
+    # typed as any FromClause; both models map plain tables
+    assert isinstance(person_t, Table) and isinstance(event_t, Table)
     db.session.execute(
-        insert(Person.__table__), [_person_row(m, hid) for hid, item in pairs for m in item.members]
+        insert(person_t), [_person_row(m, hid) for hid, item in pairs for m in item.members]
     )
     actor_id = actor.id if actor is not None else None
     events = [
@@ -130,7 +133,7 @@ def _insert(
         }
         for hid, item in pairs
     ]
-    db.session.execute(insert(HouseholdEvent.__table__), events)
+    db.session.execute(insert(event_t), events)
     return ids
 
 

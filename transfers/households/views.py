@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -10,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -52,7 +55,7 @@ bp = Blueprint("households", __name__, url_prefix="/households")
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     query = visible_households(current_user).options(
         selectinload(Household.members), selectinload(Household.destination)
@@ -77,7 +80,7 @@ def _village_choices() -> list[tuple[int, str]]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     if not can_register_households(current_user):
         abort(403)
     form = HouseholdForm()
@@ -149,7 +152,7 @@ def _household_input(form: HouseholdForm) -> HouseholdInput:
     )
 
 
-def _flatten_errors(errors: dict, prefix: str = "") -> dict[str, str]:  # type: ignore[type-arg]
+def _flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
     """WTForms nests FieldList/FormField errors; flatten to "members-0-name" keys."""
     flat: dict[str, str] = {}
     for key, value in errors.items():
@@ -187,7 +190,7 @@ def _load_viewable(household_id: int) -> Household:
     return household
 
 
-def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-def]
+def _render_detail(household: Household, **extra: Any) -> str:
     cases = db.session.scalars(
         select(Case).where(Case.household_id == household.id).order_by(Case.id)
     ).all()
@@ -233,13 +236,13 @@ def _render_detail(household: Household, **extra):  # type: ignore[no-untyped-de
 
 @bp.route("/<int:household_id>")
 @login_required
-def detail(household_id: int):  # type: ignore[no-untyped-def]
+def detail(household_id: int) -> ResponseReturnValue:
     return _render_detail(_load_viewable(household_id))
 
 
 @bp.route("/<int:household_id>/id-number", methods=["POST"])
 @login_required
-def reveal_id(household_id: int):  # type: ignore[no-untyped-def]
+def reveal_id(household_id: int) -> ResponseReturnValue:
     """查看完整身份证号: a deliberate POST, recorded in the access audit, never cached."""
     household = _load_viewable(household_id)
     form = RevealIdForm()
@@ -262,7 +265,7 @@ def reveal_id(household_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:household_id>/intake", methods=["POST"])
 @login_required
-def intake(household_id: int):  # type: ignore[no-untyped-def]
+def intake(household_id: int) -> ResponseReturnValue:
     household = db.session.get(Household, household_id)
     if household is None:
         abort(404)

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
@@ -137,7 +137,9 @@ class _Staging:
                 r["status"] = "invalid"
                 hh.bad.append(r["row_no"])
         # Core inserts (executemany, batched into multi-row VALUES): no ORM bookkeeping.
-        db.session.execute(insert(ImportRow.__table__), self.buffer)
+        table = ImportRow.__table__
+        assert isinstance(table, Table)  # typed as any FromClause; here a plain table
+        db.session.execute(insert(table), self.buffer)
         self.buffer.clear()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from workflows.i18n import N_
 
 BATCH_STATUS = {
@@ -30,7 +30,7 @@ ROW_STATUS = {
 }
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     __tablename__ = "import_batch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class ImportBatch(db.Model):
         return int(100 * self.processed_households / self.total_households)
 
 
-class ImportRow(db.Model):
+class ImportRow(Model):
     """One ledger row: its original cells, the normalized values and its errors."""
 
     __tablename__ = "import_row"

@@ -18,6 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -77,7 +78,7 @@ def _own_batch(batch_id: int) -> ImportBatch:
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     _require_staff()
     form = UploadForm()
     if form.validate_on_submit():
@@ -116,7 +117,7 @@ def _index_page(form: UploadForm) -> str:
 
 @bp.route("/template.xlsx")
 @login_required
-def template():  # type: ignore[no-untyped-def]
+def template() -> ResponseReturnValue:
     return send_file(
         io.BytesIO(template_workbook()),
         mimetype=XLSX,
@@ -127,7 +128,7 @@ def template():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:batch_id>")
 @login_required
-def preview(batch_id: int):  # type: ignore[no-untyped-def]
+def preview(batch_id: int) -> ResponseReturnValue:
     batch = _own_batch(batch_id)
     page = db.paginate(
         select(ImportRow)
@@ -144,7 +145,7 @@ def preview(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:batch_id>/run", methods=["POST"])
 @login_required
-def run(batch_id: int):  # type: ignore[no-untyped-def]
+def run(batch_id: int) -> ResponseReturnValue:
     """One chunk per request when called by the page's script (it shows the progress bar
     and calls again); the whole batch, chunk by chunk, for a plain form post."""
     batch = _own_batch(batch_id)
@@ -185,7 +186,7 @@ def run(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:batch_id>/errors.xlsx")
 @login_required
-def errors(batch_id: int):  # type: ignore[no-untyped-def]
+def errors(batch_id: int) -> ResponseReturnValue:
     batch = _own_batch(batch_id)
     buf = io.BytesIO()
     write_invalid_rows(batch, buf)

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import UTCDateTime
-from transfers.extensions import db
+from transfers.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
 
 
-class MailAddress(db.Model):
+class MailAddress(Model):
     """Where a user's notifications are copied by e-mail (optional, one per user)."""
 
     __tablename__ = "mail_address"

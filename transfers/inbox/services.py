@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 
 from transfers.auth.models import RoleGrant, User
 from transfers.extensions import db
@@ -83,7 +83,7 @@ def unread_count(user: User) -> int:
     )
 
 
-def inbox_query(user: User, unread_only: bool = False):  # type: ignore[no-untyped-def]
+def inbox_query(user: User, unread_only: bool = False) -> Select[Notification]:
     q = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         q = q.where(Notification.read_at.is_(None))
@@ -100,6 +100,7 @@ def mark_read(user: User, *, now: datetime, notification_id: int | None = None) 
     result = db.session.execute(
         stmt.values(read_at=now).execution_options(synchronize_session=False)
     )
+    assert isinstance(result, CursorResult)  # an UPDATE reports its row count
     return result.rowcount or 0
 
 

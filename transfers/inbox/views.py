@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -41,7 +42,7 @@ class EmptyForm(FlaskForm):
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     unread_only = request.args.get("unread") == "1"
     page = db.paginate(inbox_query(current_user, unread_only), per_page=30)
     return render_template(
@@ -55,7 +56,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @login_required
-def open_message(notification_id: int):  # type: ignore[no-untyped-def]
+def open_message(notification_id: int) -> ResponseReturnValue:
     n = db.session.get(Notification, notification_id)
     if n is None or n.user_id != current_user.id:
         abort(404)
@@ -70,7 +71,7 @@ def open_message(notification_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/read-all", methods=["POST"])
 @login_required
-def read_all():  # type: ignore[no-untyped-def]
+def read_all() -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         abort(400)
     n = mark_read(current_user, now=utcnow())
@@ -81,7 +82,7 @@ def read_all():  # type: ignore[no-untyped-def]
 
 @bp.route("/mail", methods=["POST"])
 @login_required
-def mail():  # type: ignore[no-untyped-def]
+def mail() -> ResponseReturnValue:
     form = MailForm()
     if form.validate_on_submit():
         set_mail_address(current_user, form.email.data or "")

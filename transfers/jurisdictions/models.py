@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from transfers.extensions import db
+from transfers.extensions import Model
 from workflows.roles import Level
 
 
-class Jurisdiction(db.Model):
+class Jurisdiction(Model):
     __tablename__ = "jurisdiction"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,8 @@ class Jurisdiction(db.Model):
 
     @property
     def full_name(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: Jurisdiction | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -46,7 +47,7 @@ class Jurisdiction(db.Model):
         return f"<Jurisdiction {self.code} {self.name}>"
 
 
-class Site(db.Model):
+class Site(Model):
     """A resettlement site (安置点) in a village or community."""
 
     __tablename__ = "site"

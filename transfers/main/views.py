@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -18,7 +19,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @login_required
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     today = local_date(utcnow())
     roles = current_user.roles
     counts = {}
@@ -34,6 +35,6 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     status = database_status()
     return jsonify(status), 200 if status["status"] == "ok" else 503

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
 from transfers.db import JSONType, UTCDateTime
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.households.models import Person
 
 
-class AccessLog(db.Model):
+class AccessLog(Model):
     """Append-only, hash-chained over the whole table (not per case: a person may have no
     case, and a view must not bump a case's version under an approver's open form).
 

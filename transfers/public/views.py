@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,7 +33,7 @@ class LookupForm(FlaskForm):
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(PER_ADDRESS, methods=["POST"])
 @limiter.limit(PER_RECEIPT, key_func=receipt_key, methods=["POST"])
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = LookupForm()
     rows = None
     not_found = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     sites = db.session.scalars(
         select(Site)
         .join(Jurisdiction, Site.jurisdiction_id == Jurisdiction.id)
@@ -34,7 +35,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:site_id>")
 @login_required
-def detail(site_id: int):  # type: ignore[no-untyped-def]
+def detail(site_id: int) -> ResponseReturnValue:
     site = db.session.get(Site, site_id)
     if site is None:
         abort(404)

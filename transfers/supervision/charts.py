@@ -107,8 +107,7 @@ def bars(
     procs: dict[str, list[int]] = {}
     places: dict[int, list[int]] = {}
     for p, k, n, late in rows:
-        for key, sums in ((p, procs), (k, places)):
-            acc = sums.setdefault(key, [0, 0])  # type: ignore[arg-type]
+        for acc in (procs.setdefault(p, [0, 0]), places.setdefault(k, [0, 0])):
             acc[0] += n
             acc[1] += late
     by_proc = [Bar(name, p.label, *procs[name]) for name, p in PROCEDURES.items() if name in procs]

@@ -51,12 +51,12 @@ def steps_within(paths: list[str]) -> ColumnElement[bool]:
     return within_paths(STEP_PLACE, paths)
 
 
-def overdue_steps(paths: list[str], today: date) -> Select[tuple[Task]]:
+def overdue_steps(paths: list[str], today: date) -> Select[Task]:
     """The overdue steps counted under `paths`: every overdue figure counts these."""
     return select(Task).where(*overdue_step(today), steps_within(paths))
 
 
-def open_steps(paths: list[str]) -> Select[tuple[Task]]:
+def open_steps(paths: list[str]) -> Select[Task]:
     return select(Task).where(*open_step(), steps_within(paths))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,14 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
 from transfers.db import JSONType, UTCDateTime
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.tasks.models import Task
 from workflows.i18n import N_
 
 PROBLEM_KINDS = {"overdue": N_("办理超期"), "violation": N_("违规情形")}
 
 
-class Problem(db.Model):
+class Problem(Model):
     """A problem stays open until closed off (销号) with a recorded resolution and closer."""
 
     __tablename__ = "problem"
@@ -86,7 +87,7 @@ Event.KIND_LABELS.update(
 )
 
 
-class DashboardSnapshot(db.Model):
+class DashboardSnapshot(Model):
     """The overdue dashboard of a large jurisdiction (province, city) without filters,
     computed by the scheduler each minute (``supervision.snapshot``): counting a
     province's open cases and overdue tasks live takes longer than a page may."""
@@ -96,4 +97,4 @@ class DashboardSnapshot(db.Model):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date)  # the local day the overdue counts are for
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    data: Mapped[dict] = mapped_column(JSONType)  # type: ignore[type-arg]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)

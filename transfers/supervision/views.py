@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -51,7 +62,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
 @bp.before_request
-@login_required  # type: ignore[untyped-decorator]  # flask_login ships no annotations
+@login_required
 def _supervisors_only() -> None:
     if not is_supervisor(current_user):
         abort(403)
@@ -88,7 +99,7 @@ def _breadcrumb(node: Jurisdiction) -> list[Jurisdiction]:
     return list(reversed(trail))
 
 
-def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]]]):  # type: ignore[no-untyped-def]
+def _xlsx(filename: str, sheets: list[tuple[str, str, list[str], list[list[Any]]]]) -> Response:
     """Exported ledgers keep the official Chinese layout whatever the interface language
     (the sheets are built under ``force_locale("zh_CN")`` by the callers)."""
     return send_file(
@@ -153,7 +164,7 @@ def _board(
 
 
 @bp.route("/")
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     today, node = _today(), _node()
     f = _filter(node)
     board, page, charts, as_of = _board(f, node, today)
@@ -185,7 +196,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/notice/<level>/<role>/<int:jurisdiction_id>")
-def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-untyped-def]
+def notice(level: str, role: str, jurisdiction_id: int) -> ResponseReturnValue:
     if level not in ("township", "district") or role not in {r.value for r in Role}:
         abort(404)
     office = db.session.get(Jurisdiction, jurisdiction_id)
@@ -208,7 +219,7 @@ def notice(level: str, role: str, jurisdiction_id: int):  # type: ignore[no-unty
 
 # --- ledgers ---------------------------------------------------------------------------------
 @bp.route("/ledgers/work")
-def work_ledger():  # type: ignore[no-untyped-def]
+def work_ledger() -> ResponseReturnValue:
     """工作台账 of the user's area, or of one jurisdiction in it (?node=<id>)."""
     procedure = request.args.get("procedure", "")
     status = request.args.get("status", "")
@@ -249,7 +260,7 @@ def work_ledger():  # type: ignore[no-untyped-def]
     )
 
 
-def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
+def _problem_ledger(mode: str) -> ResponseReturnValue:
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
     q = ledgers.problem_query(
@@ -277,17 +288,17 @@ def _problem_ledger(mode: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ledgers/problems")
-def problem_ledger():  # type: ignore[no-untyped-def]
+def problem_ledger() -> ResponseReturnValue:
     return _problem_ledger("problems")
 
 
 @bp.route("/ledgers/rectification")
-def rectification_ledger():  # type: ignore[no-untyped-def]
+def rectification_ledger() -> ResponseReturnValue:
     return _problem_ledger("rectification")
 
 
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
-def problem(problem_id: int):  # type: ignore[no-untyped-def]
+def problem(problem_id: int) -> ResponseReturnValue:
     p = db.session.get(Problem, problem_id)
     if p is None:
         abort(404)
@@ -326,7 +337,7 @@ def problem(problem_id: int):  # type: ignore[no-untyped-def]
 
 # --- summaries -------------------------------------------------------------------------------
 @bp.route("/summary")
-def summary():  # type: ignore[no-untyped-def]
+def summary() -> ResponseReturnValue:
     today = _today()
     kind = request.args.get("kind", "month")
     if kind not in ("month", "quarter"):
@@ -353,9 +364,9 @@ def summary():  # type: ignore[no-untyped-def]
     )
 
 
-def _summary_xlsx(  # type: ignore[no-untyped-def]
+def _summary_xlsx(
     node: Jurisdiction, period: Period, today: date, columns: list[tuple[str, str]]
-):
+) -> Response:
     """The summary workbook, called under the Chinese locale (official layout)."""
     s = count_summary(node, period, today)
 

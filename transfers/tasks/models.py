@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.db import UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 
 
-class Task(db.Model):
+class Task(Model):
     __tablename__ = "task"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from workflows.roles import Role
 
 def queue_query(
     user: User, *, procedure: str = "", state: str = "", sort: str = "due"
-) -> Select[tuple[Task]]:
+) -> Select[Task]:
     """Open tasks the user's offices act on (exact role and jurisdiction)."""
     acting = [g for g in user.grants if not Role(g.role).is_supervisor and g.role != Role.ADMIN]
     cond = (
@@ -52,7 +52,7 @@ def queue_query(
     return q
 
 
-def done_query(user: User) -> Select[tuple[Task]]:
+def done_query(user: User) -> Select[Task]:
     """Tasks this user closed (已办)."""
     return (
         select(Task)
@@ -62,7 +62,7 @@ def done_query(user: User) -> Select[tuple[Task]]:
     )
 
 
-def supervised_overdue_query(user: User, today: date) -> Select[tuple[Task]]:
+def supervised_overdue_query(user: User, today: date) -> Select[Task]:
     """The overdue steps under every jurisdiction the user supervises (the home page's,
     the overdue list's, the API's and the export's: ``supervision.measures``)."""
     return (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,7 +26,7 @@ def _statuses(tasks: list[Task]) -> dict[int, object]:
 
 @bp.route("/")
 @login_required
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> ResponseReturnValue:
     procedure = request.args.get("procedure", "")
     state = request.args.get("state", "")
     sort = request.args.get("sort", "due")
@@ -50,14 +51,14 @@ def queue():  # type: ignore[no-untyped-def]
 
 @bp.route("/done")
 @login_required
-def done():  # type: ignore[no-untyped-def]
+def done() -> ResponseReturnValue:
     page = db.paginate(done_query(current_user), per_page=20)
     return render_template("tasks/done.html", page=page)
 
 
 @bp.route("/overdue")
 @login_required
-def overdue():  # type: ignore[no-untyped-def]
+def overdue() -> ResponseReturnValue:
     if not any(r.is_supervisor for r in current_user.roles):
         abort(403)
     today = local_date(utcnow())
@@ -65,7 +66,7 @@ def overdue():  # type: ignore[no-untyped-def]
     return render_template("tasks/overdue.html", page=page, statuses=_statuses(page.items))
 
 
-def _back(task: Task | None):  # type: ignore[no-untyped-def]
+def _back(task: Task | None) -> ResponseReturnValue:
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
@@ -76,7 +77,7 @@ def _back(task: Task | None):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])
 @login_required
-def claim_task(task_id: int):  # type: ignore[no-untyped-def]
+def claim_task(task_id: int) -> ResponseReturnValue:
     try:
         task = claim(task_id=task_id, actor=current_user, now=utcnow())
         db.session.commit()
@@ -92,7 +93,7 @@ def claim_task(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:task_id>/release", methods=["POST"])
 @login_required
-def release_task(task_id: int):  # type: ignore[no-untyped-def]
+def release_task(task_id: int) -> ResponseReturnValue:
     try:
         task = release(task_id=task_id, actor=current_user, now=utcnow())
         db.session.commit()

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.db import UTCDateTime, utcnow
-from transfers.extensions import db
+from transfers.extensions import Model
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.collective_membership import BODY_LABELS, VotingBody
 
 
-class VoteSession(db.Model):
+class VoteSession(Model):
     __tablename__ = "vote_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class VoteSession(db.Model):
         return self.decided_at is not None
 
 
-class VoteEntry(db.Model):
+class VoteEntry(Model):
     """One applicant of a session, with the tally and result once voted."""
 
     __tablename__ = "vote_entry"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -49,7 +50,7 @@ def _session(session_id: int) -> VoteSession:
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     villages = collective_villages(current_user)
     if not villages:
         abort(403)
@@ -66,7 +67,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new/<int:village_id>", methods=["GET", "POST"])
 @login_required
-def new(village_id: int):  # type: ignore[no-untyped-def]
+def new(village_id: int) -> ResponseReturnValue:
     village = _village(village_id)
     applicants = applicants_waiting(village)
     form = PublishForm()
@@ -113,7 +114,7 @@ def new(village_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:session_id>", methods=["GET", "POST"])
 @login_required
-def detail(session_id: int):  # type: ignore[no-untyped-def]
+def detail(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     form = VoteForm()
     errors: dict[str, str] = {}
@@ -161,7 +162,7 @@ def detail(session_id: int):  # type: ignore[no-untyped-def]
             else:
                 flash(_("已登记表决结果"), "success")
                 return redirect(url_for("votes.detail", session_id=session.id))
-        session = db.session.get(VoteSession, session_id)
+        session = _session(session_id)
     elif request.method == "POST":
         errors = {k: v[0] for k, v in form.errors.items() if v}
     return render_template(
@@ -177,7 +178,7 @@ def detail(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:session_id>/notice")
 @login_required
-def notice(session_id: int):  # type: ignore[no-untyped-def]
+def notice(session_id: int) -> ResponseReturnValue:
     session = _session(session_id)
     cases = [e.case for e in session.entries]
     return render_template("votes/notice.html", session=session, cases=cases)
