@@ -35,6 +35,7 @@ from workflows.base import (
     Coverage,
     Field,
     Guard,
+    Offer,
     Procedure,
     RelatedCase,
     State,
@@ -124,19 +125,27 @@ def _may_convert(ctx: Context) -> bool:
     return ctx.facts.person.assistance == "dibao_rural"
 
 
-def _path_choices(ctx: Context) -> list[tuple[str, str]]:
-    paths = [Path.TRANSFER]
-    if ctx.facts.person.assistance == "dibao_rural":
-        paths.append(Path.CONVERT)
-    return [(p.value, p.label) for p in paths]
+def _path_offers(ctx: Context) -> list[Offer]:
+    """Transfer unless the hukou stays at origin; conversion for 农村低保 only."""
+    kept = hukou_status(ctx.facts, ctx.related) == "kept"
+    return [
+        Offer(
+            Path.TRANSFER.value,
+            Path.TRANSFER.label,
+            _("本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移") if kept else "",
+        ),
+        Offer(
+            Path.CONVERT.value,
+            Path.CONVERT.label,
+            "" if _may_convert(ctx) else _("仅农村低保对象可申请转为城市低保"),
+        ),
+    ]
 
 
 def _validate_application(ctx: Context) -> dict[str, str]:
     errors: dict[str, str] = {}
     if date.fromisoformat(ctx.data["applied_on"]) > ctx.today:
         errors["applied_on"] = _("申请日期不能晚于今天")
-    if ctx.data["path"] == Path.TRANSFER and hukou_status(ctx.facts, ctx.related) == "kept":
-        errors["path"] = _("本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移")
     if ctx.data["path"] == Path.CONVERT and not ctx.data.get("conversion_basis"):
         errors["conversion_basis"] = _("转为城市低保须说明依据（户口性质转变或已办理城镇居住证）")
     return errors
@@ -300,7 +309,7 @@ PROCEDURE = Procedure(
             "origin_report",
             "受理申请",
             fields=(
-                Field("path", "办理事项", "choice", choices=_path_choices),
+                Field("path", "办理事项", "choice", offers=_path_offers),
                 Field("applied_on", "本人申请日期", "date", default=lambda c: c.today.isoformat()),
                 Field(
                     "conversion_basis",

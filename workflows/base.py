@@ -19,7 +19,7 @@ from workflows.calendar import Limit
 from workflows.context import Context, RelatedCase
 from workflows.errors import InvalidAction, RuleViolation, WorkflowError
 from workflows.facts import CaseFacts, HouseholdFacts, PersonFacts
-from workflows.fields import Choices, Field, FieldKind, clean
+from workflows.fields import Choices, Field, FieldKind, Offer, clean
 from workflows.i18n import gettext as _
 from workflows.machine import Guard, action_refusal, build_machine, destination, ways
 from workflows.roles import Role
@@ -38,6 +38,7 @@ __all__ = [
     "HouseholdFacts",
     "InvalidAction",
     "Move",
+    "Offer",
     "PersonFacts",
     "Procedure",
     "RelatedCase",
@@ -317,7 +318,7 @@ def _data_labels(
     for a in actions:
         for f in a.fields:
             labels.setdefault(f.name, f.label)
-            if f.kind == "choice" and not callable(f.choices):
+            if f.kind == "choice" and f.offers is None:
                 choice_labels.setdefault(f.name, dict(f.choices))
     labels["coverage"] = "权益保障去向"
     labels.update(extra)

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Context, Coverage, Field, Procedure, State
+from workflows.base import Action, Context, Coverage, Field, Offer, Procedure, State
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
@@ -91,8 +91,12 @@ def option_eligibility(facts: FactsLike) -> dict[HukouOption, Eligibility]:
     }
 
 
-def allowed_options(ctx: Context) -> list[tuple[str, str]]:
-    return [(o.value, o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
+def option_offers(ctx: Context) -> list[Offer]:
+    """A, B and C for this household, each not allowed one with its reason."""
+    return [
+        Offer(o.value, o.label, "" if e.allowed else e.reason)
+        for o, e in option_eligibility(ctx.facts).items()
+    ]
 
 
 def _validate_choice(ctx: Context) -> dict[str, str]:
@@ -205,7 +209,7 @@ PROCEDURE = Procedure(
             "police_review",
             "确认落户方式并转派出所",
             fields=(
-                Field("option", "落户方式", "choice", choices=allowed_options),
+                Field("option", "落户方式", "choice", offers=option_offers),
                 Field("group_name", "落户村民小组", required=False, help="村组落户时填写"),
                 Field("building", "楼栋号", required=False, max_length=20),
                 Field("unit", "单元号", required=False, max_length=20),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.base import Action, Branch, Context, Coverage, Field, Offer, Procedure, State
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
@@ -87,8 +87,10 @@ def coverage_gap_days(origin_until: date, destination_from: date) -> int:
     return max((destination_from - origin_until).days - 1, 0)
 
 
-def _wish_choices(ctx: Context) -> list[tuple[str, str]]:
-    return [(w.value, w.label) for w in wishes_allowed(ctx.facts.household.scope)]
+def _wish_offers(ctx: Context) -> list[Offer]:
+    allowed = wishes_allowed(ctx.facts.household.scope)
+    refusal = _("跨省搬迁须按国家规定办理医保关系转出")
+    return [Offer(w.value, w.label, "" if w in allowed else refusal) for w in MedicalWish]
 
 
 def _wish_is(*wishes: MedicalWish) -> Callable[[Context], bool]:
@@ -204,7 +206,7 @@ PROCEDURE = Procedure(
             "origin_agency",
             "登记本人意愿",
             fields=(
-                Field("wish", "本人意愿", "choice", choices=_wish_choices),
+                Field("wish", "本人意愿", "choice", offers=_wish_offers),
                 Field("note", "说明", "textarea", required=False, max_length=500),
             ),
             branches=(

@@ -22,6 +22,7 @@ from workflows.base import (
     Coverage,
     Field,
     Guard,
+    Offer,
     Procedure,
     RelatedCase,
     State,
@@ -135,11 +136,14 @@ def needs_party_case(ctx: Context) -> tuple[bool, str]:
     )
 
 
-def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
+def wish_offers(ctx: Context) -> list[Offer]:
     """With 三脱钩 the relation must move; otherwise both wishes are open."""
-    if three_decouplings(ctx.facts, ctx.related).complete:
-        return [(Wish.MOVE.value, Wish.MOVE.label)]
-    return [(w.value, w.label) for w in Wish]
+    must_move = three_decouplings(ctx.facts, ctx.related).complete
+    refusal = _("该党员已“三脱钩”，组织关系应当转入迁入地党组织") if must_move else ""
+    return [
+        Offer(Wish.MOVE.value, Wish.MOVE.label),
+        Offer(Wish.DUAL.value, Wish.DUAL.label, refusal),
+    ]
 
 
 def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
@@ -157,13 +161,6 @@ def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
         "日常学习、教育和管理由安置点党组织负责",
         origin=origin,
     )
-
-
-def _validate_record(ctx: Context) -> dict[str, str]:
-    d = three_decouplings(ctx.facts, ctx.related)
-    if d.complete and ctx.data["wish"] != Wish.MOVE:
-        return {"wish": _("该党员已“三脱钩”，组织关系应当转入迁入地党组织")}
-    return {}
 
 
 def _record_situation(ctx: Context) -> dict[str, Any]:
@@ -279,7 +276,7 @@ PROCEDURE = Procedure(
             "township_review",
             "登记情况和本人意愿，报乡镇党委",
             fields=(
-                Field("wish", "本人意愿", "choice", choices=allowed_wishes),
+                Field("wish", "本人意愿", "choice", offers=wish_offers),
                 Field("origin_organization", "所在党组织", max_length=80),
                 Field("ledger_no", "工作台账编号", max_length=40),
                 Field(
@@ -290,7 +287,6 @@ PROCEDURE = Procedure(
                     max_length=500,
                 ),
             ),
-            validate=_validate_record,
             record=_record_situation,
         ),
         Action(
