@@ -39,6 +39,9 @@ from workflows.base import (
     Procedure,
     RelatedCase,
     State,
+    end,
+    step,
+    today,
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
@@ -153,7 +156,7 @@ def _validate_application(ctx: Context) -> dict[str, str]:
 
 def _record_application(ctx: Context) -> dict[str, Any]:
     applied = date.fromisoformat(ctx.data["applied_on"])
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record = ctx.given
     record["deadline"] = one_month_deadline(applied).isoformat()
     record["assistance_kind"] = KIND_LABELS.get(ctx.facts.person.assistance, "")
     return record
@@ -175,7 +178,7 @@ def _hukou_is(status: str) -> Callable[[Context], bool]:
 def _record_issue(ctx: Context) -> dict[str, Any]:
     kind = document_kind(ctx.facts.household.scope)
     return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        **ctx.given,
         "document_kind": kind.value,
         "document_label": kind.label,
     }
@@ -243,64 +246,47 @@ PROCEDURE = Procedure(
     },
     hidden_data=("document_kind",),
     states=[
-        State(
-            "application",
-            "受理本人申请",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(3),
-        ),
+        step("application", "受理本人申请", Role.VILLAGE_STAFF, "destination", Limit(3)),
         State("waiting_hukou", "等待户口迁移", waits_on="hukou"),
-        State(
-            "origin_report",
-            "迁出地乡镇报送名单",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="origin",
-            limit=Limit(5),
-        ),
-        State(
+        step("origin_report", "迁出地乡镇报送名单", Role.TOWNSHIP_GOVERNMENT, "origin", Limit(5)),
+        step(
             "bureau_issue",
             "区县民政局制发通知（函）",
-            role=Role.CIVIL_AFFAIRS_BUREAU,
-            side="origin",
-            limit=Limit(5),
+            Role.CIVIL_AFFAIRS_BUREAU,
+            "origin",
+            Limit(5),
         ),
-        State(
+        step(
             "destination_bureau",
             "迁入地民政局受理",
-            role=Role.CIVIL_AFFAIRS_BUREAU,
-            side="destination",
-            limit=Limit(3),
+            Role.CIVIL_AFFAIRS_BUREAU,
+            "destination",
+            Limit(3),
         ),
-        State(
+        step(
             "destination_township",
             "迁入地乡镇办理并发放",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="destination",
-            limit=Limit(5),
+            Role.TOWNSHIP_GOVERNMENT,
+            "destination",
+            Limit(5),
         ),
-        State(
+        step(
             "conversion_origin",
             "迁出地乡镇办理农村低保转城市低保",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="origin",
-            limit=Limit(10),
+            Role.TOWNSHIP_GOVERNMENT,
+            "origin",
+            Limit(10),
         ),
-        State(
+        step(
             "conversion_destination",
             "迁入地乡镇办理农村低保转城市低保",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="destination",
-            limit=Limit(10),
+            Role.TOWNSHIP_GOVERNMENT,
+            "destination",
+            Limit(10),
         ),
-        State("transferred", "已转入迁入地发放", final=True, outcome_label="救助关系已转入迁入地"),
-        State("converted", "已转为城市低保", final=True, outcome_label="已转为城市低保"),
-        State(
-            "stays_at_origin",
-            "户籍地继续管理",
-            final=True,
-            outcome_label="保留原籍户口，救助关系仍在户籍地",
-        ),
+        end("transferred", "已转入迁入地发放", "救助关系已转入迁入地"),
+        end("converted", "已转为城市低保", "已转为城市低保"),
+        end("stays_at_origin", "户籍地继续管理", "保留原籍户口，救助关系仍在户籍地"),
     ],
     actions=[
         Action(
@@ -310,7 +296,7 @@ PROCEDURE = Procedure(
             "受理申请",
             fields=(
                 Field("path", "办理事项", "choice", offers=_path_offers),
-                Field("applied_on", "本人申请日期", "date", default=lambda c: c.today.isoformat()),
+                Field("applied_on", "本人申请日期", "date", default=today),
                 Field(
                     "conversion_basis",
                     "转城市低保依据",
@@ -372,7 +358,7 @@ PROCEDURE = Procedure(
             "bureau_issue",
             "报送区县民政局",
             fields=(
-                Field("reported_on", "报送日期", "date", default=lambda c: c.today.isoformat()),
+                Field("reported_on", "报送日期", "date", default=today),
                 Field("list_no", "迁出救助对象名单编号", required=False, max_length=40),
             ),
         ),
@@ -383,7 +369,7 @@ PROCEDURE = Procedure(
             "制发管辖迁移通知（函）",
             fields=(
                 Field("document_no", "文号", max_length=40),
-                Field("issued_on", "制发日期", "date", default=lambda c: c.today.isoformat()),
+                Field("issued_on", "制发日期", "date", default=today),
             ),
             record=_record_issue,
             branches=(
@@ -398,9 +384,7 @@ PROCEDURE = Procedure(
             "destination_bureau",
             "destination_township",
             "受理管辖迁移，交迁入地乡镇发放",
-            fields=(
-                Field("accepted_on", "受理日期", "date", default=lambda c: c.today.isoformat()),
-            ),
+            fields=(Field("accepted_on", "受理日期", "date", default=today),),
         ),
         Action(
             "start_payment",

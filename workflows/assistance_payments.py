@@ -65,7 +65,7 @@ def validate_months(first_key: str, last_key: str) -> Callable[[Context], dict[s
 
 def record_payment(first_key: str, last_key: str) -> Callable[[Context], dict[str, Any]]:
     def record(ctx: Context) -> dict[str, Any]:
-        data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+        data = ctx.given
         data["gap_months"] = gap_months(ctx.data[last_key], ctx.data[first_key])
         applied = ctx.case_data.get("applied_on")
         if applied:

@@ -16,7 +16,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Guard, Procedure, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    end,
+    step,
+    today,
+)
 from workflows.calendar import Limit, LimitUnit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
@@ -153,7 +164,7 @@ def _record_publish(ctx: Context) -> dict[str, Any]:
     start = date.fromisoformat(ctx.data["publicity_starts_on"])
     days = ctx.data["publicity_days"]
     return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        **ctx.given,
         "publicity_days": days,
         "publicity_ends_on": publicity_end(start, days).isoformat(),
     }
@@ -194,7 +205,7 @@ def _vote_passes(ctx: Context) -> bool:
 
 def _record_vote(ctx: Context) -> dict[str, Any]:
     ok = _vote_passes(ctx)
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record = ctx.given
     record["votes_needed"] = votes_needed(ctx.data["body_size"])
     record["vote_result"] = "通过" if ok else "未通过"
     if ok:
@@ -248,7 +259,7 @@ VOTE_FIELDS = (
     Field("in_favour", "赞成票", "int"),
     Field("against", "反对票", "int", required=False),
     Field("abstaining", "弃权票", "int", required=False),
-    Field("voted_on", "表决日期", "date", default=lambda ctx: ctx.today.isoformat()),
+    Field("voted_on", "表决日期", "date", default=today),
 )
 
 PROCEDURE = Procedure(
@@ -267,31 +278,19 @@ PROCEDURE = Procedure(
         "notice_no": "公示编号",
     },
     states=[
-        State(
-            "application",
-            "书面申请待公示",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
+        step("application", "书面申请待公示", Role.COLLECTIVE_ORG, "destination", Limit(10)),
+        step(
             "publicity",
             "公示中（期满后表决）",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(DEFAULT_PUBLICITY_DAYS, LimitUnit.CALENDAR_DAYS),
-            due=publicity_due,
+            Role.COLLECTIVE_ORG,
+            "destination",
+            Limit(DEFAULT_PUBLICITY_DAYS, LimitUnit.CALENDAR_DAYS),
+            publicity_due,
         ),
-        State(
-            "objection",
-            "异议处理",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("confirmed", "已确认成员身份", final=True, outcome_label="取得迁入地成员身份"),
-        State("rejected", "未获通过", final=True, outcome_label="未取得迁入地成员身份"),
-        State("kept_origin", "保留原成员身份", final=True, outcome_label="自愿保留迁出地成员身份"),
+        step("objection", "异议处理", Role.COLLECTIVE_ORG, "destination", Limit(10)),
+        end("confirmed", "已确认成员身份", "取得迁入地成员身份"),
+        end("rejected", "未获通过", "未取得迁入地成员身份"),
+        end("kept_origin", "保留原成员身份", "自愿保留迁出地成员身份"),
     ],
     actions=[
         Action(
@@ -305,7 +304,7 @@ PROCEDURE = Procedure(
                     "publicity_starts_on",
                     "公示开始日期",
                     "date",
-                    default=lambda ctx: ctx.today.isoformat(),
+                    default=today,
                 ),
                 Field(
                     "publicity_days",
@@ -341,7 +340,7 @@ PROCEDURE = Procedure(
             fields=(
                 Field("objection", "异议内容", "textarea", max_length=1000),
                 Field("objector", "异议人", max_length=40),
-                Field("raised_on", "提出日期", "date", default=lambda c: c.today.isoformat()),
+                Field("raised_on", "提出日期", "date", default=today),
             ),
             validate=_validate_objection,
             style="warning",

@@ -56,3 +56,8 @@ class Context:
 
     def with_data(self, data: Mapping[str, Any]) -> Context:
         return Context(self.facts, data, self.case_data, self.related, self.today)
+
+    @property
+    def given(self) -> dict[str, Any]:
+        """The action's data without the fields left empty: what a record keeps."""
+        return {k: v for k, v in self.data.items() if v not in (None, "")}

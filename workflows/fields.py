@@ -64,6 +64,11 @@ class Field:
         return ""
 
 
+def today(ctx: Context) -> str:
+    """The default of a date field that records when something was done: today."""
+    return ctx.today.isoformat()
+
+
 def clean(
     fields: Iterable[Field], raw: Mapping[str, Any], ctx: Context
 ) -> tuple[dict[str, Any], dict[str, str]]:

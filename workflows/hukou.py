@@ -14,7 +14,18 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Context, Coverage, Field, Offer, Procedure, State
+from workflows.base import (
+    Action,
+    Context,
+    Coverage,
+    Field,
+    Offer,
+    Procedure,
+    end,
+    send_back,
+    step,
+    today,
+)
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
@@ -126,7 +137,7 @@ def registration_address(facts: FactsLike, data: Mapping[str, Any]) -> str:
 
 
 def _record_choice(ctx: Context) -> dict[str, Any]:
-    data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    data = ctx.given
     data["option_label"] = HukouOption(ctx.data["option"]).label
     data["proposed_address"] = registration_address(ctx.facts, ctx.data)
     return data
@@ -173,8 +184,6 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     return Coverage(f"户籍保留在迁出地{ctx.facts.household.origin_name}{permit}")
 
 
-_REASON = Field("reason", "退回原因", "textarea", max_length=500)
-
 PROCEDURE = Procedure(
     name=NAME,
     label="户口迁移",
@@ -185,22 +194,10 @@ PROCEDURE = Procedure(
     hidden_data=("option",),
     coverage=coverage,
     states=[
-        State(
-            "application",
-            "受理登记",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
-            "police_review",
-            "派出所审核办理",
-            role=Role.POLICE_STATION,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("completed", "已落户", final=True, outcome_label="户口已迁入安置地"),
-        State("declined", "保留原籍户口", final=True, outcome_label="自愿保留原籍户口"),
+        step("application", "受理登记", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step("police_review", "派出所审核办理", Role.POLICE_STATION, "destination", Limit(10)),
+        end("completed", "已落户", "户口已迁入安置地"),
+        end("declined", "保留原籍户口", "自愿保留原籍户口"),
     ],
     actions=[
         Action(
@@ -245,20 +242,11 @@ PROCEDURE = Procedure(
                     max_length=200,
                     default=lambda ctx: ctx.case_data.get("proposed_address", ""),
                 ),
-                Field(
-                    "registered_on", "落户日期", "date", default=lambda ctx: ctx.today.isoformat()
-                ),
+                Field("registered_on", "落户日期", "date", default=today),
             ),
             validate=_validate_registration,
             person_facts=_moved,
         ),
-        Action(
-            "return",
-            "police_review",
-            "application",
-            "退回补正",
-            fields=(_REASON,),
-            style="warning",
-        ),
+        send_back("police_review", "application", "退回补正"),
     ],
 )

@@ -15,7 +15,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Offer, Procedure, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Offer,
+    Procedure,
+    State,
+    end,
+    step,
+)
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
@@ -151,44 +162,27 @@ PROCEDURE = Procedure(
     data_labels={"monitoring": "参保监测"},
     states=[
         State("screening", "参保状况筛查"),
-        State(
-            "wish",
-            "听取本人意愿",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
+        step("wish", "听取本人意愿", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step(
             "origin_agency",
             "迁出地医保经办（备案/转出）",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="origin",
-            limit=Limit(10),
+            Role.MEDICAL_INSURANCE_AGENCY,
+            "origin",
+            Limit(10),
         ),
-        State(
+        step(
             "destination_agency",
             "迁入地医保经办（接续参保）",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
+            Role.MEDICAL_INSURANCE_AGENCY,
+            "destination",
+            Limit(10),
         ),
-        State(
-            "follow_up",
-            "跟进动员参保",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转移接续", final=True, outcome_label="医保关系已转入迁入地"),
-        State("filed", "已异地就医备案", final=True, outcome_label="原地参保，异地就医已备案"),
-        State("kept", "原地参保", final=True, outcome_label="本人选择保持原参保关系"),
-        State("enrolled", "已参保", final=True, outcome_label="已动员参保"),
-        State(
-            "unchanged",
-            "参保关系不变",
-            final=True,
-            outcome_label="县（区）内搬迁，本人选择参保关系不变",
-        ),
+        step("follow_up", "跟进动员参保", Role.MEDICAL_INSURANCE_AGENCY, "destination", Limit(10)),
+        end("transferred", "已转移接续", "医保关系已转入迁入地"),
+        end("filed", "已异地就医备案", "原地参保，异地就医已备案"),
+        end("kept", "原地参保", "本人选择保持原参保关系"),
+        end("enrolled", "已参保", "已动员参保"),
+        end("unchanged", "参保关系不变", "县（区）内搬迁，本人选择参保关系不变"),
     ],
     actions=[
         Action(

@@ -25,7 +25,10 @@ from workflows.base import (
     Offer,
     Procedure,
     RelatedCase,
-    State,
+    end,
+    send_back,
+    step,
+    today,
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
@@ -166,7 +169,7 @@ def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
 def _record_situation(ctx: Context) -> dict[str, Any]:
     d = three_decouplings(ctx.facts, ctx.related)
     return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        **ctx.given,
         "decoupling": d.summary,
         "decoupled": d.complete,
     }
@@ -213,8 +216,6 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     return Coverage(f"组织关系隶属{origin_org}，在{life}参加组织生活")
 
 
-_RETURN = Field("reason", "退回原因", "textarea", max_length=500)
-
 PROCEDURE = Procedure(
     name=NAME,
     label="党组织关系转接",
@@ -226,48 +227,13 @@ PROCEDURE = Procedure(
     dependency_status=lambda ctx: three_decouplings(ctx.facts, ctx.related).summary,
     data_labels={"decoupling": "三脱钩情况", "decoupled": "已三脱钩"},
     states=[
-        State(
-            "origin_record",
-            "迁出地党组织摸底登记",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "township_review",
-            "乡镇党委研判",
-            role=Role.TOWNSHIP_PARTY_COMMITTEE,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "county_approval",
-            "区县委组织部审核",
-            role=Role.COUNTY_ORG_DEPT,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "receiving",
-            "迁入地党组织接收",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
-            "arranging",
-            "安排多重组织生活",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转入迁入地党组织", final=True, outcome_label="组织关系已转接"),
-        State(
-            "dual_affiliation",
-            "一方隶属、多重组织生活",
-            final=True,
-            outcome_label="组织关系暂留迁出地，就近参加组织生活",
-        ),
+        step("origin_record", "迁出地党组织摸底登记", Role.ORIGIN_PARTY_ORG, "origin", Limit(10)),
+        step("township_review", "乡镇党委研判", Role.TOWNSHIP_PARTY_COMMITTEE, "origin", Limit(10)),
+        step("county_approval", "区县委组织部审核", Role.COUNTY_ORG_DEPT, "origin", Limit(10)),
+        step("receiving", "迁入地党组织接收", Role.ORIGIN_PARTY_ORG, "destination", Limit(10)),
+        step("arranging", "安排多重组织生活", Role.ORIGIN_PARTY_ORG, "origin", Limit(10)),
+        end("transferred", "已转入迁入地党组织", "组织关系已转接"),
+        end("dual_affiliation", "一方隶属、多重组织生活", "组织关系暂留迁出地，就近参加组织生活"),
     ],
     actions=[
         Action(
@@ -296,14 +262,7 @@ PROCEDURE = Procedure(
             "研判提出工作建议，报区县委组织部",
             fields=(Field("proposal", "工作建议", "textarea", max_length=1000),),
         ),
-        Action(
-            "return",
-            "township_review",
-            "origin_record",
-            "退回重新登记",
-            fields=(_RETURN,),
-            style="warning",
-        ),
+        send_back("township_review", "origin_record", "退回重新登记"),
         Action(
             "approve",
             "county_approval",
@@ -312,14 +271,7 @@ PROCEDURE = Procedure(
             fields=(Field("opinion", "审核意见", "textarea", max_length=1000),),
             branches=(Branch(_wants_move, "receiving"),),
         ),
-        Action(
-            "return",
-            "county_approval",
-            "township_review",
-            "退回乡镇党委",
-            fields=(_RETURN,),
-            style="warning",
-        ),
+        send_back("county_approval", "township_review", "退回乡镇党委"),
         Action(
             "receive",
             "receiving",
@@ -327,7 +279,7 @@ PROCEDURE = Procedure(
             "办结：接收组织关系",
             fields=(
                 Field("receiving_organization", "接收党组织", max_length=80),
-                Field("received_on", "接收日期", "date", default=lambda ctx: ctx.today.isoformat()),
+                Field("received_on", "接收日期", "date", default=today),
                 Field("letter_no", "组织关系介绍信编号", required=False, max_length=40),
             ),
             person_facts=_moved,
@@ -339,7 +291,7 @@ PROCEDURE = Procedure(
             "办结：安排参加组织生活",
             fields=(
                 Field("life_organization", "参加组织生活的党组织", max_length=80),
-                Field("arranged_on", "安排日期", "date", default=lambda ctx: ctx.today.isoformat()),
+                Field("arranged_on", "安排日期", "date", default=today),
             ),
         ),
         # Dependency re-evaluation: 三脱钩 now holds, so a dual arrangement must become a move.

@@ -32,6 +32,9 @@ from workflows.base import (
     Procedure,
     RelatedCase,
     State,
+    end,
+    step,
+    today,
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
@@ -160,7 +163,7 @@ def _validate_handling(ctx: Context) -> dict[str, str]:
 
 
 def _record_handling(ctx: Context) -> dict[str, Any]:
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record = ctx.given
     if government_paid(ctx.facts):
         gap = contribution_gap_years(
             ctx.data["origin_last_paid_year"], ctx.data["destination_first_paid_year"]
@@ -202,30 +205,15 @@ PROCEDURE = Procedure(
     states=[
         State("assessment", "政策判定"),
         State("waiting_hukou", "等待户口迁移", waits_on="hukou"),
-        State(
-            "choice",
-            "本人选择续保地",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
+        step("choice", "本人选择续保地", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step(
+            "agency", "社保经办机构办理转移", Role.SOCIAL_INSURANCE_AGENCY, "destination", Limit(10)
         ),
-        State(
-            "agency",
-            "社保经办机构办理转移",
-            role=Role.SOCIAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转移接续", final=True, outcome_label="养老保险关系已转入户籍地"),
-        State("kept_at_origin", "原参保地续保", final=True, outcome_label="在原参保地继续参保缴费"),
-        State("not_required", "无需转移", final=True, outcome_label="县（区）内搬迁，无需转移"),
-        State(
-            "benefits_continue",
-            "继续领取待遇",
-            final=True,
-            outcome_label="已领取待遇，继续在原参保地领取",
-        ),
-        State("not_insured", "未参保", final=True, outcome_label="无养老保险关系可转移"),
+        end("transferred", "已转移接续", "养老保险关系已转入户籍地"),
+        end("kept_at_origin", "原参保地续保", "在原参保地继续参保缴费"),
+        end("not_required", "无需转移", "县（区）内搬迁，无需转移"),
+        end("benefits_continue", "继续领取待遇", "已领取待遇，继续在原参保地领取"),
+        end("not_insured", "未参保", "无养老保险关系可转移"),
     ],
     actions=[
         # Automatic routing by the decision table when the case opens.
@@ -269,7 +257,7 @@ PROCEDURE = Procedure(
                     "applied_online_on",
                     "线上申请日期",
                     "date",
-                    default=lambda c: c.today.isoformat(),
+                    default=today,
                 ),
             ),
         ),
@@ -287,9 +275,7 @@ PROCEDURE = Procedure(
             "transferred",
             "办结：转移接续完成",
             fields=(
-                Field(
-                    "transferred_on", "转移接续日期", "date", default=lambda c: c.today.isoformat()
-                ),
+                Field("transferred_on", "转移接续日期", "date", default=today),
                 Field(
                     "origin_last_paid_year",
                     "迁出地最后代缴年度",
