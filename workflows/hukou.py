@@ -21,6 +21,7 @@ from workflows.base import (
     Field,
     Offer,
     Procedure,
+    RelatedCase,
     end,
     send_back,
     step,
@@ -163,6 +164,19 @@ def _kept(ctx: Context) -> dict[str, Any]:
         "hukou_moved": False,
         "residence_permit": bool(ctx.data.get("residence_permit")),
     }
+
+
+def hukou_status(facts: FactsLike, hukou_case: RelatedCase | None) -> str:
+    """Where the person's hukou stands for the procedures that follow it: "moved" (the
+    hukou case completed, or the facts say so), "kept" (the resident chose to keep it at
+    origin) or "pending"."""
+    if CaseFacts.of(facts).person.hukou_moved or (
+        hukou_case is not None and hukou_case.outcome == "completed"
+    ):
+        return "moved"
+    if hukou_case is not None and hukou_case.outcome == "declined":
+        return "kept"
+    return "pending"
 
 
 def needs_hukou_case(ctx: Context) -> tuple[bool, str]:

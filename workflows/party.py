@@ -32,6 +32,7 @@ from workflows.base import (
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
+from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 
@@ -107,8 +108,7 @@ def three_decouplings(
     known = CaseFacts.of(facts)
     person = known.person
     residence = known.household.lives_at_destination
-    hukou_case = related.get("hukou")
-    hukou = person.hukou_moved or (hukou_case is not None and hukou_case.outcome == "completed")
+    hukou = hukou_status(known, related.get("hukou")) == "moved"
     member_case = related.get("collective_membership")
     collective = (
         not person.collective_member

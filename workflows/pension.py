@@ -30,7 +30,6 @@ from workflows.base import (
     Field,
     Guard,
     Procedure,
-    RelatedCase,
     State,
     end,
     step,
@@ -38,6 +37,7 @@ from workflows.base import (
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
+from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
 from workflows.roles import Role
 from workflows.scope import Scope
@@ -70,16 +70,6 @@ DECISION_LABELS = {
 }
 
 
-def hukou_state(facts: FactsLike, hukou_case: RelatedCase | None) -> str:
-    """'moved', 'kept' (the resident declined to move it) or 'pending'."""
-    moved = CaseFacts.of(facts).person.hukou_moved
-    if moved or (hukou_case is not None and hukou_case.outcome == "completed"):
-        return "moved"
-    if hukou_case is not None and hukou_case.outcome == "declined":
-        return "kept"
-    return "pending"
-
-
 def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDecision:
     """The decision table (see the module docstring)."""
     if pension_status == "receiving":
@@ -100,7 +90,7 @@ def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDeci
 def decision_for(ctx: Context) -> PensionDecision:
     return pension_decision(
         ctx.facts.person.pension_status,
-        hukou_state(ctx.facts, ctx.related.get("hukou")),
+        hukou_status(ctx.facts, ctx.related.get("hukou")),
         ctx.facts.household.scope,
     )
 
