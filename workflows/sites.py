@@ -53,28 +53,19 @@ def party_organization(full_members: int, single_village: bool, rural: bool) -> 
                 n=full_members,
             ),
         )
+    where = _("多村安置") if rural else _("靠乡镇或城区安置")
     if full_members >= 7:
-        if rural:
-            text = _(
-                "正式党员%(n)s人，多村安置：单独成立党支部；7人以上应设立支部委员会",
-                n=full_members,
-            )
-        else:
-            text = _(
-                "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；7人以上应设立支部委员会",
-                n=full_members,
-            )
+        text = _(
+            "正式党员%(n)s人，%(where)s：单独成立党支部；7人以上应设立支部委员会",
+            n=full_members,
+            where=where,
+        )
         return Finding(PartyOrganization.BRANCH_COMMITTEE.value, text)
-    if rural:
-        text = _(
-            "正式党员%(n)s人，多村安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
-            n=full_members,
-        )
-    else:
-        text = _(
-            "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
-            n=full_members,
-        )
+    text = _(
+        "正式党员%(n)s人，%(where)s：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
+        n=full_members,
+        where=where,
+    )
     return Finding(PartyOrganization.BRANCH.value, text)
 
 
