@@ -9,7 +9,6 @@ keeps the assistance where it is (原政策待遇不变).
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from workflows.assistance_payments import one_month_deadline
@@ -17,6 +16,7 @@ from workflows.context import Context
 from workflows.fields import Offer
 from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.scope import Scope
 
 NAME = "assistance"
@@ -24,22 +24,14 @@ RECIPIENT = ("dibao_rural", "dibao_urban", "tekun")
 KIND_LABELS = {"dibao_rural": "农村低保", "dibao_urban": "城市低保", "tekun": "特困供养"}
 
 
-class Path(StrEnum):
-    TRANSFER = "transfer"  # 救助关系管辖迁移
-    CONVERT = "convert"  # 农村低保转城市低保
-
-    @property
-    def label(self) -> str:
-        return {"transfer": "救助关系管辖迁移", "convert": "农村低保转城市低保"}[self]
+class Path(LabelledEnum):
+    TRANSFER = "transfer", "救助关系管辖迁移"
+    CONVERT = "convert", "农村低保转城市低保"
 
 
-class DocumentKind(StrEnum):
-    NOTICE = "notice"  # 通知: same county, to the destination township
-    LETTER = "letter"  # 函: other county, to the destination civil affairs bureau
-
-    @property
-    def label(self) -> str:
-        return {"notice": "救助关系管辖迁移通知", "letter": "救助关系管辖迁移函"}[self]
+class DocumentKind(LabelledEnum):
+    NOTICE = "notice", "救助关系管辖迁移通知"  # same county: to the destination township
+    LETTER = "letter", "救助关系管辖迁移函"  # other county: to the destination bureau
 
 
 def document_kind(scope: str) -> DocumentKind:

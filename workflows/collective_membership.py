@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -32,6 +31,7 @@ from workflows.calendar import Limit, LimitUnit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "collective_membership"
@@ -39,23 +39,15 @@ DEFAULT_PUBLICITY_DAYS = 7
 MIN_PUBLICITY_DAYS, MAX_PUBLICITY_DAYS = 1, 60
 
 
-class VotingBody(StrEnum):
+class VotingBody(LabelledEnum):
     """The three voting bodies; each needs two-thirds of all its members."""
 
-    GENERAL_ASSEMBLY = "general_assembly"  # 集体经济组织成员大会
-    VILLAGERS_MEETING = "villagers_meeting"  # 村民会议
-    VILLAGERS_REPRESENTATIVES = "villagers_representatives"  # 村民代表会议
-
-    @property
-    def label(self) -> str:
-        return BODY_LABELS[self]
+    GENERAL_ASSEMBLY = "general_assembly", "集体经济组织成员大会"
+    VILLAGERS_MEETING = "villagers_meeting", "村民会议"
+    VILLAGERS_REPRESENTATIVES = "villagers_representatives", "村民代表会议"
 
 
-BODY_LABELS = {
-    VotingBody.GENERAL_ASSEMBLY: "集体经济组织成员大会",
-    VotingBody.VILLAGERS_MEETING: "村民会议",
-    VotingBody.VILLAGERS_REPRESENTATIVES: "村民代表会议",
-}
+BODY_LABELS = {b: b.label for b in VotingBody}
 
 
 class TallyError(ValueError):

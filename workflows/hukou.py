@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -30,26 +29,16 @@ from workflows.base import (
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "hukou"
 
 
-class HukouOption(StrEnum):
-    VILLAGE_GROUP = "village_group"  # A 安置地村组落户
-    SITE_ADDRESS = "site_address"  # B 集中安置点门楼牌号落户
-    TOWNSHIP_COLLECTIVE = "township_collective"  # C 乡镇集体户
-
-    @property
-    def label(self) -> str:
-        return OPTION_LABELS[self]
-
-
-OPTION_LABELS = {
-    HukouOption.VILLAGE_GROUP: "安置地村组落户",
-    HukouOption.SITE_ADDRESS: "集中安置点门楼牌号落户",
-    HukouOption.TOWNSHIP_COLLECTIVE: "乡镇集体户落户",
-}
+class HukouOption(LabelledEnum):
+    VILLAGE_GROUP = "village_group", "安置地村组落户"  # A
+    SITE_ADDRESS = "site_address", "集中安置点门楼牌号落户"  # B
+    TOWNSHIP_COLLECTIVE = "township_collective", "乡镇集体户落户"  # C
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from enum import StrEnum
 
 from workflows.base import (
     Action,
@@ -31,6 +30,7 @@ from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 from workflows.scope import Scope
 
@@ -38,23 +38,11 @@ NAME = "medical"
 UNINSURED = ("none", "lapsed")
 
 
-class MedicalWish(StrEnum):
-    FILING = "filing"  # 异地就医备案, relation stays at origin
-    TRANSFER = "transfer"  # move the relation to the destination
-    FILING_THEN_TRANSFER = "filing_then_transfer"  # file now, move the relation too
-    KEEP = "keep"  # keep the relation at origin without filing
-
-    @property
-    def label(self) -> str:
-        return WISH_LABELS[self]
-
-
-WISH_LABELS = {
-    MedicalWish.FILING: "办理异地就医备案（参保关系留在原地）",
-    MedicalWish.TRANSFER: "将医保关系转移到迁入地",
-    MedicalWish.FILING_THEN_TRANSFER: "先办理异地就医备案，再转移医保关系",
-    MedicalWish.KEEP: "保持原参保关系，暂不备案",
-}
+class MedicalWish(LabelledEnum):
+    FILING = "filing", "办理异地就医备案（参保关系留在原地）"
+    TRANSFER = "transfer", "将医保关系转移到迁入地"
+    FILING_THEN_TRANSFER = "filing_then_transfer", "先办理异地就医备案，再转移医保关系"
+    KEEP = "keep", "保持原参保关系，暂不备案"
 
 
 def monitoring_need(facts: FactsLike) -> str:

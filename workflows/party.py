@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -34,25 +33,16 @@ from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "party"
 MEMBER_STATUSES = ("full", "probationary")
 
 
-class Wish(StrEnum):
-    MOVE = "move"  # 转入迁入地党组织
-    DUAL = "dual"  # 一方隶属、参加多重组织生活
-
-    @property
-    def label(self) -> str:
-        return WISH_LABELS[self]
-
-
-WISH_LABELS = {
-    Wish.MOVE: "将组织关系转入迁入地党组织",
-    Wish.DUAL: "一方隶属、参加多重组织生活（组织关系暂留迁出地）",
-}
+class Wish(LabelledEnum):
+    MOVE = "move", "将组织关系转入迁入地党组织"
+    DUAL = "dual", "一方隶属、参加多重组织生活（组织关系暂留迁出地）"
 
 
 @dataclass(frozen=True)

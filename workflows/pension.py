@@ -19,7 +19,6 @@ unbroken: the case records the last year paid at origin and the first at destina
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -39,35 +38,21 @@ from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 from workflows.scope import Scope
 
 NAME = "pension"
 
 
-class PensionDecision(StrEnum):
-    BENEFITS_CONTINUE = "benefits_continue"
-    NOT_INSURED = "not_insured"
-    NOT_REQUIRED = "not_required"
-    STAYS_AT_HUKOU_PLACE = "stays_at_hukou_place"
-    WAIT_FOR_HUKOU = "wait_for_hukou"
-    PERSON_CHOOSES = "person_chooses"
-    MUST_TRANSFER = "must_transfer"
-
-    @property
-    def label(self) -> str:
-        return DECISION_LABELS[self]
-
-
-DECISION_LABELS = {
-    PensionDecision.BENEFITS_CONTINUE: "已领取待遇，不再转移，继续在原参保地领取",
-    PensionDecision.NOT_INSURED: "未参加城乡居民养老保险，无关系可转移",
-    PensionDecision.NOT_REQUIRED: "县（区）内搬迁，无需转移",
-    PensionDecision.STAYS_AT_HUKOU_PLACE: "自愿保留原籍户口，在户籍地继续参保",
-    PensionDecision.WAIT_FOR_HUKOU: "户籍尚未迁移，待户口迁移办结",
-    PensionDecision.PERSON_CHOOSES: "省内跨县搬迁且户籍已迁移：本人选择原地续保或转移",
-    PensionDecision.MUST_TRANSFER: "跨省搬迁且户籍已迁移：须转移到户籍地",
-}
+class PensionDecision(LabelledEnum):
+    BENEFITS_CONTINUE = "benefits_continue", "已领取待遇，不再转移，继续在原参保地领取"
+    NOT_INSURED = "not_insured", "未参加城乡居民养老保险，无关系可转移"
+    NOT_REQUIRED = "not_required", "县（区）内搬迁，无需转移"
+    STAYS_AT_HUKOU_PLACE = "stays_at_hukou_place", "自愿保留原籍户口，在户籍地继续参保"
+    WAIT_FOR_HUKOU = "wait_for_hukou", "户籍尚未迁移，待户口迁移办结"
+    PERSON_CHOOSES = "person_chooses", "省内跨县搬迁且户籍已迁移：本人选择原地续保或转移"
+    MUST_TRANSFER = "must_transfer", "跨省搬迁且户籍已迁移：须转移到户籍地"
 
 
 def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDecision:
@@ -230,7 +215,7 @@ PROCEDURE = Procedure(
             "agency",
             "户口迁移已办结，重新判定",
             system=True,
-            unless=(Guard(_waits_for_hukou, DECISION_LABELS[PensionDecision.WAIT_FOR_HUKOU]),),
+            unless=(Guard(_waits_for_hukou, PensionDecision.WAIT_FOR_HUKOU.label),),
             record=_record_route,
             branches=(
                 Branch(_route(PensionDecision.STAYS_AT_HUKOU_PLACE), "kept_at_origin"),

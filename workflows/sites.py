@@ -6,25 +6,16 @@ Pure functions over counts; the sites page shows their results with the reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 
 
-class PartyOrganization(StrEnum):
-    NONE = "none"
-    GROUP = "group"  # 党小组 under the village's organization
-    BRANCH = "branch"  # 党支部 with a secretary (and a deputy if needed)
-    BRANCH_COMMITTEE = "branch_committee"  # 党支部 with a branch committee
-
-    @property
-    def label(self) -> str:
-        return {
-            "none": "不单独设立党组织",
-            "group": "党小组",
-            "branch": "党支部（设书记1名，必要时设副书记1名）",
-            "branch_committee": "党支部（设立支部委员会）",
-        }[self]
+class PartyOrganization(LabelledEnum):
+    NONE = "none", "不单独设立党组织"
+    GROUP = "group", "党小组"  # under the village's organization
+    BRANCH = "branch", "党支部（设书记1名，必要时设副书记1名）"
+    BRANCH_COMMITTEE = "branch_committee", "党支部（设立支部委员会）"
 
 
 @dataclass(frozen=True)
