@@ -42,8 +42,7 @@ def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
     kind = ctx.facts.person.assistance
     if kind not in RECIPIENT:
         return False, _("非低保、特困救助对象")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的社会救助转接事项")
     if ctx.facts.person.assistance_transferred:
         return False, _("救助关系已转入迁入地")

@@ -114,8 +114,7 @@ def needs_membership_case(ctx: Context) -> tuple[bool, str]:
         return False, _("未跨集体经济组织搬迁，无需确认成员身份")
     if ctx.facts.person.destination_collective_member:
         return False, _("已是迁入地集体经济组织成员")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的成员身份确认事项")
     if not ctx.facts.person.collective_member:
         return False, _("非迁出地集体经济组织成员")

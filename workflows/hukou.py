@@ -172,8 +172,7 @@ def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
     """Every member whose hukou has not moved may ask; the resident decides (愿转尽转)."""
     if ctx.facts.person.hukou_moved:
         return False, _("户口已迁入安置地")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的户口迁移事项")
     options = [_(o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
     return True, _("可选落户方式：%(options)s", options=_("、").join(options))

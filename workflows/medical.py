@@ -63,8 +63,7 @@ def wishes_allowed(scope: str) -> list[MedicalWish]:
 
 
 def needs_medical_case(ctx: Context) -> tuple[bool, str]:
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的医疗保险事项")
     need = monitoring_need(ctx.facts)
     if need and not ctx.facts.person.medical_enrolled_on:

@@ -117,8 +117,7 @@ def needs_party_case(ctx: Context) -> tuple[bool, str]:
         return False, _("非中共党员")
     if ctx.facts.person.party_relation_moved:
         return False, _("组织关系已转入迁入地党组织")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的党组织关系转接事项")
     d = three_decouplings(ctx.facts, ctx.related)
     if d.complete:

@@ -81,8 +81,7 @@ def decision_for(ctx: Context) -> PensionDecision:
 
 
 def needs_pension_case(ctx: Context) -> tuple[bool, str]:
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的养老保险转接事项")
     if ctx.facts.person.pension_transferred:
         return False, _("养老保险关系已转入户籍地")

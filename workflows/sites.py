@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.labels import LabelledEnum
 
@@ -72,28 +73,15 @@ def self_governance(residents: int, rural: bool) -> Finding:
         return Finding(
             "community", _("城镇集中安置点安置%(n)s人（2000人以上）：可单独设立社区", n=residents)
         )
-    if rural and residents >= 100:
-        low, high = -(-residents // 200), residents // 100
-        return Finding(
-            "groups",
-            _(
-                "安置%(n)s人：可按100－200人规模设立村民小组（约%(low)s至%(high)s个）",
-                n=residents,
-                low=low,
-                high=high,
-            ),
-        )
-    if not rural and residents >= 200:
-        low, high = -(-residents // 400), residents // 200
-        return Finding(
-            "groups",
-            _(
-                "安置%(n)s人：可按200－400人规模设立居民小组（约%(low)s至%(high)s个）",
-                n=residents,
-                low=low,
-                high=high,
-            ),
-        )
+    # Groups of `size` to twice `size` people, counted for the smallest and largest size.
+    size, groups = (
+        (100, N_("安置%(n)s人：可按100－200人规模设立村民小组（约%(low)s至%(high)s个）"))
+        if rural
+        else (200, N_("安置%(n)s人：可按200－400人规模设立居民小组（约%(low)s至%(high)s个）"))
+    )
+    if residents >= size:
+        low, high = -(-residents // (2 * size)), residents // size
+        return Finding("groups", _(groups, n=residents, low=low, high=high))
     if rural:
         return Finding("join", _("安置%(n)s人：纳入迁入地村民小组管理", n=residents))
     return Finding("join", _("安置%(n)s人：纳入迁入地居民小组管理", n=residents))
