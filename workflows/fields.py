@@ -56,12 +56,13 @@ class Field:
     def refusal(self, value: str, ctx: Context) -> str:
         """Why `value`, an option of this field, is not offered here, as a message; ""
         when it is offered or is no option at all."""
-        for offer in self.offers(ctx) if self.offers is not None else ():
-            if offer.value == value and offer.refusal:
-                return _(
-                    "不能选择“%(option)s”：%(reason)s", option=_(offer.label), reason=offer.refusal
-                )
-        return ""
+        offers = self.offers(ctx) if self.offers is not None else ()
+        refused = next((o for o in offers if o.value == value and o.refusal), None)
+        if refused is None:
+            return ""
+        return _(
+            "不能选择“%(option)s”：%(reason)s", option=_(refused.label), reason=refused.refusal
+        )
 
 
 def today(ctx: Context) -> str:
