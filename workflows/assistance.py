@@ -14,18 +14,27 @@ residence permit is issued; in the year of moving the origin township handles it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
-from typing import Any
 
+from workflows.assistance_paths import (
+    KIND_LABELS,
+    NAME,
+    DocumentKind,
+    Path,
+    document_kind,
+    may_convert,
+    needs_assistance_case,
+    path_offers,
+    record_application,
+    record_issue,
+    validate_application,
+)
 from workflows.assistance_payments import (
+    closing_payment,
     gap_months,
     one_month_deadline,
     overlap,
-    payment_violations,
-    record_payment,
-    validate_months,
     within_one_month,
 )
 from workflows.base import (
@@ -36,15 +45,16 @@ from workflows.base import (
     Field,
     Guard,
     Procedure,
-    RelatedCase,
     State,
+    end,
+    step,
+    today,
 )
 from workflows.calendar import Limit
-from workflows.facts import CaseFacts, FactsLike
+from workflows.hukou import hukou_status
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.roles import Role
-from workflows.scope import Scope
 
 __all__ = [
     "PROCEDURE",
@@ -58,97 +68,6 @@ __all__ = [
     "within_one_month",
 ]
 
-NAME = "assistance"
-RECIPIENT = ("dibao_rural", "dibao_urban", "tekun")
-KIND_LABELS = {"dibao_rural": "农村低保", "dibao_urban": "城市低保", "tekun": "特困供养"}
-
-
-class Path(StrEnum):
-    TRANSFER = "transfer"  # 救助关系管辖迁移
-    CONVERT = "convert"  # 农村低保转城市低保
-
-    @property
-    def label(self) -> str:
-        return {"transfer": "救助关系管辖迁移", "convert": "农村低保转城市低保"}[self]
-
-
-class DocumentKind(StrEnum):
-    NOTICE = "notice"  # 通知: same county, to the destination township
-    LETTER = "letter"  # 函: other county, to the destination civil affairs bureau
-
-    @property
-    def label(self) -> str:
-        return {"notice": "救助关系管辖迁移通知", "letter": "救助关系管辖迁移函"}[self]
-
-
-def document_kind(scope: str) -> DocumentKind:
-    return DocumentKind.NOTICE if scope == Scope.SAME_COUNTY else DocumentKind.LETTER
-
-
-# --- applicability --------------------------------------------------------------------
-def hukou_status(facts: FactsLike, related: Mapping[str, RelatedCase]) -> str:
-    case = related.get("hukou")
-    moved = CaseFacts.of(facts).person.hukou_moved
-    if moved or (case is not None and case.outcome == "completed"):
-        return "moved"
-    if case is not None and case.outcome == "declined":
-        return "kept"
-    return "pending"
-
-
-def needs_assistance_case(ctx: Context) -> tuple[bool, str]:
-    kind = ctx.facts.person.assistance
-    if kind not in RECIPIENT:
-        return False, _("非低保、特困救助对象")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
-        return False, _("已有正在办理的社会救助转接事项")
-    if ctx.facts.person.assistance_transferred:
-        return False, _("救助关系已转入迁入地")
-    label = _(KIND_LABELS[kind])
-    status = hukou_status(ctx.facts, ctx.related)
-    if status == "kept" and kind != "dibao_rural":
-        return False, _("%(kind)s：户籍未迁移，救助关系仍由户籍地管理，待遇不变", kind=label)
-    if status == "moved":
-        return True, _(
-            "%(kind)s：户籍已迁移，经本人申请办理救助关系管辖迁移（1个月内）", kind=label
-        )
-    if kind == "dibao_rural":
-        return True, _(
-            "%(kind)s：户籍迁移后办理管辖迁移；或持城镇居住证申请转为城市低保", kind=label
-        )
-    return True, _("%(kind)s：待户口迁移办结后办理救助关系管辖迁移", kind=label)
-
-
-def _may_convert(ctx: Context) -> bool:
-    return ctx.facts.person.assistance == "dibao_rural"
-
-
-def _path_choices(ctx: Context) -> list[tuple[str, str]]:
-    paths = [Path.TRANSFER]
-    if ctx.facts.person.assistance == "dibao_rural":
-        paths.append(Path.CONVERT)
-    return [(p.value, p.label) for p in paths]
-
-
-def _validate_application(ctx: Context) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if date.fromisoformat(ctx.data["applied_on"]) > ctx.today:
-        errors["applied_on"] = _("申请日期不能晚于今天")
-    if ctx.data["path"] == Path.TRANSFER and hukou_status(ctx.facts, ctx.related) == "kept":
-        errors["path"] = _("本人保留原籍户口，救助关系仍由户籍地管理，不能办理管辖迁移")
-    if ctx.data["path"] == Path.CONVERT and not ctx.data.get("conversion_basis"):
-        errors["conversion_basis"] = _("转为城市低保须说明依据（户口性质转变或已办理城镇居住证）")
-    return errors
-
-
-def _record_application(ctx: Context) -> dict[str, Any]:
-    applied = date.fromisoformat(ctx.data["applied_on"])
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
-    record["deadline"] = one_month_deadline(applied).isoformat()
-    record["assistance_kind"] = KIND_LABELS.get(ctx.facts.person.assistance, "")
-    return record
-
 
 def _path(p: Path) -> Callable[[Context], bool]:
     return lambda ctx: ctx.data.get("path") == p
@@ -160,16 +79,7 @@ def _moved_this_year(ctx: Context) -> bool:
 
 
 def _hukou_is(status: str) -> Callable[[Context], bool]:
-    return lambda ctx: hukou_status(ctx.facts, ctx.related) == status
-
-
-def _record_issue(ctx: Context) -> dict[str, Any]:
-    kind = document_kind(ctx.facts.household.scope)
-    return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
-        "document_kind": kind.value,
-        "document_label": kind.label,
-    }
+    return lambda ctx: hukou_status(ctx.facts, ctx.related.get("hukou")) == status
 
 
 def coverage(final_state: str, ctx: Context) -> Coverage:
@@ -192,31 +102,6 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     return Coverage(f"{kind}仍由户籍地（{origin}）管理，待遇不变")
 
 
-PAYMENT_FIELDS = (
-    Field("last_origin_month", "迁出地最后发放月份", "month"),
-    Field("first_destination_month", "迁入地首次发放月份", "month"),
-    Field(
-        "gap_explanation",
-        "断档书面说明",
-        "textarea",
-        required=False,
-        max_length=1000,
-        help="存在未发放月份时必填",
-    ),
-)
-CONVERSION_FIELDS = (
-    Field("last_rural_month", "农村低保最后发放月份", "month"),
-    Field("first_urban_month", "城市低保首次发放月份", "month"),
-    Field(
-        "gap_explanation",
-        "断档书面说明",
-        "textarea",
-        required=False,
-        max_length=1000,
-        help="存在未发放月份时必填",
-    ),
-)
-
 PROCEDURE = Procedure(
     name=NAME,
     label="社会救助关系转接",
@@ -234,64 +119,47 @@ PROCEDURE = Procedure(
     },
     hidden_data=("document_kind",),
     states=[
-        State(
-            "application",
-            "受理本人申请",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(3),
-        ),
+        step("application", "受理本人申请", Role.VILLAGE_STAFF, "destination", Limit(3)),
         State("waiting_hukou", "等待户口迁移", waits_on="hukou"),
-        State(
-            "origin_report",
-            "迁出地乡镇报送名单",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="origin",
-            limit=Limit(5),
-        ),
-        State(
+        step("origin_report", "迁出地乡镇报送名单", Role.TOWNSHIP_GOVERNMENT, "origin", Limit(5)),
+        step(
             "bureau_issue",
             "区县民政局制发通知（函）",
-            role=Role.CIVIL_AFFAIRS_BUREAU,
-            side="origin",
-            limit=Limit(5),
+            Role.CIVIL_AFFAIRS_BUREAU,
+            "origin",
+            Limit(5),
         ),
-        State(
+        step(
             "destination_bureau",
             "迁入地民政局受理",
-            role=Role.CIVIL_AFFAIRS_BUREAU,
-            side="destination",
-            limit=Limit(3),
+            Role.CIVIL_AFFAIRS_BUREAU,
+            "destination",
+            Limit(3),
         ),
-        State(
+        step(
             "destination_township",
             "迁入地乡镇办理并发放",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="destination",
-            limit=Limit(5),
+            Role.TOWNSHIP_GOVERNMENT,
+            "destination",
+            Limit(5),
         ),
-        State(
+        step(
             "conversion_origin",
             "迁出地乡镇办理农村低保转城市低保",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="origin",
-            limit=Limit(10),
+            Role.TOWNSHIP_GOVERNMENT,
+            "origin",
+            Limit(10),
         ),
-        State(
+        step(
             "conversion_destination",
             "迁入地乡镇办理农村低保转城市低保",
-            role=Role.TOWNSHIP_GOVERNMENT,
-            side="destination",
-            limit=Limit(10),
+            Role.TOWNSHIP_GOVERNMENT,
+            "destination",
+            Limit(10),
         ),
-        State("transferred", "已转入迁入地发放", final=True, outcome_label="救助关系已转入迁入地"),
-        State("converted", "已转为城市低保", final=True, outcome_label="已转为城市低保"),
-        State(
-            "stays_at_origin",
-            "户籍地继续管理",
-            final=True,
-            outcome_label="保留原籍户口，救助关系仍在户籍地",
-        ),
+        end("transferred", "已转入迁入地发放", "救助关系已转入迁入地"),
+        end("converted", "已转为城市低保", "已转为城市低保"),
+        end("stays_at_origin", "户籍地继续管理", "保留原籍户口，救助关系仍在户籍地"),
     ],
     actions=[
         Action(
@@ -300,8 +168,8 @@ PROCEDURE = Procedure(
             "origin_report",
             "受理申请",
             fields=(
-                Field("path", "办理事项", "choice", choices=_path_choices),
-                Field("applied_on", "本人申请日期", "date", default=lambda c: c.today.isoformat()),
+                Field("path", "办理事项", "choice", offers=path_offers),
+                Field("applied_on", "本人申请日期", "date", default=today),
                 Field(
                     "conversion_basis",
                     "转城市低保依据",
@@ -311,8 +179,8 @@ PROCEDURE = Procedure(
                 ),
                 Field("residence_permit_no", "居住证号码", required=False, max_length=40),
             ),
-            validate=_validate_application,
-            record=_record_application,
+            validate=validate_application,
+            record=record_application,
             branches=(
                 Branch(
                     lambda c: _path(Path.CONVERT)(c) and _moved_this_year(c), "conversion_origin"
@@ -331,7 +199,7 @@ PROCEDURE = Procedure(
             "stays_at_origin",
             "本人保留原籍户口，救助关系仍在户籍地，原政策待遇不变",
             system=True,
-            when=(Guard(lambda c: _hukou_is("kept")(c) and not _may_convert(c)),),
+            when=(Guard(lambda c: _hukou_is("kept")(c) and not may_convert(c)),),
         ),
         Action(
             "stay_at_origin",
@@ -363,7 +231,7 @@ PROCEDURE = Procedure(
             "bureau_issue",
             "报送区县民政局",
             fields=(
-                Field("reported_on", "报送日期", "date", default=lambda c: c.today.isoformat()),
+                Field("reported_on", "报送日期", "date", default=today),
                 Field("list_no", "迁出救助对象名单编号", required=False, max_length=40),
             ),
         ),
@@ -374,9 +242,9 @@ PROCEDURE = Procedure(
             "制发管辖迁移通知（函）",
             fields=(
                 Field("document_no", "文号", max_length=40),
-                Field("issued_on", "制发日期", "date", default=lambda c: c.today.isoformat()),
+                Field("issued_on", "制发日期", "date", default=today),
             ),
-            record=_record_issue,
+            record=record_issue,
             branches=(
                 Branch(
                     lambda c: document_kind(c.facts.household.scope) is DocumentKind.NOTICE,
@@ -389,31 +257,25 @@ PROCEDURE = Procedure(
             "destination_bureau",
             "destination_township",
             "受理管辖迁移，交迁入地乡镇发放",
-            fields=(
-                Field("accepted_on", "受理日期", "date", default=lambda c: c.today.isoformat()),
-            ),
+            fields=(Field("accepted_on", "受理日期", "date", default=today),),
         ),
-        Action(
+        closing_payment(
             "start_payment",
             "destination_township",
             "transferred",
             "办结：迁入地开始发放",
-            fields=PAYMENT_FIELDS,
-            validate=validate_months("first_destination_month", "last_origin_month"),
-            record=record_payment("first_destination_month", "last_origin_month"),
-            violations=payment_violations("first_destination_month", "last_origin_month"),
+            Field("last_origin_month", "迁出地最后发放月份", "month"),
+            Field("first_destination_month", "迁入地首次发放月份", "month"),
             person_facts=lambda ctx: {"assistance_transferred": True},
         ),
         *[
-            Action(
+            closing_payment(
                 "convert",
                 source,
                 "converted",
                 "办结：转为城市低保",
-                fields=CONVERSION_FIELDS,
-                validate=validate_months("first_urban_month", "last_rural_month"),
-                record=record_payment("first_urban_month", "last_rural_month"),
-                violations=payment_violations("first_urban_month", "last_rural_month"),
+                Field("last_rural_month", "农村低保最后发放月份", "month"),
+                Field("first_urban_month", "城市低保首次发放月份", "month"),
                 person_facts=lambda ctx: {"assistance": "dibao_urban"},
             )
             for source in ("conversion_origin", "conversion_destination")

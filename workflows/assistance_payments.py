@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from workflows.base import Action, Field
 from workflows.calendar import add_months
 from workflows.context import Context
 from workflows.i18n import gettext as _
@@ -65,7 +66,7 @@ def validate_months(first_key: str, last_key: str) -> Callable[[Context], dict[s
 
 def record_payment(first_key: str, last_key: str) -> Callable[[Context], dict[str, Any]]:
     def record(ctx: Context) -> dict[str, Any]:
-        data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+        data = ctx.given
         data["gap_months"] = gap_months(ctx.data[last_key], ctx.data[first_key])
         applied = ctx.case_data.get("applied_on")
         if applied:
@@ -101,3 +102,39 @@ def payment_violations(
         return out
 
     return found
+
+
+GAP_EXPLANATION = Field(
+    "gap_explanation",
+    "断档书面说明",
+    "textarea",
+    required=False,
+    max_length=1000,
+    help="存在未发放月份时必填",
+)
+
+
+def closing_payment(
+    trigger: str,
+    source: str,
+    dest: str,
+    label: str,
+    last: Field,
+    first: Field,
+    person_facts: Callable[[Context], Mapping[str, Any]],
+) -> Action:
+    """An action that closes the case when the new side starts paying: it records the
+    last month the old side paid and the first the new side pays. No month is paid
+    twice; a month paid by neither (断档) needs a written explanation and goes on the
+    record, as does missing the one-month limit."""
+    return Action(
+        trigger,
+        source,
+        dest,
+        label,
+        fields=(last, first, GAP_EXPLANATION),
+        validate=validate_months(first.name, last.name),
+        record=record_payment(first.name, last.name),
+        violations=payment_violations(first.name, last.name),
+        person_facts=person_facts,
+    )

@@ -19,7 +19,7 @@ from workflows.calendar import Limit
 from workflows.context import Context, RelatedCase
 from workflows.errors import InvalidAction, RuleViolation, WorkflowError
 from workflows.facts import CaseFacts, HouseholdFacts, PersonFacts
-from workflows.fields import Choices, Field, FieldKind, clean
+from workflows.fields import Choices, Field, FieldKind, Offer, clean, today
 from workflows.i18n import gettext as _
 from workflows.machine import Guard, action_refusal, build_machine, destination, ways
 from workflows.roles import Role
@@ -38,6 +38,7 @@ __all__ = [
     "HouseholdFacts",
     "InvalidAction",
     "Move",
+    "Offer",
     "PersonFacts",
     "Procedure",
     "RelatedCase",
@@ -45,6 +46,10 @@ __all__ = [
     "State",
     "WorkflowError",
     "clean",
+    "end",
+    "send_back",
+    "step",
+    "today",
 ]
 
 Side = Literal["origin", "destination"]
@@ -112,6 +117,24 @@ class State:
         return self.role is not None
 
 
+def step(
+    name: str,
+    label: str,
+    role: Role,
+    side: Side,
+    limit: Limit,
+    due: Callable[[Mapping[str, Any]], date | None] | None = None,
+) -> State:
+    """A state where the case waits for `role` (on the `side` of the move) to act within
+    `limit`."""
+    return State(name, label, role=role, side=side, limit=limit, due=due)
+
+
+def end(name: str, label: str, outcome: str) -> State:
+    """A final state, and what it means for the person (`outcome`)."""
+    return State(name, label, final=True, outcome_label=outcome)
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Where a closed case leaves the person covered (五个不变).
@@ -142,6 +165,14 @@ class Move:
     action: Action
     dest: str
     conditional: bool  # taken only when a condition holds
+
+
+RETURN_REASON = Field("reason", "退回原因", "textarea", max_length=500)
+
+
+def send_back(source: str, dest: str, label: str) -> Action:
+    """The action that returns a case from `source` to an earlier step, saying why."""
+    return Action("return", source, dest, label, fields=(RETURN_REASON,), style="warning")
 
 
 class Procedure:
@@ -317,7 +348,7 @@ def _data_labels(
     for a in actions:
         for f in a.fields:
             labels.setdefault(f.name, f.label)
-            if f.kind == "choice" and not callable(f.choices):
+            if f.kind == "choice" and f.offers is None:
                 choice_labels.setdefault(f.name, dict(f.choices))
     labels["coverage"] = "权益保障去向"
     labels.update(extra)

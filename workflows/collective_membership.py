@@ -13,14 +13,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Guard, Procedure, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Guard,
+    Procedure,
+    end,
+    step,
+    today,
+)
 from workflows.calendar import Limit, LimitUnit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "collective_membership"
@@ -28,23 +39,15 @@ DEFAULT_PUBLICITY_DAYS = 7
 MIN_PUBLICITY_DAYS, MAX_PUBLICITY_DAYS = 1, 60
 
 
-class VotingBody(StrEnum):
+class VotingBody(LabelledEnum):
     """The three voting bodies; each needs two-thirds of all its members."""
 
-    GENERAL_ASSEMBLY = "general_assembly"  # 集体经济组织成员大会
-    VILLAGERS_MEETING = "villagers_meeting"  # 村民会议
-    VILLAGERS_REPRESENTATIVES = "villagers_representatives"  # 村民代表会议
-
-    @property
-    def label(self) -> str:
-        return BODY_LABELS[self]
+    GENERAL_ASSEMBLY = "general_assembly", "集体经济组织成员大会"
+    VILLAGERS_MEETING = "villagers_meeting", "村民会议"
+    VILLAGERS_REPRESENTATIVES = "villagers_representatives", "村民代表会议"
 
 
-BODY_LABELS = {
-    VotingBody.GENERAL_ASSEMBLY: "集体经济组织成员大会",
-    VotingBody.VILLAGERS_MEETING: "村民会议",
-    VotingBody.VILLAGERS_REPRESENTATIVES: "村民代表会议",
-}
+BODY_LABELS = {b: b.label for b in VotingBody}
 
 
 class TallyError(ValueError):
@@ -111,8 +114,7 @@ def needs_membership_case(ctx: Context) -> tuple[bool, str]:
         return False, _("未跨集体经济组织搬迁，无需确认成员身份")
     if ctx.facts.person.destination_collective_member:
         return False, _("已是迁入地集体经济组织成员")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的成员身份确认事项")
     if not ctx.facts.person.collective_member:
         return False, _("非迁出地集体经济组织成员")
@@ -153,7 +155,7 @@ def _record_publish(ctx: Context) -> dict[str, Any]:
     start = date.fromisoformat(ctx.data["publicity_starts_on"])
     days = ctx.data["publicity_days"]
     return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        **ctx.given,
         "publicity_days": days,
         "publicity_ends_on": publicity_end(start, days).isoformat(),
     }
@@ -194,7 +196,7 @@ def _vote_passes(ctx: Context) -> bool:
 
 def _record_vote(ctx: Context) -> dict[str, Any]:
     ok = _vote_passes(ctx)
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record = ctx.given
     record["votes_needed"] = votes_needed(ctx.data["body_size"])
     record["vote_result"] = "通过" if ok else "未通过"
     if ok:
@@ -248,7 +250,7 @@ VOTE_FIELDS = (
     Field("in_favour", "赞成票", "int"),
     Field("against", "反对票", "int", required=False),
     Field("abstaining", "弃权票", "int", required=False),
-    Field("voted_on", "表决日期", "date", default=lambda ctx: ctx.today.isoformat()),
+    Field("voted_on", "表决日期", "date", default=today),
 )
 
 PROCEDURE = Procedure(
@@ -267,31 +269,19 @@ PROCEDURE = Procedure(
         "notice_no": "公示编号",
     },
     states=[
-        State(
-            "application",
-            "书面申请待公示",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
+        step("application", "书面申请待公示", Role.COLLECTIVE_ORG, "destination", Limit(10)),
+        step(
             "publicity",
             "公示中（期满后表决）",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(DEFAULT_PUBLICITY_DAYS, LimitUnit.CALENDAR_DAYS),
-            due=publicity_due,
+            Role.COLLECTIVE_ORG,
+            "destination",
+            Limit(DEFAULT_PUBLICITY_DAYS, LimitUnit.CALENDAR_DAYS),
+            publicity_due,
         ),
-        State(
-            "objection",
-            "异议处理",
-            role=Role.COLLECTIVE_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("confirmed", "已确认成员身份", final=True, outcome_label="取得迁入地成员身份"),
-        State("rejected", "未获通过", final=True, outcome_label="未取得迁入地成员身份"),
-        State("kept_origin", "保留原成员身份", final=True, outcome_label="自愿保留迁出地成员身份"),
+        step("objection", "异议处理", Role.COLLECTIVE_ORG, "destination", Limit(10)),
+        end("confirmed", "已确认成员身份", "取得迁入地成员身份"),
+        end("rejected", "未获通过", "未取得迁入地成员身份"),
+        end("kept_origin", "保留原成员身份", "自愿保留迁出地成员身份"),
     ],
     actions=[
         Action(
@@ -305,7 +295,7 @@ PROCEDURE = Procedure(
                     "publicity_starts_on",
                     "公示开始日期",
                     "date",
-                    default=lambda ctx: ctx.today.isoformat(),
+                    default=today,
                 ),
                 Field(
                     "publicity_days",
@@ -341,7 +331,7 @@ PROCEDURE = Procedure(
             fields=(
                 Field("objection", "异议内容", "textarea", max_length=1000),
                 Field("objector", "异议人", max_length=40),
-                Field("raised_on", "提出日期", "date", default=lambda c: c.today.isoformat()),
+                Field("raised_on", "提出日期", "date", default=today),
             ),
             validate=_validate_objection,
             style="warning",

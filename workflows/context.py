@@ -56,3 +56,13 @@ class Context:
 
     def with_data(self, data: Mapping[str, Any]) -> Context:
         return Context(self.facts, data, self.case_data, self.related, self.today)
+
+    def in_progress(self, procedure: str) -> bool:
+        """Whether a case of `procedure` for the same person (or household) is open."""
+        case = self.related.get(procedure)
+        return case is not None and not case.closed
+
+    @property
+    def given(self) -> dict[str, Any]:
+        """The action's data without the fields left empty: what a record keeps."""
+        return {k: v for k, v in self.data.items() if v not in (None, "")}

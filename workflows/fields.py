@@ -13,7 +13,24 @@ from workflows.i18n import gettext as _
 
 FieldKind = Literal["text", "textarea", "date", "month", "choice", "bool", "int"]
 
-Choices: TypeAlias = Sequence[tuple[str, str]] | Callable[[Context], Sequence[tuple[str, str]]]
+Choices: TypeAlias = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One option of a choice that depends on the case: offered, or not and why.
+
+    `refusal` is the specific reason this case may not take the option (already
+    translated, e.g. why this household may not register at a village group); "" when
+    the option is offered.
+    """
+
+    value: str
+    label: str
+    refusal: str = ""
+
+
+Offers: TypeAlias = Callable[[Context], Sequence[Offer]]
 
 
 @dataclass(frozen=True)
@@ -22,13 +39,35 @@ class Field:
     label: str
     kind: FieldKind = "text"
     required: bool = True
-    choices: Choices = ()
+    choices: Choices = ()  # fixed options
     help: str = ""
     max_length: int = 200
     default: Callable[[Context], Any] | None = None
+    # Options that depend on the case (instead of `choices`): a form offers those
+    # without a refusal; a submitted one that is refused gets its own reason.
+    offers: Offers | None = None
 
     def resolve_choices(self, ctx: Context) -> list[tuple[str, str]]:
-        return list(self.choices(ctx) if callable(self.choices) else self.choices)
+        """The options offered in this context, as (value, label)."""
+        if self.offers is None:
+            return list(self.choices)
+        return [(o.value, o.label) for o in self.offers(ctx) if not o.refusal]
+
+    def refusal(self, value: str, ctx: Context) -> str:
+        """Why `value`, an option of this field, is not offered here, as a message; ""
+        when it is offered or is no option at all."""
+        offers = self.offers(ctx) if self.offers is not None else ()
+        refused = next((o for o in offers if o.value == value and o.refusal), None)
+        if refused is None:
+            return ""
+        return _(
+            "不能选择“%(option)s”：%(reason)s", option=_(refused.label), reason=refused.refusal
+        )
+
+
+def today(ctx: Context) -> str:
+    """The default of a date field that records when something was done: today."""
+    return ctx.today.isoformat()
 
 
 def clean(
@@ -95,6 +134,7 @@ def _coerce(f: Field, value: Any, ctx: Context) -> Any:
     if f.kind == "choice":
         allowed = dict(f.resolve_choices(ctx))
         if str(value) not in allowed:
-            raise ValueError(_("“%(label)s”的选项无效", label=_(f.label)))
+            refused = f.refusal(str(value), ctx)
+            raise ValueError(refused or _("“%(label)s”的选项无效", label=_(f.label)))
         return str(value)
     raise ValueError(f"unknown field kind {f.kind}")  # pragma: no cover

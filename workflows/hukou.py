@@ -11,33 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
-from workflows.base import Action, Context, Coverage, Field, Procedure, State
+from workflows.base import (
+    Action,
+    Context,
+    Coverage,
+    Field,
+    Offer,
+    Procedure,
+    RelatedCase,
+    end,
+    send_back,
+    step,
+    today,
+)
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "hukou"
 
 
-class HukouOption(StrEnum):
-    VILLAGE_GROUP = "village_group"  # A 安置地村组落户
-    SITE_ADDRESS = "site_address"  # B 集中安置点门楼牌号落户
-    TOWNSHIP_COLLECTIVE = "township_collective"  # C 乡镇集体户
-
-    @property
-    def label(self) -> str:
-        return OPTION_LABELS[self]
-
-
-OPTION_LABELS = {
-    HukouOption.VILLAGE_GROUP: "安置地村组落户",
-    HukouOption.SITE_ADDRESS: "集中安置点门楼牌号落户",
-    HukouOption.TOWNSHIP_COLLECTIVE: "乡镇集体户落户",
-}
+class HukouOption(LabelledEnum):
+    VILLAGE_GROUP = "village_group", "安置地村组落户"  # A
+    SITE_ADDRESS = "site_address", "集中安置点门楼牌号落户"  # B
+    TOWNSHIP_COLLECTIVE = "township_collective", "乡镇集体户落户"  # C
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,12 @@ def option_eligibility(facts: FactsLike) -> dict[HukouOption, Eligibility]:
     }
 
 
-def allowed_options(ctx: Context) -> list[tuple[str, str]]:
-    return [(o.value, o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
+def option_offers(ctx: Context) -> list[Offer]:
+    """A, B and C for this household, each not allowed one with its reason."""
+    return [
+        Offer(o.value, o.label, "" if e.allowed else e.reason)
+        for o, e in option_eligibility(ctx.facts).items()
+    ]
 
 
 def _validate_choice(ctx: Context) -> dict[str, str]:
@@ -122,7 +127,7 @@ def registration_address(facts: FactsLike, data: Mapping[str, Any]) -> str:
 
 
 def _record_choice(ctx: Context) -> dict[str, Any]:
-    data = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    data = ctx.given
     data["option_label"] = HukouOption(ctx.data["option"]).label
     data["proposed_address"] = registration_address(ctx.facts, ctx.data)
     return data
@@ -150,12 +155,24 @@ def _kept(ctx: Context) -> dict[str, Any]:
     }
 
 
+def hukou_status(facts: FactsLike, hukou_case: RelatedCase | None) -> str:
+    """Where the person's hukou stands for the procedures that follow it: "moved" (the
+    hukou case completed, or the facts say so), "kept" (the resident chose to keep it at
+    origin) or "pending"."""
+    if CaseFacts.of(facts).person.hukou_moved or (
+        hukou_case is not None and hukou_case.outcome == "completed"
+    ):
+        return "moved"
+    if hukou_case is not None and hukou_case.outcome == "declined":
+        return "kept"
+    return "pending"
+
+
 def needs_hukou_case(ctx: Context) -> tuple[bool, str]:
     """Every member whose hukou has not moved may ask; the resident decides (愿转尽转)."""
     if ctx.facts.person.hukou_moved:
         return False, _("户口已迁入安置地")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的户口迁移事项")
     options = [_(o.label) for o, e in option_eligibility(ctx.facts).items() if e.allowed]
     return True, _("可选落户方式：%(options)s", options=_("、").join(options))
@@ -169,8 +186,6 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     return Coverage(f"户籍保留在迁出地{ctx.facts.household.origin_name}{permit}")
 
 
-_REASON = Field("reason", "退回原因", "textarea", max_length=500)
-
 PROCEDURE = Procedure(
     name=NAME,
     label="户口迁移",
@@ -181,22 +196,10 @@ PROCEDURE = Procedure(
     hidden_data=("option",),
     coverage=coverage,
     states=[
-        State(
-            "application",
-            "受理登记",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
-            "police_review",
-            "派出所审核办理",
-            role=Role.POLICE_STATION,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("completed", "已落户", final=True, outcome_label="户口已迁入安置地"),
-        State("declined", "保留原籍户口", final=True, outcome_label="自愿保留原籍户口"),
+        step("application", "受理登记", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step("police_review", "派出所审核办理", Role.POLICE_STATION, "destination", Limit(10)),
+        end("completed", "已落户", "户口已迁入安置地"),
+        end("declined", "保留原籍户口", "自愿保留原籍户口"),
     ],
     actions=[
         Action(
@@ -205,7 +208,7 @@ PROCEDURE = Procedure(
             "police_review",
             "确认落户方式并转派出所",
             fields=(
-                Field("option", "落户方式", "choice", choices=allowed_options),
+                Field("option", "落户方式", "choice", offers=option_offers),
                 Field("group_name", "落户村民小组", required=False, help="村组落户时填写"),
                 Field("building", "楼栋号", required=False, max_length=20),
                 Field("unit", "单元号", required=False, max_length=20),
@@ -241,20 +244,11 @@ PROCEDURE = Procedure(
                     max_length=200,
                     default=lambda ctx: ctx.case_data.get("proposed_address", ""),
                 ),
-                Field(
-                    "registered_on", "落户日期", "date", default=lambda ctx: ctx.today.isoformat()
-                ),
+                Field("registered_on", "落户日期", "date", default=today),
             ),
             validate=_validate_registration,
             person_facts=_moved,
         ),
-        Action(
-            "return",
-            "police_review",
-            "application",
-            "退回补正",
-            fields=(_REASON,),
-            style="warning",
-        ),
+        send_back("police_review", "application", "退回补正"),
     ],
 )

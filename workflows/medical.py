@@ -13,13 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from enum import StrEnum
 
-from workflows.base import Action, Branch, Context, Coverage, Field, Procedure, State
+from workflows.base import (
+    Action,
+    Branch,
+    Context,
+    Coverage,
+    Field,
+    Offer,
+    Procedure,
+    State,
+    end,
+    step,
+)
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 from workflows.scope import Scope
 
@@ -27,23 +38,11 @@ NAME = "medical"
 UNINSURED = ("none", "lapsed")
 
 
-class MedicalWish(StrEnum):
-    FILING = "filing"  # 异地就医备案, relation stays at origin
-    TRANSFER = "transfer"  # move the relation to the destination
-    FILING_THEN_TRANSFER = "filing_then_transfer"  # file now, move the relation too
-    KEEP = "keep"  # keep the relation at origin without filing
-
-    @property
-    def label(self) -> str:
-        return WISH_LABELS[self]
-
-
-WISH_LABELS = {
-    MedicalWish.FILING: "办理异地就医备案（参保关系留在原地）",
-    MedicalWish.TRANSFER: "将医保关系转移到迁入地",
-    MedicalWish.FILING_THEN_TRANSFER: "先办理异地就医备案，再转移医保关系",
-    MedicalWish.KEEP: "保持原参保关系，暂不备案",
-}
+class MedicalWish(LabelledEnum):
+    FILING = "filing", "办理异地就医备案（参保关系留在原地）"
+    TRANSFER = "transfer", "将医保关系转移到迁入地"
+    FILING_THEN_TRANSFER = "filing_then_transfer", "先办理异地就医备案，再转移医保关系"
+    KEEP = "keep", "保持原参保关系，暂不备案"
 
 
 def monitoring_need(facts: FactsLike) -> str:
@@ -64,8 +63,7 @@ def wishes_allowed(scope: str) -> list[MedicalWish]:
 
 
 def needs_medical_case(ctx: Context) -> tuple[bool, str]:
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的医疗保险事项")
     need = monitoring_need(ctx.facts)
     if need and not ctx.facts.person.medical_enrolled_on:
@@ -87,8 +85,10 @@ def coverage_gap_days(origin_until: date, destination_from: date) -> int:
     return max((destination_from - origin_until).days - 1, 0)
 
 
-def _wish_choices(ctx: Context) -> list[tuple[str, str]]:
-    return [(w.value, w.label) for w in wishes_allowed(ctx.facts.household.scope)]
+def _wish_offers(ctx: Context) -> list[Offer]:
+    allowed = wishes_allowed(ctx.facts.household.scope)
+    refusal = _("跨省搬迁须按国家规定办理医保关系转出")
+    return [Offer(w.value, w.label, "" if w in allowed else refusal) for w in MedicalWish]
 
 
 def _wish_is(*wishes: MedicalWish) -> Callable[[Context], bool]:
@@ -149,44 +149,27 @@ PROCEDURE = Procedure(
     data_labels={"monitoring": "参保监测"},
     states=[
         State("screening", "参保状况筛查"),
-        State(
-            "wish",
-            "听取本人意愿",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
+        step("wish", "听取本人意愿", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step(
             "origin_agency",
             "迁出地医保经办（备案/转出）",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="origin",
-            limit=Limit(10),
+            Role.MEDICAL_INSURANCE_AGENCY,
+            "origin",
+            Limit(10),
         ),
-        State(
+        step(
             "destination_agency",
             "迁入地医保经办（接续参保）",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
+            Role.MEDICAL_INSURANCE_AGENCY,
+            "destination",
+            Limit(10),
         ),
-        State(
-            "follow_up",
-            "跟进动员参保",
-            role=Role.MEDICAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转移接续", final=True, outcome_label="医保关系已转入迁入地"),
-        State("filed", "已异地就医备案", final=True, outcome_label="原地参保，异地就医已备案"),
-        State("kept", "原地参保", final=True, outcome_label="本人选择保持原参保关系"),
-        State("enrolled", "已参保", final=True, outcome_label="已动员参保"),
-        State(
-            "unchanged",
-            "参保关系不变",
-            final=True,
-            outcome_label="县（区）内搬迁，本人选择参保关系不变",
-        ),
+        step("follow_up", "跟进动员参保", Role.MEDICAL_INSURANCE_AGENCY, "destination", Limit(10)),
+        end("transferred", "已转移接续", "医保关系已转入迁入地"),
+        end("filed", "已异地就医备案", "原地参保，异地就医已备案"),
+        end("kept", "原地参保", "本人选择保持原参保关系"),
+        end("enrolled", "已参保", "已动员参保"),
+        end("unchanged", "参保关系不变", "县（区）内搬迁，本人选择参保关系不变"),
     ],
     actions=[
         Action(
@@ -204,7 +187,7 @@ PROCEDURE = Procedure(
             "origin_agency",
             "登记本人意愿",
             fields=(
-                Field("wish", "本人意愿", "choice", choices=_wish_choices),
+                Field("wish", "本人意愿", "choice", offers=_wish_offers),
                 Field("note", "说明", "textarea", required=False, max_length=500),
             ),
             branches=(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -22,32 +21,28 @@ from workflows.base import (
     Coverage,
     Field,
     Guard,
+    Offer,
     Procedure,
     RelatedCase,
-    State,
+    end,
+    send_back,
+    step,
+    today,
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
+from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 
 NAME = "party"
 MEMBER_STATUSES = ("full", "probationary")
 
 
-class Wish(StrEnum):
-    MOVE = "move"  # 转入迁入地党组织
-    DUAL = "dual"  # 一方隶属、参加多重组织生活
-
-    @property
-    def label(self) -> str:
-        return WISH_LABELS[self]
-
-
-WISH_LABELS = {
-    Wish.MOVE: "将组织关系转入迁入地党组织",
-    Wish.DUAL: "一方隶属、参加多重组织生活（组织关系暂留迁出地）",
-}
+class Wish(LabelledEnum):
+    MOVE = "move", "将组织关系转入迁入地党组织"
+    DUAL = "dual", "一方隶属、参加多重组织生活（组织关系暂留迁出地）"
 
 
 @dataclass(frozen=True)
@@ -103,8 +98,7 @@ def three_decouplings(
     known = CaseFacts.of(facts)
     person = known.person
     residence = known.household.lives_at_destination
-    hukou_case = related.get("hukou")
-    hukou = person.hukou_moved or (hukou_case is not None and hukou_case.outcome == "completed")
+    hukou = hukou_status(known, related.get("hukou")) == "moved"
     member_case = related.get("collective_membership")
     collective = (
         not person.collective_member
@@ -123,8 +117,7 @@ def needs_party_case(ctx: Context) -> tuple[bool, str]:
         return False, _("非中共党员")
     if ctx.facts.person.party_relation_moved:
         return False, _("组织关系已转入迁入地党组织")
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的党组织关系转接事项")
     d = three_decouplings(ctx.facts, ctx.related)
     if d.complete:
@@ -135,11 +128,14 @@ def needs_party_case(ctx: Context) -> tuple[bool, str]:
     )
 
 
-def allowed_wishes(ctx: Context) -> list[tuple[str, str]]:
+def wish_offers(ctx: Context) -> list[Offer]:
     """With 三脱钩 the relation must move; otherwise both wishes are open."""
-    if three_decouplings(ctx.facts, ctx.related).complete:
-        return [(Wish.MOVE.value, Wish.MOVE.label)]
-    return [(w.value, w.label) for w in Wish]
+    must_move = three_decouplings(ctx.facts, ctx.related).complete
+    refusal = _("该党员已“三脱钩”，组织关系应当转入迁入地党组织") if must_move else ""
+    return [
+        Offer(Wish.MOVE.value, Wish.MOVE.label),
+        Offer(Wish.DUAL.value, Wish.DUAL.label, refusal),
+    ]
 
 
 def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
@@ -159,17 +155,10 @@ def voting_rights(facts: FactsLike, party_case: RelatedCase | None) -> str:
     )
 
 
-def _validate_record(ctx: Context) -> dict[str, str]:
-    d = three_decouplings(ctx.facts, ctx.related)
-    if d.complete and ctx.data["wish"] != Wish.MOVE:
-        return {"wish": _("该党员已“三脱钩”，组织关系应当转入迁入地党组织")}
-    return {}
-
-
 def _record_situation(ctx: Context) -> dict[str, Any]:
     d = three_decouplings(ctx.facts, ctx.related)
     return {
-        **{k: v for k, v in ctx.data.items() if v not in (None, "")},
+        **ctx.given,
         "decoupling": d.summary,
         "decoupled": d.complete,
     }
@@ -216,8 +205,6 @@ def coverage(final_state: str, ctx: Context) -> Coverage:
     return Coverage(f"组织关系隶属{origin_org}，在{life}参加组织生活")
 
 
-_RETURN = Field("reason", "退回原因", "textarea", max_length=500)
-
 PROCEDURE = Procedure(
     name=NAME,
     label="党组织关系转接",
@@ -229,48 +216,13 @@ PROCEDURE = Procedure(
     dependency_status=lambda ctx: three_decouplings(ctx.facts, ctx.related).summary,
     data_labels={"decoupling": "三脱钩情况", "decoupled": "已三脱钩"},
     states=[
-        State(
-            "origin_record",
-            "迁出地党组织摸底登记",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "township_review",
-            "乡镇党委研判",
-            role=Role.TOWNSHIP_PARTY_COMMITTEE,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "county_approval",
-            "区县委组织部审核",
-            role=Role.COUNTY_ORG_DEPT,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State(
-            "receiving",
-            "迁入地党组织接收",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State(
-            "arranging",
-            "安排多重组织生活",
-            role=Role.ORIGIN_PARTY_ORG,
-            side="origin",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转入迁入地党组织", final=True, outcome_label="组织关系已转接"),
-        State(
-            "dual_affiliation",
-            "一方隶属、多重组织生活",
-            final=True,
-            outcome_label="组织关系暂留迁出地，就近参加组织生活",
-        ),
+        step("origin_record", "迁出地党组织摸底登记", Role.ORIGIN_PARTY_ORG, "origin", Limit(10)),
+        step("township_review", "乡镇党委研判", Role.TOWNSHIP_PARTY_COMMITTEE, "origin", Limit(10)),
+        step("county_approval", "区县委组织部审核", Role.COUNTY_ORG_DEPT, "origin", Limit(10)),
+        step("receiving", "迁入地党组织接收", Role.ORIGIN_PARTY_ORG, "destination", Limit(10)),
+        step("arranging", "安排多重组织生活", Role.ORIGIN_PARTY_ORG, "origin", Limit(10)),
+        end("transferred", "已转入迁入地党组织", "组织关系已转接"),
+        end("dual_affiliation", "一方隶属、多重组织生活", "组织关系暂留迁出地，就近参加组织生活"),
     ],
     actions=[
         Action(
@@ -279,7 +231,7 @@ PROCEDURE = Procedure(
             "township_review",
             "登记情况和本人意愿，报乡镇党委",
             fields=(
-                Field("wish", "本人意愿", "choice", choices=allowed_wishes),
+                Field("wish", "本人意愿", "choice", offers=wish_offers),
                 Field("origin_organization", "所在党组织", max_length=80),
                 Field("ledger_no", "工作台账编号", max_length=40),
                 Field(
@@ -290,7 +242,6 @@ PROCEDURE = Procedure(
                     max_length=500,
                 ),
             ),
-            validate=_validate_record,
             record=_record_situation,
         ),
         Action(
@@ -300,14 +251,7 @@ PROCEDURE = Procedure(
             "研判提出工作建议，报区县委组织部",
             fields=(Field("proposal", "工作建议", "textarea", max_length=1000),),
         ),
-        Action(
-            "return",
-            "township_review",
-            "origin_record",
-            "退回重新登记",
-            fields=(_RETURN,),
-            style="warning",
-        ),
+        send_back("township_review", "origin_record", "退回重新登记"),
         Action(
             "approve",
             "county_approval",
@@ -316,14 +260,7 @@ PROCEDURE = Procedure(
             fields=(Field("opinion", "审核意见", "textarea", max_length=1000),),
             branches=(Branch(_wants_move, "receiving"),),
         ),
-        Action(
-            "return",
-            "county_approval",
-            "township_review",
-            "退回乡镇党委",
-            fields=(_RETURN,),
-            style="warning",
-        ),
+        send_back("county_approval", "township_review", "退回乡镇党委"),
         Action(
             "receive",
             "receiving",
@@ -331,7 +268,7 @@ PROCEDURE = Procedure(
             "办结：接收组织关系",
             fields=(
                 Field("receiving_organization", "接收党组织", max_length=80),
-                Field("received_on", "接收日期", "date", default=lambda ctx: ctx.today.isoformat()),
+                Field("received_on", "接收日期", "date", default=today),
                 Field("letter_no", "组织关系介绍信编号", required=False, max_length=40),
             ),
             person_facts=_moved,
@@ -343,7 +280,7 @@ PROCEDURE = Procedure(
             "办结：安排参加组织生活",
             fields=(
                 Field("life_organization", "参加组织生活的党组织", max_length=80),
-                Field("arranged_on", "安排日期", "date", default=lambda ctx: ctx.today.isoformat()),
+                Field("arranged_on", "安排日期", "date", default=today),
             ),
         ),
         # Dependency re-evaluation: 三脱钩 now holds, so a dual arrangement must become a move.

@@ -19,7 +19,6 @@ unbroken: the case records the last year paid at origin and the first at destina
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 from workflows.base import (
@@ -30,51 +29,30 @@ from workflows.base import (
     Field,
     Guard,
     Procedure,
-    RelatedCase,
     State,
+    end,
+    step,
+    today,
 )
 from workflows.calendar import Limit
 from workflows.facts import CaseFacts, FactsLike
+from workflows.hukou import hukou_status
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 from workflows.roles import Role
 from workflows.scope import Scope
 
 NAME = "pension"
 
 
-class PensionDecision(StrEnum):
-    BENEFITS_CONTINUE = "benefits_continue"
-    NOT_INSURED = "not_insured"
-    NOT_REQUIRED = "not_required"
-    STAYS_AT_HUKOU_PLACE = "stays_at_hukou_place"
-    WAIT_FOR_HUKOU = "wait_for_hukou"
-    PERSON_CHOOSES = "person_chooses"
-    MUST_TRANSFER = "must_transfer"
-
-    @property
-    def label(self) -> str:
-        return DECISION_LABELS[self]
-
-
-DECISION_LABELS = {
-    PensionDecision.BENEFITS_CONTINUE: "已领取待遇，不再转移，继续在原参保地领取",
-    PensionDecision.NOT_INSURED: "未参加城乡居民养老保险，无关系可转移",
-    PensionDecision.NOT_REQUIRED: "县（区）内搬迁，无需转移",
-    PensionDecision.STAYS_AT_HUKOU_PLACE: "自愿保留原籍户口，在户籍地继续参保",
-    PensionDecision.WAIT_FOR_HUKOU: "户籍尚未迁移，待户口迁移办结",
-    PensionDecision.PERSON_CHOOSES: "省内跨县搬迁且户籍已迁移：本人选择原地续保或转移",
-    PensionDecision.MUST_TRANSFER: "跨省搬迁且户籍已迁移：须转移到户籍地",
-}
-
-
-def hukou_state(facts: FactsLike, hukou_case: RelatedCase | None) -> str:
-    """'moved', 'kept' (the resident declined to move it) or 'pending'."""
-    moved = CaseFacts.of(facts).person.hukou_moved
-    if moved or (hukou_case is not None and hukou_case.outcome == "completed"):
-        return "moved"
-    if hukou_case is not None and hukou_case.outcome == "declined":
-        return "kept"
-    return "pending"
+class PensionDecision(LabelledEnum):
+    BENEFITS_CONTINUE = "benefits_continue", "已领取待遇，不再转移，继续在原参保地领取"
+    NOT_INSURED = "not_insured", "未参加城乡居民养老保险，无关系可转移"
+    NOT_REQUIRED = "not_required", "县（区）内搬迁，无需转移"
+    STAYS_AT_HUKOU_PLACE = "stays_at_hukou_place", "自愿保留原籍户口，在户籍地继续参保"
+    WAIT_FOR_HUKOU = "wait_for_hukou", "户籍尚未迁移，待户口迁移办结"
+    PERSON_CHOOSES = "person_chooses", "省内跨县搬迁且户籍已迁移：本人选择原地续保或转移"
+    MUST_TRANSFER = "must_transfer", "跨省搬迁且户籍已迁移：须转移到户籍地"
 
 
 def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDecision:
@@ -97,14 +75,13 @@ def pension_decision(pension_status: str, hukou: str, scope: str) -> PensionDeci
 def decision_for(ctx: Context) -> PensionDecision:
     return pension_decision(
         ctx.facts.person.pension_status,
-        hukou_state(ctx.facts, ctx.related.get("hukou")),
+        hukou_status(ctx.facts, ctx.related.get("hukou")),
         ctx.facts.household.scope,
     )
 
 
 def needs_pension_case(ctx: Context) -> tuple[bool, str]:
-    current = ctx.related.get(NAME)
-    if current is not None and not current.closed:
+    if ctx.in_progress(NAME):
         return False, _("已有正在办理的养老保险转接事项")
     if ctx.facts.person.pension_transferred:
         return False, _("养老保险关系已转入户籍地")
@@ -160,7 +137,7 @@ def _validate_handling(ctx: Context) -> dict[str, str]:
 
 
 def _record_handling(ctx: Context) -> dict[str, Any]:
-    record = {k: v for k, v in ctx.data.items() if v not in (None, "")}
+    record = ctx.given
     if government_paid(ctx.facts):
         gap = contribution_gap_years(
             ctx.data["origin_last_paid_year"], ctx.data["destination_first_paid_year"]
@@ -202,30 +179,15 @@ PROCEDURE = Procedure(
     states=[
         State("assessment", "政策判定"),
         State("waiting_hukou", "等待户口迁移", waits_on="hukou"),
-        State(
-            "choice",
-            "本人选择续保地",
-            role=Role.VILLAGE_STAFF,
-            side="destination",
-            limit=Limit(10),
+        step("choice", "本人选择续保地", Role.VILLAGE_STAFF, "destination", Limit(10)),
+        step(
+            "agency", "社保经办机构办理转移", Role.SOCIAL_INSURANCE_AGENCY, "destination", Limit(10)
         ),
-        State(
-            "agency",
-            "社保经办机构办理转移",
-            role=Role.SOCIAL_INSURANCE_AGENCY,
-            side="destination",
-            limit=Limit(10),
-        ),
-        State("transferred", "已转移接续", final=True, outcome_label="养老保险关系已转入户籍地"),
-        State("kept_at_origin", "原参保地续保", final=True, outcome_label="在原参保地继续参保缴费"),
-        State("not_required", "无需转移", final=True, outcome_label="县（区）内搬迁，无需转移"),
-        State(
-            "benefits_continue",
-            "继续领取待遇",
-            final=True,
-            outcome_label="已领取待遇，继续在原参保地领取",
-        ),
-        State("not_insured", "未参保", final=True, outcome_label="无养老保险关系可转移"),
+        end("transferred", "已转移接续", "养老保险关系已转入户籍地"),
+        end("kept_at_origin", "原参保地续保", "在原参保地继续参保缴费"),
+        end("not_required", "无需转移", "县（区）内搬迁，无需转移"),
+        end("benefits_continue", "继续领取待遇", "已领取待遇，继续在原参保地领取"),
+        end("not_insured", "未参保", "无养老保险关系可转移"),
     ],
     actions=[
         # Automatic routing by the decision table when the case opens.
@@ -252,7 +214,7 @@ PROCEDURE = Procedure(
             "agency",
             "户口迁移已办结，重新判定",
             system=True,
-            unless=(Guard(_waits_for_hukou, DECISION_LABELS[PensionDecision.WAIT_FOR_HUKOU]),),
+            unless=(Guard(_waits_for_hukou, PensionDecision.WAIT_FOR_HUKOU.label),),
             record=_record_route,
             branches=(
                 Branch(_route(PensionDecision.STAYS_AT_HUKOU_PLACE), "kept_at_origin"),
@@ -269,7 +231,7 @@ PROCEDURE = Procedure(
                     "applied_online_on",
                     "线上申请日期",
                     "date",
-                    default=lambda c: c.today.isoformat(),
+                    default=today,
                 ),
             ),
         ),
@@ -287,9 +249,7 @@ PROCEDURE = Procedure(
             "transferred",
             "办结：转移接续完成",
             fields=(
-                Field(
-                    "transferred_on", "转移接续日期", "date", default=lambda c: c.today.isoformat()
-                ),
+                Field("transferred_on", "转移接续日期", "date", default=today),
                 Field(
                     "origin_last_paid_year",
                     "迁出地最后代缴年度",

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import lru_cache
 
+from workflows.labels import LabelledEnum
 from workflows.roles import Level, ancestor_path
 
 
-class Scope(StrEnum):
-    SAME_COUNTY = "same_county"
-    CROSS_COUNTY_SAME_PROVINCE = "cross_county_same_province"
-    CROSS_PROVINCE = "cross_province"
-
-    @property
-    def label(self) -> str:
-        return {
-            "same_county": "县（区）内搬迁",
-            "cross_county_same_province": "省（市）内跨县（区）搬迁",
-            "cross_province": "跨省搬迁",
-        }[self]
+class Scope(LabelledEnum):
+    SAME_COUNTY = "same_county", "县（区）内搬迁"
+    CROSS_COUNTY_SAME_PROVINCE = "cross_county_same_province", "省（市）内跨县（区）搬迁"
+    CROSS_PROVINCE = "cross_province", "跨省搬迁"
 
 
 @lru_cache(maxsize=16384)

@@ -6,25 +6,17 @@ Pure functions over counts; the sites page shows their results with the reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 
 
-class PartyOrganization(StrEnum):
-    NONE = "none"
-    GROUP = "group"  # 党小组 under the village's organization
-    BRANCH = "branch"  # 党支部 with a secretary (and a deputy if needed)
-    BRANCH_COMMITTEE = "branch_committee"  # 党支部 with a branch committee
-
-    @property
-    def label(self) -> str:
-        return {
-            "none": "不单独设立党组织",
-            "group": "党小组",
-            "branch": "党支部（设书记1名，必要时设副书记1名）",
-            "branch_committee": "党支部（设立支部委员会）",
-        }[self]
+class PartyOrganization(LabelledEnum):
+    NONE = "none", "不单独设立党组织"
+    GROUP = "group", "党小组"  # under the village's organization
+    BRANCH = "branch", "党支部（设书记1名，必要时设副书记1名）"
+    BRANCH_COMMITTEE = "branch_committee", "党支部（设立支部委员会）"
 
 
 @dataclass(frozen=True)
@@ -53,28 +45,19 @@ def party_organization(full_members: int, single_village: bool, rural: bool) -> 
                 n=full_members,
             ),
         )
+    where = _("多村安置") if rural else _("靠乡镇或城区安置")
     if full_members >= 7:
-        if rural:
-            text = _(
-                "正式党员%(n)s人，多村安置：单独成立党支部；7人以上应设立支部委员会",
-                n=full_members,
-            )
-        else:
-            text = _(
-                "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；7人以上应设立支部委员会",
-                n=full_members,
-            )
+        text = _(
+            "正式党员%(n)s人，%(where)s：单独成立党支部；7人以上应设立支部委员会",
+            n=full_members,
+            where=where,
+        )
         return Finding(PartyOrganization.BRANCH_COMMITTEE.value, text)
-    if rural:
-        text = _(
-            "正式党员%(n)s人，多村安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
-            n=full_members,
-        )
-    else:
-        text = _(
-            "正式党员%(n)s人，靠乡镇或城区安置：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
-            n=full_members,
-        )
+    text = _(
+        "正式党员%(n)s人，%(where)s：单独成立党支部；不足7人设书记1名，必要时设副书记1名",
+        n=full_members,
+        where=where,
+    )
     return Finding(PartyOrganization.BRANCH.value, text)
 
 
@@ -90,28 +73,15 @@ def self_governance(residents: int, rural: bool) -> Finding:
         return Finding(
             "community", _("城镇集中安置点安置%(n)s人（2000人以上）：可单独设立社区", n=residents)
         )
-    if rural and residents >= 100:
-        low, high = -(-residents // 200), residents // 100
-        return Finding(
-            "groups",
-            _(
-                "安置%(n)s人：可按100－200人规模设立村民小组（约%(low)s至%(high)s个）",
-                n=residents,
-                low=low,
-                high=high,
-            ),
-        )
-    if not rural and residents >= 200:
-        low, high = -(-residents // 400), residents // 200
-        return Finding(
-            "groups",
-            _(
-                "安置%(n)s人：可按200－400人规模设立居民小组（约%(low)s至%(high)s个）",
-                n=residents,
-                low=low,
-                high=high,
-            ),
-        )
+    # Groups of `size` to twice `size` people, counted for the smallest and largest size.
+    size, groups = (
+        (100, N_("安置%(n)s人：可按100－200人规模设立村民小组（约%(low)s至%(high)s个）"))
+        if rural
+        else (200, N_("安置%(n)s人：可按200－400人规模设立居民小组（约%(low)s至%(high)s个）"))
+    )
+    if residents >= size:
+        low, high = -(-residents // (2 * size)), residents // size
+        return Finding("groups", _(groups, n=residents, low=low, high=high))
     if rural:
         return Finding("join", _("安置%(n)s人：纳入迁入地村民小组管理", n=residents))
     return Finding("join", _("安置%(n)s人：纳入迁入地居民小组管理", n=residents))

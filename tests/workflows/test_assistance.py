@@ -86,6 +86,18 @@ def test_application_routes(related, path, dest):
     assert d.dest == dest and d.record["deadline"] == "2026-12-02"
 
 
+def test_only_rural_dibao_may_convert_and_is_told_why_not():
+    field = PROCEDURE.action("apply", "application").fields[0]
+    assert [v for v, _ in field.resolve_choices(ctx("tekun"))] == ["transfer"]
+    assert [v for v, _ in field.resolve_choices(ctx())] == ["transfer", "convert"]
+    with pytest.raises(RuleViolation) as e:
+        data = {"path": "convert", "applied_on": "2026-11-02", "conversion_basis": "permit"}
+        PROCEDURE.decide("application", "apply", data, ctx("tekun"))
+    assert e.value.errors == {
+        "path": "不能选择“农村低保转城市低保”：仅农村低保对象可申请转为城市低保"
+    }
+
+
 def test_conversion_after_the_moving_year_is_handled_at_the_destination():
     c = ctx(today=date(2027, 3, 1))
     data = {"path": "convert", "applied_on": "2027-03-01", "conversion_basis": "status"}
@@ -93,13 +105,14 @@ def test_conversion_after_the_moving_year_is_handled_at_the_destination():
 
 
 def test_hukou_kept_cannot_transfer_and_waiting_case_closes_at_origin():
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as e:
         PROCEDURE.decide(
             "application",
             "apply",
             {"path": "transfer", "applied_on": "2026-11-02"},
             ctx("tekun", related=hukou("declined")),
         )
+    assert "户籍地管理，不能办理管辖迁移" in e.value.errors["path"]
     c = ctx("tekun", related=hukou("declined"))
     [a] = PROCEDURE.available_actions("waiting_hukou", c, system=True)
     d = PROCEDURE.decide("waiting_hukou", a.trigger, {}, c)

@@ -2,7 +2,7 @@
 
 import threading
 
-from workflows.base import Context
+from workflows.base import Context, Field, Offer, clean
 from workflows.registry import PROCEDURES
 from workflows.roles import Level, Role, ancestor_path
 from workflows.scope import Scope, relocation_scope
@@ -119,3 +119,19 @@ def test_every_procedure_says_where_a_closed_case_leaves_the_person():
         for s in p.states.values():
             if s.final:
                 assert s.outcome_label, (p.name, s.name)
+
+
+def test_a_choice_that_depends_on_the_case_refuses_with_the_option_s_own_reason():
+    def offers(ctx: Context) -> list[Offer]:
+        closed = "" if ctx.facts.person.registered_poor else "仅建档立卡人员可选"
+        return [Offer("a", "甲"), Offer("b", "乙", closed)]
+
+    field = Field("pick", "选择", "choice", offers=offers)
+    ctx = Context()
+    assert field.resolve_choices(ctx) == [("a", "甲")]
+    assert clean([field], {"pick": "a"}, ctx) == ({"pick": "a"}, {})
+    assert clean([field], {"pick": "b"}, ctx) == ({}, {"pick": "不能选择“乙”：仅建档立卡人员可选"})
+    assert clean([field], {"pick": "z"}, ctx) == ({}, {"pick": "“选择”的选项无效"})
+    assert clean([field], {"pick": "b"}, Context(facts={"registered_poor": True}))[0] == {
+        "pick": "b"
+    }

@@ -65,7 +65,8 @@ def test_traffic_lights():
     cal = WorkCalendar()
     due = date(2026, 11, 16)  # Monday
     assert deadline_status(due, date(2026, 11, 10), cal).light is Light.GREEN
-    assert deadline_status(due, date(2026, 11, 12), cal).light is Light.YELLOW  # 2 working days left
+    # two working days left
+    assert deadline_status(due, date(2026, 11, 12), cal).light is Light.YELLOW
     assert deadline_status(due, date(2026, 11, 16), cal).light is Light.YELLOW  # the last day
     late = deadline_status(due, date(2026, 11, 18), cal)
     assert late.light is Light.RED and late.calendar_days_late == 2 and late.working_days_late == 2

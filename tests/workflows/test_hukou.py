@@ -64,10 +64,21 @@ def test_only_allowed_options_are_offered():
     ]
 
 
-def test_choosing_a_forbidden_option_is_refused():
+def test_choosing_a_forbidden_option_is_refused_with_the_household_reason():
+    """The reason is the one the household page shows for that option, not a generic one."""
+    ctx = _ctx()
+    for option in (A, C):
+        with pytest.raises(RuleViolation) as e:
+            PROCEDURE.decide("application", "submit", {"option": option.value}, ctx)
+        reason = option_eligibility(ctx.facts)[option].reason
+        assert e.value.errors == {"option": f"不能选择“{option.label}”：{reason}"}
+    assert "无农村住房" in option_eligibility(ctx.facts)[A].reason
+
+
+def test_a_value_that_is_no_option_is_refused_as_invalid():
     with pytest.raises(RuleViolation) as e:
-        PROCEDURE.decide("application", "submit", {"option": C.value}, _ctx())
-    assert "option" in e.value.errors
+        PROCEDURE.decide("application", "submit", {"option": "elsewhere"}, _ctx())
+    assert e.value.errors == {"option": "“落户方式”的选项无效"}
 
 
 def test_site_address_needs_building_unit_door():

@@ -71,8 +71,9 @@ def test_within_a_county_a_transfer_keeps_coverage_continuous():
 def test_cross_province_may_only_transfer_out():
     assert wishes_allowed("cross_province") == [MedicalWish.TRANSFER]
     assert set(wishes_allowed("cross_county_same_province")) == set(MedicalWish)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as e:
         PROCEDURE.decide("wish", "record_wish", {"wish": "filing"}, ctx(scope="cross_province"))
+    assert e.value.errors["wish"].endswith("：跨省搬迁须按国家规定办理医保关系转出")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from workflows.base import Context, RelatedCase, RuleViolation
 from workflows.party import (
     PROCEDURE,
     Wish,
-    allowed_wishes,
     needs_party_case,
     three_decouplings,
     voting_rights,
@@ -68,20 +67,23 @@ MEMBER = {"party_status": "full", "lives_at_destination": True, "collective_memb
 def test_decoupled_member_must_move():
     facts = {**MEMBER, "hukou_moved": True, "collective_member": False}
     ctx = Context(facts=facts)
-    assert [v for v, _ in allowed_wishes(ctx)] == [Wish.MOVE]
-    with pytest.raises(RuleViolation):
+    field = PROCEDURE.action("record", "origin_record").fields[0]
+    assert [v for v, _ in field.resolve_choices(ctx)] == [Wish.MOVE]
+    with pytest.raises(RuleViolation) as refused:
         PROCEDURE.decide(
             "origin_record",
             "record",
             {"wish": "dual", "origin_organization": "段村村党支部", "ledger_no": "1"},
             ctx,
         )
+    assert "已“三脱钩”，组织关系应当转入迁入地党组织" in refused.value.errors["wish"]
     assert "应当转入" in needs_party_case(ctx)[1]
 
 
 def test_not_decoupled_member_chooses():
     ctx = Context(facts=MEMBER)
-    assert {v for v, _ in allowed_wishes(ctx)} == {Wish.MOVE, Wish.DUAL}
+    field = PROCEDURE.action("record", "origin_record").fields[0]
+    assert {v for v, _ in field.resolve_choices(ctx)} == {Wish.MOVE, Wish.DUAL}
     d = PROCEDURE.decide(
         "origin_record",
         "record",

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from workflows.base import Context, Field, clean
+from workflows.base import Context, Field, RuleViolation, clean
 from workflows.calendar import Limit, LimitUnit, WorkCalendar, add_months
+from workflows.hukou import PROCEDURE as HUKOU
 from workflows.hukou import HukouOption, option_eligibility
 from workflows.idcard import (
     PROVINCE_CODES,
@@ -111,10 +112,25 @@ def test_gaining_a_destination_fact_never_removes_village_group_option(facts, ke
     assert after or not before
 
 
+@given(hukou_facts, st.sampled_from(list(HukouOption)))
+def test_a_hukou_option_is_taken_or_refused_with_its_own_reason(facts, option):
+    ctx = Context(facts={**facts, "site_address": "幸福路88号"})
+    data = {"option": option.value, "group_name": "一组", "building": "1", "unit": "1", "door": "1"}
+    eligibility = option_eligibility(facts)[option]
+    try:
+        HUKOU.decide("application", "submit", data, ctx)
+    except RuleViolation as refused:
+        assert not eligibility.allowed
+        assert refused.errors == {"option": f"不能选择“{option.label}”：{eligibility.reason}"}
+    else:
+        assert eligibility.allowed
+
+
 days = st.dates(min_value=date(2005, 1, 1), max_value=date(2026, 12, 31))
 
 
-@settings(max_examples=150)
+# No deadline: a year's holiday table is built on first use, and the machine is shared.
+@settings(max_examples=150, deadline=None)
 @given(days, st.integers(0, 60))
 def test_add_working_days_then_working_days_between_round_trip(start, n):
     end = CAL.add_working_days(start, n)
@@ -126,7 +142,7 @@ def test_add_working_days_then_working_days_between_round_trip(start, n):
         assert CAL.subtract_working_days(end, n) <= end
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(days, st.integers(0, 60), st.sampled_from(list(LimitUnit)))
 def test_due_dates_never_before_the_start(start, amount, unit):
     due = CAL.due_date(start, Limit(amount, unit))
