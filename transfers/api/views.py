@@ -25,11 +25,11 @@ from transfers.engine import (
     EngineError,
     InvalidAction,
     RuleViolation,
+    act,
     build_context,
     claim,
     open_task,
     release,
-    step,
 )
 from transfers.engine.errors import DuplicateCase
 from transfers.exports.services import cases_query, households_query
@@ -531,8 +531,7 @@ def act_on_task(task_id: int, data: dict[str, Any]):  # type: ignore[no-untyped-
         action = c.workflow.action(data["action"], c.state)
         if action.system:
             raise InvalidAction("该操作由系统自动执行")
-        db.session.rollback()  # reads done: the step takes a transaction of its own
-        stepped = step(
+        c = act(
             case_id=c.id,
             action=data["action"],
             actor=me(),
@@ -540,10 +539,9 @@ def act_on_task(task_id: int, data: dict[str, Any]):  # type: ignore[no-untyped-
             data=data["data"],
             now=utcnow(),
         )
+        db.session.commit()
     except (EngineError, InvalidAction, RuleViolation) as e:
         return _engine_problem(e)
-    # (`c` was reloaded when the call above read its id, before the step: read it again)
-    c = db.session.get(Case, stepped.id, populate_existing=True)
     return jsonify(s.CaseOut().dump(case_dict(c, me())))
 
 
