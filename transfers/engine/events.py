@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from transfers.cases.models import Case, Event
@@ -30,6 +30,17 @@ event_t: Table = Event.__table__
 # FOR UPDATE (PostgreSQL) or inside the write transaction the miss began (SQLite), so
 # the second attempt holds the row and cannot miss; a third is spare.
 HEAD_ATTEMPTS = 3
+
+
+_INSERT_EVENT = insert(event_t)
+_HEAD = select(case_t.c.version, case_t.c.last_event_hash).where(
+    case_t.c.id == bindparam("case_id")
+)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+# The SET clause comes from the parameters; the WHERE parameters are named apart.
+_MOVE_HEAD = update(case_t).where(
+    case_t.c.id == bindparam("w_id"), case_t.c.last_event_hash == bindparam("w_head")
+)
 
 
 def connection() -> Connection:
@@ -97,14 +108,13 @@ def chained(case_id: int, head: str, specs: list[dict[str, Any]]) -> list[dict[s
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert chained rows in chain order (one statement each, or one executemany)."""
     if rows:
-        conn.execute(insert(event_t), rows)
+        conn.execute(_INSERT_EVENT, rows)
 
 
 def current_head(conn: Connection, case_id: int, *, lock: bool) -> tuple[int, str]:
     """(version, chain head) of a case as committed now; with `lock`, the row is held
     for this transaction (FOR UPDATE; SQLite already holds the database for writing)."""
-    query = select(case_t.c.version, case_t.c.last_event_hash).where(case_t.c.id == case_id)
-    row = conn.execute(query.with_for_update() if lock else query).one_or_none()
+    row = conn.execute(_HEAD_FOR_UPDATE if lock else _HEAD, {"case_id": case_id}).one_or_none()
     if row is None:
         raise NotFound(_("找不到该事项"))
     return row.version, row.last_event_hash or ""
@@ -120,9 +130,7 @@ def append_events(case_id: int, specs: list[dict[str, Any]], head: str | None = 
     for _attempt in range(HEAD_ATTEMPTS):
         rows = chained(case_id, head, specs)
         moved = conn.execute(
-            update(case_t)
-            .where(case_t.c.id == case_id, case_t.c.last_event_hash == head)
-            .values(last_event_hash=rows[-1]["hash"])
+            _MOVE_HEAD, {"w_id": case_id, "w_head": head, "last_event_hash": rows[-1]["hash"]}
         )
         if moved.rowcount == 1:
             insert_events(conn, rows)

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import FromClause, Join, Row, Select, Table, and_, func, select
+from sqlalchemy import FromClause, Join, Row, Select, Table, and_, bindparam, func, select
 
 from transfers.cases.models import Case
 from transfers.engine.errors import NotFound
+from transfers.engine.events import connection
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -241,10 +242,16 @@ _CASE_SELECT: Select[Any] = select(
 )
 
 
+# Statements the engine runs at every step are built once, with bound parameters:
+# SQLAlchemy then reuses their compiled form without rebuilding them.
+_READ_CASE = _CASE_SELECT.where(case_t.c.id == bindparam("case_id"))
+_JURISDICTION_ID = select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == bindparam("path"))
+
+
 def read_case(case_id: int) -> CaseRow:
     """The case with everything its rules read, fresh from the database, in the
     session's transaction; NotFound if there is none."""
-    row = db.session.execute(_CASE_SELECT.where(case_t.c.id == case_id)).first()
+    row = connection().execute(_READ_CASE, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(_("找不到该事项"))
     task = None
@@ -336,7 +343,7 @@ def task_jurisdiction(procedure: Procedure, state: str, case: CaseRow) -> tuple[
     assert spec.role is not None
     base = case.origin_path if spec.side == "origin" else case.destination_path
     path = ancestor_path(base, Role(spec.role).level)
-    jid = db.session.scalar(select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == path))
+    jid = connection().scalar(_JURISDICTION_ID, {"path": path})
     if jid is None:
         raise NotFound(_("找不到辖区 %(path)s", path=path))
     return jid, path

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
@@ -30,6 +32,7 @@ from transfers.engine.errors import (
 from transfers.engine.events import append_events, event_row, event_spec, expire_held
 from transfers.engine.moving import apply, check_step, reevaluate_dependents, settle
 from transfers.engine.reading import (
+    CaseRow,
     build_context,
     household_facts,
     open_task,
@@ -158,9 +161,20 @@ def act(
     except StaleVersion:
         db.session.rollback()
         raise
-    found = db.session.get(Case, case_id)
-    assert found is not None
-    return found
+    return _orm_case(case)
+
+
+def _orm_case(case: CaseRow) -> Case:
+    """The session's Case for a case just written: the instance it holds (expired by the
+    write, it reloads on access), else one with its id and new version whose other
+    columns load on access (SQLAlchemy's make_transient_to_detached)."""
+    held = db.session.identity_map.get(identity_key(Case, case.id))
+    if held is not None:
+        return held
+    orm = Case(id=case.id, version=case.version)
+    make_transient_to_detached(orm)
+    db.session.add(orm)
+    return orm
 
 
 def claim(*, task_id: int, actor: User, now: datetime) -> Task:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 
 from transfers.cases.models import Case
 from transfers.deadlines.services import due_date
@@ -36,6 +36,17 @@ from workflows.base import Procedure
 from workflows.calendar import local_date
 
 task_t: Table = Task.__table__
+
+# Built once, with bound parameters (the SET columns come from the parameters; the
+# WHERE parameters are named apart from the columns).
+_UPDATE_CASE = update(case_t).where(
+    case_t.c.id == bindparam("w_id"),
+    case_t.c.version == bindparam("w_version"),
+    case_t.c.last_event_hash == bindparam("w_head"),
+)
+_UPDATE_PERSON = update(person_t).where(person_t.c.id == bindparam("w_id"))
+_CLOSE_TASK = update(task_t).where(task_t.c.id == bindparam("w_id"))
+_OPEN_TASK = insert(task_t).returning(task_t.c.id)
 
 
 def plan_next_task(case: CaseRow, procedure: Procedure, state: str, now: datetime) -> None:
@@ -78,15 +89,9 @@ def _write_versioned(conn: Connection, case: CaseRow) -> None:
     for _attempt in range(HEAD_ATTEMPTS):
         rows = chained(case.id, case.last_event_hash, case.events)
         head = rows[-1]["hash"] if rows else case.last_event_hash
-        moved = conn.execute(
-            update(case_t)
-            .where(
-                case_t.c.id == case.id,
-                case_t.c.version == case.version,
-                case_t.c.last_event_hash == case.last_event_hash,
-            )
-            .values(**case.changes, version=case.version + 1, last_event_hash=head)
-        )
+        guard = {"w_id": case.id, "w_version": case.version, "w_head": case.last_event_hash}
+        values = {**case.changes, "version": case.version + 1, "last_event_hash": head}
+        moved = conn.execute(_UPDATE_CASE, {**guard, **values})
         if moved.rowcount == 1:
             case.version += 1
             case.last_event_hash = head
@@ -103,17 +108,14 @@ def _write_person_and_tasks(conn: Connection, case: CaseRow) -> None:
     """The person's facts and the task swap: close before opening (one open task per
     case is a unique index)."""
     if case.person_changed:
-        conn.execute(
-            update(person_t).where(person_t.c.id == case.person_id).values(facts=case.person_data)
-        )
+        conn.execute(_UPDATE_PERSON, {"w_id": case.person_id, "facts": case.person_data})
         case.person_changed = False
     if case.closing is not None:
         closing = dict(case.closing)
-        task_id = closing.pop("id")
-        conn.execute(update(task_t).where(task_t.c.id == task_id).values(**closing))
+        conn.execute(_CLOSE_TASK, {"w_id": closing.pop("id"), **closing})
         case.closing = None
     if case.opening is not None:
         o: dict[str, Any] = case.opening
-        new_id = conn.execute(insert(task_t).values(**o).returning(task_t.c.id)).scalar_one()
+        new_id = conn.execute(_OPEN_TASK, o).scalar_one()
         case.task = OpenTask(new_id, o["state"], o["role"], o["jurisdiction_id"], None)
         case.opening = None
