@@ -329,3 +329,53 @@ def test_a_reminder_and_a_claim_before_an_api_step_do_not_make_it_stale(  # type
     kinds = [k for k, *_ in written(db, case.id)[1]]
     assert kinds[-3:] == ["claimed", "reminder", "transition"]
     assert verify_chains().problems == []
+
+
+def test_events_recorded_at_once_with_a_step_keep_the_chain_and_the_step(  # type: ignore[no-untyped-def]
+    app, db, people, new_case
+):
+    """Eight notes and a clerk's submission on the same case at the same moment, each in
+    its own transaction: every note is kept, the submission is not stale (none of the
+    notes is a transition), and the chain verifies."""
+    from transfers.auth.models import User
+    from transfers.engine.service import record_event
+    from transfers.extensions import db as thread_db
+
+    case = new_case()
+    case_id, seen, staff_id = case.id, case.version, people["staff"].id
+    barrier = threading.Barrier(9)
+    outcomes: list[str] = []
+
+    def note(i: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            found = thread_db.session.get(Case, case_id)
+            record_event(found, actor=None, kind="note", now=NOW, reason=f"备注{i}")
+            thread_db.session.commit()
+            outcomes.append("note")
+            thread_db.session.remove()
+
+    def submit() -> None:
+        with app.app_context():
+            actor = thread_db.session.get(User, staff_id)
+            assert actor is not None and actor.grants
+            barrier.wait()
+            try:
+                take(thread_db, case_id, actor, seen_version=seen)
+                outcomes.append("submitted")
+            except StaleVersion:
+                outcomes.append("stale")
+            finally:
+                thread_db.session.remove()
+
+    threads = [threading.Thread(target=note, args=(i,)) for i in range(8)]
+    threads.append(threading.Thread(target=submit))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["note"] * 8 + ["submitted"]
+    kinds = [k for k, *_ in written(db, case_id)[1]]
+    assert kinds.count("note") == 8 and kinds.count("transition") == 1
+    assert db.session.get(Case, case_id).version == seen + 1
+    assert verify_chains().problems == []
