@@ -245,7 +245,7 @@ _CASE_SELECT: Select[Any] = select(
 # Statements the engine runs at every step are built once, with bound parameters:
 # SQLAlchemy then reuses their compiled form without rebuilding them.
 _READ_CASE = _CASE_SELECT.where(case_t.c.id == bindparam("case_id"))
-_JURISDICTION_ID = select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == bindparam("path"))
+JURISDICTION_ID = select(jurisdiction_t.c.id).where(jurisdiction_t.c.path == bindparam("j_path"))
 
 
 def read_case(case_id: int) -> CaseRow:
@@ -336,14 +336,19 @@ def build_context(case: Case, now: datetime) -> Context:
     return context(read_case(case.id), now)
 
 
-def task_jurisdiction(procedure: Procedure, state: str, case: CaseRow) -> tuple[int, str]:
-    """(id, path) of the office's area for a waiting state: the ancestor at the role's
-    level on the state's side (origin or destination)."""
+def task_path(procedure: Procedure, state: str, case: CaseRow) -> str:
+    """Path of the office's area for a waiting state: the ancestor at the role's level
+    on the state's side (origin or destination)."""
     spec = procedure.state(state)
     assert spec.role is not None
     base = case.origin_path if spec.side == "origin" else case.destination_path
-    path = ancestor_path(base, Role(spec.role).level)
-    jid = connection().scalar(_JURISDICTION_ID, {"path": path})
+    return ancestor_path(base, Role(spec.role).level)
+
+
+def task_jurisdiction(procedure: Procedure, state: str, case: CaseRow) -> tuple[int, str]:
+    """(id, path) of the office's area for a waiting state (`task_path`)."""
+    path = task_path(procedure, state, case)
+    jid = connection().scalar(JURISDICTION_ID, {"j_path": path})
     if jid is None:
         raise NotFound(_("找不到辖区 %(path)s", path=path))
     return jid, path

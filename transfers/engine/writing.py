@@ -29,7 +29,7 @@ from transfers.engine.events import (
     expire_held,
     insert_events,
 )
-from transfers.engine.reading import CaseRow, OpenTask, case_t, person_t, task_jurisdiction
+from transfers.engine.reading import JURISDICTION_ID, CaseRow, OpenTask, case_t, person_t, task_path
 from transfers.households.models import Person
 from transfers.tasks.models import Task
 from workflows.base import Procedure
@@ -46,7 +46,12 @@ _UPDATE_CASE = update(case_t).where(
 )
 _UPDATE_PERSON = update(person_t).where(person_t.c.id == bindparam("w_id"))
 _CLOSE_TASK = update(task_t).where(task_t.c.id == bindparam("w_id"))
-_OPEN_TASK = insert(task_t).returning(task_t.c.id)
+# The office's jurisdiction is looked up by its path within the insert.
+_OPEN_TASK = (
+    insert(task_t)
+    .values(jurisdiction_id=JURISDICTION_ID.scalar_subquery())
+    .returning(task_t.c.id, task_t.c.jurisdiction_id)
+)
 
 
 def plan_next_task(case: CaseRow, procedure: Procedure, state: str, now: datetime) -> None:
@@ -54,13 +59,12 @@ def plan_next_task(case: CaseRow, procedure: Procedure, state: str, now: datetim
     spec = procedure.state(state)
     if not spec.waiting:
         return
-    jid, jpath = task_jurisdiction(procedure, state, case)
+    jpath = task_path(procedure, state, case)
     case.opening = {
         "case_id": case.id,
         "procedure": case.procedure,
         "state": state,
         "role": str(spec.role),
-        "jurisdiction_id": jid,
         "jurisdiction_path": jpath,
         "due_on": due_date(case.procedure, state, jpath, local_date(now)),
         "created_at": now,
@@ -116,6 +120,6 @@ def _write_person_and_tasks(conn: Connection, case: CaseRow) -> None:
         case.closing = None
     if case.opening is not None:
         o: dict[str, Any] = case.opening
-        new_id = conn.execute(_OPEN_TASK, o).scalar_one()
-        case.task = OpenTask(new_id, o["state"], o["role"], o["jurisdiction_id"], None)
+        new_id, jid = conn.execute(_OPEN_TASK, {**o, "j_path": o["jurisdiction_path"]}).one()
+        case.task = OpenTask(new_id, o["state"], o["role"], jid, None)
         case.opening = None
