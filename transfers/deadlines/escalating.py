@@ -3,10 +3,11 @@ messages and ledger problems (transfers/deadlines/sweep.py)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, Table, exists, literal, select
+from sqlalchemy import Date, Integer, String, Table, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from transfers.auth.models import User
@@ -32,11 +33,49 @@ escalation_t: Table = Escalation.__table__
 problem_t: Table = Problem.__table__
 
 
-def _insert(table: Table) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+_ESCALATION_COLUMNS = ("task_id", "case_id", "level", "at", "due_on", "to_role", "to_path")
+# The (task, level) row, selected only while the task is still open, running and due on
+# the date read (parameters named apart from the columns).
+_STILL_DUE = select(
+    bindparam("e_task_id", type_=Integer()),
+    bindparam("e_case_id", type_=Integer()),
+    bindparam("e_level", type_=String()),
+    bindparam("e_at", type_=UTCDateTime()),
+    bindparam("e_due_on", type_=Date()),
+    bindparam("e_to_role", type_=String()),
+    bindparam("e_to_path", type_=String()),
+).where(
+    exists().where(
+        task_t.c.id == bindparam("e_task_id"),
+        task_t.c.closed_at.is_(None),
+        task_t.c.suspended_at.is_(None),
+        task_t.c.due_on == bindparam("e_due_on"),
+    )
+)
+_LOCK_CASE = select(case_t.c.id).where(case_t.c.id == bindparam("case_id")).with_for_update()
+
+
+@functools.cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """The sweep's inserts in the dialect's own INSERT (it has ON CONFLICT DO NOTHING),
+    built once per dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return {
+        "escalation": insert(escalation_t)
+        .from_select(_ESCALATION_COLUMNS, _STILL_DUE)
+        .on_conflict_do_nothing(index_elements=["task_id", "level"])
+        .returning(escalation_t.c.id),
+        **{
+            key: insert(problem_t)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(problem_t.c.id)
+            for key in ("escalation_id", "event_id")
+        },
+    }
+
+
+def _statement(name: str) -> Any:
+    return _statements(db.session.get_bind().dialect.name)[name]
 
 
 def escalation_target(level: EscalationLevel, task: Task, case: Case) -> tuple[Role, str]:
@@ -64,29 +103,9 @@ def _record_escalation(
 ) -> int | None:
     """INSERT … ON CONFLICT (task_id, level) DO NOTHING RETURNING id, made only while the
     task is still open, running and due on `due_on`: the new id, or None."""
-    still_due = exists().where(
-        task_t.c.id == task.id,
-        task_t.c.closed_at.is_(None),
-        task_t.c.suspended_at.is_(None),
-        task_t.c.due_on == due_on,
-    )
-    row = select(
-        literal(task.id),
-        literal(task.case_id),
-        literal(level.value),
-        literal(now, UTCDateTime()),
-        literal(due_on, Date()),
-        literal(target[0].value),
-        literal(target[1]),
-    ).where(still_due)
-    columns = ["task_id", "case_id", "level", "at", "due_on", "to_role", "to_path"]
-    stmt = (
-        _insert(escalation_t)
-        .from_select(columns, row)
-        .on_conflict_do_nothing(index_elements=["task_id", "level"])
-        .returning(escalation_t.c.id)
-    )
-    new_id: int | None = db.session.execute(stmt).scalar()
+    values = (task.id, task.case_id, level.value, now, due_on, target[0].value, target[1])
+    params = {f"e_{name}": value for name, value in zip(_ESCALATION_COLUMNS, values, strict=True)}
+    new_id: int | None = db.session.execute(_statement("escalation"), params).scalar()
     return new_id
 
 
@@ -94,19 +113,20 @@ def _open_problem(case: Case, description: str, now: datetime, **values: Any) ->
     """A ledger problem, unique on its source (escalation or event): the new id, or None
     if it was opened before."""
     key = "escalation_id" if "escalation_id" in values else "event_id"
-    stmt = (
-        _insert(problem_t)
-        .values(
-            case_id=case.id,
-            jurisdiction_path=case.jurisdiction_path,
-            description=description[:1000],
-            opened_at=now,
-            **{"task_id": None, "measures": "", "office": "", **values},
-        )
-        .on_conflict_do_nothing(index_elements=[key])
-        .returning(problem_t.c.id)
-    )
-    new_id: int | None = db.session.execute(stmt).scalar()
+    row = {
+        "case_id": case.id,
+        "jurisdiction_path": case.jurisdiction_path,
+        "description": description[:1000],
+        "opened_at": now,
+        "task_id": None,
+        "escalation_id": None,
+        "event_id": None,
+        "rectify_by": None,
+        "measures": "",
+        "office": "",
+        **values,
+    }
+    new_id: int | None = db.session.execute(_statement(key), row).scalar()
     return new_id
 
 
@@ -197,7 +217,7 @@ def escalate_case(
     """Record the due levels of a case's tasks. The case row is held first (PostgreSQL:
     FOR UPDATE), so a step that closes a task either committed before (the task is no
     longer due: nothing is recorded) or waits for this transaction."""
-    db.session.execute(select(case_t.c.id).where(case_t.c.id == case.id).with_for_update())
+    db.session.execute(_LOCK_CASE, {"case_id": case.id})
     today = local_date(now)
     events: list[dict[str, Any]] = []
     for task, level in due:
