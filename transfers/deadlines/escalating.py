@@ -105,7 +105,7 @@ def _record_escalation(
     task is still open, running and due on `due_on`: the new id, or None."""
     values = (task.id, task.case_id, level.value, now, due_on, target[0].value, target[1])
     params = {f"e_{name}": value for name, value in zip(_ESCALATION_COLUMNS, values, strict=True)}
-    new_id: int | None = db.session.execute(_statement("escalation"), params).scalar()
+    new_id: int | None = db.session.connection().execute(_statement("escalation"), params).scalar()
     return new_id
 
 
@@ -126,7 +126,7 @@ def _open_problem(case: Case, description: str, now: datetime, **values: Any) ->
         "office": "",
         **values,
     }
-    new_id: int | None = db.session.execute(_statement(key), row).scalar()
+    new_id: int | None = db.session.connection().execute(_statement(key), row).scalar()
     return new_id
 
 
@@ -217,7 +217,7 @@ def escalate_case(
     """Record the due levels of a case's tasks. The case row is held first (PostgreSQL:
     FOR UPDATE), so a step that closes a task either committed before (the task is no
     longer due: nothing is recorded) or waits for this transaction."""
-    db.session.execute(_LOCK_CASE, {"case_id": case.id})
+    db.session.connection().execute(_LOCK_CASE, {"case_id": case.id})
     today = local_date(now)
     events: list[dict[str, Any]] = []
     for task, level in due:

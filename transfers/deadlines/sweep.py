@@ -193,9 +193,11 @@ def _escalate_batch(
     cases = db.session.scalars(
         select(Case).where(Case.id.in_(by_case)).options(joinedload(Case.person))
     )
-    for case in sorted(cases, key=lambda c: c.id):
-        due = [(t, level) for t in by_case[case.id] for level in levels[t.id]]
-        escalate_case(case, due, now, cal, result)
+    # The batch's messages are written together, at its end, not at every lookup.
+    with db.session.no_autoflush:
+        for case in sorted(cases, key=lambda c: c.id):
+            due = [(t, level) for t in by_case[case.id] for level in levels[t.id]]
+            escalate_case(case, due, now, cal, result)
     result.flushed()
 
 

@@ -123,8 +123,9 @@ def current_head(conn: Connection, case_id: int, *, lock: bool) -> tuple[int, st
 def append_events(case_id: int, specs: list[dict[str, Any]], head: str | None = None) -> str:
     """Append non-transition events to a case's chain; the case's version is unchanged.
     `head`: the chain head as the caller read it (default: read here). Returns the new
-    head."""
-    conn = connection()
+    head. Pending ORM changes are not flushed first: these statements touch only the
+    case's head and its events."""
+    conn = db.session.connection()
     if head is None:
         head = current_head(conn, case_id, lock=False)[1]
     for _attempt in range(HEAD_ATTEMPTS):
