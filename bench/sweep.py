@@ -6,9 +6,8 @@ For each size (persons of `bench/province.py`; ~3.3 tasks a person, open and clo
 fresh database gets the province data set with every open task due in 60 days, then
 `--due` open tasks spread over the province are made due: a third for a reminder
 (due tomorrow), a third for 催办 (due yesterday), a third for 催办 and 督办 (due 10 days
-ago). One `sweep(now)` is timed with its commit, then a second sweep that finds nothing;
-before each, the objects built so far are frozen out of the garbage collector's passes,
-as in the scheduler process (--no-freeze: not). "CPU s" adds this process's CPU time
+ago). One `sweep(now)` is timed with its commit, then a second sweep that finds nothing.
+"CPU s" adds this process's CPU time
 and, for a local PostgreSQL, the server backend's: about what the sweep takes on an idle
 machine, where a shared one stretches the wall time.
 Sweep time should follow the due tasks, not the total (target: ≤ 1 s for 1,000 due).
@@ -24,7 +23,6 @@ a data set made with it.
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import os
 import shutil
@@ -151,20 +149,17 @@ def _server_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def timed_sweep(app, now: datetime, freeze: bool = True):  # type: ignore[no-untyped-def]
+def timed_sweep(app, now: datetime):  # type: ignore[no-untyped-def]
     """(wall seconds, result, CPU seconds of this process and of the PostgreSQL backend
     if local: what the sweep would take on an idle machine, less sensitive to load)."""
     from transfers.deadlines.sweep import sweep
     from transfers.extensions import db
 
-    if freeze:
-        # As the scheduler process does once started (transfers/scheduler.py).
-        gc.collect()
-        gc.freeze()
     with app.app_context():
         pid = None
         if db.engine.dialect.name == "postgresql":
-            # The sweep's transaction and connection (the sweep does not commit).
+            # The sweep's connection (it commits between batches; the backend is the same
+            # as long as the pool hands the session the same connection, as it does here).
             pid = db.session.scalar(text("SELECT pg_backend_pid()"))
         s0, c0, t0 = _server_cpu(pid), time.process_time(), time.perf_counter()
         result = sweep(now)
@@ -180,11 +175,6 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,400000", help="persons, comma-separated")
     ap.add_argument("--due", type=int, default=1000)
     ap.add_argument("--reuse", action="store_true", help="keep and reuse the prepared data")
-    ap.add_argument(
-        "--no-freeze",
-        action="store_true",
-        help="do not gc.freeze() the start-up objects before sweeping (the scheduler does)",
-    )
     args = ap.parse_args()
     # 10:00 on a Wednesday in China: tomorrow and yesterday are working days.
     now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
@@ -194,8 +184,8 @@ def main() -> None:
             app, counts = reused(persons, args.due, args.database_url, now)
         else:
             app, counts = prepare(persons, args.due, args.database_url, now)
-        seconds, result, cpu = timed_sweep(app, now, not args.no_freeze)
-        idle, _, _ = timed_sweep(app, now + timedelta(minutes=1), not args.no_freeze)
+        seconds, result, cpu = timed_sweep(app, now)
+        idle, _, _ = timed_sweep(app, now + timedelta(minutes=1))
         with app.app_context():
             from transfers.extensions import db
 

@@ -99,10 +99,8 @@ def db(app: Flask) -> Iterator[Any]:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
     from transfers.deadlines.services import invalidate_cache
-    from transfers.engine import service
 
     invalidate_cache()
-    service._jurisdiction_ids.clear()
     limiter.reset()
 
 

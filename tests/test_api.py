@@ -108,8 +108,8 @@ def test_api_drives_a_hukou_case_from_intake_to_completion(client, make_user, db
 
     claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=s_auth)
     assert claimed.status_code == 200 and claimed.json["claimed_by"] == staff.display_name
-    version = claimed.json["case_version"]  # claiming is recorded on the case too
-    assert version > case["version"]
+    version = claimed.json["case_version"]  # a claim is an event, not a step: same version
+    assert version == case["version"]
 
     # 422: the rules want a building, unit and door for the site address
     bad = client.post(
@@ -148,8 +148,8 @@ def test_api_drives_a_hukou_case_from_intake_to_completion(client, make_user, db
         json={"action": "approve", "version": ptask["case_version"], "data": {}},
     )
     is_problem(forbidden, 403)
-    old_version = ptask["case_version"]
-    # a colleague's claim moved the case on: the version this client saw is stale
+    old_version = ptask["case_version"] - 1  # as seen before the submission
+    # a claim does not make a version stale; a step taken since does
     client.post(f"/api/v1/tasks/{ptask['id']}/claim", headers=p_auth)
     stale = is_problem(
         client.post(

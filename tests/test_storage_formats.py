@@ -1,17 +1,16 @@
-"""Formats that must not drift: instants on SQLite, JSON text, the canonical form under
-each event's hash (or every stored chain stops verifying), and the local date of an
-instant. Each fast path is checked against the general one it replaces."""
+"""Formats that must not drift: instants on SQLite, the canonical form under each
+event's hash (or every stored chain stops verifying), and the local date of an
+instant."""
 
 import hashlib
-import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import postgresql, sqlite
 
-from transfers.db import UTCDateTime, json_encoder
-from transfers.engine.audit import _CANONICAL, canonical, chain_hash
+from transfers.db import UTCDateTime
+from transfers.engine.audit import canonical, chain_hash
 from workflows.calendar import local_date
 
 BEIJING = timezone(timedelta(hours=8))
@@ -41,34 +40,6 @@ def test_naive_instants_are_refused_on_every_database():  # type: ignore[no-unty
             process(datetime(2026, 11, 23, 2, 0))
 
 
-VALUES = [
-    {},
-    {"option": "site_address", "note": "迁入安置地 “东区”", "n": [1, 2.5, None, True]},
-    {"b": {"a": [{"c": '\t\n\\"\u0001'}]}, "emoji": "😀", "float": 1e-7, "big": 2**70},
-    {"nan": float("nan"), "inf": float("-inf"), "zero": -0.0},
-    [1, "two", {"three": 3}],
-    "户口",
-    42,
-    None,
-]
-
-
-@pytest.mark.parametrize("value", VALUES)
-@pytest.mark.parametrize(
-    "settings",
-    [{}, _CANONICAL],
-    ids=["json.dumps", "canonical"],
-)
-def test_json_encoder_writes_what_json_dumps_writes(value, settings):  # type: ignore[no-untyped-def]
-    assert json_encoder(**settings)(value) == json.dumps(value, **settings)
-
-
-def test_json_encoder_refuses_what_json_cannot_hold():  # type: ignore[no-untyped-def]
-    for encode in (json_encoder(), canonical):
-        with pytest.raises(TypeError):
-            encode({"on": date(2026, 11, 27)})
-
-
 def test_chain_hash_of_a_known_event_is_unchanged():  # type: ignore[no-untyped-def]
     payload = {"case_id": 7, "kind": "transition", "to": "review", "data": {"option": "迁入"}}
     text = '{"case_id":7,"data":{"option":"迁入"},"kind":"transition","to":"review"}'
@@ -77,8 +48,8 @@ def test_chain_hash_of_a_known_event_is_unchanged():  # type: ignore[no-untyped-
 
 
 def test_local_date_of_one_instant_after_another():  # type: ignore[no-untyped-def]
-    """The date in China changes at 16:00 UTC; asking twice in a row (the last answer
-    is kept) must not answer for the wrong instant."""
+    """The date in China changes at 16:00 UTC; asking twice in a row must not answer
+    for the wrong instant."""
     before = datetime(2026, 11, 27, 15, 59, 59, tzinfo=UTC)
     at = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     assert local_date(before) == date(2026, 11, 27)
@@ -87,10 +58,3 @@ def test_local_date_of_one_instant_after_another():  # type: ignore[no-untyped-d
     assert local_date(datetime(2026, 11, 27, 15, 59, 59, tzinfo=UTC)) == date(2026, 11, 27)
     with pytest.raises(ValueError, match="naive"):
         local_date(datetime(2026, 11, 27, 16, 0))
-
-
-def test_json_encoder_refuses_keys_json_cannot_write():  # type: ignore[no-untyped-def]
-    with pytest.raises(TypeError):
-        json.dumps({(1, 2): "a tuple key"})
-    with pytest.raises(TypeError):
-        json_encoder()({(1, 2): "a tuple key"})

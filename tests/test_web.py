@@ -224,13 +224,16 @@ def test_stale_form_gets_409_and_keeps_input(app, make_user, make_household, db)
     login(c, staff)
     page = c.get(f"/cases/{case.id}/act/decline").get_data(as_text=True)
     old_version = case.version
-    # someone else (a claim) changes the case meanwhile
-    from transfers.engine import claim, open_task, release
+    # meanwhile a colleague submits it and the police station returns it: the same step
+    # is open again, on a newer version
+    from transfers.engine import act
 
-    task = open_task(case)
-    claim(task_id=task.id, actor=staff, now=NOW)
-    release(task_id=task.id, actor=staff, now=NOW)
-    db.session.commit()
+    police = make_user(Role.POLICE_STATION, "411221100")
+    submitted = {"option": "site_address", "building": "3", "unit": "2", "door": "501"}
+    steps = ((staff, "submit", submitted), (police, "return", {"reason": "补正"}))
+    for actor, action, data in steps:
+        act(case_id=case.id, action=action, actor=actor, seen_version=None, data=data, now=NOW)
+        db.session.commit()
     resp = c.post(
         f"/cases/{case.id}/act/decline",
         data={"csrf_token": csrf_from(page), "version": old_version, "note": "我的说明"},

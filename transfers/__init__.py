@@ -9,9 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext
 
-from transfers import dbpool
 from transfers.config import load_config
-from transfers.db import json_encoder
 from transfers.extensions import csrf, db, limiter, login_manager, migrate
 from transfers.privacy.logmask import install_log_masking
 
@@ -36,10 +34,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "hide_parameters": True,
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # JSON columns are text there, dumped by this (json.dumps' output, its encoder
-        # made once: the chain's events and a case's data are dumped at every step).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("json_serializer", json_encoder())
     install_log_masking()
 
     db.init_app(app)
@@ -54,8 +48,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _import_models()
     _sqlite_pragmas(app)
-    with app.app_context():
-        dbpool.ping_when_idle(db.engine)
 
     from transfers import hardening, i18n, web
 
@@ -76,11 +68,11 @@ def _import_models() -> None:
     from transfers.cases import models as _cases  # noqa: F401
     from transfers.deadlines import models as _deadlines  # noqa: F401
     from transfers.households import models as _households  # noqa: F401
-    from transfers.inbox import models as _inbox  # noqa: F401
     from transfers.imports import models as _imports  # noqa: F401
+    from transfers.inbox import models as _inbox  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
-    from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.privacy import models as _privacy  # noqa: F401
+    from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401
     from transfers.votes import models as _votes  # noqa: F401
 

@@ -6,7 +6,6 @@ workers. Each run is one transaction, committed here; e-mail goes out after the 
 
 from __future__ import annotations
 
-import gc
 import logging
 from datetime import datetime
 
@@ -89,11 +88,6 @@ def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
         next_run_time=utcnow(),
     )
     log.info("scheduler started: sweep every %d s", interval_seconds)
-    # What start-up built (~330,000 objects: modules, mappers, calendars) lives as long as
-    # the process; frozen, it is left out of the collector's full passes, which a sweep's
-    # batches of ORM objects set off (0.1-0.2 s each otherwise; docs/SCALE.md).
-    gc.collect()
-    gc.freeze()
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

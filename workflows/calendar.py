@@ -45,20 +45,11 @@ class Limit:
         return _("%(amount)s%(unit)s", amount=self.amount, unit=_(self.unit.label))
 
 
-_last_local: tuple[datetime, date] | None = None  # a step asks for the date of its `now` twice
-
-
 def local_date(instant: datetime) -> date:
     """The date in China of a UTC (or any aware) instant."""
-    global _last_local
-    last = _last_local
-    if last is not None and last[0] is instant:
-        return last[1]
     if instant.tzinfo is None:
         raise ValueError("naive datetime: instants must be timezone-aware")
-    day = instant.astimezone(LOCAL_TZ).date()
-    _last_local = (instant, day)
-    return day
+    return instant.astimezone(LOCAL_TZ).date()
 
 
 def add_months(start: date, months: int) -> date:

@@ -34,20 +34,20 @@ def _pause(marker: Path) -> None:
 
 def _install_pause(pause_at: str, marker: Path) -> None:
     from transfers.cases import services as case_services
-    from transfers.engine import service
+    from transfers.engine import writing
     from transfers.extensions import db
 
     if pause_at in ("append_event", "open_task"):
-        name = "_" + pause_at
-        original = getattr(service, name)
+        # After a transition's case row and events, or after its task swap.
+        name = "_write_versioned" if pause_at == "append_event" else "_write_person_and_tasks"
+        original = getattr(writing, name)
 
         def paused(*args, **kwargs):  # type: ignore[no-untyped-def]
             result = original(*args, **kwargs)
-            if kwargs.get("kind", "transition") == "transition":
-                _pause(marker)
+            _pause(marker)
             return result
 
-        setattr(service, name, paused)
+        setattr(writing, name, paused)
     elif pause_at == "commit":
         original_commit = db.session.commit
 

@@ -30,9 +30,9 @@ from transfers.engine import (
     InvalidAction,
     RuleViolation,
     StaleVersion,
+    act,
     build_context,
     open_task,
-    step,
 )
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
@@ -66,7 +66,9 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
     case = _load_visible(case_id)
     task = open_task(case)
     ctx = build_context(case, utcnow())
-    actions = case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
+    actions = (
+        case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
+    )
     status = deadline_status(task.due_on, local_date(utcnow()), work_calendar()) if task else None
     tasks = db.session.scalars(
         select(Task)
@@ -153,10 +155,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
             seen = -1
         raw = {f.name: request.form.get(f.name) for f in action.fields}
         try:
-            # The page's reads are done: the step takes a transaction of its own (the
-            # engine's lean path) and is committed when it returns.
-            db.session.rollback()
-            step(
+            act(
                 case_id=case.id,
                 action=trigger,
                 actor=current_user,
@@ -164,6 +163,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
                 data=raw,
                 now=utcnow(),
             )
+            db.session.commit()
         except RuleViolation as e:
             db.session.rollback()
             errors = e.errors

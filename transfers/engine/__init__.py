@@ -9,16 +9,7 @@ from transfers.engine.errors import (
     StaleVersion,
     WorkflowError,
 )
-from transfers.engine.service import (
-    Stepped,
-    act,
-    build_context,
-    claim,
-    open_case,
-    open_task,
-    release,
-    step,
-)
+from transfers.engine.service import act, build_context, claim, open_case, open_task, release
 
 __all__ = [
     "EngineError",
@@ -27,7 +18,6 @@ __all__ = [
     "PermissionDenied",
     "RuleViolation",
     "StaleVersion",
-    "Stepped",
     "WorkflowError",
     "act",
     "build_context",
@@ -35,5 +25,4 @@ __all__ = [
     "open_case",
     "open_task",
     "release",
-    "step",
 ]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
-
-from transfers.db import json_encoder
 
 _CANONICAL: dict[str, Any] = {
     "sort_keys": True,
@@ -15,8 +14,9 @@ _CANONICAL: dict[str, Any] = {
 }
 
 
-# json.dumps(payload, **_CANONICAL), its encoder made once: each event's hash is one
-canonical = json_encoder(**_CANONICAL)
+def canonical(payload: dict[str, Any]) -> str:
+    """The one JSON text of a payload that its hash is taken over."""
+    return json.dumps(payload, **_CANONICAL)
 
 
 def event_payload(

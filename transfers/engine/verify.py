@@ -32,7 +32,9 @@ def verify_chains() -> VerifyResult:
     for ev in rows:
         if ev.case_id != current_case:
             if current_case is not None and heads.get(current_case) != prev:
-                result.problems.append(f"case {current_case}: last event missing after hash {prev[:12]}")
+                result.problems.append(
+                    f"case {current_case}: last event missing after hash {prev[:12]}"
+                )
             current_case, prev = ev.case_id, ""
         result.events += 1
         payload = event_payload(
@@ -47,7 +49,9 @@ def verify_chains() -> VerifyResult:
             data=ev.data,
         )
         if ev.prev_hash != prev:
-            result.problems.append(f"case {ev.case_id} event {ev.id}: previous event missing or altered")
+            result.problems.append(
+                f"case {ev.case_id} event {ev.id}: previous event missing or altered"
+            )
         elif chain_hash(prev, payload) != ev.hash:
             result.problems.append(f"case {ev.case_id} event {ev.id}: content altered")
         prev = ev.hash
