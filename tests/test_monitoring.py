@@ -51,7 +51,7 @@ def test_the_web_form_opens_the_follow_up(client, make_user, geo, db):
 
 def test_the_api_opens_the_follow_up(client, make_user, db):
     staff = make_user(Role.VILLAGE_STAFF, DEST)
-    body = household_body()
+    body = household_body(settlement_mode="scattered")
     body["members"][0]["medical_insurance"] = "lapsed"
     resp = client.post("/api/v1/households", json=body, headers=token_for(db, staff))
     assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -82,7 +82,11 @@ def test_the_ledger_import_opens_the_follow_up(app, make_user, geo, db, tmp_path
 
 def test_insured_members_open_nothing(client, make_user, db):
     staff = make_user(Role.VILLAGE_STAFF, DEST)
-    resp = client.post("/api/v1/households", json=household_body(), headers=token_for(db, staff))
+    resp = client.post(
+        "/api/v1/households",
+        json=household_body(settlement_mode="scattered"),
+        headers=token_for(db, staff),
+    )
     assert resp.status_code == 201
     assert _follow_ups(db) == []
 

@@ -93,12 +93,13 @@ def open_case(
     household: Household,
     person: Person | None,
     procedure_name: str,
-    actor: User,
+    actor: User | None,
     now: datetime,
     intake: Intake | None = None,
     data: dict[str, Any] | None = None,
 ) -> Case:
-    """Open a case in the procedure's initial state with its first task (受理)."""
+    """Open a case in the procedure's initial state with its first task (受理). `actor`
+    None is the system (monitoring opens follow-ups by itself)."""
     procedure = get_procedure(procedure_name)
     if procedure.per == "person" and person is None:
         raise InvalidAction(_("%(procedure)s按人办理，须指定人员", procedure=_(procedure.label)))
@@ -111,7 +112,7 @@ def open_case(
         state=procedure.initial,
         jurisdiction_id=household.destination_jurisdiction_id,
         jurisdiction_path=household.destination.path,
-        opened_by_id=actor.id,
+        opened_by_id=actor.id if actor is not None else None,
         opened_at=now,
         data=dict(data or {}),
         last_event_hash="",
@@ -123,7 +124,7 @@ def open_case(
     case.events.append(
         event_spec(
             at=now,
-            actor_id=actor.id,
+            actor_id=actor.id if actor is not None else None,
             kind="opened",
             to_state=procedure.initial,
             data={"receipt_no": intake.receipt_no} if intake else {},

@@ -27,6 +27,7 @@ from transfers.households.validation import (
     registered_people,
     validate_household,
 )
+from transfers.monitoring.services import open_monitoring_cases
 from workflows.idcard import InvalidIdNumber, parse_id_number
 
 
@@ -170,6 +171,9 @@ def register_many(
         )
         for index, hid in zip(accepted, ids, strict=True):
             results[index] = hid
+        # Standing monitoring: an uninsured or lapsed member gets the medical agency's
+        # follow-up at once, whichever door registered the household.
+        open_monitoring_cases(ids, actor=actor, now=now)
     return results
 
 

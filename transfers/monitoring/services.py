@@ -34,7 +34,9 @@ def can_see_medical_monitoring(user: User) -> bool:
     return Role.MEDICAL_INSURANCE_AGENCY in roles or any(r.is_supervisor for r in roles)
 
 
-def open_monitoring_cases(household_ids: Iterable[int], *, actor: User | None, now: datetime) -> int:
+def open_monitoring_cases(
+    household_ids: Iterable[int], *, actor: User | None, now: datetime
+) -> int:
     """Open the medical follow-up of every uninsured or lapsed member of these households
     who has none open yet; the procedure routes it to the agency by itself. Returns how
     many were opened."""
@@ -55,7 +57,7 @@ def open_monitoring_cases(household_ids: Iterable[int], *, actor: User | None, n
     )
     opened = 0
     for person in people:
-        if person.id in open_ids or person.facts.get("medical_enrolled_on"):
+        if person.id in open_ids or current_insurance(person) not in UNINSURED:
             continue
         open_case(
             household=person.household,
@@ -90,6 +92,12 @@ class MonthlyList:
             "without_follow_up": sum(w.case is None for w in self.watched),
             "enrolled": len(self.enrolled),
         }
+
+
+def current_insurance(person: Person) -> str:
+    """The person's insurance now: as registered, unless a completed follow-up recorded
+    an enrollment since (procedures record what they establish in `person.facts`)."""
+    return str(person.facts.get("medical_insurance") or person.medical_insurance)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -130,7 +138,8 @@ def medical_monitoring(user: User, month: date) -> MonthlyList:
         .order_by(Case.closed_at)
     ).all()
     watched = [
-        Watched(p, monitoring_need({"medical_insurance": p.medical_insurance}), follow_ups.get(p.id))
+        Watched(p, monitoring_need({"medical_insurance": status}), follow_ups.get(p.id))
         for p in people
+        if (status := current_insurance(p)) in UNINSURED
     ]
     return MonthlyList(month.replace(day=1), watched, list(enrolled))
