@@ -142,6 +142,11 @@ def staff_villages(user: User) -> set[int]:
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
 
 
+def not_own_village() -> str:
+    """A destination that is not one of the user's villages, refused alike at every door."""
+    return _("请选择本村（社区）作为迁入地")
+
+
 def _number(raw: str) -> str | None:
     try:
         return parse_id_number(raw).number
@@ -202,7 +207,7 @@ def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> d
     elif destination.level != Level.VILLAGE:
         errors["destination_id"] = _("迁出地和迁入地须选择到村（社区）一级")
     elif actor is not None and destination.id not in staff_villages(actor):
-        errors["destination_id"] = _("请选择本村（社区）作为迁入地")
+        errors["destination_id"] = not_own_village()
     if data.settlement_mode not in SETTLEMENT_MODES:
         errors["settlement_mode"] = _("请选择安置方式")
     site = places.site(data.site_id)

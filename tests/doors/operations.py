@@ -1,0 +1,354 @@
+"""The domain's operations and the doors that offer each one, with a driver per door.
+
+A driver performs the operation through its door from one input (a dict made by the
+case's setup) and answers a normalised outcome:
+
+- ("accepted", effect): for a write, what it changed (`world.effect` of the summaries
+  before and after, computed by `perform`); for a read, what it showed.
+- ("refused", reason): the Chinese reason the door shows; several reasons are sorted
+  and joined with "；". A refusal by status alone (403, 404: the web shows its generic
+  error page there) reads "HTTP 403".
+
+`ROUTES` names, for each operation, the web and API routes (rule, method) its doors
+use; tests/doors/test_completeness.py fails when a route of the app is neither in it nor
+in `EXCLUDED`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_from, post_form
+from tests.doors.world import Outcome, World, effect, page_reasons, problem_reasons, summary
+from tests.test_web import _household_form
+from transfers.households.models import ASSISTANCE_STATUS, SETTLEMENT_MODES
+from transfers.imports.models import ImportRow
+
+Driver = Callable[[World, dict[str, Any]], Outcome]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    doors: dict[str, Driver]
+    routes: tuple[tuple[str, str], ...] = ()
+    writes: bool = True
+
+
+def http_refusal(status: int) -> Outcome | None:
+    return ("refused", f"HTTP {status}") if status in (403, 404) else None
+
+
+def api_outcome(resp: Any, accepted: Callable[[dict[str, Any]], Any] | None = None) -> Outcome:
+    if resp.status_code < 300:
+        return ("accepted", accepted(resp.get_json()) if accepted else None)
+    assert resp.mimetype == "application/problem+json", resp.get_data(as_text=True)[:500]
+    return http_refusal(resp.status_code) or ("refused", problem_reasons(resp.get_json(force=True)))
+
+
+def followed_reasons(client: Any, resp: Any) -> str:
+    """The reasons shown on the page a redirect leads to (flashed messages)."""
+    return page_reasons(client.get(resp.headers["Location"]).get_data(as_text=True))
+
+
+# --- register a household -------------------------------------------------------------
+def _members(given: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"name": n, "id_number": i, "relation": r, "assistance": a}
+        for n, i, r, a in given["members"]
+    ]
+
+
+def register_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    geo = w.geo
+    rows = [(m["name"], m["id_number"], m["relation"]) for m in _members(given)]
+    data = _household_form(geo[given["origin"]].id, geo[given["destination"]].id, 0, rows)
+    data["settlement_mode"] = given["mode"]
+    for i, m in enumerate(_members(given)):
+        data[f"members-{i}-assistance"] = m["assistance"]
+    resp = post_form(w.web(given["actor"]), "/households/new", data)
+    if resp.status_code == 302:
+        return ("accepted", None)
+    assert resp.status_code in (403, 422), resp.status_code
+    return http_refusal(resp.status_code) or ("refused", page_reasons(resp.get_data(as_text=True)))
+
+
+def register_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    body = {
+        "origin_code": given["origin"],
+        "destination_code": given["destination"],
+        "settlement_mode": given["mode"],
+        "site_id": None,
+        "members": _members(given),
+    }
+    return api_outcome(w.anonymous().post("/api/v1/households", json=body, headers=w.api("clerk")))
+
+
+def _ledger(given: dict[str, Any]) -> bytes:
+    head = ["户编号", "姓名", "身份证号码", "与户主关系", "迁出地区划代码", "迁入地区划代码"]
+    lines = [",".join([*head, "安置方式", "安置点", "社会救助"])]
+    mode = SETTLEMENT_MODES[given["mode"]]
+    for m in _members(given):
+        help_ = ASSISTANCE_STATUS[m["assistance"]] if m["assistance"] != "none" else ""
+        row = ["1", m["name"], m["id_number"], m["relation"], given["origin"]]
+        lines.append(",".join([*row, given["destination"], mode, "", help_]))
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def _import_outcome(w: World) -> Outcome:
+    """The rows' errors; the notice on 户编号 (a family waits whole while one of its rows
+    is wrong) is the ledger's own, as only a ledger spreads a household over rows."""
+    w.db.session.expire_all()
+    rows = w.db.session.scalars(select(ImportRow).where(ImportRow.status == "invalid")).all()
+    messages = [e["message"] for r in rows for e in r.errors if e["column"] != "户编号"]
+    if messages:
+        return ("refused", "；".join(sorted(set(messages))))
+    return ("accepted", None)
+
+
+def register_by_import(w: World, given: dict[str, Any]) -> Outcome:
+    """The ledger upload (导入台账) of the clerk: preview, then run."""
+    client = w.web(given["actor"])
+    page = client.get("/imports/").get_data(as_text=True)
+    resp = client.post(
+        "/imports/",
+        data={"csrf_token": csrf_from(page), "file": (io.BytesIO(_ledger(given)), "台账.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:1000]
+    preview = client.get(resp.headers["Location"]).get_data(as_text=True)
+    action = re.search(r'action="(/imports/\d+/run)"', preview)
+    if action:
+        client.post(action.group(1), data={"csrf_token": csrf_from(preview)})
+    return _import_outcome(w)
+
+
+def register_by_cli(w: World, given: dict[str, Any]) -> Outcome:
+    """`flask import-ledger`: the system registers, for every village (no user)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "台账.csv"
+        path.write_bytes(_ledger(given))
+        result = w.app.test_cli_runner().invoke(args=["import-ledger", str(path)])
+    assert result.exit_code in (0, 2), result.output
+    return _import_outcome(w)
+
+
+# --- open an intake (受理) --------------------------------------------------------------
+def intake_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    client = w.web(given["actor"])
+    hid = given["household_id"]
+    page = client.get(f"/households/{hid}")
+    if refusal := http_refusal(page.status_code):
+        return refusal
+    resp = client.post(
+        f"/households/{hid}/intake",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "open": f"{given['person_id']}:{given['procedure']}",
+        },
+    )
+    if refusal := http_refusal(resp.status_code):
+        return refusal
+    assert resp.status_code == 302
+    if resp.headers["Location"].startswith("/cases/receipts/"):
+        return ("accepted", None)
+    return ("refused", followed_reasons(client, resp))
+
+
+def intake_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    body = {
+        "household_id": given["household_id"],
+        "requests": [{"person_id": given["person_id"], "procedure": given["procedure"]}],
+    }
+    headers = w.api(given["actor"])
+    return api_outcome(w.anonymous().post("/api/v1/intakes", json=body, headers=headers))
+
+
+# --- act on a task ------------------------------------------------------------------------
+def act_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    """The action's form: GET it (its CSRF token), POST it with the version seen."""
+    client = w.web(given["actor"])
+    url = f"/cases/{given['case_id']}/act/{given['trigger']}"
+    page = client.get(url)
+    if refusal := http_refusal(page.status_code):
+        return refusal
+    data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "version": given["version"]}
+    resp = client.post(url, data={**data, **given["data"]})
+    if resp.status_code == 302:  # done: back to the case
+        return ("accepted", None)
+    if refusal := http_refusal(resp.status_code):
+        return refusal
+    if resp.status_code == 303:  # an action not possible now: flashed on the case page
+        return ("refused", followed_reasons(client, resp))
+    assert resp.status_code in (409, 422), resp.status_code
+    return ("refused", page_reasons(resp.get_data(as_text=True)))
+
+
+def act_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    task = w.open_task(given["case_id"])
+    body = {"action": given["trigger"], "version": given["version"], "data": given["data"]}
+    headers = w.api(given["actor"])
+    return api_outcome(
+        w.anonymous().post(f"/api/v1/tasks/{task.id}/act", json=body, headers=headers)
+    )
+
+
+# --- claim and release ------------------------------------------------------------------
+def _task_by_web(verb: str) -> Driver:
+    def drive(w: World, given: dict[str, Any]) -> Outcome:
+        client = w.web(given["actor"])
+        page = client.get("/tasks/").get_data(as_text=True)
+        resp = client.post(
+            f"/tasks/{given['task_id']}/{verb}", data={"csrf_token": csrf_from(page)}
+        )
+        if refusal := http_refusal(resp.status_code):
+            return refusal
+        assert resp.status_code == 302
+        reasons = followed_reasons(client, resp)
+        return ("refused", reasons) if reasons else ("accepted", None)
+
+    return drive
+
+
+def _task_by_api(verb: str) -> Driver:
+    def drive(w: World, given: dict[str, Any]) -> Outcome:
+        url = f"/api/v1/tasks/{given['task_id']}/{verb}"
+        return api_outcome(w.anonymous().post(url, headers=w.api(given["actor"])))
+
+    return drive
+
+
+# --- public status lookup (查询) --------------------------------------------------------
+_ROW = re.compile(r"<tr><td>\d+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", re.S)
+
+
+def lookup_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    resp = post_form(w.anonymous(), "/query/", dict(given))
+    page = resp.get_data(as_text=True)
+    if "办理进度" in page:
+        return ("accepted", [tuple(cell.strip() for cell in row) for row in _ROW.findall(page)])
+    return ("refused", page_reasons(page))
+
+
+def lookup_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    resp = w.anonymous().get("/api/v1/public/status", query_string=given)
+    return api_outcome(
+        resp,
+        lambda body: [
+            (r["procedure"], r["member"], r["step"] + ("（已办结）" if r["closed"] else ""))
+            for r in body["items"]
+        ],
+    )
+
+
+# --- what a user sees: the list, its export and the API ---------------------------------
+_MASKED = re.compile(r'<td class="text-nowrap">([^<]*\*[^<]*)</td>')
+
+
+def list_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    page = w.web(given["actor"]).get("/households/")
+    if refusal := http_refusal(page.status_code):
+        return refusal
+    return ("accepted", sorted(_MASKED.findall(page.get_data(as_text=True))))
+
+
+def list_by_export(w: World, given: dict[str, Any]) -> Outcome:
+    resp = w.web(given["actor"]).get("/exports/households.csv")
+    if refusal := http_refusal(resp.status_code):
+        return refusal
+    assert resp.status_code == 200, resp.status_code
+    rows = csv.DictReader(io.StringIO(resp.get_data().decode("utf-8-sig")))
+    return ("accepted", sorted(row["身份证号码"] for row in rows))
+
+
+def list_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    resp = w.anonymous().get("/api/v1/households?per_page=100", headers=w.api(given["actor"]))
+    return api_outcome(
+        resp,
+        lambda body: sorted(
+            next(m["id_number_masked"] for m in h["members"] if m["relation"] == "户主")
+            for h in body["items"]
+        ),
+    )
+
+
+def perform(op: Operation, door: str, w: World, given: dict[str, Any]) -> Outcome:
+    """Run one door; a write's effect is the change of the database summary."""
+    before = summary(w.db)
+    kind, shown = op.doors[door](w, given)
+    changed = effect(before, summary(w.db))
+    if kind == "refused":
+        return (kind, shown) if not changed else ("refused but wrote", changed)
+    return (kind, changed if op.writes else shown)
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation(
+            "register_household",
+            {
+                "web": register_by_web,
+                "api": register_by_api,
+                "import": register_by_import,
+                "cli": register_by_cli,
+            },
+            routes=(
+                ("/households/new", "POST"),
+                ("/api/v1/households", "POST"),
+                ("/imports/", "POST"),
+                ("/imports/<int:batch_id>/run", "POST"),
+            ),
+        ),
+        Operation(
+            "open_intake",
+            {"web": intake_by_web, "api": intake_by_api},
+            routes=(("/households/<int:household_id>/intake", "POST"), ("/api/v1/intakes", "POST")),
+        ),
+        Operation(
+            "act",
+            {"web": act_by_web, "api": act_by_api},
+            routes=(
+                ("/cases/<int:case_id>/act/<trigger>", "POST"),
+                ("/api/v1/tasks/<int(max=2147483647):task_id>/act", "POST"),
+            ),
+        ),
+        Operation(
+            "claim",
+            {"web": _task_by_web("claim"), "api": _task_by_api("claim")},
+            routes=(
+                ("/tasks/<int:task_id>/claim", "POST"),
+                ("/api/v1/tasks/<int(max=2147483647):task_id>/claim", "POST"),
+            ),
+        ),
+        Operation(
+            "release",
+            {"web": _task_by_web("release"), "api": _task_by_api("release")},
+            routes=(
+                ("/tasks/<int:task_id>/release", "POST"),
+                ("/api/v1/tasks/<int(max=2147483647):task_id>/release", "POST"),
+            ),
+        ),
+        Operation(
+            "public_status",
+            {"web": lookup_by_web, "api": lookup_by_api},
+            routes=(("/query/", "POST"), ("/api/v1/public/status", "GET")),
+            writes=False,
+        ),
+        Operation(
+            "visible_households",
+            {"web": list_by_web, "export": list_by_export, "api": list_by_api},
+            routes=(("/api/v1/households", "GET"), ("/exports/<kind>.<fmt>", "POST")),
+            writes=False,
+        ),
+    )
+}
