@@ -29,7 +29,6 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_from, post_form
 from tests.doors.world import Outcome, World, effect, page_reasons, problem_reasons, summary
-from tests.test_web import _household_form
 from transfers.households.models import ASSISTANCE_STATUS, SETTLEMENT_MODES
 from transfers.imports.models import ImportRow
 
@@ -69,12 +68,22 @@ def _members(given: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def register_by_web(w: World, given: dict[str, Any]) -> Outcome:
-    geo = w.geo
-    rows = [(m["name"], m["id_number"], m["relation"]) for m in _members(given)]
-    data = _household_form(geo[given["origin"]].id, geo[given["destination"]].id, 0, rows)
-    data["settlement_mode"] = given["mode"]
-    for i, m in enumerate(_members(given)):
-        data[f"members-{i}-assistance"] = m["assistance"]
+    """The registration form as a browser posts it: the members, then blank rows."""
+    data: dict[str, Any] = {
+        "origin_id": w.geo[given["origin"]].id,
+        "destination_id": w.geo[given["destination"]].id,
+        "settlement_mode": given["mode"],
+        "site_id": 0,
+        "lives_at_destination": "y",
+    }
+    members = _members(given)
+    blank = {"name": "", "id_number": "", "relation": "户主", "assistance": "none"}
+    for i, m in enumerate(members + [blank] * (6 - len(members))):
+        for key, value in m.items():
+            data[f"members-{i}-{key}"] = value
+        data[f"members-{i}-party_status"] = "none"
+        data[f"members-{i}-pension_status"] = "contributing"
+        data[f"members-{i}-medical_insurance"] = "resident"
     resp = post_form(w.web(given["actor"]), "/households/new", data)
     if resp.status_code == 302:
         return ("accepted", None)

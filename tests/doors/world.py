@@ -94,7 +94,7 @@ class World:
 
     def open_task(self, case_id: int) -> Task:
         self.db.session.expire_all()
-        task = self.db.session.scalar(
+        task: Task | None = self.db.session.scalar(
             select(Task).where(Task.case_id == case_id, Task.closed_at.is_(None))
         )
         assert task is not None, f"case {case_id} has no open task"
@@ -102,7 +102,7 @@ class World:
 
     def case(self, case_id: int) -> Case:
         self.db.session.expire_all()
-        case = self.db.session.get(Case, case_id)
+        case: Case | None = self.db.session.get(Case, case_id)
         assert case is not None
         return case
 
