@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from tests.conftest import make_id
+from tests.conftest import NOW, make_id
 from tests.doors.world import DEST, FAR_ORIGIN, ORIGIN, OTHER_VILLAGE, Outcome, World
+from transfers.cases.services import open_intake
+from transfers.db import utcnow
+from transfers.engine import claim, release
 from transfers.households.models import Household
+from transfers.votes.services import publish_session
+from workflows.calendar import local_date
 
 
 @dataclass(frozen=True)
@@ -196,4 +201,148 @@ INTAKE = [
     Case("open_intake", "household-of-another-township", intake_elsewhere, refused("HTTP 403")),
 ]
 
-CASES = [*REGISTER, *INTAKE]
+
+# --- act on a task, claim and release ---------------------------------------------------
+def hukou_case(w: World) -> int:
+    """A hukou case of 王建国 (段村村 -> 幸福社区 集中安置), waiting on the clerk's village."""
+    hh = w.make_household()
+    intake = open_intake(
+        household=hh, requests=[(hh.members[0], "hukou")], actor=w.user("clerk"), now=NOW
+    )
+    w.db.session.commit()
+    return intake.cases[0].id
+
+
+HUKOU_OPEN = ("hukou", "application", None, "王建国", 2)
+AT_VILLAGE = ("hukou", "application", DEST, "", False, None)  # open, nobody on it
+CLERK = "village_staff_411221100201_1"  # the clerk: the first office a setup uses
+
+
+def changed(**tables: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]) -> Outcome:
+    """Rows gone and rows added, per table (a changed row is both)."""
+    return (
+        "accepted",
+        {t: {"added": sorted(new, key=repr), "gone": old} for t, (old, new) in tables.items()},
+    )
+
+
+SITE_ADDRESS = {"option": "site_address", "building": "3", "unit": "2", "door": "501"}
+
+
+def submit(
+    data: dict[str, str], actor: str = "clerk", stale: bool = False
+) -> Callable[[World], dict[str, Any]]:
+    def setup(w: World) -> dict[str, Any]:
+        case_id = hukou_case(w)
+        version = w.case(case_id).version
+        if stale:  # a colleague claimed the task and let it go meanwhile
+            task_id = w.open_task(case_id).id
+            claim(task_id=task_id, actor=w.user("colleague"), now=utcnow())
+            release(task_id=task_id, actor=w.user("colleague"), now=utcnow())
+            w.db.session.commit()
+        return {
+            "actor": actor,
+            "case_id": case_id,
+            "trigger": "submit",
+            "version": version,
+            "data": data,
+        }
+
+    return setup
+
+
+def task_of_hukou(
+    claimed_by: str | None = None, actor: str = "clerk"
+) -> Callable[[World], dict[str, Any]]:
+    def setup(w: World) -> dict[str, Any]:
+        task_id = w.open_task(hukou_case(w)).id
+        if claimed_by:
+            claim(task_id=task_id, actor=w.user(claimed_by), now=utcnow())
+            w.db.session.commit()
+        return {"actor": actor, "task_id": task_id}
+
+    return setup
+
+
+ACT = [
+    Case(
+        "act",
+        "submit-to-the-police-station",
+        submit(SITE_ADDRESS),
+        changed(
+            cases=([HUKOU_OPEN], [("hukou", "police_review", None, "王建国", 3)]),
+            events=([], [("hukou", "transition", "submit", "application", "police_review")]),
+            tasks=(
+                [AT_VILLAGE],
+                [
+                    ("hukou", "application", DEST, "", True, "submit"),
+                    ("hukou", "police_review", "411221100", "", False, None),
+                ],
+            ),
+        ),
+    ),
+    Case(
+        "act",
+        "site-address-without-a-door-number",
+        submit({"option": "site_address", "building": "3", "unit": "2"}),
+        refused("选择安置点门楼牌号落户时须填写门牌号"),
+    ),
+    Case(
+        "act",
+        "stale-version",
+        submit(SITE_ADDRESS, stale=True),
+        refused("该事项已由他人办理或更新，请刷新页面后查看最新状态"),
+    ),
+    Case(
+        "act",
+        "a-task-of-another-office",
+        submit(SITE_ADDRESS, actor="yinghao_police"),
+        refused("HTTP 403"),
+    ),
+]
+
+CLAIM = [
+    Case(
+        "claim",
+        "free-task",
+        task_of_hukou(),
+        changed(
+            cases=([HUKOU_OPEN], [("hukou", "application", None, "王建国", 3)]),
+            events=([], [("hukou", "claimed", "", None, None)]),
+            tasks=([AT_VILLAGE], [AT_VILLAGE[:3] + (CLERK, False, None)]),
+        ),
+    ),
+    Case(
+        "claim",
+        "claimed-by-a-colleague",
+        task_of_hukou(claimed_by="colleague"),
+        refused("该待办已被他人认领或已办结"),
+    ),
+    Case(
+        "claim",
+        "a-task-of-another-office",
+        task_of_hukou(actor="yinghao_clerk"),
+        refused("HTTP 403"),
+    ),
+    Case(
+        "release",
+        "own-claim",
+        task_of_hukou(claimed_by="clerk"),
+        changed(
+            cases=(
+                [("hukou", "application", None, "王建国", 3)],
+                [("hukou", "application", None, "王建国", 4)],
+            ),
+            events=([], [("hukou", "released", "", None, None)]),
+            tasks=([AT_VILLAGE[:3] + (CLERK, False, None)], [AT_VILLAGE]),
+        ),
+    ),
+    Case(
+        "release",
+        "a-colleagues-claim",
+        task_of_hukou(claimed_by="colleague"),
+        refused("HTTP 403"),
+    ),
+]
+
+CASES = [*REGISTER, *INTAKE, *ACT, *CLAIM]
