@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from tests.conftest import NOW, make_id
@@ -20,8 +20,6 @@ from transfers.cases.services import open_intake
 from transfers.db import utcnow
 from transfers.engine import claim, release
 from transfers.households.models import Household
-from transfers.votes.services import publish_session
-from workflows.calendar import local_date
 
 
 @dataclass(frozen=True)
@@ -230,15 +228,19 @@ SITE_ADDRESS = {"option": "site_address", "building": "3", "unit": "2", "door": 
 
 
 def submit(
-    data: dict[str, str], actor: str = "clerk", stale: bool = False
+    data: dict[str, str], actor: str = "clerk", stale: bool = False, taken: bool = False
 ) -> Callable[[World], dict[str, Any]]:
+    """The clerk's submit form; meanwhile a colleague claimed the task and let it go
+    (`stale`), or claimed it and is on it (`taken`)."""
+
     def setup(w: World) -> dict[str, Any]:
         case_id = hukou_case(w)
         version = w.case(case_id).version
-        if stale:  # a colleague claimed the task and let it go meanwhile
+        if stale or taken:
             task_id = w.open_task(case_id).id
             claim(task_id=task_id, actor=w.user("colleague"), now=utcnow())
-            release(task_id=task_id, actor=w.user("colleague"), now=utcnow())
+            if stale:
+                release(task_id=task_id, actor=w.user("colleague"), now=utcnow())
             w.db.session.commit()
         return {
             "actor": actor,
@@ -295,6 +297,12 @@ ACT = [
     ),
     Case(
         "act",
+        "claimed-by-a-colleague-meanwhile",
+        submit(SITE_ADDRESS, taken=True),
+        refused("HTTP 403"),  # the form is read after the claim: no longer the clerk's
+    ),
+    Case(
+        "act",
         "a-task-of-another-office",
         submit(SITE_ADDRESS, actor="yinghao_police"),
         refused("HTTP 403"),
@@ -345,4 +353,89 @@ CLAIM = [
     ),
 ]
 
-CASES = [*REGISTER, *INTAKE, *ACT, *CLAIM]
+
+# --- public status lookup ---------------------------------------------------------------
+def receipt(tail: Callable[[str], str]) -> Callable[[World], dict[str, Any]]:
+    """The receipt of a hukou case, asked for with an ID tail made from the head's."""
+
+    def setup(w: World) -> dict[str, Any]:
+        case = w.case(hukou_case(w))
+        assert case.intake is not None and case.person is not None
+        return {"receipt_no": case.intake.receipt_no, "id_tail": tail(case.person.id_number)}
+
+    return setup
+
+
+def wrong_tail(number: str) -> str:
+    return "0000" if not number.endswith("0000") else "1111"
+
+
+FOUND = ("accepted", [("户口迁移", "成员1", "受理登记")])
+NO_MATCH = "未查询到办件。请核对办件编号和身份证号码后四位。"
+BAD_TAIL = "请输入身份证号码后四位（4位数字，末位可为X）"
+
+LOOKUP = [
+    Case("public_status", "receipt-and-tail", receipt(lambda n: n[-4:]), FOUND),
+    Case(
+        "public_status",
+        "tail-with-spaces-and-full-width",
+        receipt(lambda n: " " + n[-4:].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})),
+        FOUND,
+    ),
+    Case("public_status", "wrong-tail", receipt(wrong_tail), refused(NO_MATCH)),
+    Case("public_status", "blank-tail", receipt(lambda n: ""), refused("请输入身份证号码后四位")),
+    Case(
+        "public_status",
+        "full-width-spaces-for-a-tail",
+        receipt(lambda n: "\u3000" * 4),
+        refused("请输入身份证号码后四位"),  # blank, whatever kind of space
+    ),
+    Case("public_status", "three-characters", receipt(lambda n: n[-3:]), refused(BAD_TAIL)),
+]
+
+
+# --- what a user sees -------------------------------------------------------------------
+def three_households(actor: str) -> Callable[[World], dict[str, Any]]:
+    """段村村 -> 幸福社区 (the clerk's), 段村村 -> 阳光社区 (same township, another
+    community), 宫前村 -> 英豪新村 (another township; its origin in 陕州区)."""
+
+    def setup(w: World) -> dict[str, Any]:
+        w.make_household(members=1)
+        w.make_household(destination="411221100202", settlement_mode="scattered", members=2)
+        elsewhere(w)
+        return {"actor": actor}
+
+    return setup
+
+
+# The heads' masked ID numbers of the households made, in order, by `three_households`.
+FIRST, SECOND, THIRD = "411221********015X", "411221********0290", "411203********0433"
+
+
+def seen(*masks: str) -> Outcome:
+    return ("accepted", sorted(masks))
+
+
+VISIBILITY = [
+    Case("visible_households", "village-clerk", three_households("clerk"), seen(FIRST)),
+    Case(
+        "visible_households",
+        "township-supervisor",
+        three_households("township_supervisor"),
+        seen(FIRST, SECOND),
+    ),
+    Case(
+        "visible_households",
+        "county-supervisor",
+        three_households("county_supervisor"),
+        seen(FIRST, SECOND, THIRD),
+    ),
+    Case(
+        "visible_households",
+        "another-countys-supervisor",
+        three_households("shanzhou_supervisor"),
+        seen(THIRD),  # its origin, 宫前村, is in 陕州区
+    ),
+]
+
+CASES = [*REGISTER, *INTAKE, *ACT, *CLAIM, *LOOKUP, *VISIBILITY]

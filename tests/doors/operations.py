@@ -250,6 +250,8 @@ def lookup_by_web(w: World, given: dict[str, Any]) -> Outcome:
 
 def lookup_by_api(w: World, given: dict[str, Any]) -> Outcome:
     resp = w.anonymous().get("/api/v1/public/status", query_string=given)
+    if resp.status_code == 404:  # no match: a refusal with its reason, not a missing route
+        return ("refused", problem_reasons(resp.get_json(force=True)))
     return api_outcome(
         resp,
         lambda body: [

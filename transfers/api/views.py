@@ -37,7 +37,13 @@ from transfers.households.models import Household, Person
 from transfers.households.registration import register
 from transfers.households.validation import HouseholdError, HouseholdInput, MemberInput
 from transfers.jurisdictions.models import Jurisdiction
-from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, receipt_key
+from transfers.public.lookup import (
+    PER_ADDRESS,
+    PER_RECEIPT,
+    LookupRefused,
+    find_status,
+    receipt_key,
+)
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
 from transfers.tasks.services import queue_query, supervised_overdue_query
@@ -351,7 +357,9 @@ def overdue(args: dict[str, Any]) -> Any:
 @bp.response(200, r.LookupOut)
 @bp.problems(404, 429)
 def public_status(args: dict[str, Any]) -> Any:
-    rows = lookup(args["receipt_no"], args["id_tail"])
-    if rows is None:
-        raise NotFound("办件编号与身份证号码后四位不匹配，请核对后重试")
-    return {"items": rows}
+    try:
+        return {"items": find_status(args["receipt_no"], args["id_tail"])}
+    except LookupRefused as e:
+        if e.field:
+            raise RuleViolation({e.field: str(e)}) from None
+        raise NotFound(str(e)) from None
