@@ -70,9 +70,9 @@ class LookupRefused(ValueError):
 def tail_error(raw: str) -> str | None:
     """Why an ID tail cannot be asked for (blank, or not four of 0-9 or X), else None."""
     if not _plain(raw):
-        return _("请输入身份证号码后四位")
+        return str(_("请输入身份证号码后四位"))
     if normalize_tail(raw) is None:
-        return _("请输入身份证号码后四位（4位数字，末位可为X）")
+        return str(_("请输入身份证号码后四位（4位数字，末位可为X）"))
     return None
 
 
