@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from tests.conftest import NOW, make_id
@@ -20,6 +20,8 @@ from transfers.cases.services import open_intake
 from transfers.db import utcnow
 from transfers.engine import claim, release
 from transfers.households.models import Household
+from transfers.votes.services import publish_session
+from workflows.calendar import local_date
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,76 @@ CLAIM = [
 ]
 
 
+# --- record a vote -------------------------------------------------------------------------
+def published(tally: tuple[int, int, int]) -> Callable[[World], dict[str, Any]]:
+    """王建国 (段村村 -> 幸福社区) asks for membership; the collective organisation of
+    幸福社区 published the list ten days ago (7 days, recorded late with its reason)
+    before nine villagers' representatives."""
+
+    def setup(w: World) -> dict[str, Any]:
+        hh = w.make_household(members=1)
+        org = w.user("collective_org")
+        intake = open_intake(
+            household=hh,
+            requests=[(hh.members[0], "collective_membership")],
+            actor=w.user("clerk"),
+            now=NOW,
+        )
+        today = local_date(utcnow())
+        session = publish_session(
+            village=w.geo[DEST],
+            cases=intake.cases,
+            body="villagers_representatives",
+            body_size=9,
+            starts_on=today - timedelta(days=10),
+            days=7,
+            backdate_reason="已于十日前在村务公开栏张贴，现补录",
+            actor=org,
+            now=utcnow(),
+        )
+        w.db.session.commit()
+        case = intake.cases[0]
+        return {
+            "actor": "collective_org",
+            "case_id": case.id,
+            "version": case.version,
+            "session_id": session.id,
+            "applicant": "王建国",
+            "body": "villagers_representatives",
+            "body_size": 9,
+            "tally": tally,
+            "voted_on": today.isoformat(),
+        }
+
+    return setup
+
+
+def decided(state: str) -> Outcome:
+    return changed(
+        cases=(
+            [("collective_membership", "publicity", None, "王建国", 3)],
+            [("collective_membership", state, state, "王建国", 4)],
+        ),
+        events=([], [("collective_membership", "transition", "record_vote", "publicity", state)]),
+        tasks=(
+            [("collective_membership", "publicity", DEST, "", False, None)],
+            [("collective_membership", "publicity", DEST, "", True, "record_vote")],
+        ),
+    )
+
+
+VOTE = [
+    Case("record_vote", "exactly-two-thirds", published((6, 2, 1)), decided("confirmed")),
+    Case("record_vote", "one-short-of-two-thirds", published((5, 3, 1)), decided("rejected")),
+    Case(
+        "record_vote",
+        "more-votes-than-representatives",
+        published((6, 3, 1)),
+        refused("赞成、反对、弃权合计10票，超过表决机构总人数9人"),
+    ),
+]
+
+
 # --- public status lookup ---------------------------------------------------------------
 def receipt(tail: Callable[[str], str]) -> Callable[[World], dict[str, Any]]:
     """The receipt of a hukou case, asked for with an ID tail made from the head's."""
@@ -438,4 +510,4 @@ VISIBILITY = [
     ),
 ]
 
-CASES = [*REGISTER, *INTAKE, *ACT, *CLAIM, *LOOKUP, *VISIBILITY]
+CASES = [*REGISTER, *INTAKE, *ACT, *VOTE, *CLAIM, *LOOKUP, *VISIBILITY]

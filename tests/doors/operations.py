@@ -211,6 +211,57 @@ def act_by_api(w: World, given: dict[str, Any]) -> Outcome:
     )
 
 
+# --- record a vote (表决) of the collective organisation ---------------------------------
+def _vote_act(given: dict[str, Any]) -> dict[str, Any]:
+    """The same tally as the case's own `record_vote` action."""
+    in_favour, against, abstaining = given["tally"]
+    data = {
+        "body": given["body"],
+        "body_size": str(given["body_size"]),
+        "in_favour": str(in_favour),
+        "against": str(against),
+        "abstaining": str(abstaining),
+        "voted_on": given["voted_on"],
+    }
+    return {**given, "trigger": "record_vote", "data": data}
+
+
+def vote_by_session_form(w: World, given: dict[str, Any]) -> Outcome:
+    """The vote session page: every applicant of the published list at once. It names
+    the applicant before each reason ("王建国：..."), as the list holds many; the reason
+    after the name is compared."""
+    client = w.web(given["actor"])
+    url = f"/votes/{given['session_id']}"
+    page = client.get(url)
+    if refusal := http_refusal(page.status_code):
+        return refusal
+    case_id = given["case_id"]
+    in_favour, against, abstaining = given["tally"]
+    resp = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "voted_on": given["voted_on"],
+            f"for-{case_id}": str(in_favour),
+            f"against-{case_id}": str(against),
+            f"abstain-{case_id}": str(abstaining),
+        },
+    )
+    if resp.status_code == 302:
+        return ("accepted", None)
+    assert resp.status_code == 422, resp.status_code
+    reasons = page_reasons(resp.get_data(as_text=True))
+    return ("refused", reasons.removeprefix(f"{given['applicant']}："))
+
+
+def vote_by_act_form(w: World, given: dict[str, Any]) -> Outcome:
+    return act_by_web(w, _vote_act(given))
+
+
+def vote_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    return act_by_api(w, _vote_act(given))
+
+
 # --- claim and release ------------------------------------------------------------------
 def _task_by_web(verb: str) -> Driver:
     def drive(w: World, given: dict[str, Any]) -> Outcome:
@@ -332,6 +383,15 @@ OPERATIONS: dict[str, Operation] = {
                 ("/cases/<int:case_id>/act/<trigger>", "POST"),
                 ("/api/v1/tasks/<int(max=2147483647):task_id>/act", "POST"),
             ),
+        ),
+        Operation(
+            "record_vote",
+            {
+                "session_form": vote_by_session_form,
+                "act_form": vote_by_act_form,
+                "api": vote_by_api,
+            },
+            routes=(("/votes/<int:session_id>", "POST"),),
         ),
         Operation(
             "claim",
