@@ -155,6 +155,13 @@ def intake_elsewhere(w: World) -> dict[str, Any]:
     }
 
 
+def person_of_another_household(w: World) -> dict[str, Any]:
+    """The clerk's household, and a person of 英豪新村's household (outside the clerk's
+    area) slipped into the request."""
+    hh = w.make_household()
+    return {**intake_elsewhere(w), "household_id": hh.id}
+
+
 def not_applicable(procedure: str, reason: str) -> Outcome:
     """The domain's sentence: the member, the procedure's name, the rule's reason."""
     return refused(f"王建国不能受理{procedure}：{reason}")
@@ -199,6 +206,12 @@ INTAKE = [
         not_applicable(MEMBERSHIP, "非迁出地集体经济组织成员"),
     ),
     Case("open_intake", "household-of-another-township", intake_elsewhere, refused("HTTP 403")),
+    Case(
+        "open_intake",
+        "a-person-of-another-household",
+        person_of_another_household,
+        refused("该人员不是本户成员"),
+    ),
 ]
 
 

@@ -20,7 +20,7 @@ from transfers.api import schemas as s
 from transfers.api.framework import Api, bp, get_visible, me
 from transfers.cases.models import Case, Intake
 from transfers.cases.permissions import can_register_households
-from transfers.cases.services import open_intake
+from transfers.cases.services import open_intake, requested_members
 from transfers.db import utcnow
 from transfers.engine import (
     InvalidAction,
@@ -226,15 +226,7 @@ def person(person_id: int) -> Any:
 @bp.problems(401, 403, 404, 409)
 def create_intake(data: dict[str, Any]) -> Any:
     h = get_visible(Household, data["household_id"])
-    members = {p.id: p for p in h.members}
-    outsiders = {
-        f"requests-{i}-person_id": "该人员不是本户成员"
-        for i, req in enumerate(data["requests"])
-        if req["person_id"] is not None and req["person_id"] not in members
-    }
-    if outsiders:
-        raise RuleViolation(outsiders)
-    requests = [(members.get(req["person_id"]), req["procedure"]) for req in data["requests"]]
+    requests = requested_members(h, [(r["person_id"], r["procedure"]) for r in data["requests"]])
     intake: Intake = open_intake(household=h, requests=requests, actor=me(), now=utcnow())
     db.session.commit()
     return intake
