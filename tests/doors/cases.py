@@ -370,7 +370,9 @@ CLAIM = [
 
 
 # --- record a vote -------------------------------------------------------------------------
-def published(tally: tuple[int, int, int]) -> Callable[[World], dict[str, Any]]:
+def published(
+    tally: tuple[int, int, int], voted_days_ago: int = 0
+) -> Callable[[World], dict[str, Any]]:
     """王建国 (段村村 -> 幸福社区) asks for membership; the collective organisation of
     幸福社区 published the list ten days ago (7 days, recorded late with its reason)
     before nine villagers' representatives."""
@@ -407,7 +409,7 @@ def published(tally: tuple[int, int, int]) -> Callable[[World], dict[str, Any]]:
             "body": "villagers_representatives",
             "body_size": 9,
             "tally": tally,
-            "voted_on": today.isoformat(),
+            "voted_on": (today - timedelta(days=voted_days_ago)).isoformat(),
         }
 
     return setup
@@ -427,6 +429,8 @@ def decided(state: str) -> Outcome:
     )
 
 
+PUBLICITY_ENDS = 4  # days ago: ten days ago, plus seven days counted from the first
+
 VOTE = [
     Case("record_vote", "exactly-two-thirds", published((6, 2, 1)), decided("confirmed")),
     Case("record_vote", "one-short-of-two-thirds", published((5, 3, 1)), decided("rejected")),
@@ -435,6 +439,12 @@ VOTE = [
         "more-votes-than-representatives",
         published((6, 3, 1)),
         refused("赞成、反对、弃权合计10票，超过表决机构总人数9人"),
+    ),
+    Case(
+        "record_vote",
+        "voted-on-the-last-day-of-publicity",
+        published((6, 2, 1), voted_days_ago=PUBLICITY_ENDS),
+        refused("公示期满后方可表决"),
     ),
 ]
 
