@@ -18,7 +18,7 @@ from tests.conftest import NOW, make_id
 from tests.doors.world import DEST, FAR_ORIGIN, ORIGIN, OTHER_VILLAGE, Outcome, World
 from transfers.cases.services import open_intake
 from transfers.db import utcnow
-from transfers.engine import claim, release
+from transfers.engine import act, claim, release
 from transfers.households.models import Household
 from transfers.votes.services import publish_session
 from workflows.calendar import local_date
@@ -533,4 +533,51 @@ VISIBILITY = [
     ),
 ]
 
-CASES = [*REGISTER, *INTAKE, *ACT, *VOTE, *CLAIM, *LOOKUP, *VISIBILITY]
+
+# --- my queue ----------------------------------------------------------------------------
+def queue_of(actor: str, submitted: bool = False) -> Callable[[World], dict[str, Any]]:
+    """Hukou cases of 幸福社区 (the clerk's) and of 阳光社区 (the same township's other
+    community); the first one submitted to the police station of 城关镇 when asked."""
+
+    def setup(w: World) -> dict[str, Any]:
+        mine = hukou_case(w)
+        other = w.make_household(destination="411221100202", settlement_mode="scattered")
+        open_intake(
+            household=other,
+            requests=[(other.members[0], "hukou")],
+            actor=w.user("sunshine_clerk"),
+            now=NOW,
+        )
+        w.db.session.commit()
+        if submitted:
+            case = w.case(mine)
+            act(
+                case_id=mine,
+                action="submit",
+                actor=w.user("clerk"),
+                seen_version=case.version,
+                data=SITE_ADDRESS,
+                now=utcnow(),
+            )
+            w.db.session.commit()
+        return {"actor": actor}
+
+    return setup
+
+
+APPLICATION = ("户口迁移", "受理登记")
+
+QUEUE = [
+    Case("my_queue", "village-clerk", queue_of("clerk"), ("accepted", [APPLICATION])),
+    Case(
+        "my_queue",
+        "police-station-of-the-township",
+        queue_of("police", submitted=True),
+        ("accepted", [("户口迁移", "派出所审核办理")]),
+    ),
+    Case(
+        "my_queue", "police-of-another-township", queue_of("yinghao_police", True), ("accepted", [])
+    ),
+]
+
+CASES = [*REGISTER, *INTAKE, *ACT, *VOTE, *CLAIM, *LOOKUP, *VISIBILITY, *QUEUE]

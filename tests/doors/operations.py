@@ -31,6 +31,7 @@ from tests.conftest import csrf_from, post_form
 from tests.doors.world import Outcome, World, effect, page_reasons, problem_reasons, summary
 from transfers.households.models import ASSISTANCE_STATUS, SETTLEMENT_MODES
 from transfers.imports.models import ImportRow
+from workflows.registry import PROCEDURES
 
 Driver = Callable[[World, dict[str, Any]], Outcome]
 
@@ -343,6 +344,34 @@ def list_by_api(w: World, given: dict[str, Any]) -> Outcome:
     )
 
 
+# --- my queue (待办): the page, its export and the API ------------------------------------
+_QUEUE_ROW = re.compile(r"<tr[^>]*>\s*<td>\d+</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", re.S)
+
+
+def queue_by_web(w: World, given: dict[str, Any]) -> Outcome:
+    page = w.web(given["actor"]).get("/tasks/")
+    assert page.status_code == 200, page.status_code
+    rows = _QUEUE_ROW.findall(page.get_data(as_text=True))
+    return ("accepted", sorted((p.strip(), s.strip()) for p, s in rows))
+
+
+def queue_by_export(w: World, given: dict[str, Any]) -> Outcome:
+    resp = w.web(given["actor"]).get("/exports/tasks.csv")
+    assert resp.status_code == 200, resp.status_code
+    rows = csv.DictReader(io.StringIO(resp.get_data().decode("utf-8-sig")))
+    return ("accepted", sorted((row["事项"], row["当前环节"]) for row in rows))
+
+
+def queue_by_api(w: World, given: dict[str, Any]) -> Outcome:
+    resp = w.anonymous().get("/api/v1/tasks?per_page=100", headers=w.api(given["actor"]))
+    return api_outcome(
+        resp,
+        lambda body: sorted(
+            (str(PROCEDURES[t["procedure"]].label), t["state_label"]) for t in body["items"]
+        ),
+    )
+
+
 def perform(op: Operation, door: str, w: World, given: dict[str, Any]) -> Outcome:
     """Run one door; a write's effect is the change of the database summary."""
     before = summary(w.db)
@@ -421,6 +450,12 @@ OPERATIONS: dict[str, Operation] = {
             routes=(("/api/v1/households", "GET"),),
             writes=False,
         ),
+        Operation(
+            "my_queue",
+            {"web": queue_by_web, "export": queue_by_export, "api": queue_by_api},
+            routes=(("/api/v1/tasks", "GET"),),
+            writes=False,
+        ),
     )
 }
 
@@ -446,7 +481,6 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/api/v1/persons/<int(max=2147483647):person_id>", "GET"): "one person",
     ("/api/v1/cases", "GET"): "the cases list",
     ("/api/v1/cases/<int(max=2147483647):case_id>", "GET"): "one case with its actions",
-    ("/api/v1/tasks", "GET"): "my queue (tests/test_api.py, tests/test_web.py)",
     ("/api/v1/overdue", "GET"): "overdue supervision (tests/supervision/)",
     # Administration: web only, administrators only (tests/test_admin.py, tests/deadlines/).
     ("/admin/users/new", "POST"): "administration",

@@ -42,6 +42,7 @@ OFFICES: dict[str, tuple[Role, str]] = {
     "clerk": (Role.VILLAGE_STAFF, DEST),
     "colleague": (Role.VILLAGE_STAFF, DEST),
     "yinghao_clerk": (Role.VILLAGE_STAFF, OTHER_VILLAGE),
+    "sunshine_clerk": (Role.VILLAGE_STAFF, "411221100202"),  # 阳光社区
     "collective_org": (Role.COLLECTIVE_ORG, DEST),
     "police": (Role.POLICE_STATION, "411221100"),
     "yinghao_police": (Role.POLICE_STATION, "411221101"),
