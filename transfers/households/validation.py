@@ -142,6 +142,13 @@ def staff_villages(user: User) -> set[int]:
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
 
 
+def head_error(heads: int) -> str:
+    """A household with no head or several (户主), refused alike at every door."""
+    if heads > 1:
+        return _("该户登记了多位户主，每户须有且只有一位户主")
+    return _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
+
+
 def not_own_village() -> str:
     """A destination that is not one of the user's villages, refused alike at every door."""
     return _("请选择本村（社区）作为迁入地")
@@ -190,7 +197,7 @@ def _member_errors(
     if not members:
         errors["members"] = _("请至少登记一位家庭成员")
     elif heads != 1:
-        errors["members"] = _("每户须有且只有一位户主")
+        errors["members"] = head_error(heads)
     return errors
 
 
