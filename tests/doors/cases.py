@@ -64,10 +64,10 @@ def elsewhere(w: World) -> Household:
 
 
 def registration(
-    members: list[tuple[str, str, str, str]], destination: str = DEST
+    members: list[tuple[str, str, str, str]], destination: str = DEST, actor: str = "clerk"
 ) -> dict[str, Any]:
     return {
-        "actor": "clerk",
+        "actor": actor,
         "origin": ORIGIN,
         "destination": destination,
         "mode": "scattered",
@@ -118,6 +118,11 @@ LEDGER_ROWS = pytest.mark.xfail(
     ),
 )
 
+
+def by_the_police(w: World) -> dict[str, Any]:
+    return registration([("侯婷珍", NEW_ID, "户主", "none")], actor="police")
+
+
 REGISTER = [
     Case(
         "register_household",
@@ -160,6 +165,13 @@ REGISTER = [
         "destination-not-the-clerks-village",
         foreign_destination,
         refused("请选择本村（社区）作为迁入地"),
+        skip={"cli": SYSTEM_SEES_ALL},
+    ),
+    Case(
+        "register_household",
+        "not-village-staff",
+        by_the_police,
+        refused("HTTP 403"),
         skip={"cli": SYSTEM_SEES_ALL},
     ),
     Case(

@@ -100,7 +100,8 @@ def register_by_api(w: World, given: dict[str, Any]) -> Outcome:
         "site_id": None,
         "members": _members(given),
     }
-    return api_outcome(w.anonymous().post("/api/v1/households", json=body, headers=w.api("clerk")))
+    headers = w.api(given["actor"])
+    return api_outcome(w.anonymous().post("/api/v1/households", json=body, headers=headers))
 
 
 def _ledger(given: dict[str, Any]) -> bytes:
@@ -128,10 +129,13 @@ def _import_outcome(w: World) -> Outcome:
 def register_by_import(w: World, given: dict[str, Any]) -> Outcome:
     """The ledger upload (导入台账) of the clerk: preview, then run."""
     client = w.web(given["actor"])
-    page = client.get("/imports/").get_data(as_text=True)
+    page = client.get("/imports/")
+    if refusal := http_refusal(page.status_code):
+        return refusal
+    token = csrf_from(page.get_data(as_text=True))
     resp = client.post(
         "/imports/",
-        data={"csrf_token": csrf_from(page), "file": (io.BytesIO(_ledger(given)), "台账.csv")},
+        data={"csrf_token": token, "file": (io.BytesIO(_ledger(given)), "台账.csv")},
         content_type="multipart/form-data",
     )
     assert resp.status_code == 303, resp.get_data(as_text=True)[:1000]
