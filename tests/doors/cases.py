@@ -429,7 +429,7 @@ CLAIM = [
 
 # --- record a vote -------------------------------------------------------------------------
 def published(
-    tally: tuple[int, int, int], voted_days_ago: int = 0
+    tally: tuple[int, int, int], voted_days_ago: int = 0, started_days_ago: int = 10
 ) -> Callable[[World], dict[str, Any]]:
     """王建国 (段村村 -> 幸福社区) asks for membership; the collective organisation of
     幸福社区 published the list ten days ago (7 days, recorded late with its reason)
@@ -450,7 +450,7 @@ def published(
             cases=intake.cases,
             body="villagers_representatives",
             body_size=9,
-            starts_on=today - timedelta(days=10),
+            starts_on=today - timedelta(days=started_days_ago),
             days=7,
             backdate_reason="已于十日前在村务公开栏张贴，现补录",
             actor=org,
@@ -500,6 +500,12 @@ VOTE = [
     ),
     Case(
         "record_vote",
+        "publicity-not-over",
+        published((6, 2, 1), started_days_ago=3),
+        refused("公示期满后方可表决"),
+    ),
+    Case(
+        "record_vote",
         "voted-on-the-last-day-of-publicity",
         published((6, 2, 1), voted_days_ago=PUBLICITY_ENDS),
         refused("公示期满后方可表决"),
@@ -508,13 +514,19 @@ VOTE = [
 
 
 # --- public status lookup ---------------------------------------------------------------
-def receipt(tail: Callable[[str], str]) -> Callable[[World], dict[str, Any]]:
-    """The receipt of a hukou case, asked for with an ID tail made from the head's."""
+def receipt(
+    tail: Callable[[str], str], number: Callable[[str], str] = str
+) -> Callable[[World], dict[str, Any]]:
+    """The receipt of a hukou case, asked for with an ID tail made from the head's (and
+    the receipt number as typed, made from the real one)."""
 
     def setup(w: World) -> dict[str, Any]:
         case = w.case(hukou_case(w))
         assert case.intake is not None and case.person is not None
-        return {"receipt_no": case.intake.receipt_no, "id_tail": tail(case.person.id_number)}
+        return {
+            "receipt_no": number(case.intake.receipt_no),
+            "id_tail": tail(case.person.id_number),
+        }
 
     return setup
 
@@ -544,6 +556,18 @@ LOOKUP = [
         refused("请输入身份证号码后四位"),  # blank, whatever kind of space
     ),
     Case("public_status", "three-characters", receipt(lambda n: n[-3:]), refused(BAD_TAIL)),
+    Case(
+        "public_status",
+        "blank-receipt-number",
+        receipt(lambda n: n[-4:], number=lambda r: ""),
+        refused("请输入办件编号"),
+    ),
+    Case(
+        "public_status",
+        "receipt-number-without-dashes",
+        receipt(lambda n: n[-4:], number=lambda r: r.replace("-", "")),
+        FOUND,
+    ),
 ]
 
 

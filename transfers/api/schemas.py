@@ -88,7 +88,7 @@ class TaskQuery(PageQuery):
 
 
 class LookupQuery(Query):
-    receipt_no = f.Str(required=True, validate=length(min=1, max=24))
+    receipt_no = f.Str(required=True, validate=length(max=24))
     id_tail = f.Str(
         required=True,
         validate=length(max=8),

@@ -109,13 +109,21 @@ def registered_people(numbers: Iterable[str], viewer: User | None) -> dict[str, 
     return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in rows}
 
 
+MAX_ID = 2**31 - 1  # the largest key a row may have; any other id names nothing
+
+
+def _key(value: int | None) -> int | None:
+    return value if value and 0 < value <= MAX_ID else None
+
+
 class Places:
-    """Jurisdictions and sites by id, loaded once per batch of registrations."""
+    """Jurisdictions and sites by id, loaded once per batch of registrations. An id no
+    row can have (zero, negative, beyond the key range) is simply not found."""
 
     def __init__(self, items: Iterable[HouseholdInput] = ()) -> None:
         items = list(items)
-        ids = {i for d in items for i in (d.origin_id, d.destination_id) if i}
-        sites = {d.site_id for d in items if d.site_id}
+        ids = {k for d in items for i in (d.origin_id, d.destination_id) if (k := _key(i))}
+        sites = {k for d in items if (k := _key(d.site_id))}
         found = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)))
         self.jurisdictions: dict[int, Jurisdiction | None] = {j.id: j for j in found}
         self.sites: dict[int, Site | None] = {
@@ -123,14 +131,14 @@ class Places:
         }
 
     def jurisdiction(self, jid: int | None) -> Jurisdiction | None:
-        if not jid:
+        if not (jid := _key(jid)):
             return None
         if jid not in self.jurisdictions:
             self.jurisdictions[jid] = db.session.get(Jurisdiction, jid)
         return self.jurisdictions[jid]
 
     def site(self, site_id: int | None) -> Site | None:
-        if not site_id:
+        if not (site_id := _key(site_id)):
             return None
         if site_id not in self.sites:
             self.sites[site_id] = db.session.get(Site, site_id)

@@ -78,6 +78,8 @@ def tail_error(raw: str) -> str | None:
 
 def find_status(receipt_no: str, id_tail: str) -> list[dict[str, Any]]:
     """The lookup of both doors: the case rows, or LookupRefused with its reason."""
+    if not _plain(receipt_no):
+        raise LookupRefused(_("请输入办件编号"), "receipt_no")
     if error := tail_error(id_tail):
         raise LookupRefused(error, "id_tail")
     rows = lookup(receipt_no, id_tail)

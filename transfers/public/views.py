@@ -45,8 +45,8 @@ def index():  # type: ignore[no-untyped-def]
         try:
             rows = find_status(form.receipt_no.data or "", form.id_tail.data or "")
         except LookupRefused as e:
-            if e.field == "id_tail":
-                form.id_tail.errors = [str(e)]
+            if e.field:
+                form[e.field].errors = [str(e)]
             else:
                 not_found = str(e)
     return render_template("public/lookup.html", form=form, rows=rows, not_found=not_found)
