@@ -105,6 +105,10 @@ def two_heads(w: World) -> dict[str, Any]:
     return registration([("侯婷珍", NEW_ID, "户主", "none"), ("侯小军", SON_ID, "户主", "none")])
 
 
+def no_head(w: World) -> dict[str, Any]:
+    return registration([("侯婷珍", NEW_ID, "配偶", "none")])
+
+
 def one_person_twice(w: World) -> dict[str, Any]:
     return registration([("侯婷珍", NEW_ID, "户主", "none"), ("侯婷珍", NEW_ID, "配偶", "none")])
 
@@ -122,6 +126,15 @@ LEDGER_ROWS = pytest.mark.xfail(
 def by_the_police(w: World) -> dict[str, Any]:
     return registration([("侯婷珍", NEW_ID, "户主", "none")], actor="police")
 
+
+LEDGER_HEAD_HINT = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the ledger adds how to fill its column (该户缺少户主：每户须有且只有一位户主"
+        "（与户主关系填“户主”）), the form and the API say 每户须有且只有一位户主; the hint "
+        "names a ledger column, so the English pages could not show it"
+    ),
+)
 
 REGISTER = [
     Case(
@@ -152,6 +165,13 @@ REGISTER = [
         "two-heads",
         two_heads,
         refused("该户登记了多位户主，每户须有且只有一位户主"),
+    ),
+    Case(
+        "register_household",
+        "no-head",
+        no_head,
+        refused("每户须有且只有一位户主"),
+        marks={door: LEDGER_HEAD_HINT for door in ("import", "cli")},
     ),
     Case(
         "register_household",

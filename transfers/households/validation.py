@@ -150,11 +150,9 @@ def staff_villages(user: User) -> set[int]:
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
 
 
-def head_error(heads: int) -> str:
-    """A household with no head or several (户主), refused alike at every door."""
-    if heads > 1:
-        return _("该户登记了多位户主，每户须有且只有一位户主")
-    return _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
+def several_heads() -> str:
+    """A household with several heads (户主), refused alike at every door."""
+    return _("该户登记了多位户主，每户须有且只有一位户主")
 
 
 def not_own_village() -> str:
@@ -204,8 +202,10 @@ def _member_errors(
     heads = sum(1 for m in members if m.relation == "户主")
     if not members:
         errors["members"] = _("请至少登记一位家庭成员")
-    elif heads != 1:
-        errors["members"] = head_error(heads)
+    elif heads > 1:
+        errors["members"] = several_heads()
+    elif heads == 0:
+        errors["members"] = _("每户须有且只有一位户主")
     return errors
 
 
