@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.doors.cases import CASES
+from tests.doors.cases import CASES, Case
 from tests.doors.operations import OPERATIONS, perform
 from tests.doors.world import World
 
@@ -18,7 +18,7 @@ RUNS = [
 
 
 @pytest.mark.parametrize("case,door", RUNS)
-def test_door_gives_the_cases_outcome(world: World, case, door: str) -> None:  # type: ignore[no-untyped-def]
+def test_door_gives_the_cases_outcome(world: World, case: Case, door: str) -> None:
     given = case.setup(world)
     outcome = perform(OPERATIONS[case.operation], door, world, given)
     assert outcome == case.expected
