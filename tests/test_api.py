@@ -221,8 +221,11 @@ def test_api_validation_permissions_and_jurisdiction(client, make_user, make_hou
         ),
         422,
     )
-    # someone else's village; not village staff at all
-    is_problem(client.post("/api/v1/households", json=household_body(), headers=o_auth), 403)
+    # someone else's village (the household's rule, as at every door); not village staff
+    other = is_problem(
+        client.post("/api/v1/households", json=household_body(), headers=o_auth), 422
+    )
+    assert other["errors"]["destination_id"] == "请选择本村（社区）作为迁入地"
     is_problem(client.post("/api/v1/households", json=household_body(), headers=p_auth), 403)
 
     hh = make_household()

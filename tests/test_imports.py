@@ -362,7 +362,7 @@ def test_csv_in_gbk_and_permissions(client, make_user, geo, db):
     text = ",".join(HEADERS) + "\n" + ",".join(str(c) for c in ledger_rows()[0]) + "\n"
     resp = upload(client, text.encode("gb18030"), "台账.csv")
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "您只能为本村（社区）导入搬迁户" in html
+    assert "请选择本村（社区）作为迁入地" in html
     bad = upload(client, b"name,id\n1,2\n", "x.csv")
     assert bad.status_code == 422 and "未找到表头行" in bad.get_data(as_text=True)
     template = client.get("/imports/template.xlsx")

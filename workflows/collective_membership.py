@@ -185,9 +185,17 @@ def _validate_vote(ctx: Context) -> dict[str, str]:
     if voted > ctx.today:
         errors["voted_on"] = _("表决日期不能晚于今天")
     ends = ctx.case_data.get("publicity_ends_on")
-    if ends and voted <= date.fromisoformat(ends):
-        errors["voted_on"] = _("公示期满后方可表决")
+    if ends and (early := vote_date_error(voted, date.fromisoformat(ends))):
+        errors["voted_on"] = early
     return errors
+
+
+def vote_date_error(voted_on: date, publicity_ends_on: date) -> str | None:
+    """A vote is held after the publicity period, never on one of its days: the one
+    refusal of a vote session and of a single case's vote."""
+    if voted_on <= publicity_ends_on:
+        return _("公示期满后方可表决")
+    return None
 
 
 def _vote_passes(ctx: Context) -> bool:
@@ -374,5 +382,6 @@ __all__ = [
     "decide_tally",
     "passes",
     "publicity_end",
+    "vote_date_error",
     "votes_needed",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, RAISE
 
 from transfers.api import fields as f
-from transfers.api.fields import ChineseSchema, between, exactly, length, one_of
+from transfers.api.fields import ChineseSchema, between, length, one_of
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -88,11 +88,14 @@ class TaskQuery(PageQuery):
 
 
 class LookupQuery(Query):
-    receipt_no = f.Str(required=True, validate=length(min=1, max=24))
+    receipt_no = f.Str(required=True, validate=length(max=24))
     id_tail = f.Str(
         required=True,
-        validate=exactly(4),
-        metadata={"description": "Last four characters of a member's ID number"},
+        validate=length(max=8),
+        metadata={
+            "description": "Last four characters of a member's ID number (0-9 or X; "
+            "spaces and full-width digits are accepted, as in the web form)"
+        },
     )
 
 

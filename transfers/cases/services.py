@@ -12,7 +12,7 @@ from transfers.auth.models import User
 from transfers.cases.intake import refuse_inapplicable
 from transfers.cases.models import Case, Intake
 from transfers.cases.permissions import can_open_cases
-from transfers.engine import PermissionDenied, open_case
+from transfers.engine import PermissionDenied, RuleViolation, open_case
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from workflows.calendar import local_date
@@ -28,6 +28,24 @@ def next_receipt_no(household: Household, now: datetime) -> str:
         select(func.count()).select_from(Intake).where(Intake.receipt_no.like(prefix + "%"))
     )
     return f"{prefix}{(count or 0) + 1:04d}"
+
+
+def requested_members(
+    household: Household, wanted: Iterable[tuple[int | None, str]]
+) -> list[tuple[Person | None, str]]:
+    """The (person id, procedure) pairs a door was asked for, with the household's members
+    for the ids. A person of another household is refused (keyed "requests-<i>-person_id"),
+    with a reason that names nobody: the person may be outside the user's area."""
+    members = {p.id: p for p in household.members}
+    pairs = list(wanted)
+    outsiders = {
+        f"requests-{i}-person_id": _("该人员不是本户成员")
+        for i, (person_id, _procedure) in enumerate(pairs)
+        if person_id is not None and person_id not in members
+    }
+    if outsiders:
+        raise RuleViolation(outsiders)
+    return [(members.get(person_id or 0), procedure) for person_id, procedure in pairs]
 
 
 def open_intake(

@@ -53,8 +53,12 @@ class HouseholdForm(FlaskForm):
     origin_id = SelectField(
         _l("迁出地（村/社区）"), coerce=int, validators=[InputRequired(_l("请选择迁出地"))]
     )
+    # The household's rules decide which villages a user registers for (every door alike).
     destination_id = SelectField(
-        _l("迁入地（村/社区）"), coerce=int, validators=[InputRequired(_l("请选择迁入地"))]
+        _l("迁入地（村/社区）"),
+        coerce=int,
+        validators=[InputRequired(_l("请选择迁入地"))],
+        validate_choice=False,
     )
     settlement_mode = SelectField(_l("安置方式"), choices=_choices(SETTLEMENT_MODES.items()))
     site_id = SelectField(_l("安置点"), coerce=int, validators=[Optional()])

@@ -109,13 +109,21 @@ def registered_people(numbers: Iterable[str], viewer: User | None) -> dict[str, 
     return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in rows}
 
 
+MAX_ID = 2**31 - 1  # the largest key a row may have; any other id names nothing
+
+
+def _key(value: int | None) -> int | None:
+    return value if value and 0 < value <= MAX_ID else None
+
+
 class Places:
-    """Jurisdictions and sites by id, loaded once per batch of registrations."""
+    """Jurisdictions and sites by id, loaded once per batch of registrations. An id no
+    row can have (zero, negative, beyond the key range) is simply not found."""
 
     def __init__(self, items: Iterable[HouseholdInput] = ()) -> None:
         items = list(items)
-        ids = {i for d in items for i in (d.origin_id, d.destination_id) if i}
-        sites = {d.site_id for d in items if d.site_id}
+        ids = {k for d in items for i in (d.origin_id, d.destination_id) if (k := _key(i))}
+        sites = {k for d in items if (k := _key(d.site_id))}
         found = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)))
         self.jurisdictions: dict[int, Jurisdiction | None] = {j.id: j for j in found}
         self.sites: dict[int, Site | None] = {
@@ -123,14 +131,14 @@ class Places:
         }
 
     def jurisdiction(self, jid: int | None) -> Jurisdiction | None:
-        if not jid:
+        if not (jid := _key(jid)):
             return None
         if jid not in self.jurisdictions:
             self.jurisdictions[jid] = db.session.get(Jurisdiction, jid)
         return self.jurisdictions[jid]
 
     def site(self, site_id: int | None) -> Site | None:
-        if not site_id:
+        if not (site_id := _key(site_id)):
             return None
         if site_id not in self.sites:
             self.sites[site_id] = db.session.get(Site, site_id)
@@ -140,6 +148,16 @@ class Places:
 def staff_villages(user: User) -> set[int]:
     """The villages (communities) a user registers households for."""
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
+
+
+def several_heads() -> str:
+    """A household with several heads (户主), refused alike at every door."""
+    return _("该户登记了多位户主，每户须有且只有一位户主")
+
+
+def not_own_village() -> str:
+    """A destination that is not one of the user's villages, refused alike at every door."""
+    return _("请选择本村（社区）作为迁入地")
 
 
 def _number(raw: str) -> str | None:
@@ -184,7 +202,9 @@ def _member_errors(
     heads = sum(1 for m in members if m.relation == "户主")
     if not members:
         errors["members"] = _("请至少登记一位家庭成员")
-    elif heads != 1:
+    elif heads > 1:
+        errors["members"] = several_heads()
+    elif heads == 0:
         errors["members"] = _("每户须有且只有一位户主")
     return errors
 
@@ -202,7 +222,7 @@ def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> d
     elif destination.level != Level.VILLAGE:
         errors["destination_id"] = _("迁出地和迁入地须选择到村（社区）一级")
     elif actor is not None and destination.id not in staff_villages(actor):
-        errors["destination_id"] = _("请选择本村（社区）作为迁入地")
+        errors["destination_id"] = not_own_village()
     if data.settlement_mode not in SETTLEMENT_MODES:
         errors["settlement_mode"] = _("请选择安置方式")
     site = places.site(data.site_id)

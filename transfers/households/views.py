@@ -25,7 +25,7 @@ from transfers.cases.permissions import (
     can_register_households,
     can_view_household,
 )
-from transfers.cases.services import open_intake
+from transfers.cases.services import open_intake, requested_members
 from transfers.db import utcnow
 from transfers.engine import EngineError, WorkflowError
 from transfers.engine.service import household_facts, person_facts
@@ -271,20 +271,22 @@ def intake(household_id: int) -> ResponseReturnValue:
         abort(404)
     if not can_open_cases(current_user, household):
         abort(403)
-    members = {str(p.id): p for p in household.members}
-    requests = []
+    wanted = []
     for key in sorted(set(request.form.getlist("open"))):
         person_id, _sep, procedure = key.partition(":")
-        if person_id not in members or procedure not in PROCEDURES:
+        if not person_id.isdigit() or procedure not in PROCEDURES:
             flash(_("所选事项无需或不能受理，请刷新页面后重试"), "danger")
             return redirect(url_for("households.detail", household_id=household_id))
-        requests.append((members[person_id], procedure))
-    if not requests:
+        wanted.append((int(person_id), procedure))
+    if not wanted:
         flash(_("请至少勾选一项要受理的事项"), "warning")
         return redirect(url_for("households.detail", household_id=household_id))
     try:
         receipt = open_intake(
-            household=household, requests=requests, actor=current_user, now=utcnow()
+            household=household,
+            requests=requested_members(household, wanted),
+            actor=current_user,
+            now=utcnow(),
         )
         db.session.commit()
     except (EngineError, WorkflowError) as e:

@@ -24,7 +24,7 @@ from sqlalchemy import Table, func, insert, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
-from transfers.households.validation import registered_people
+from transfers.households.validation import registered_people, several_heads
 from transfers.imports.ledger import BY_KEY, open_sheet
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reading import Lookups, Problems, validate_row
@@ -195,7 +195,7 @@ def _household_message(hh: _HouseholdSeen) -> str:
     if hh.collides:
         return _("同户有成员的身份证号码已在其他搬迁户登记，导入不会并入该户，整户暂不导入")
     if hh.heads > 1:
-        return _("该户登记了多位户主，每户须有且只有一位户主")
+        return several_heads()
     if hh.heads == 0 and not hh.existing:
         return _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
     if hh.bad:

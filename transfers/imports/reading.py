@@ -22,6 +22,7 @@ from transfers.households.models import (
     RELATIONS,
     SETTLEMENT_MODES,
 )
+from transfers.households.validation import not_own_village
 from transfers.imports.ledger import BY_KEY, HUKOU_STATUS
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.i18n import gettext as _
@@ -208,10 +209,7 @@ def _places(cells: dict[str, str], lookups: Lookups, p: Problems, v: dict[str, A
         v[side.replace("_code", "_id")] = j.id if j else None
     dest_id = v["destination_id"]
     if dest_id and lookups.allowed is not None and dest_id not in lookups.allowed:
-        p.add(
-            "destination_code",
-            _("您只能为本村（社区）导入搬迁户（迁入地须为您任职的村或社区）"),
-        )
+        p.add("destination_code", not_own_village())
     mode = _enum("settlement_mode", cells.get("settlement_mode", ""), p)
     if not mode:
         p.add("settlement_mode", _("请填写安置方式（集中安置或分散安置）"))

@@ -58,6 +58,36 @@ def receipt_key() -> str:
     return "lookup:" + normalize_receipt(raw)
 
 
+class LookupRefused(ValueError):
+    """A lookup that shows nothing, with the reason every door shows: `field` names the
+    input at fault, None when the pair simply does not match."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def tail_error(raw: str) -> str | None:
+    """Why an ID tail cannot be asked for (blank, or not four of 0-9 or X), else None."""
+    if not _plain(raw):
+        return str(_("请输入身份证号码后四位"))
+    if normalize_tail(raw) is None:
+        return str(_("请输入身份证号码后四位（4位数字，末位可为X）"))
+    return None
+
+
+def find_status(receipt_no: str, id_tail: str) -> list[dict[str, Any]]:
+    """The lookup of both doors: the case rows, or LookupRefused with its reason."""
+    if not _plain(receipt_no):
+        raise LookupRefused(_("请输入办件编号"), "receipt_no")
+    if error := tail_error(id_tail):
+        raise LookupRefused(error, "id_tail")
+    rows = lookup(receipt_no, id_tail)
+    if rows is None:
+        raise LookupRefused(_("未查询到办件。请核对办件编号和身份证号码后四位。"))
+    return rows
+
+
 def lookup(receipt_no: str, id_tail: str) -> list[dict[str, Any]] | None:
     """Case states of the household, or None when the pair does not match.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -12,7 +11,13 @@ from wtforms.validators import InputRequired, Length
 
 from transfers.extensions import limiter
 from transfers.forms import ChineseMeta
-from transfers.public.lookup import PER_ADDRESS, PER_RECEIPT, lookup, normalize_tail, receipt_key
+from transfers.public.lookup import (
+    PER_ADDRESS,
+    PER_RECEIPT,
+    LookupRefused,
+    find_status,
+    receipt_key,
+)
 
 bp = Blueprint("public", __name__, url_prefix="/query")
 
@@ -36,12 +41,13 @@ class LookupForm(FlaskForm):
 def index() -> ResponseReturnValue:
     form = LookupForm()
     rows = None
-    not_found = False
+    not_found = ""
     if request.method == "POST" and form.validate_on_submit():
-        tail = normalize_tail(form.id_tail.data or "")
-        if tail is None:
-            form.id_tail.errors = [_("请输入身份证号码后四位（4位数字，末位可为X）")]
-        else:
-            rows = lookup(form.receipt_no.data or "", tail)
-            not_found = rows is None
+        try:
+            rows = find_status(form.receipt_no.data or "", form.id_tail.data or "")
+        except LookupRefused as e:
+            if e.field:
+                form[e.field].errors = [str(e)]
+            else:
+                not_found = str(e)
     return render_template("public/lookup.html", form=form, rows=rows, not_found=not_found)

@@ -32,6 +32,7 @@ from workflows.collective_membership import (
     VotingBody,
     passes,
     publicity_end,
+    vote_date_error,
 )
 from workflows.i18n import gettext as _
 from workflows.roles import Role
@@ -177,10 +178,8 @@ def _check_tallies(
     session: VoteSession, pending: list[VoteEntry], tallies: Mapping[int, Tallied], voted_on: date
 ) -> None:
     errors: dict[str, str] = {}
-    if voted_on <= session.publicity_ends_on:
-        errors["voted_on"] = _(
-            "公示期至%(date)s，期满后方可表决", date=session.publicity_ends_on.isoformat()
-        )
+    if early := vote_date_error(voted_on, session.publicity_ends_on):
+        errors["voted_on"] = early
     for entry in pending:
         tally = tallies.get(entry.case_id)
         if tally is None:
