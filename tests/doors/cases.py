@@ -20,7 +20,7 @@ from tests.conftest import NOW, make_id
 from tests.doors.world import DEST, FAR_ORIGIN, ORIGIN, OTHER_VILLAGE, Outcome, World
 from transfers.cases.services import open_intake
 from transfers.db import utcnow
-from transfers.engine import act, claim, release
+from transfers.engine import act, claim
 from transfers.households.models import Household
 from transfers.votes.services import publish_session
 from workflows.calendar import local_date
@@ -323,17 +323,29 @@ SITE_ADDRESS = {"option": "site_address", "building": "3", "unit": "2", "door": 
 def submit(
     data: dict[str, str], actor: str = "clerk", stale: bool = False, taken: bool = False
 ) -> Callable[[World], dict[str, Any]]:
-    """The clerk's submit form; meanwhile a colleague claimed the task and let it go
-    (`stale`), or claimed it and is on it (`taken`)."""
+    """The clerk's submit form; meanwhile a colleague submitted it and the police station
+    returned it, so the same step is open again on a newer version (`stale`), or a
+    colleague claimed the task and is on it (`taken`). A claim alone moves no version."""
 
     def setup(w: World) -> dict[str, Any]:
         case_id = hukou_case(w)
         version = w.case(case_id).version
-        if stale or taken:
-            task_id = w.open_task(case_id).id
-            claim(task_id=task_id, actor=w.user("colleague"), now=utcnow())
-            if stale:
-                release(task_id=task_id, actor=w.user("colleague"), now=utcnow())
+        if stale:
+            for trigger, who, form in (
+                ("submit", "colleague", data),
+                ("return", "police", {"reason": "户口簿复印件不清晰"}),
+            ):
+                act(
+                    case_id=case_id,
+                    action=trigger,
+                    actor=w.user(who),
+                    seen_version=None,
+                    data=form,
+                    now=utcnow(),
+                )
+            w.db.session.commit()
+        if taken:
+            claim(task_id=w.open_task(case_id).id, actor=w.user("colleague"), now=utcnow())
             w.db.session.commit()
         return {
             "actor": actor,
@@ -407,8 +419,7 @@ CLAIM = [
         "claim",
         "free-task",
         task_of_hukou(),
-        changed(
-            cases=([HUKOU_OPEN], [("hukou", "application", None, "王建国", 3)]),
+        changed(  # a claim is an event, not a transition: the case's version stays
             events=([], [("hukou", "claimed", "", None, None)]),
             tasks=([AT_VILLAGE], [AT_VILLAGE[:3] + (CLERK, False, None)]),
         ),
@@ -429,11 +440,7 @@ CLAIM = [
         "release",
         "own-claim",
         task_of_hukou(claimed_by="clerk"),
-        changed(
-            cases=(
-                [("hukou", "application", None, "王建国", 3)],
-                [("hukou", "application", None, "王建国", 4)],
-            ),
+        changed(  # the case's version stays, as for a claim
             events=([], [("hukou", "released", "", None, None)]),
             tasks=([AT_VILLAGE[:3] + (CLERK, False, None)], [AT_VILLAGE]),
         ),
