@@ -112,7 +112,14 @@ def test_refusals_write_nothing(db, setup, make_user, who, version, action, erro
     before = snapshot(db, case)
     seen = case.version if version else case.version - 1
     with pytest.raises(error):
-        act(case_id=case.id, action=action, actor=actors[who], seen_version=seen, data=SUBMIT, now=NOW)
+        act(
+            case_id=case.id,
+            action=action,
+            actor=actors[who],
+            seen_version=seen,
+            data=SUBMIT,
+            now=NOW,
+        )
     db.session.rollback()
     assert snapshot(db, case) == before
 
@@ -121,7 +128,14 @@ def test_rule_violation_writes_nothing(db, setup):
     staff, police, hh, case = setup
     before = snapshot(db, case)
     with pytest.raises(RuleViolation):
-        act(case_id=case.id, action="submit", actor=staff, seen_version=case.version, data={"option": "township_collective"}, now=NOW)
+        act(
+            case_id=case.id,
+            action="submit",
+            actor=staff,
+            seen_version=case.version,
+            data={"option": "township_collective"},
+            now=NOW,
+        )
     db.session.rollback()
     assert snapshot(db, case) == before
 
@@ -136,7 +150,14 @@ def test_claim_blocks_colleagues_and_release_frees(db, setup, make_user):
         claim(task_id=task.id, actor=colleague, now=NOW)
     db.session.rollback()
     with pytest.raises(PermissionDenied):
-        act(case_id=case.id, action="submit", actor=colleague, seen_version=None, data=SUBMIT, now=NOW)
+        act(
+            case_id=case.id,
+            action="submit",
+            actor=colleague,
+            seen_version=None,
+            data=SUBMIT,
+            now=NOW,
+        )
     db.session.rollback()
     with pytest.raises(PermissionDenied):
         release(task_id=task.id, actor=colleague, now=NOW)
@@ -167,7 +188,12 @@ def test_receipt_numbers_count_per_county_and_day(db, setup, make_household):
     staff, police, hh, case = setup
     hh2 = make_household()
     i2 = open_intake(household=hh2, requests=[(hh2.members[0], "hukou")], actor=staff, now=NOW)
-    i3 = open_intake(household=hh2, requests=[(hh2.members[1], "hukou")], actor=staff, now=NOW + timedelta(days=1))
+    i3 = open_intake(
+        household=hh2,
+        requests=[(hh2.members[1], "hukou")],
+        actor=staff,
+        now=NOW + timedelta(days=1),
+    )
     assert i2.receipt_no == "411221-20261102-0002"
     assert i3.receipt_no == "411221-20261103-0001"
 
@@ -188,6 +214,11 @@ def test_two_approvers_at_once_exactly_one_wins(app, db, setup, make_user):
         select(Event).where(Event.case_id == case.id, Event.kind == "transition")
     ).all()
     assert len(transitions) == 1
-    assert db.session.scalar(
-        select(func.count()).select_from(Task).where(Task.case_id == case.id, Task.closed_at.is_(None))
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.case_id == case.id, Task.closed_at.is_(None))
+        )
+        == 1
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
@@ -49,3 +49,12 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model maps, typed as one (SQLAlchemy types `__table__` as any
+    FromClause; every model here is declared on a plain table)."""
+    table = model.__table__
+    if not isinstance(table, Table):  # pragma: no cover - no model maps anything else
+        raise TypeError(f"{model.__name__} does not map a table")
+    return table

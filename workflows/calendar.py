@@ -71,7 +71,7 @@ def official_workday(day: date) -> bool | None:
     Cached: chinesecalendar validates every date against its whole table (slow).
     """
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         return None
 

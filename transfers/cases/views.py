@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -15,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
 from transfers.cases.documents import DocumentRejected, download_name, store_document
@@ -38,6 +39,7 @@ from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
+from workflows.base import Procedure
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
 from workflows.i18n import gettext as translate
@@ -85,7 +87,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
     related = db.session.scalars(
         select(Case)
         .where(Case.household_id == case.household_id, Case.id != case.id)
-        .where(Case.person_id == case.person_id if case.person_id else True)
+        .where(Case.person_id == case.person_id if case.person_id else true())
         .options(joinedload(Case.person))
         .order_by(Case.id)
     ).all()
@@ -248,7 +250,7 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _diagram(procedure):  # type: ignore[no-untyped-def]
+def _diagram(procedure: Procedure) -> dict[str, Any]:
     """The state diagram with its labels in the interface language (drawn by diagram.js)."""
     data = diagram(procedure)
     data["label"] = translate(data["label"])

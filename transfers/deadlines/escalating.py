@@ -7,12 +7,12 @@ import functools
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, Integer, String, Table, bindparam, exists, select
+from sqlalchemy import Date, Integer, String, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
-from transfers.db import UTCDateTime
+from transfers.db import UTCDateTime, table_of
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.engine.events import append_events, event_spec
 from transfers.extensions import db
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 
 VIOLATION_LABELS = {"assistance_gap": "救助待遇断档（不断档要求未落实）"}
 
-case_t: Table = Case.__table__
-task_t: Table = Task.__table__
-escalation_t: Table = Escalation.__table__
-problem_t: Table = Problem.__table__
+case_t = table_of(Case)
+task_t = table_of(Task)
+escalation_t = table_of(Escalation)
+problem_t = table_of(Problem)
 
 
 _ESCALATION_COLUMNS = ("task_id", "case_id", "level", "at", "due_on", "to_role", "to_path")

@@ -58,7 +58,8 @@ def _limit_rows() -> dict[tuple[str, str], list[tuple[str, Limit]]]:
 
 def limit_for(procedure: str, state: str, jurisdiction_path: str) -> Limit | None:
     """The most specific configured limit, else the procedure's default."""
-    for prefix, limit in _cached("limits", _limit_rows).get((procedure, state), []):
+    rows: list[tuple[str, Limit]] = _cached("limits", _limit_rows).get((procedure, state), [])
+    for prefix, limit in rows:
         if jurisdiction_path.startswith(prefix):
             return limit
     return get_procedure(procedure).state(state).limit

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, exists, select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import joinedload
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event
+from transfers.db import table_of
 from transfers.deadlines.escalating import escalate_case, open_violation_problem
 from transfers.deadlines.models import Escalation, EscalationLevel
 from transfers.deadlines.services import work_calendar
@@ -53,7 +54,7 @@ SWEEP_LOCK_KEY = 0x7377656570
 # Tasks per batch; the sweep commits after each batch but the last.
 BATCH = 200
 
-case_t: Table = Case.__table__
+case_t = table_of(Case)
 
 
 @dataclass(frozen=True)

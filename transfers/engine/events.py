@@ -14,17 +14,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from transfers.cases.models import Case, Event
+from transfers.db import table_of
 from transfers.engine.audit import chain_hash, event_payload
 from transfers.engine.errors import NotFound, StaleVersion
 from transfers.extensions import db
 from workflows.i18n import gettext as _
 
-case_t: Table = Case.__table__
-event_t: Table = Event.__table__
+case_t = table_of(Case)
+event_t = table_of(Event)
 
 # Compare-and-swap attempts on a chain head. After a miss the head is read again with
 # FOR UPDATE (PostgreSQL) or inside the write transaction the miss began (SQLite), so

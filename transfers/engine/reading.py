@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import FromClause, Join, Row, Select, Table, and_, bindparam, func, select
+from sqlalchemy import FromClause, Join, Row, Select, and_, bindparam, func, select
 
 from transfers.cases.models import Case
+from transfers.db import table_of
 from transfers.engine.errors import NotFound
 from transfers.engine.events import connection
 from transfers.extensions import db
@@ -27,12 +28,12 @@ from workflows.registry import get_procedure
 from workflows.roles import Role, ancestor_path
 from workflows.scope import relocation_scope
 
-case_t: Table = Case.__table__
-task_t: Table = Task.__table__
-household_t: Table = Household.__table__
-person_t: Table = Person.__table__
-site_t: Table = Site.__table__
-jurisdiction_t: Table = Jurisdiction.__table__
+case_t = table_of(Case)
+task_t = table_of(Task)
+household_t = table_of(Household)
+person_t = table_of(Person)
+site_t = table_of(Site)
+jurisdiction_t = table_of(Jurisdiction)
 
 
 def open_task(case: Case) -> Task | None:

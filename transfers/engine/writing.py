@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from transfers.cases.models import Case
+from transfers.db import table_of
 from transfers.deadlines.services import due_date
 from transfers.engine.errors import StaleVersion
 from transfers.engine.events import (
@@ -35,7 +36,7 @@ from transfers.tasks.models import Task
 from workflows.base import Procedure
 from workflows.calendar import local_date
 
-task_t: Table = Task.__table__
+task_t = table_of(Task)
 
 # Built once, with bound parameters (the SET columns come from the parameters; the
 # WHERE parameters are named apart from the columns).

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 
 from transfers.auth.models import User
+from transfers.db import table_of
 from transfers.extensions import db
 from transfers.households.models import REGISTRATION_CHANNELS, Household, HouseholdEvent, Person
 from transfers.households.validation import (
@@ -116,9 +117,7 @@ def _insert(
         ).all()
     )
     pairs = list(zip(ids, accepted, strict=True))
-    person_t, event_t = Person.__table__, HouseholdEvent.__table__
-    # typed as any FromClause; both models map plain tables
-    assert isinstance(person_t, Table) and isinstance(event_t, Table)
+    person_t, event_t = table_of(Person), table_of(HouseholdEvent)
     db.session.execute(
         insert(person_t), [_person_row(m, hid) for hid, item in pairs for m in item.members]
     )
