@@ -33,7 +33,8 @@ run: db
 browser:
 	@bash .ci/install-chromium.sh
 
-test: setup browser
+# Lint, format and type checks first (fast), then the whole suite.
+test: setup browser lint
 	$(BIN)/python -m pytest
 
 bench: setup
