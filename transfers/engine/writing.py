@@ -67,7 +67,10 @@ def plan_next_task(case: CaseRow, procedure: Procedure, state: str, now: datetim
         "state": state,
         "role": str(spec.role),
         "jurisdiction_path": jpath,
-        "due_on": due_date(case.procedure, state, jpath, local_date(now)),
+        # A state may take its due date from the case's data (a publicity's recorded
+        # end); otherwise the time-limit table counts from today.
+        "due_on": spec.due_from(case.data)
+        or due_date(case.procedure, state, jpath, local_date(now)),
         "created_at": now,
     }
 
