@@ -33,23 +33,24 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 def seed(app, n: int, groups: int = 3) -> dict:  # type: ignore[no-untyped-def, type-arg]
     """groups × n households of one person each, each with an open hukou case."""
+    import random
+
     from transfers.auth.services import create_user
     from transfers.cases.services import open_intake
-    from transfers.demo import SITES, _IdFactory, _jurisdictions
+    from transfers.demo_county import SITES, IdFactory, create_jurisdictions
     from transfers.extensions import db
     from transfers.households.services import MemberInput, register_household
     from transfers.jurisdictions.models import Site
     from workflows.roles import Role
-    import random
 
     with app.app_context():
-        js = _jurisdictions()
+        js = create_jurisdictions()
         name, kind, code, address = SITES[0]
         site = Site(name=name, kind=kind, jurisdiction=js[code], address=address)
         db.session.add(site)
         staff = create_user("bench_staff", "staff", "x" * 8, [(Role.VILLAGE_STAFF, js[code])])
         police = create_user("bench_police", "police", "x" * 8, [(Role.POLICE_STATION, js["411221100"])])
-        ids, rng = _IdFactory(), random.Random(1)
+        ids, rng = IdFactory(), random.Random(1)
         case_ids = []
         for i in range(groups * n):
             hh = register_household(

@@ -8,7 +8,8 @@ from sqlalchemy import func, select, text
 
 from transfers.cases.models import Case, Event
 from transfers.db import utcnow
-from transfers.demo import USERS, load_demo
+from transfers.demo import load_demo
+from transfers.demo_county import USERS
 from transfers.engine.verify import verify_chains
 from transfers.households.models import Person
 from transfers.tasks.models import Task

@@ -21,7 +21,8 @@ from tests.conftest import csrf_from, login, post_form
 from tests.test_web_procedures import Office, case_of, intake
 from transfers.auth.models import User
 from transfers.deadlines.models import Escalation, Suspension
-from transfers.demo import DEMO_PASSWORD, USERS, load_demo
+from transfers.demo import load_demo
+from transfers.demo_county import DEMO_PASSWORD, USERS
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision.models import Problem
 from transfers.tasks.models import Task

@@ -14,7 +14,8 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 
 from tests.conftest import post_form
-from transfers.demo import DEMO_PASSWORD, USERS, load_demo
+from transfers.demo import load_demo
+from transfers.demo_county import DEMO_PASSWORD, USERS
 
 PAGES_PER_USER = 20
 SKIP_PREFIXES = ("/static/", "/api/", "/exports/", "/logout", "/inbox/mail")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.browser.conftest import shot
-from transfers.demo import DEMO_PASSWORD
+from transfers.demo_county import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}

@@ -15,7 +15,7 @@ from tests.browser.conftest import shot
 from tests.browser.journeys import check_widths, login
 from transfers.auth.models import User
 from transfers.auth.services import create_user
-from transfers.demo import DEMO_PASSWORD
+from transfers.demo_county import DEMO_PASSWORD
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 

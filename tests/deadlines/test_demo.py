@@ -13,7 +13,8 @@ from transfers.auth.models import User
 from transfers.cases.models import Event
 from transfers.deadlines.models import Escalation, Suspension
 from transfers.deadlines.sweep import sweep
-from transfers.demo import DEMO_PASSWORD, load_demo
+from transfers.demo import load_demo
+from transfers.demo_county import DEMO_PASSWORD
 from transfers.engine.verify import verify_chains
 from transfers.inbox.models import Notification
 from transfers.supervision.models import Problem

@@ -32,7 +32,8 @@ from transfers.auth.services import create_user
 from transfers.cases.models import Case
 from transfers.db import utcnow
 from transfers.deadlines.models import Escalation
-from transfers.demo import DEMO_PASSWORD, load_demo
+from transfers.demo import load_demo
+from transfers.demo_county import DEMO_PASSWORD
 from transfers.engine import open_case, open_task
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import snapshot

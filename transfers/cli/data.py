@@ -30,7 +30,8 @@ def _database_has_data() -> bool:
 @with_appcontext
 def demo_command(if_empty: bool, seed: int) -> None:
     """Load the demo county (渑池县) with households, users and cases."""
-    from transfers.demo import DEMO_PASSWORD, load_demo, print_logins
+    from transfers.demo import load_demo, print_logins
+    from transfers.demo_county import DEMO_PASSWORD
 
     if _database_has_data():
         if if_empty:
