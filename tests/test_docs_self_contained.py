@@ -68,3 +68,19 @@ def test_no_tracked_file_refers_to_a_document_outside_the_repository():
             if outside_references(line):
                 offending.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
     assert offending == [], "\n".join(offending)
+
+
+SOURCE_PATH = re.compile(r"\b((?:transfers|workflows|bench|tests)/[\w/]+\.py)\b")
+
+
+def test_every_source_file_the_docs_name_exists() -> None:
+    """A module named in the README or docs/ is there: moved or deleted code leaves no
+    pointer behind for a reader to follow into nothing."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    missing = sorted(
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in pages
+        for name in set(SOURCE_PATH.findall(page.read_text(encoding="utf-8")))
+        if not (ROOT / name).exists()
+    )
+    assert missing == []
