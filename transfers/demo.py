@@ -290,8 +290,6 @@ def _demo_deadlines(
     `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
     from transfers.deadlines.suspension import receive_item, suspend
     from transfers.deadlines.sweep import sweep
-    from transfers.supervision.ledgers import close_problem, plan_rectification
-    from transfers.supervision.models import Problem
     from transfers.tasks.models import Task
 
     waiting = db.session.scalars(
@@ -308,28 +306,62 @@ def _demo_deadlines(
             for day, item in enumerate(s.items, start=1):
                 receive_item(item, actor=staff, now=started + timedelta(days=day))
     result = sweep(base)
-    first = db.session.scalars(select(Problem).order_by(Problem.id)).first()
-    if first is not None:
-        lead = (
-            users["chengguan_lead"]
-            if first.jurisdiction_path.startswith("41/4112/411221/411221100/")
-            else users["mianchi_lead"]
-        )
-        plan_rectification(
-            first,
-            actor=lead,
-            measures="约谈承办人，限期办结",
-            office=first.office or "承办单位",
-            rectify_by=(base + timedelta(days=7)).date(),
-        )
-        close_problem(
-            first,
-            actor=lead,
-            resolution="已督促承办单位办结，群众已确认",
-            now=base + timedelta(minutes=30),
-        )
+    _close_one_problem(users, base)
     db.session.flush()
     return result
 
 
 __all__ = ["DEMO_PASSWORD", "load_demo", "print_logins", "Person", "select"]
+
+
+def _close_one_problem(users: dict[str, User], base: datetime) -> None:
+    """A 催办 answered as offices do: the supervisor records the measures, the police
+    station completes the overdue hukou case, and the supervisor closes the problem off."""
+    from transfers.supervision.ledgers import close_problem, plan_rectification
+    from transfers.supervision.models import Problem
+
+    police = {"411221100": users["chengguan_police"], "411221101": users["yinghao_police"]}
+    problems = db.session.scalars(select(Problem).order_by(Problem.id)).all()
+    first = next(
+        (
+            p
+            for p in problems
+            if p.case.procedure == "hukou"
+            and p.case.state == "police_review"
+            and p.case.household.destination.parent is not None
+            and p.case.household.destination.parent.code in police
+        ),
+        None,
+    )
+    if first is None:
+        return
+    lead = (
+        users["chengguan_lead"]
+        if first.jurisdiction_path.startswith("41/4112/411221/411221100/")
+        else users["mianchi_lead"]
+    )
+    plan_rectification(
+        first,
+        actor=lead,
+        measures="约谈承办人，限期办结",
+        office=first.office or "承办单位",
+        rectify_by=(base + timedelta(days=7)).date(),
+    )
+    case = first.case
+    act(
+        case_id=case.id,
+        action="approve",
+        actor=police[case.household.destination.parent.code],
+        seen_version=None,
+        data={
+            "new_address": case.data.get("proposed_address", ""),
+            "registered_on": base.date().isoformat(),
+        },
+        now=base + timedelta(minutes=20),
+    )
+    close_problem(
+        first,
+        actor=lead,
+        resolution="已督促派出所办结，群众已确认",
+        now=base + timedelta(minutes=30),
+    )

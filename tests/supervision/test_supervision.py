@@ -10,12 +10,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import login, post_form
-from tests.supervision.conftest import at
+from tests.supervision.conftest import SUBMIT, at
 from transfers.db import utcnow
-from transfers.engine import InvalidAction, PermissionDenied, open_task
+from transfers.engine import InvalidAction, PermissionDenied, act, open_task
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision.dashboard import dashboard
-from transfers.supervision.ledgers import close_problem
+from transfers.supervision.ledgers import close_problem, plan_rectification
 from transfers.supervision.models import Problem
 from transfers.supervision.overdue import OverdueFilter, overdue_query, overdue_rows, tasks_in_order
 from transfers.supervision.summaries import Period, summary
@@ -115,7 +115,19 @@ def test_monthly_summary_by_jurisdiction_and_office(db, board):
         ]
     )
     db.session.flush()
-    close_problem(problem, actor=county, resolution="已办结", now=at(date(2026, 11, 20)))
+    # A problem is closed off once its case is done: here one on the completed case G.
+    g = data["cases"]["G"]
+    done = Problem(
+        kind="overdue",
+        case_id=g.id,
+        jurisdiction_path=g.jurisdiction_path,
+        description="超期",
+        opened_at=at(date(2026, 11, 4)),
+        measures="约谈承办人",
+    )
+    db.session.add(done)
+    db.session.flush()
+    close_problem(done, actor=county, resolution="已办结", now=at(date(2026, 11, 20)))
     s = summary(node("411221"), Period("month", 2026, 11), T)
     rows = {r.label: r for r in s.by_jurisdiction}
     assert rows["城关镇"].values == {
@@ -125,7 +137,7 @@ def test_monthly_summary_by_jurisdiction_and_office(db, board):
         "overdue": 4,
         "township": 3,
         "district": 1,
-        "problems_opened": 2,
+        "problems_opened": 3,  # A2 and G (overdue), B1 (a violation)
         "problems_closed": 1,
     }
     assert rows["城关镇"].value("rate") == "50.0%"
@@ -165,6 +177,19 @@ def test_closing_a_problem_needs_a_resolution(db, board):
             {"t": at(T), "u": county.id, "id": p.id},
         )
     db.session.rollback()
+    with pytest.raises(InvalidAction, match="整改措施"):
+        close_problem(p, actor=county, resolution="已督促派出所办结", now=at(date(2026, 11, 20)))
+    plan_rectification(p, actor=county, measures="约谈承办人，限期办结", rectify_by=None, office="")
+    with pytest.raises(InvalidAction, match="仍超期"):  # the case is still overdue
+        close_problem(p, actor=county, resolution="已督促派出所办结", now=at(date(2026, 11, 20)))
+    act(
+        case_id=a2.id,
+        action="submit",
+        actor=data["users"]["staff"],
+        seen_version=None,
+        data=SUBMIT,
+        now=at(date(2026, 11, 19)),
+    )  # the window hands it on: its step is within its time limit again
     close_problem(p, actor=county, resolution="已督促派出所办结", now=at(date(2026, 11, 20)))
     db.session.commit()
     assert p.is_closed and p.closed_by_id == county.id
@@ -195,20 +220,35 @@ def test_dashboard_page_ledgers_and_notices(app, client, db, board):
     assert ws.cell(2, 1).value == "序号" and ws.cell(2, 2).value == "办件编号"
     assert ws.max_row == 2 + 7  # the 7 cases of 城关镇, one row each
 
-    a2 = data["cases"]["A2"]
+    g = data["cases"]["G"]  # completed since the problem was opened
     p = Problem(
+        kind="overdue",
+        case_id=g.id,
+        jurisdiction_path=g.jurisdiction_path,
+        description="超期未办",
+        opened_at=utcnow(),
+        measures="约谈承办人，限期办结",
+    )
+    db.session.add(p)
+    a2 = data["cases"]["A2"]
+    still = Problem(
         kind="overdue",
         case_id=a2.id,
         jurisdiction_path=a2.jurisdiction_path,
         description="超期未办",
         opened_at=utcnow(),
+        measures="约谈承办人",
     )
-    db.session.add(p)
+    db.session.add(still)
     db.session.commit()
+    resp = post_form(
+        client, f"/supervision/problems/{still.id}", {"do": "close", "resolution": "已办"}
+    )
+    assert resp.status_code == 422 and "仍超期" in resp.get_data(as_text=True)
     for ledger in ("problems", "rectification"):
         resp = client.get(f"/supervision/ledgers/{ledger}?format=xlsx")
         ws = openpyxl.load_workbook(__import__("io").BytesIO(resp.data)).active
-        assert ws.max_row == 3 and ws.cell(3, 2).value == p.number
+        assert ws.max_row == 4 and ws.cell(3, 2).value == p.number
     url = f"/supervision/problems/{p.id}"
     resp = post_form(client, url, {"do": "close", "resolution": ""})
     assert resp.status_code == 422 and "销号须填写整改结果" in resp.get_data(as_text=True)

@@ -15,11 +15,12 @@ from transfers.deadlines.models import Escalation
 from transfers.engine.errors import InvalidAction, PermissionDenied
 from transfers.engine.service import record_event
 from transfers.extensions import db
-from transfers.supervision.measures import open_step, overdue_steps
+from transfers.supervision.measures import open_step, overdue_step, overdue_steps
 from transfers.supervision.models import Problem
 from transfers.supervision.scope import in_scope, supervisor_paths
 from transfers.tasks.models import Task
 from transfers.visibility import within_paths
+from workflows.calendar import local_date
 from workflows.i18n import gettext as _
 
 WORK_STATUSES = ("open", "closed", "overdue")
@@ -95,8 +96,16 @@ def plan_rectification(
     return problem
 
 
+def still_overdue(case: Case, today: date) -> bool:
+    """The case is open and its open step is past its due date (the ledger's 超期)."""
+    overdue = select(Task.id).where(Task.case_id == case.id, *overdue_step(today))
+    return db.session.scalar(overdue.limit(1)) is not None
+
+
 def close_problem(problem: Problem, *, actor: User, resolution: str, now: datetime) -> Problem:
-    """销号: only with a recorded resolution, by a supervisor of the problem's area."""
+    """销号: by a supervisor of the problem's area, only with the rectification measures
+    and the result recorded, and only once the case is closed or back within its time
+    limit (a problem whose case is still overdue is not solved)."""
     if not can_manage_problem(actor, problem):
         raise PermissionDenied()
     if problem.is_closed:
@@ -104,6 +113,10 @@ def close_problem(problem: Problem, *, actor: User, resolution: str, now: dateti
     resolution = (resolution or "").strip()
     if not resolution:
         raise InvalidAction(_("销号须填写整改结果（问题如何解决）"))
+    if not problem.measures.strip():
+        raise InvalidAction(_("销号前须先登记整改措施"))
+    if still_overdue(problem.case, local_date(now)):
+        raise InvalidAction(_("该事项仍超期未办结，办结或恢复按时后方可销号"))
     problem.resolution = resolution[:1000]
     problem.closed_at = now
     problem.closed_by_id = actor.id
