@@ -27,7 +27,6 @@ from transfers.cases.printables import printable, printables_for
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
 from transfers.engine import (
-    EngineError,
     InvalidAction,
     RuleViolation,
     StaleVersion,
@@ -181,15 +180,6 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
                 stale=True,
                 required=required_names(action),
             ), 409
-        except EngineError as e:
-            db.session.rollback()
-            if e.status in (403, 404):
-                abort(e.status)
-            errors = {"": str(e)}
-        except InvalidAction as e:
-            db.session.rollback()
-            flash(str(e), "warning")
-            return redirect(url_for("cases.detail", case_id=case_id)), 303
         else:
             flash(_("已办理：%(action)s", action=_(action.label)), "success")
             return redirect(url_for("cases.detail", case_id=case_id))

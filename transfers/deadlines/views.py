@@ -34,7 +34,6 @@ from transfers.deadlines.models import (
 )
 from transfers.deadlines.suspension import receive_item, resume, running_suspension, suspend
 from transfers.deadlines.sweep import EscalationPolicy
-from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.forms import select_choices
 from transfers.jurisdictions.models import Jurisdiction
@@ -89,7 +88,7 @@ def limits() -> ResponseReturnValue:
                 ds.invalidate_cache()
                 flash(_("时限已保存；新到达该环节的事项按新时限计算"), "success")
                 return redirect(url_for("deadlines.limits"))
-            except (ValueError, InvalidAction) as e:
+            except ValueError as e:
                 db.session.rollback()
                 flash(str(e), "danger")
         status = 422
@@ -186,14 +185,6 @@ def _done(task: Task, message: str) -> ResponseReturnValue:
     return redirect(url_for("cases.detail", case_id=task.case_id))
 
 
-def _refused(task: Task, error: Exception) -> ResponseReturnValue:
-    db.session.rollback()
-    if isinstance(error, EngineError) and error.status in (403, 404):
-        abort(error.status)
-    flash(str(error), "warning")
-    return redirect(url_for("cases.detail", case_id=task.case_id))
-
-
 @bp.route("/tasks/<int:task_id>/suspend", methods=["POST"])
 @login_required
 def suspend_task(task_id: int) -> ResponseReturnValue:
@@ -203,12 +194,9 @@ def suspend_task(task_id: int) -> ResponseReturnValue:
         flash(_("请填写暂停计时的原因"), "danger")
         return redirect(url_for("cases.detail", case_id=task.case_id))
     items = (form.items.data or "").splitlines()
-    try:
-        s = suspend(
-            task, actor=current_user, reason=form.reason.data, now=utcnow(), missing_items=items
-        )
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    s = suspend(
+        task, actor=current_user, reason=form.reason.data, now=utcnow(), missing_items=items
+    )
     if s.is_notice:
         db.session.commit()
         flash(_("已一次性告知并暂停计时，请打印一次性告知书交群众"), "success")
@@ -225,10 +213,7 @@ def resume_task(suspension_id: int) -> ResponseReturnValue:
     task = _visible_task(s.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
     return _done(task, _("已恢复计时，办理时限顺延%(n)s个工作日", n=s.extended_days))
 
 
@@ -241,10 +226,7 @@ def receive(item_id: int) -> ResponseReturnValue:
     task = _visible_task(item.suspension.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        s = receive_item(item, actor=current_user, now=utcnow())
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    s = receive_item(item, actor=current_user, now=utcnow())
     if not s.is_running:
         return _done(task, _("补正材料已全部收到，已恢复计时"))
     return _done(task, _("已登记收到：%(item)s", item=item.name))

@@ -25,7 +25,7 @@ from flask_sqlalchemy.pagination import Pagination
 from transfers.db import utcnow
 from transfers.deadlines.models import EscalationLevel
 from transfers.deadlines.services import work_calendar
-from transfers.engine.errors import EngineError, InvalidAction
+from transfers.engine.errors import InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import ledgers, measures, snapshot
@@ -202,13 +202,7 @@ def notice(level: str, role: str, jurisdiction_id: int) -> ResponseReturnValue:
     office = db.session.get(Jurisdiction, jurisdiction_id)
     if office is None:
         abort(404)
-    try:
-        n = make_notice(current_user, EscalationLevel(level), role, office, _today())
-    except EngineError as e:
-        abort(e.status)
-    except InvalidAction as e:
-        flash(str(e), "warning")
-        return redirect(url_for("supervision.dashboard"))
+    n = make_notice(current_user, EscalationLevel(level), role, office, _today())
     cal = work_calendar()
     return render_template(
         "supervision/notice.html",
@@ -297,6 +291,12 @@ def rectification_ledger() -> ResponseReturnValue:
     return _problem_ledger("rectification")
 
 
+def _saved(p: Problem, message: str) -> ResponseReturnValue:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("supervision.problem", problem_id=p.id))
+
+
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
 def problem(problem_id: int) -> ResponseReturnValue:
     p = db.session.get(Problem, problem_id)
@@ -308,14 +308,12 @@ def problem(problem_id: int) -> ResponseReturnValue:
     close = CloseForm()
     status = 200
     if request.method == "POST":
-        try:
+        try:  # a refusal is shown on the page with the typed measures kept
             if request.form.get("do") == "close" and close.validate_on_submit():
                 ledgers.close_problem(
                     p, actor=current_user, resolution=close.resolution.data or "", now=utcnow()
                 )
-                db.session.commit()
-                flash(_("问题已销号"), "success")
-                return redirect(url_for("supervision.problem", problem_id=p.id))
+                return _saved(p, _("问题已销号"))
             if request.form.get("do") == "plan" and plan.validate_on_submit():
                 ledgers.plan_rectification(
                     p,
@@ -324,14 +322,11 @@ def problem(problem_id: int) -> ResponseReturnValue:
                     rectify_by=plan.rectify_by.data,
                     office=plan.office.data or "",
                 )
-                db.session.commit()
-                flash(_("整改措施已保存"), "success")
-                return redirect(url_for("supervision.problem", problem_id=p.id))
-            status = 422
+                return _saved(p, _("整改措施已保存"))
         except InvalidAction as e:
             db.session.rollback()
             flash(str(e), "danger")
-            status = 422
+        status = 422
     return render_template("supervision/problem.html", p=p, plan=plan, close=close), status
 
 

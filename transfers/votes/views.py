@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from transfers.db import utcnow
-from transfers.engine import EngineError, WorkflowError
+from transfers.engine import RuleViolation
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.votes.forms import PublishForm, VoteForm
@@ -91,12 +91,9 @@ def new(village_id: int) -> ResponseReturnValue:
                 now=utcnow(),
             )
             db.session.commit()
-        except SessionError as e:
+        except (SessionError, RuleViolation) as e:
             db.session.rollback()
             errors = e.errors
-        except (EngineError, WorkflowError) as e:
-            db.session.rollback()
-            errors = {"": str(e)}
         else:
             flash(_("已公示申请人名单，公示编号 %(no)s", no=session.notice_no), "success")
             return redirect(url_for("votes.detail", session_id=session.id))
@@ -153,12 +150,9 @@ def detail(session_id: int) -> ResponseReturnValue:
                     now=utcnow(),
                 )
                 db.session.commit()
-            except SessionError as e:
+            except (SessionError, RuleViolation) as e:
                 db.session.rollback()
                 errors = e.errors
-            except (EngineError, WorkflowError) as e:
-                db.session.rollback()
-                errors = {"": str(e)}
             else:
                 flash(_("已登记表决结果"), "success")
                 return redirect(url_for("votes.detail", session_id=session.id))
