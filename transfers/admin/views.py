@@ -92,9 +92,7 @@ def new_user() -> ResponseReturnValue:
 
 
 def _load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     if user.grants and not any(administers(current_user, g.jurisdiction) for g in user.grants):
         abort(403)
     return user
@@ -167,20 +165,13 @@ def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
-def _jurisdiction(jurisdiction_id: int) -> Jurisdiction:
-    node = db.session.get(Jurisdiction, jurisdiction_id)
-    if node is None:
-        abort(404)
-    return node
-
-
 @bp.route("/jurisdictions")
 @bp.route("/jurisdictions/<int:jurisdiction_id>")
 def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
     if jurisdiction_id is None:
         roots = [g.jurisdiction for g in current_user.grants if g.role == Role.ADMIN]
         return redirect(url_for("admin.jurisdictions", jurisdiction_id=roots[0].id))
-    node = _jurisdiction(jurisdiction_id)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     if not administers(current_user, node):
         abort(403)
     children = db.paginate(
@@ -200,7 +191,7 @@ def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/children", methods=["POST"])
 def add_child(jurisdiction_id: int) -> ResponseReturnValue:
-    node = _jurisdiction(jurisdiction_id)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = JurisdictionForm()
     _apply_form(
         form,
@@ -212,7 +203,7 @@ def add_child(jurisdiction_id: int) -> ResponseReturnValue:
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/sites", methods=["POST"])
 def new_site(jurisdiction_id: int) -> ResponseReturnValue:
-    node = _jurisdiction(jurisdiction_id)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = SiteForm()
     _apply_form(
         form,

@@ -50,9 +50,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def _load_visible(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        abort(404)
+    case = db.get_or_404(Case, case_id)
     task_paths = tuple(
         db.session.scalars(select(Task.jurisdiction_path).where(Task.case_id == case.id))
     )
@@ -228,9 +226,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):  # type: ignore[no-untyped-def]
-    doc = db.session.get(Document, document_id)
-    if doc is None:
-        abort(404)
+    doc = db.get_or_404(Document, document_id)
     _load_visible(doc.case_id)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_name
     if not path.is_file():

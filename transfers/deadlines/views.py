@@ -117,9 +117,7 @@ def delete_limit(limit_id: int) -> ResponseReturnValue:
     _admin_only()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    row = db.session.get(TimeLimit, limit_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(TimeLimit, limit_id)
     db.session.delete(row)
     db.session.commit()
     ds.invalidate_cache()
@@ -159,9 +157,7 @@ def delete_override(override_id: int) -> ResponseReturnValue:
     _admin_only()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    row = db.session.get(CalendarOverride, override_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(CalendarOverride, override_id)
     db.session.delete(row)
     db.session.commit()
     ds.invalidate_cache()
@@ -171,9 +167,7 @@ def delete_override(override_id: int) -> ResponseReturnValue:
 
 # --- suspension on a case ----------------------------------------------------------------------
 def _visible_task(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        abort(404)
+    task = db.get_or_404(Task, task_id)
     if not can_view_case(current_user, task.case, (task.jurisdiction_path,)):
         abort(403)
     return task
@@ -207,9 +201,7 @@ def suspend_task(task_id: int) -> ResponseReturnValue:
 @bp.route("/suspensions/<int:suspension_id>/resume", methods=["POST"])
 @login_required
 def resume_task(suspension_id: int) -> ResponseReturnValue:
-    s = db.session.get(Suspension, suspension_id)
-    if s is None:
-        abort(404)
+    s = db.get_or_404(Suspension, suspension_id)
     task = _visible_task(s.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -220,9 +212,7 @@ def resume_task(suspension_id: int) -> ResponseReturnValue:
 @bp.route("/missing-items/<int:item_id>/receive", methods=["POST"])
 @login_required
 def receive(item_id: int) -> ResponseReturnValue:
-    item = db.session.get(MissingItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(MissingItem, item_id)
     task = _visible_task(item.suspension.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -181,9 +181,7 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
 
 
 def _load_viewable(household_id: int) -> Household:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        abort(404)
+    household = db.get_or_404(Household, household_id)
     if not can_view_household(current_user, household):
         abort(403)
     return household
@@ -265,9 +263,7 @@ def reveal_id(household_id: int) -> ResponseReturnValue:
 @bp.route("/<int:household_id>/intake", methods=["POST"])
 @login_required
 def intake(household_id: int) -> ResponseReturnValue:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        abort(404)
+    household = db.get_or_404(Household, household_id)
     if not can_open_cases(current_user, household):
         abort(403)
     wanted = []

@@ -77,9 +77,7 @@ def _node() -> Jurisdiction:
     paths = supervisor_paths(current_user)
     node_id = request.args.get("node", type=int)
     if node_id:
-        node = db.session.get(Jurisdiction, node_id)
-        if node is None:
-            abort(404)
+        node = db.get_or_404(Jurisdiction, node_id)
         if not in_scope(node.path, paths):
             abort(403)
         return node
@@ -199,9 +197,7 @@ def dashboard() -> ResponseReturnValue:
 def notice(level: str, role: str, jurisdiction_id: int) -> ResponseReturnValue:
     if level not in ("township", "district") or role not in {r.value for r in Role}:
         abort(404)
-    office = db.session.get(Jurisdiction, jurisdiction_id)
-    if office is None:
-        abort(404)
+    office = db.get_or_404(Jurisdiction, jurisdiction_id)
     n = make_notice(current_user, EscalationLevel(level), role, office, _today())
     cal = work_calendar()
     return render_template(
@@ -299,9 +295,7 @@ def _saved(p: Problem, message: str) -> ResponseReturnValue:
 
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
 def problem(problem_id: int) -> ResponseReturnValue:
-    p = db.session.get(Problem, problem_id)
-    if p is None:
-        abort(404)
+    p = db.get_or_404(Problem, problem_id)
     if not ledgers.can_manage_problem(current_user, p):
         abort(403)
     plan = PlanForm(obj=p)
