@@ -60,6 +60,20 @@ def _steps() -> list[tuple[str, str]]:
     ]
 
 
+def _delete(
+    model: type[TimeLimit] | type[CalendarOverride], row_id: int, message: str, page: str
+) -> ResponseReturnValue:
+    """An administrator deletes a time limit or a calendar day: the default applies again."""
+    _admin_only()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db.session.delete(db.get_or_404(model, row_id))
+    db.session.commit()
+    ds.invalidate_cache()
+    flash(message, "info")
+    return redirect(url_for(page))
+
+
 # --- administration --------------------------------------------------------------------------
 @bp.route("/admin/limits", methods=["GET", "POST"])
 @login_required
@@ -114,15 +128,7 @@ def limits() -> ResponseReturnValue:
 @bp.route("/admin/limits/<int:limit_id>/delete", methods=["POST"])
 @login_required
 def delete_limit(limit_id: int) -> ResponseReturnValue:
-    _admin_only()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    row = db.get_or_404(TimeLimit, limit_id)
-    db.session.delete(row)
-    db.session.commit()
-    ds.invalidate_cache()
-    flash(_("已删除该时限设置，恢复默认时限"), "info")
-    return redirect(url_for("deadlines.limits"))
+    return _delete(TimeLimit, limit_id, _("已删除该时限设置，恢复默认时限"), "deadlines.limits")
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
@@ -154,15 +160,7 @@ def calendar() -> ResponseReturnValue:
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
 @login_required
 def delete_override(override_id: int) -> ResponseReturnValue:
-    _admin_only()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    row = db.get_or_404(CalendarOverride, override_id)
-    db.session.delete(row)
-    db.session.commit()
-    ds.invalidate_cache()
-    flash(_("已删除"), "info")
-    return redirect(url_for("deadlines.calendar"))
+    return _delete(CalendarOverride, override_id, _("已删除"), "deadlines.calendar")
 
 
 # --- suspension on a case ----------------------------------------------------------------------
