@@ -217,7 +217,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
         )
         db.session.commit()
         flash(_("材料已上传"), "success")
-    except (DocumentRejected, StaleVersion) as e:
+    except DocumentRejected as e:
         db.session.rollback()
         flash(str(e), "danger")
     return redirect(url_for("cases.detail", case_id=case_id))
