@@ -292,7 +292,8 @@ def test_queue_claim_and_release_through_the_web(app, make_user, make_household,
     assert staff.display_name in queue  # others see who claimed it
     assert c2.get(f"/cases/{intake.cases[0].id}/act/submit").status_code == 403
     resp = post_form(c2, "/tasks/", {}, post_url=f"/tasks/{task.id}/claim")
-    assert resp.status_code == 302
+    assert resp.status_code == 303  # refused: the reason is flashed where the claim came from
+    assert "该待办已被他人认领或已办结" in c2.get(resp.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Task, task.id).claimed_by_id == staff.id
     post_form(c, "/tasks/", {}, post_url=f"/tasks/{task.id}/release")

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,8 +16,11 @@ from sqlalchemy import select, text
 
 from transfers.auth.models import User
 from transfers.db import utcnow
+from transfers.engine.errors import EngineError, NotFound, PermissionDenied, WorkflowError
 from transfers.extensions import csrf, db, login_manager
+from transfers.households.validation import HouseholdError
 from transfers.i18n import local_date_text, local_datetime_text
+from transfers.tasks.models import Task
 from workflows.calendar import local_date
 from workflows.idcard import mask_id_number, mask_name
 from workflows.roles import Role
@@ -82,6 +86,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(today=lambda: local_date(utcnow()))
     app.after_request(_security_headers)
     _error_pages(app)
+    for error in (WorkflowError, HouseholdError):
+        app.register_error_handler(error, _domain_refusal)
 
 
 @login_manager.user_loader
@@ -126,21 +132,66 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _domain_refusal(error: Exception) -> ResponseReturnValue:
+    """The domain refused a web request (the API's blueprint handler answers its own):
+    nothing of it is kept. A missing or forbidden thing is the error page with that
+    status; any other refusal is flashed with its own reason on the page the form came
+    from (303, so the browser GETs it)."""
+    db.session.rollback()
+    code = 404 if isinstance(error, NotFound) else 403 if isinstance(error, PermissionDenied) else 0
+    if code:
+        message = str(ERROR_MESSAGES[code])
+        if _wants_json():
+            return jsonify(status=code, title=message), code
+        return render_template("error.html", code=code, message=message), code
+    if _wants_json():
+        status = error.status if isinstance(error, EngineError) else 422
+        return jsonify(status=status, title=str(error)), status
+    flash(str(error), "warning")
+    return redirect(_came_from(), 303)
+
+
+def _came_from() -> str:
+    """Where the request came from: the form's own `next`, else the referring page of this
+    site, else the page of the case, task or household the URL names, else home."""
+    target = request.form.get("next") or ""
+    referrer = request.referrer or ""
+    if not target and referrer.startswith(request.host_url):
+        target = "/" + referrer.removeprefix(request.host_url)
+    if target:
+        return safe_next(target)
+    return _page_of(request.view_args or {})
+
+
+def _page_of(args: dict[str, Any]) -> str:
+    if "case_id" in args:
+        return url_for("cases.detail", case_id=args["case_id"])
+    if "task_id" in args:
+        task = db.session.get(Task, args["task_id"])
+        if task is not None:
+            return url_for("cases.detail", case_id=task.case_id)
+    if "household_id" in args:
+        return url_for("households.detail", household_id=args["household_id"])
+    return url_for("main.home")
+
+
+ERROR_MESSAGES = {
+    400: _l("请求有误"),
+    403: _l("您没有访问该页面的权限"),
+    404: _l("页面不存在"),
+    405: _l("不支持该操作"),
+    409: _l("该事项已由他人办理或更新，请刷新后查看"),
+    413: _l("上传的文件过大"),
+    429: _l("请求过于频繁，请稍后再试"),
+    500: _l("系统内部错误，请稍后再试；如问题持续，请联系管理员"),
+}
+
+
 def _error_pages(app: Flask) -> None:
-    messages = {
-        400: _l("请求有误"),
-        403: _l("您没有访问该页面的权限"),
-        404: _l("页面不存在"),
-        405: _l("不支持该操作"),
-        409: _l("该事项已由他人办理或更新，请刷新后查看"),
-        413: _l("上传的文件过大"),
-        429: _l("请求过于频繁，请稍后再试"),
-        500: _l("系统内部错误，请稍后再试；如问题持续，请联系管理员"),
-    }
 
     def handler(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
-        message = str(messages.get(code, _("请求有误")))
+        message = str(ERROR_MESSAGES.get(code, _("请求有误")))
         if code == 500:
             db.session.rollback()
         if request.path.startswith("/api/"):
@@ -151,7 +202,7 @@ def _error_pages(app: Flask) -> None:
             return jsonify(status=code, title=message), code
         return render_template("error.html", code=code, message=message), code
 
-    for code in messages:
+    for code in ERROR_MESSAGES:
         app.register_error_handler(code, handler)
 
     @app.errorhandler(CSRFError)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -90,9 +92,7 @@ def new_user() -> ResponseReturnValue:
 
 
 def _load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     if user.grants and not any(administers(current_user, g.jurisdiction) for g in user.grants):
         abort(403)
     return user
@@ -128,33 +128,40 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     ), 422 if errors else 200
 
 
+def _apply(step: Callable[[], object], done: str) -> None:
+    """Run one administrator's step: commit and say so, or roll back and say why not."""
+    try:
+        step()
+        db.session.commit()
+        flash(done, "success")
+    except AdminError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+
+
+def _apply_form(form: FlaskForm, step: Callable[[], object], done: str) -> None:
+    if form.validate_on_submit():
+        _apply(step, done)
+    else:
+        flash("；".join(v[0] for v in form.errors.values()), "danger")
+
+
 @bp.route("/users/<int:user_id>/grants", methods=["POST"])
 def grant(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = GrantForm()
-    if not form.validate_on_submit():
-        flash("；".join(v[0] for v in form.errors.values()), "danger")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    try:
-        add_grant(current_user, user, form.role.data, form.jurisdiction_code.data)
-        db.session.commit()
-        flash(_("已授权"), "success")
-    except AdminError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
+    _apply_form(
+        form,
+        lambda: add_grant(current_user, user, form.role.data, form.jurisdiction_code.data),
+        _("已授权"),
+    )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/grants/<int:grant_id>/revoke", methods=["POST"])
 def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
-    try:
-        remove_grant(current_user, user, grant_id)
-        db.session.commit()
-        flash(_("已撤销授权"), "success")
-    except AdminError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
+    _apply(lambda: remove_grant(current_user, user, grant_id), _("已撤销授权"))
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -164,9 +171,7 @@ def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
     if jurisdiction_id is None:
         roots = [g.jurisdiction for g in current_user.grants if g.role == Role.ADMIN]
         return redirect(url_for("admin.jurisdictions", jurisdiction_id=roots[0].id))
-    node = db.session.get(Jurisdiction, jurisdiction_id)
-    if node is None:
-        abort(404)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     if not administers(current_user, node):
         abort(403)
     children = db.paginate(
@@ -186,37 +191,23 @@ def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/children", methods=["POST"])
 def add_child(jurisdiction_id: int) -> ResponseReturnValue:
-    node = db.session.get(Jurisdiction, jurisdiction_id)
-    if node is None:
-        abort(404)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = JurisdictionForm()
-    if form.validate_on_submit():
-        try:
-            add_jurisdiction(current_user, node, form.code.data, form.name.data)
-            db.session.commit()
-            flash(_("已新增下级区划"), "success")
-        except AdminError as e:
-            db.session.rollback()
-            flash(str(e), "danger")
-    else:
-        flash("；".join(v[0] for v in form.errors.values()), "danger")
+    _apply_form(
+        form,
+        lambda: add_jurisdiction(current_user, node, form.code.data, form.name.data),
+        _("已新增下级区划"),
+    )
     return redirect(url_for("admin.jurisdictions", jurisdiction_id=node.id))
 
 
 @bp.route("/jurisdictions/<int:jurisdiction_id>/sites", methods=["POST"])
 def new_site(jurisdiction_id: int) -> ResponseReturnValue:
-    node = db.session.get(Jurisdiction, jurisdiction_id)
-    if node is None:
-        abort(404)
+    node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            add_site(current_user, node, form.name.data, form.kind.data, form.address.data)
-            db.session.commit()
-            flash(_("已新增安置点"), "success")
-        except AdminError as e:
-            db.session.rollback()
-            flash(str(e), "danger")
-    else:
-        flash("；".join(v[0] for v in form.errors.values()), "danger")
+    _apply_form(
+        form,
+        lambda: add_site(current_user, node, form.name.data, form.kind.data, form.address.data),
+        _("已新增安置点"),
+    )
     return redirect(url_for("admin.jurisdictions", jurisdiction_id=node.id))

@@ -27,7 +27,6 @@ from transfers.cases.printables import printable, printables_for
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
 from transfers.engine import (
-    EngineError,
     InvalidAction,
     RuleViolation,
     StaleVersion,
@@ -51,9 +50,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def _load_visible(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        abort(404)
+    case = db.get_or_404(Case, case_id)
     task_paths = tuple(
         db.session.scalars(select(Task.jurisdiction_path).where(Task.case_id == case.id))
     )
@@ -181,15 +178,6 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
                 stale=True,
                 required=required_names(action),
             ), 409
-        except EngineError as e:
-            db.session.rollback()
-            if e.status in (403, 404):
-                abort(e.status)
-            errors = {"": str(e)}
-        except InvalidAction as e:
-            db.session.rollback()
-            flash(str(e), "warning")
-            return redirect(url_for("cases.detail", case_id=case_id)), 303
         else:
             flash(_("已办理：%(action)s", action=_(action.label)), "success")
             return redirect(url_for("cases.detail", case_id=case_id))
@@ -229,7 +217,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
         )
         db.session.commit()
         flash(_("材料已上传"), "success")
-    except (DocumentRejected, StaleVersion) as e:
+    except DocumentRejected as e:
         db.session.rollback()
         flash(str(e), "danger")
     return redirect(url_for("cases.detail", case_id=case_id))
@@ -238,9 +226,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):  # type: ignore[no-untyped-def]
-    doc = db.session.get(Document, document_id)
-    if doc is None:
-        abort(404)
+    doc = db.get_or_404(Document, document_id)
     _load_visible(doc.case_id)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_name
     if not path.is_file():

@@ -34,7 +34,6 @@ from transfers.deadlines.models import (
 )
 from transfers.deadlines.suspension import receive_item, resume, running_suspension, suspend
 from transfers.deadlines.sweep import EscalationPolicy
-from transfers.engine.errors import EngineError, InvalidAction
 from transfers.extensions import db
 from transfers.forms import select_choices
 from transfers.jurisdictions.models import Jurisdiction
@@ -59,6 +58,20 @@ def _steps() -> list[tuple[str, str]]:
         for s in p.states.values()
         if s.waiting
     ]
+
+
+def _delete(
+    model: type[TimeLimit] | type[CalendarOverride], row_id: int, message: str, page: str
+) -> ResponseReturnValue:
+    """An administrator deletes a time limit or a calendar day: the default applies again."""
+    _admin_only()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db.session.delete(db.get_or_404(model, row_id))
+    db.session.commit()
+    ds.invalidate_cache()
+    flash(message, "info")
+    return redirect(url_for(page))
 
 
 # --- administration --------------------------------------------------------------------------
@@ -89,7 +102,7 @@ def limits() -> ResponseReturnValue:
                 ds.invalidate_cache()
                 flash(_("时限已保存；新到达该环节的事项按新时限计算"), "success")
                 return redirect(url_for("deadlines.limits"))
-            except (ValueError, InvalidAction) as e:
+            except ValueError as e:
                 db.session.rollback()
                 flash(str(e), "danger")
         status = 422
@@ -115,17 +128,7 @@ def limits() -> ResponseReturnValue:
 @bp.route("/admin/limits/<int:limit_id>/delete", methods=["POST"])
 @login_required
 def delete_limit(limit_id: int) -> ResponseReturnValue:
-    _admin_only()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    row = db.session.get(TimeLimit, limit_id)
-    if row is None:
-        abort(404)
-    db.session.delete(row)
-    db.session.commit()
-    ds.invalidate_cache()
-    flash(_("已删除该时限设置，恢复默认时限"), "info")
-    return redirect(url_for("deadlines.limits"))
+    return _delete(TimeLimit, limit_id, _("已删除该时限设置，恢复默认时限"), "deadlines.limits")
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
@@ -157,24 +160,12 @@ def calendar() -> ResponseReturnValue:
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
 @login_required
 def delete_override(override_id: int) -> ResponseReturnValue:
-    _admin_only()
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    row = db.session.get(CalendarOverride, override_id)
-    if row is None:
-        abort(404)
-    db.session.delete(row)
-    db.session.commit()
-    ds.invalidate_cache()
-    flash(_("已删除"), "info")
-    return redirect(url_for("deadlines.calendar"))
+    return _delete(CalendarOverride, override_id, _("已删除"), "deadlines.calendar")
 
 
 # --- suspension on a case ----------------------------------------------------------------------
 def _visible_task(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        abort(404)
+    task = db.get_or_404(Task, task_id)
     if not can_view_case(current_user, task.case, (task.jurisdiction_path,)):
         abort(403)
     return task
@@ -183,14 +174,6 @@ def _visible_task(task_id: int) -> Task:
 def _done(task: Task, message: str) -> ResponseReturnValue:
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("cases.detail", case_id=task.case_id))
-
-
-def _refused(task: Task, error: Exception) -> ResponseReturnValue:
-    db.session.rollback()
-    if isinstance(error, EngineError) and error.status in (403, 404):
-        abort(error.status)
-    flash(str(error), "warning")
     return redirect(url_for("cases.detail", case_id=task.case_id))
 
 
@@ -203,12 +186,9 @@ def suspend_task(task_id: int) -> ResponseReturnValue:
         flash(_("请填写暂停计时的原因"), "danger")
         return redirect(url_for("cases.detail", case_id=task.case_id))
     items = (form.items.data or "").splitlines()
-    try:
-        s = suspend(
-            task, actor=current_user, reason=form.reason.data, now=utcnow(), missing_items=items
-        )
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    s = suspend(
+        task, actor=current_user, reason=form.reason.data, now=utcnow(), missing_items=items
+    )
     if s.is_notice:
         db.session.commit()
         flash(_("已一次性告知并暂停计时，请打印一次性告知书交群众"), "success")
@@ -219,32 +199,22 @@ def suspend_task(task_id: int) -> ResponseReturnValue:
 @bp.route("/suspensions/<int:suspension_id>/resume", methods=["POST"])
 @login_required
 def resume_task(suspension_id: int) -> ResponseReturnValue:
-    s = db.session.get(Suspension, suspension_id)
-    if s is None:
-        abort(404)
+    s = db.get_or_404(Suspension, suspension_id)
     task = _visible_task(s.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    resume(s, actor=current_user, now=utcnow(), reason=request.form.get("reason", "")[:200])
     return _done(task, _("已恢复计时，办理时限顺延%(n)s个工作日", n=s.extended_days))
 
 
 @bp.route("/missing-items/<int:item_id>/receive", methods=["POST"])
 @login_required
 def receive(item_id: int) -> ResponseReturnValue:
-    item = db.session.get(MissingItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(MissingItem, item_id)
     task = _visible_task(item.suspension.task_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        s = receive_item(item, actor=current_user, now=utcnow())
-    except (EngineError, InvalidAction) as e:
-        return _refused(task, e)
+    s = receive_item(item, actor=current_user, now=utcnow())
     if not s.is_running:
         return _done(task, _("补正材料已全部收到，已恢复计时"))
     return _done(task, _("已登记收到：%(item)s", item=item.name))

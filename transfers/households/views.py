@@ -27,7 +27,6 @@ from transfers.cases.permissions import (
 )
 from transfers.cases.services import open_intake, requested_members
 from transfers.db import utcnow
-from transfers.engine import EngineError, WorkflowError
 from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
 from transfers.forms import select_choices
@@ -182,9 +181,7 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
 
 
 def _load_viewable(household_id: int) -> Household:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        abort(404)
+    household = db.get_or_404(Household, household_id)
     if not can_view_household(current_user, household):
         abort(403)
     return household
@@ -266,9 +263,7 @@ def reveal_id(household_id: int) -> ResponseReturnValue:
 @bp.route("/<int:household_id>/intake", methods=["POST"])
 @login_required
 def intake(household_id: int) -> ResponseReturnValue:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        abort(404)
+    household = db.get_or_404(Household, household_id)
     if not can_open_cases(current_user, household):
         abort(403)
     wanted = []
@@ -281,17 +276,12 @@ def intake(household_id: int) -> ResponseReturnValue:
     if not wanted:
         flash(_("请至少勾选一项要受理的事项"), "warning")
         return redirect(url_for("households.detail", household_id=household_id))
-    try:
-        receipt = open_intake(
-            household=household,
-            requests=requested_members(household, wanted),
-            actor=current_user,
-            now=utcnow(),
-        )
-        db.session.commit()
-    except (EngineError, WorkflowError) as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-        return redirect(url_for("households.detail", household_id=household_id))
+    receipt = open_intake(
+        household=household,
+        requests=requested_members(household, wanted),
+        actor=current_user,
+        now=utcnow(),
+    )
+    db.session.commit()
     flash(_("已受理，办件编号 %(no)s", no=receipt.receipt_no), "success")
     return redirect(url_for("cases.receipt", receipt_no=receipt.receipt_no))

@@ -68,9 +68,7 @@ def _require_staff() -> None:
 
 def _own_batch(batch_id: int) -> ImportBatch:
     _require_staff()
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None:
-        abort(404)
+    batch = db.get_or_404(ImportBatch, batch_id)
     if batch.user_id != current_user.id:
         abort(403)
     return batch

@@ -36,9 +36,7 @@ def index() -> ResponseReturnValue:
 @bp.route("/<int:site_id>")
 @login_required
 def detail(site_id: int) -> ResponseReturnValue:
-    site = db.session.get(Site, site_id)
-    if site is None:
-        abort(404)
+    site = db.get_or_404(Site, site_id)
     if not within(current_user, site.jurisdiction.path):
         abort(403)
     prof, origins = site_profile(site)

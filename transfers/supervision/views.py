@@ -25,7 +25,7 @@ from flask_sqlalchemy.pagination import Pagination
 from transfers.db import utcnow
 from transfers.deadlines.models import EscalationLevel
 from transfers.deadlines.services import work_calendar
-from transfers.engine.errors import EngineError, InvalidAction
+from transfers.engine.errors import InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.supervision import ledgers, measures, snapshot
@@ -77,9 +77,7 @@ def _node() -> Jurisdiction:
     paths = supervisor_paths(current_user)
     node_id = request.args.get("node", type=int)
     if node_id:
-        node = db.session.get(Jurisdiction, node_id)
-        if node is None:
-            abort(404)
+        node = db.get_or_404(Jurisdiction, node_id)
         if not in_scope(node.path, paths):
             abort(403)
         return node
@@ -199,16 +197,8 @@ def dashboard() -> ResponseReturnValue:
 def notice(level: str, role: str, jurisdiction_id: int) -> ResponseReturnValue:
     if level not in ("township", "district") or role not in {r.value for r in Role}:
         abort(404)
-    office = db.session.get(Jurisdiction, jurisdiction_id)
-    if office is None:
-        abort(404)
-    try:
-        n = make_notice(current_user, EscalationLevel(level), role, office, _today())
-    except EngineError as e:
-        abort(e.status)
-    except InvalidAction as e:
-        flash(str(e), "warning")
-        return redirect(url_for("supervision.dashboard"))
+    office = db.get_or_404(Jurisdiction, jurisdiction_id)
+    n = make_notice(current_user, EscalationLevel(level), role, office, _today())
     cal = work_calendar()
     return render_template(
         "supervision/notice.html",
@@ -297,25 +287,27 @@ def rectification_ledger() -> ResponseReturnValue:
     return _problem_ledger("rectification")
 
 
+def _saved(p: Problem, message: str) -> ResponseReturnValue:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("supervision.problem", problem_id=p.id))
+
+
 @bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
 def problem(problem_id: int) -> ResponseReturnValue:
-    p = db.session.get(Problem, problem_id)
-    if p is None:
-        abort(404)
+    p = db.get_or_404(Problem, problem_id)
     if not ledgers.can_manage_problem(current_user, p):
         abort(403)
     plan = PlanForm(obj=p)
     close = CloseForm()
     status = 200
     if request.method == "POST":
-        try:
+        try:  # a refusal is shown on the page with the typed measures kept
             if request.form.get("do") == "close" and close.validate_on_submit():
                 ledgers.close_problem(
                     p, actor=current_user, resolution=close.resolution.data or "", now=utcnow()
                 )
-                db.session.commit()
-                flash(_("问题已销号"), "success")
-                return redirect(url_for("supervision.problem", problem_id=p.id))
+                return _saved(p, _("问题已销号"))
             if request.form.get("do") == "plan" and plan.validate_on_submit():
                 ledgers.plan_rectification(
                     p,
@@ -324,14 +316,11 @@ def problem(problem_id: int) -> ResponseReturnValue:
                     rectify_by=plan.rectify_by.data,
                     office=plan.office.data or "",
                 )
-                db.session.commit()
-                flash(_("整改措施已保存"), "success")
-                return redirect(url_for("supervision.problem", problem_id=p.id))
-            status = 422
+                return _saved(p, _("整改措施已保存"))
         except InvalidAction as e:
             db.session.rollback()
             flash(str(e), "danger")
-            status = 422
+        status = 422
     return render_template("supervision/problem.html", p=p, plan=plan, close=close), status
 
 

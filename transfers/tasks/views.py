@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from transfers.db import utcnow
 from transfers.deadlines.services import work_calendar
-from transfers.engine import EngineError, claim, release
+from transfers.engine import claim, release
 from transfers.extensions import db
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from transfers.tasks.services import done_query, queue_query, supervised_overdue_query
+from transfers.web import safe_next
 from workflows.calendar import deadline_status, local_date
 from workflows.registry import PROCEDURES
 
@@ -66,42 +70,25 @@ def overdue() -> ResponseReturnValue:
     return render_template("tasks/overdue.html", page=page, statuses=_statuses(page.items))
 
 
-def _back(task: Task | None) -> ResponseReturnValue:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    if task is not None:
-        return redirect(url_for("cases.detail", case_id=task.case_id))
-    return redirect(url_for("tasks.queue"))
+def _after(step: Callable[..., Task], task_id: int, message: str, category: str) -> Response:
+    """Claim or release: commit, say so, go back where the button was (a refusal is the
+    app's domain-error handler's to show)."""
+    task = step(task_id=task_id, actor=current_user, now=utcnow())
+    db.session.commit()
+    flash(message, category)
+    target = request.form.get("next")
+    if target:
+        return redirect(safe_next(target))
+    return redirect(url_for("cases.detail", case_id=task.case_id))
 
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim_task(task_id: int) -> ResponseReturnValue:
-    try:
-        task = claim(task_id=task_id, actor=current_user, now=utcnow())
-        db.session.commit()
-        flash(_("已认领，其他人将看到由您办理"), "success")
-    except EngineError as e:
-        db.session.rollback()
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e), "warning")
-        return _back(db.session.get(Task, task_id))
-    return _back(task)
+    return _after(claim, task_id, _("已认领，其他人将看到由您办理"), "success")
 
 
 @bp.route("/<int:task_id>/release", methods=["POST"])
 @login_required
 def release_task(task_id: int) -> ResponseReturnValue:
-    try:
-        task = release(task_id=task_id, actor=current_user, now=utcnow())
-        db.session.commit()
-        flash(_("已释放认领"), "info")
-    except EngineError as e:
-        db.session.rollback()
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e), "warning")
-        return _back(db.session.get(Task, task_id))
-    return _back(task)
+    return _after(release, task_id, _("已释放认领"), "info")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -9,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from transfers.db import utcnow
-from transfers.engine import EngineError, WorkflowError
+from transfers.engine import RuleViolation
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.votes.forms import PublishForm, VoteForm
@@ -27,25 +30,35 @@ from transfers.votes.services import (
 from workflows.calendar import local_date
 from workflows.collective_membership import votes_needed
 
+T = TypeVar("T")
+
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 
 
 def _village(village_id: int) -> Jurisdiction:
-    village = db.session.get(Jurisdiction, village_id)
-    if village is None:
-        abort(404)
+    village = db.get_or_404(Jurisdiction, village_id)
     if not can_manage(current_user, village):
         abort(403)
     return village
 
 
 def _session(session_id: int) -> VoteSession:
-    session = db.session.get(VoteSession, session_id)
-    if session is None:
-        abort(404)
+    session = db.get_or_404(VoteSession, session_id)
     if not can_manage(current_user, session.jurisdiction):
         abort(403)
     return session
+
+
+def _committed(step: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
+    """What `step` made, committed; or nothing kept and its refusals by form field, for
+    the form to be shown again with everything typed."""
+    try:
+        made = step()
+    except (SessionError, RuleViolation) as e:
+        db.session.rollback()
+        return None, e.errors
+    db.session.commit()
+    return made, {}
 
 
 @bp.route("/")
@@ -78,8 +91,8 @@ def new(village_id: int) -> ResponseReturnValue:
     chosen = {int(v) for v in request.form.getlist("case") if v.isdigit()}
     if form.validate_on_submit():
         by_id = {c.id: c for c in applicants}
-        try:
-            session = publish_session(
+        session, errors = _committed(
+            lambda: publish_session(
                 village=village,
                 cases=[by_id[i] for i in sorted(chosen) if i in by_id],
                 body=form.body.data or "",
@@ -90,14 +103,8 @@ def new(village_id: int) -> ResponseReturnValue:
                 actor=current_user,
                 now=utcnow(),
             )
-            db.session.commit()
-        except SessionError as e:
-            db.session.rollback()
-            errors = e.errors
-        except (EngineError, WorkflowError) as e:
-            db.session.rollback()
-            errors = {"": str(e)}
-        else:
+        )
+        if session is not None:
             flash(_("已公示申请人名单，公示编号 %(no)s", no=session.notice_no), "success")
             return redirect(url_for("votes.detail", session_id=session.id))
     elif request.method == "POST":
@@ -112,6 +119,29 @@ def new(village_id: int) -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
+def _tallies(session: VoteSession) -> tuple[dict[int, Tallied], dict[str, str]]:
+    """The votes typed for each applicant (a blank row is skipped), or why not."""
+    tallies: dict[int, Tallied] = {}
+    errors: dict[str, str] = {}
+    for entry in session.entries:
+        raw = [
+            request.form.get(f"{k}-{entry.case_id}", "").strip()
+            for k in ("for", "against", "abstain")
+        ]
+        if not raw[0]:
+            continue
+        try:
+            numbers = [int(x) if x else 0 for x in raw]
+        except ValueError:
+            errors[str(entry.case_id)] = _("%(name)s：票数应为整数", name=entry.case.subject_name)
+            continue
+        if min(numbers) < 0:
+            errors[str(entry.case_id)] = _("%(name)s：票数不能为负数", name=entry.case.subject_name)
+            continue
+        tallies[entry.case_id] = Tallied(*numbers)
+    return tallies, errors
+
+
 @bp.route("/<int:session_id>", methods=["GET", "POST"])
 @login_required
 def detail(session_id: int) -> ResponseReturnValue:
@@ -122,46 +152,20 @@ def detail(session_id: int) -> ResponseReturnValue:
     if request.method == "GET" and form.voted_on.data is None:
         form.voted_on.data = today
     if form.validate_on_submit():
-        tallies: dict[int, Tallied] = {}
-        for entry in session.entries:
-            raw = [
-                request.form.get(f"{k}-{entry.case_id}", "").strip()
-                for k in ("for", "against", "abstain")
-            ]
-            if not raw[0]:
-                continue
-            try:
-                numbers = [int(x) if x else 0 for x in raw]
-            except ValueError:
-                errors[str(entry.case_id)] = _(
-                    "%(name)s：票数应为整数", name=entry.case.subject_name
-                )
-                continue
-            if min(numbers) < 0:
-                errors[str(entry.case_id)] = _(
-                    "%(name)s：票数不能为负数", name=entry.case.subject_name
-                )
-                continue
-            tallies[entry.case_id] = Tallied(*numbers)
+        tallies, errors = _tallies(session)
         if not errors:
-            try:
-                record_votes(
+            _done, errors = _committed(
+                lambda: record_votes(
                     session=session,
                     tallies=tallies,
                     voted_on=form.voted_on.data,
                     actor=current_user,
                     now=utcnow(),
                 )
-                db.session.commit()
-            except SessionError as e:
-                db.session.rollback()
-                errors = e.errors
-            except (EngineError, WorkflowError) as e:
-                db.session.rollback()
-                errors = {"": str(e)}
-            else:
-                flash(_("已登记表决结果"), "success")
-                return redirect(url_for("votes.detail", session_id=session.id))
+            )
+        if not errors:
+            flash(_("已登记表决结果"), "success")
+            return redirect(url_for("votes.detail", session_id=session.id))
         session = _session(session_id)
     elif request.method == "POST":
         errors = {k: v[0] for k, v in form.errors.items() if v}
