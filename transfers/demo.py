@@ -321,19 +321,22 @@ def _close_one_problem(users: dict[str, User], base: datetime) -> None:
     from transfers.supervision.models import Problem
 
     police = {"411221100": users["chengguan_police"], "411221101": users["yinghao_police"]}
+
+    def officer(problem: Problem) -> User | None:
+        township = problem.case.household.destination.parent
+        return police.get(township.code) if township is not None else None
+
     problems = db.session.scalars(select(Problem).order_by(Problem.id)).all()
     first = next(
         (
             p
             for p in problems
-            if p.case.procedure == "hukou"
-            and p.case.state == "police_review"
-            and p.case.household.destination.parent is not None
-            and p.case.household.destination.parent.code in police
+            if p.case.procedure == "hukou" and p.case.state == "police_review" and officer(p)
         ),
         None,
     )
-    if first is None:
+    approver = officer(first) if first is not None else None
+    if first is None or approver is None:
         return
     lead = (
         users["chengguan_lead"]
@@ -351,7 +354,7 @@ def _close_one_problem(users: dict[str, User], base: datetime) -> None:
     act(
         case_id=case.id,
         action="approve",
-        actor=police[case.household.destination.parent.code],
+        actor=approver,
         seen_version=None,
         data={
             "new_address": case.data.get("proposed_address", ""),
