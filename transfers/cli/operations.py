@@ -102,18 +102,27 @@ audit_group = AppGroup("audit", help="Audit trail tools.")
 
 @audit_group.command("verify")
 def audit_verify_command() -> None:
-    """Recompute every case's event hash chain; report the first broken link."""
-    from transfers.engine.verify import verify_chains
-    from transfers.privacy.services import verify_access_log
+    """Check every audit chain under the audit key, up to its stored head and against
+    the signed checkpoints; report the broken links."""
+    from transfers.engine.checkpoint import verify_audit
 
-    result = verify_chains()
-    accesses, access_problems = verify_access_log()
+    report = verify_audit()
     click.echo(
-        f"checked {result.cases} cases, {result.events} events, {accesses} access log entries"
+        f"checked {report.cases} cases, {report.events} events, "
+        f"{report.accesses} access log entries, {report.checkpoints} checkpoints"
     )
-    problems = result.problems + access_problems
-    if problems:
-        for p in problems[:20]:
+    if report.problems:
+        for p in report.problems[:20]:
             click.echo(f"BROKEN: {p}")
         raise SystemExit(1)
     click.echo("audit chain intact")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Sign and store the count and head of every audit chain (the scheduler does this
+    daily)."""
+    from transfers.scheduler import run_checkpoint
+
+    checkpoint_id, signature = run_checkpoint(_app())
+    click.echo(f"checkpoint {checkpoint_id} signed: {signature}")
