@@ -13,6 +13,7 @@ from transfers.api.models import ApiToken
 from transfers.api.tokens import create_token
 from transfers.db import utcnow
 from transfers.households.models import Household
+from workflows.idcard import mask_name
 from workflows.roles import Role
 
 DEST = "411221100201"
@@ -349,3 +350,25 @@ def test_an_expired_token_answers_401(client, make_user, db):  # type: ignore[no
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {month}"}).status_code == 200
     login(client, staff)
     assert "已过期" in client.get("/account/tokens").get_data(as_text=True)
+
+
+def test_lists_mask_names_and_a_visible_record_gives_them_in_full(  # type: ignore[no-untyped-def]
+    client, make_user, make_household, db
+):
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    outsider = make_user(Role.VILLAGE_STAFF, "411221100202")
+    hh = make_household()
+    head = hh.members[0]
+    full = head.name
+    auth = token_for(db, staff)
+    listed = client.get("/api/v1/households", headers=auth).json["items"]
+    assert [m["name"] for m in listed[0]["members"]] == [mask_name(p.name) for p in hh.members]
+    found = client.get(f"/api/v1/persons?q={full}", headers=auth).json["items"]
+    assert [p["name"] for p in found] == [mask_name(full)] and found[0]["name"] != full
+    by_id = client.get(f"/api/v1/persons?id_number={head.id_number}", headers=auth).json
+    assert by_id["items"][0]["name"] == mask_name(full)
+    assert full not in client.get("/api/v1/persons", headers=auth).get_data(as_text=True)
+    assert client.get(f"/api/v1/persons/{head.id}", headers=auth).json["name"] == full
+    record = client.get(f"/api/v1/households/{hh.id}", headers=auth).json
+    assert record["members"][0]["name"] == full
+    is_problem(client.get(f"/api/v1/persons/{head.id}", headers=token_for(db, outsider)), 403)
