@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from transfers.db import utcnow
@@ -97,11 +98,9 @@ def _job(app: Flask) -> None:
         log.exception("dashboard snapshots failed; the next run will retry")
 
 
-def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
-    """Block, running the sweep now and then every `interval_seconds`."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler:
+    """The scheduler with its jobs: the sweep every `interval_seconds` (the first one
+    now) and the signed audit checkpoint once a day at night."""
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(
         _job,
@@ -113,7 +112,7 @@ def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
         coalesce=True,
         next_run_time=utcnow(),
     )
-    # The signed audit checkpoint, once a day at night (docs/SECURITY.md, Audit).
+    # The signed audit checkpoint (docs/SECURITY.md, Audit).
     scheduler.add_job(
         _checkpoint_job,
         "cron",
@@ -125,6 +124,14 @@ def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
         coalesce=True,
         misfire_grace_time=6 * 3600,
     )
+    return scheduler
+
+
+def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
+    """Block, running the sweep now and then every `interval_seconds`, and the audit
+    checkpoint daily."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = build_scheduler(app, interval_seconds)
     log.info("scheduler started: sweep every %d s, audit checkpoint daily", interval_seconds)
     try:
         scheduler.start()

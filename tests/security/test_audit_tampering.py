@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from tests.conftest import NOW
 from transfers.cases.models import Case, Event
@@ -17,7 +17,7 @@ from transfers.engine.audit import event_payload, legacy_chain_hash
 from transfers.engine.checkpoint import verify_audit, write_checkpoint
 from transfers.privacy.models import AccessLog, AuditCheckpoint, AuditState
 from transfers.privacy.services import access_payload, reveal_id_number
-from transfers.scheduler import run_checkpoint
+from transfers.scheduler import build_scheduler, run_checkpoint
 from workflows.roles import Role
 
 
@@ -222,3 +222,12 @@ def test_a_different_key_does_not_verify(app, db, views):  # type: ignore[no-unt
         assert f"access log {views[0].id}: content altered" in _problems()
     finally:
         app.config["AUDIT_KEY"] = key
+
+
+def test_the_scheduler_signs_a_checkpoint_every_night(app, db, views):  # type: ignore[no-untyped-def]
+    job = build_scheduler(app, 60).get_job("audit-checkpoint")
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["day"]) == ("0", "30", "*")
+    job.func(*job.args)
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 1
+    assert verify_audit().checkpoints == 1 and _problems() == []

@@ -82,7 +82,7 @@ def backup_command(path: str) -> None:
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop web and scheduler first)."""
     from transfers.backup import BackupError, restore
-    from transfers.engine.verify import verify_chains
+    from transfers.engine.checkpoint import verify_audit
 
     if not yes:
         click.confirm("This replaces every row of the database. Continue?", abort=True)
@@ -90,8 +90,11 @@ def restore_command(path: str, yes: bool) -> None:
         restore(Path(path))
     except BackupError as e:
         raise click.ClickException(str(e)) from None
-    result = verify_chains()
-    click.echo(f"restored from {path}: {result.cases} cases, {result.events} events")
+    result = verify_audit()
+    click.echo(
+        f"restored from {path}: {result.cases} cases, {result.events} events, "
+        f"{result.accesses} access log entries"
+    )
     if result.problems:
         raise click.ClickException(f"audit chain broken after restore: {result.problems[0]}")
     click.echo("audit chain intact")
