@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
@@ -55,18 +56,19 @@ def _rehash_plain() -> None:
         prev = entry.hash
 
 
-def test_an_upgraded_database_keeps_verifying(tmp_path: Path) -> None:
-    app = create_app(
+def test_an_upgraded_database_keeps_verifying(app: Flask, tmp_path: Path) -> None:
+    """`app` (the test session's application) lends its keys only."""
+    upgraded = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "upgrade",
-            "AUDIT_KEY": "upgrade-audit-key",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "AUDIT_KEY": app.config["AUDIT_KEY"],
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "UPLOAD_FOLDER": str(tmp_path / "documents"),
         }
     )
-    with app.app_context():
+    with upgraded.app_context():
         upgrade(revision="heads")
         load_demo(households=3)
         user = db.session.scalars(select(User).order_by(User.id)).first()
