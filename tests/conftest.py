@@ -78,6 +78,7 @@ def app() -> Iterator[Flask]:
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
+            "AUDIT_KEY": "test-audit-key",
             "UPLOAD_FOLDER": str(tmp / "documents"),
             "SERVER_NAME": "localhost",
         }

@@ -4,19 +4,23 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tests.conftest import NOW, csrf_from, login, make_id, post_form
+from tests.conftest import csrf_from, login, make_id, post_form
 from transfers.api.models import ApiToken
 from transfers.api.tokens import create_token
+from transfers.db import utcnow
+from transfers.households.models import Household
+from workflows.idcard import mask_name
 from workflows.roles import Role
 
 DEST = "411221100201"
 
 
 def token_for(db, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    _, secret = create_token(user, "test", now=NOW)
+    _, secret = create_token(user, "test", now=utcnow())
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 
@@ -66,7 +70,7 @@ def test_token_page_creates_shows_once_and_revokes(client, make_user, db):
     assert client.post(action, data={"csrf_token": csrf_from(page)}).status_code == 302
     is_problem(client.get("/api/v1/me", headers=headers), 401)
     is_problem(client.get("/api/v1/me"), 401)
-    _, other = create_token(staff, "second", now=NOW)
+    _, other = create_token(staff, "second", now=utcnow())
     staff.active = False  # a deactivated user's tokens stop working too
     db.session.commit()
     is_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"}), 401)
@@ -297,3 +301,74 @@ def test_openapi_document_and_reference_page(client, db):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "/api/v1/tasks/{task_id}/act" in html
     assert "<script>" not in html and "cdn" not in html.lower()
+
+
+def test_token_lifetime_and_scope_are_chosen_on_the_page(client, make_user, db):  # type: ignore[no-untyped-def]
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    login(client, staff)
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert 'selected value="90"' in page and 'selected value="read"' in page
+    assert post_form(client, "/account/tokens", {"name": "默认"}).status_code == 201
+    resp = post_form(client, "/account/tokens", {"name": "对接", "days": "30", "scope": "write"})
+    assert resp.status_code == 201
+    default, chosen = db.session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+    assert default.read_only and default.expires_at - default.created_at == timedelta(days=90)
+    assert not chosen.read_only and chosen.expires_at - chosen.created_at == timedelta(days=30)
+    html = client.get("/account/tokens").get_data(as_text=True)
+    assert "有效期至" in html and "只读" in html and "读写" in html
+    bad = post_form(client, "/account/tokens", {"name": "永久", "days": "36500"})
+    assert bad.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 2
+
+
+def test_a_read_only_token_reads_but_every_post_is_refused(client, make_user, db, geo):  # type: ignore[no-untyped-def]
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    _, secret = create_token(staff, "只读", now=utcnow(), read_only=True)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/households", headers=headers).status_code == 200
+    resp = client.post("/api/v1/households", json=household_body(), headers=headers)
+    assert "只读" in is_problem(resp, 403)["detail"]
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 0
+    posts = [
+        re.sub(r"<[^>]+>", "1", rule.rule)
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and "POST" in (rule.methods or ())
+    ]
+    assert len(posts) >= 5  # households, intakes, claim, release, act
+    for path in posts:
+        is_problem(client.post(path, json={}, headers=headers), 403)
+
+
+def test_an_expired_token_answers_401(client, make_user, db):  # type: ignore[no-untyped-def]
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    _, old = create_token(staff, "旧", now=utcnow() - timedelta(days=91))
+    _, month = create_token(staff, "月", now=utcnow() - timedelta(days=29), days=30)
+    db.session.commit()
+    is_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}), 401)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {month}"}).status_code == 200
+    login(client, staff)
+    assert "已过期" in client.get("/account/tokens").get_data(as_text=True)
+
+
+def test_lists_mask_names_and_a_visible_record_gives_them_in_full(  # type: ignore[no-untyped-def]
+    client, make_user, make_household, db
+):
+    staff = make_user(Role.VILLAGE_STAFF, DEST)
+    outsider = make_user(Role.VILLAGE_STAFF, "411221100202")
+    hh = make_household()
+    head = hh.members[0]
+    full = head.name
+    auth = token_for(db, staff)
+    listed = client.get("/api/v1/households", headers=auth).json["items"]
+    assert [m["name"] for m in listed[0]["members"]] == [mask_name(p.name) for p in hh.members]
+    found = client.get(f"/api/v1/persons?q={full}", headers=auth).json["items"]
+    assert [p["name"] for p in found] == [mask_name(full)] and found[0]["name"] != full
+    by_id = client.get(f"/api/v1/persons?id_number={head.id_number}", headers=auth).json
+    assert by_id["items"][0]["name"] == mask_name(full)
+    assert full not in client.get("/api/v1/persons", headers=auth).get_data(as_text=True)
+    assert client.get(f"/api/v1/persons/{head.id}", headers=auth).json["name"] == full
+    record = client.get(f"/api/v1/households/{hh.id}", headers=auth).json
+    assert record["members"][0]["name"] == full
+    is_problem(client.get(f"/api/v1/persons/{head.id}", headers=token_for(db, outsider)), 403)

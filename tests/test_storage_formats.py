@@ -3,6 +3,7 @@ event's hash (or every stored chain stops verifying), and the local date of an
 instant."""
 
 import hashlib
+import hmac
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.dialects import postgresql, sqlite
 
 from transfers.db import UTCDateTime
-from transfers.engine.audit import canonical, chain_hash
+from transfers.engine.audit import canonical, chain_hash, legacy_chain_hash
 from workflows.calendar import local_date
 
 BEIJING = timezone(timedelta(hours=8))
@@ -40,11 +41,17 @@ def test_naive_instants_are_refused_on_every_database():  # type: ignore[no-unty
             process(datetime(2026, 11, 23, 2, 0))
 
 
-def test_chain_hash_of_a_known_event_is_unchanged():  # type: ignore[no-untyped-def]
+def test_chain_hash_of_a_known_event_is_unchanged(app):  # type: ignore[no-untyped-def]
+    """Keyed links (HMAC-SHA256 under AUDIT_KEY) and the plain links of rows written
+    before the switch to keyed chains."""
     payload = {"case_id": 7, "kind": "transition", "to": "review", "data": {"option": "迁入"}}
     text = '{"case_id":7,"data":{"option":"迁入"},"kind":"transition","to":"review"}'
     assert canonical(payload) == text
-    assert chain_hash("ab" * 32, payload) == hashlib.sha256(("ab" * 32 + text).encode()).hexdigest()
+    message = ("ab" * 32 + text).encode()
+    with app.app_context():
+        key = app.config["AUDIT_KEY"].encode()
+        assert chain_hash("ab" * 32, payload) == hmac.new(key, message, "sha256").hexdigest()
+    assert legacy_chain_hash("ab" * 32, payload) == hashlib.sha256(message).hexdigest()
 
 
 def test_local_date_of_one_instant_after_another():  # type: ignore[no-untyped-def]

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 
-def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else generated once into the instance folder."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = instance_path / "secret_key"
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """The secret `name` (SECRET_KEY, AUDIT_KEY) from the environment, else generated
+    once into the instance folder (file `name` in lower case, mode 0600)."""
+    if os.environ.get(name):
+        return os.environ[name]
+    key_file = instance_path / name.lower()
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -46,7 +47,9 @@ def _engine_options(url: str) -> dict[str, Any]:
 def load_config(instance_path: Path) -> dict[str, Any]:
     production = os.environ.get("TRANSFERS_ENV", "development") == "production"
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": _instance_secret(instance_path, "SECRET_KEY"),
+        # Signs the audit chains and checkpoints; keep it out of database backups.
+        "AUDIT_KEY": _instance_secret(instance_path, "AUDIT_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "UPLOAD_FOLDER": str(Path(os.environ.get("UPLOAD_FOLDER", instance_path / "documents"))),

@@ -1,4 +1,5 @@
-"""The one scheduler process (docs/deadlines.md): APScheduler runs the sweep every minute.
+"""The one scheduler process (docs/deadlines.md): APScheduler runs the sweep every minute
+and signs an audit checkpoint once a day.
 
 Started by `make run` next to the web server (`flask scheduler`), never inside web
 workers. Each run is one transaction, committed here; e-mail goes out after the commit.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from transfers.db import utcnow
@@ -57,6 +59,31 @@ def run_snapshots(app: Flask, now: datetime | None = None) -> int:
         return n
 
 
+def run_checkpoint(app: Flask, now: datetime | None = None) -> tuple[int, str]:
+    """Write a signed audit checkpoint in its own transaction: (its id, its signature)."""
+    from transfers.engine.checkpoint import write_checkpoint
+
+    with app.app_context():
+        try:
+            checkpoint = write_checkpoint(now or utcnow())
+            db.session.commit()
+            result = (checkpoint.id, checkpoint.signature)
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+    log.info("audit checkpoint %d signed: %s", *result)
+    return result
+
+
+def _checkpoint_job(app: Flask) -> None:
+    try:
+        run_checkpoint(app)
+    except Exception:  # noqa: BLE001 - logged; tomorrow's checkpoint covers today
+        log.exception("audit checkpoint failed")
+
+
 def _job(app: Flask) -> None:
     try:
         result = run_sweep(app)
@@ -71,11 +98,9 @@ def _job(app: Flask) -> None:
         log.exception("dashboard snapshots failed; the next run will retry")
 
 
-def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
-    """Block, running the sweep now and then every `interval_seconds`."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler:
+    """The scheduler with its jobs: the sweep every `interval_seconds` (the first one
+    now) and the signed audit checkpoint once a day at night."""
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(
         _job,
@@ -87,7 +112,27 @@ def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
         coalesce=True,
         next_run_time=utcnow(),
     )
-    log.info("scheduler started: sweep every %d s", interval_seconds)
+    # The signed audit checkpoint (docs/SECURITY.md, Audit).
+    scheduler.add_job(
+        _checkpoint_job,
+        "cron",
+        hour=0,
+        minute=30,
+        args=[app],
+        id="audit-checkpoint",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
+    )
+    return scheduler
+
+
+def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
+    """Block, running the sweep now and then every `interval_seconds`, and the audit
+    checkpoint daily."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = build_scheduler(app, interval_seconds)
+    log.info("scheduler started: sweep every %d s, audit checkpoint daily", interval_seconds)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

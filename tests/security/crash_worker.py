@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     mode, object_id, user_id = argv[0], int(argv[1]), int(argv[2])
     from transfers import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "crash-worker"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "crash-worker", "AUDIT_KEY": "test-audit-key"})
     with app.app_context():
         from transfers.auth.models import User
         from transfers.cases.services import open_intake

@@ -128,7 +128,7 @@ def own_figures(client: FlaskClient, db: Any, place: Place) -> dict[str, int]:
     """What the jurisdiction's own supervisor (signed in on `client`) is shown."""
     board = client.get("/supervision/").get_data(as_text=True)
     ledger = client.get("/supervision/ledgers/work?status=overdue").get_data(as_text=True)
-    _token, secret = create_token(place.lead, "test", now=NOW)
+    _token, secret = create_token(place.lead, "test", now=utcnow())
     db.session.commit()
     api = client.get("/api/v1/overdue?per_page=1", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200, api.get_data(as_text=True)

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 from transfers.access import ACCESS, PUBLIC
 from transfers.api.problems import DOMAIN_ERRORS, PROBLEM, domain_problem, http_problem, problem
 from transfers.api.schemas import Problem
-from transfers.api.tokens import user_for_token
+from transfers.api.tokens import may_send, token_for_secret
 from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.db import utcnow
@@ -108,12 +108,16 @@ def authenticate() -> Response | None:
     if ACCESS.get(request.endpoint or "") == PUBLIC:
         return None
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-    user = None
+    token = None
     if scheme.lower() == "bearer" and secret.strip():
-        user = user_for_token(secret.strip(), now=utcnow())
-    if user is None:
-        return problem(401, "未提供有效的访问令牌，请在“我的访问令牌”页面创建后使用")
-    g.api_user = user
+        token = token_for_secret(secret.strip(), now=utcnow())
+    if token is None:
+        return problem(
+            401, "未提供有效的访问令牌（令牌可能已过期或已吊销），请在“我的访问令牌”页面创建后使用"
+        )
+    g.api_user = token.user
+    if not may_send(token, request.method):
+        return problem(403, "该访问令牌为只读令牌，只能查询，不能办理或修改")
     return None
 
 

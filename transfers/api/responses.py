@@ -63,7 +63,7 @@ class MeOut(ChineseSchema):
 class PersonOut(ChineseSchema):
     id = f.Int(required=True)
     household_id = f.Int(required=True)
-    name = f.Str(required=True)
+    name: fields.Field[Any] = f.Str(required=True)  # masked in lists (PersonListItem)
     id_number_masked = f.Str(
         attribute="masked_id",
         required=True,
@@ -93,8 +93,19 @@ class PageOut(ChineseSchema):
     total = f.Int(required=True)
 
 
+class PersonListItem(PersonOut):
+    """A person in a list: the name masked as in the web's lists (王*国); the person's own
+    record (`GET /persons/{id}`) gives the full name."""
+
+    name = fields.Function(
+        lambda p: mask_name(p.name),
+        required=True,
+        metadata={"type": "string", "description": "Masked name (王*国)"},
+    )
+
+
 class PersonList(PageOut):
-    items = f.List(f.Nested(PersonOut), required=True)
+    items = f.List(f.Nested(PersonListItem), required=True)
 
 
 class HouseholdOut(ChineseSchema):
@@ -113,8 +124,15 @@ class HouseholdOut(ChineseSchema):
     members = f.List(f.Nested(PersonOut), required=True)
 
 
+class HouseholdListItem(HouseholdOut):
+    """A household in a list: its members' names masked (`GET /households/{id}` gives
+    them in full)."""
+
+    members = f.List(f.Nested(PersonListItem), required=True)
+
+
 class HouseholdList(PageOut):
-    items = f.List(f.Nested(HouseholdOut), required=True)
+    items = f.List(f.Nested(HouseholdListItem), required=True)
 
 
 class CaseSummary(ChineseSchema):

@@ -1,8 +1,9 @@
 """Creating, checking and revoking personal API tokens.
 
 A token is the user acting through a program: it carries exactly the user's role grants
-(read at each request, so a removed grant is removed from the token too). Only a hash is
-stored; the secret is shown once.
+(read at each request, so a removed grant is removed from the token too), or, for a
+read-only token, only the right to read with them. Every token expires (90 days unless
+chosen otherwise when it is created). Only a hash is stored; the secret is shown once.
 """
 
 from __future__ import annotations
@@ -18,14 +19,26 @@ from transfers.auth.models import User
 from transfers.extensions import db
 
 PREFIX = "ht_"
+DEFAULT_DAYS = 90
+LIFETIMES = (30, 90, 180, 365)  # days a user may choose from
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str]:
+def create_token(
+    user: User,
+    name: str,
+    *,
+    now: datetime,
+    days: int = DEFAULT_DAYS,
+    read_only: bool = False,
+) -> tuple[ApiToken, str]:
     """Returns the token row and its secret (to show once; it cannot be recovered)."""
+    if days not in LIFETIMES:
+        raise ValueError(f"token lifetime must be one of {LIFETIMES} days")
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -33,6 +46,8 @@ def create_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str
         prefix=secret[:10],
         token_hash=_digest(secret),
         created_at=now,
+        expires_at=now + timedelta(days=days),
+        read_only=read_only,
     )
     db.session.add(token)
     db.session.flush()
@@ -45,12 +60,13 @@ def revoke_token(token: ApiToken, *, now: datetime) -> None:
         db.session.flush()
 
 
-def user_for_token(secret: str, *, now: datetime) -> User | None:
-    """The active user behind an unrevoked token, or None."""
+def token_for_secret(secret: str, *, now: datetime) -> ApiToken | None:
+    """The token of `secret` if it is neither revoked nor expired and its user is
+    active; else None."""
     if not secret.startswith(PREFIX):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None or token.revoked_at is not None:
+    if token is None or not token.usable(now):
         return None
     user: User | None = token.user
     if user is None or not user.active:
@@ -58,4 +74,9 @@ def user_for_token(secret: str, *, now: datetime) -> User | None:
     # Recorded at most once a minute, so reads do not write on every request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return user
+    return token
+
+
+def may_send(token: ApiToken, method: str) -> bool:
+    """Whether the token may make a request of this HTTP method."""
+    return not token.read_only or method.upper() in READ_METHODS

@@ -82,7 +82,7 @@ def backup_command(path: str) -> None:
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop web and scheduler first)."""
     from transfers.backup import BackupError, restore
-    from transfers.engine.verify import verify_chains
+    from transfers.engine.checkpoint import verify_audit
 
     if not yes:
         click.confirm("This replaces every row of the database. Continue?", abort=True)
@@ -90,8 +90,11 @@ def restore_command(path: str, yes: bool) -> None:
         restore(Path(path))
     except BackupError as e:
         raise click.ClickException(str(e)) from None
-    result = verify_chains()
-    click.echo(f"restored from {path}: {result.cases} cases, {result.events} events")
+    result = verify_audit()
+    click.echo(
+        f"restored from {path}: {result.cases} cases, {result.events} events, "
+        f"{result.accesses} access log entries"
+    )
     if result.problems:
         raise click.ClickException(f"audit chain broken after restore: {result.problems[0]}")
     click.echo("audit chain intact")
@@ -102,18 +105,27 @@ audit_group = AppGroup("audit", help="Audit trail tools.")
 
 @audit_group.command("verify")
 def audit_verify_command() -> None:
-    """Recompute every case's event hash chain; report the first broken link."""
-    from transfers.engine.verify import verify_chains
-    from transfers.privacy.services import verify_access_log
+    """Check every audit chain under the audit key, up to its stored head and against
+    the signed checkpoints; report the broken links."""
+    from transfers.engine.checkpoint import verify_audit
 
-    result = verify_chains()
-    accesses, access_problems = verify_access_log()
+    report = verify_audit()
     click.echo(
-        f"checked {result.cases} cases, {result.events} events, {accesses} access log entries"
+        f"checked {report.cases} cases, {report.events} events, "
+        f"{report.accesses} access log entries, {report.checkpoints} checkpoints"
     )
-    problems = result.problems + access_problems
-    if problems:
-        for p in problems[:20]:
+    if report.problems:
+        for p in report.problems[:20]:
             click.echo(f"BROKEN: {p}")
         raise SystemExit(1)
     click.echo("audit chain intact")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Sign and store the count and head of every audit chain (the scheduler does this
+    daily)."""
+    from transfers.scheduler import run_checkpoint
+
+    checkpoint_id, signature = run_checkpoint(_app())
+    click.echo(f"checkpoint {checkpoint_id} signed: {signature}")

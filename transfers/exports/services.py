@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.deadlines.services import work_calendar
+from transfers.exports.cells import csv_row
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.imports.ledger import write_rows_xlsx
@@ -250,7 +251,7 @@ def write_export(export: Export, fmt: str, out: IO[bytes]) -> None:
         return
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
-    writer.writerow(export.headers)
-    writer.writerows(export.rows)
+    writer.writerow(csv_row(export.headers))
+    writer.writerows(csv_row(row) for row in export.rows)
     text.flush()
     text.detach()

@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from transfers.exports.cells import unquote, xlsx_row
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -264,7 +265,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
             encoding = "gb18030"
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         for row_no, values in enumerate(csv.reader(fh), 1):
-            yield row_no, [fold(v) for v in values], {}
+            # A field written as '=… by our own CSV files reads back as =… (cells.py).
+            yield row_no, [fold(unquote(v)) for v in values], {}
 
 
 def open_sheet(path: Path, filename: str) -> Sheet:
@@ -328,10 +330,11 @@ def template_workbook() -> bytes:
 
 
 def write_rows_xlsx(out: IO[bytes], headers: list[str], rows: Iterator[list[Any]]) -> None:
-    """A streamed (write-only) workbook: memory stays flat for long lists."""
+    """A streamed (write-only) workbook: memory stays flat for long lists. Formula-like
+    text is written as text (transfers/exports/cells.py)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
-    ws.append(headers)
+    ws.append(xlsx_row(ws, headers))
     for row in rows:
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     wb.save(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from transfers.auth.models import User
@@ -48,3 +48,29 @@ class AccessLog(Model):
         """The person list enters the hash only when there is one (older entries hold
         none, and their hashes stay as they were)."""
         return {"person_ids": list(self.person_ids)} if self.person_ids else {}
+
+
+class AuditState(Model):
+    """One row per audit chain kept outside a case row: its stored head, moved by a
+    compare-and-swap in the same transaction as each entry (`access_log`), and the
+    switch-over point up to which rows may carry the plain SHA-256 link of before keyed
+    chains (`access_log`, `event`; 0 on a database that started keyed)."""
+
+    __tablename__ = "audit_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    head: Mapped[str] = mapped_column(String(64), default="")
+    legacy_through: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditCheckpoint(Model):
+    """A signed record of the audit chains at one moment: for every chain that changed
+    since the previous checkpoint, its entry count and head (`body`, canonical JSON,
+    naming the previous checkpoint's signature), HMAC-signed under AUDIT_KEY."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(64))

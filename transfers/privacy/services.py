@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from transfers.auth.models import User
-from transfers.engine.audit import chain_hash
+from transfers.db import table_of
+from transfers.engine.audit import chain_hash, link_matches
 from transfers.extensions import db
 from transfers.households.models import Person
-from transfers.privacy.models import AccessLog
+from transfers.privacy.models import AccessLog, AuditState
 from workflows.i18n import N_
 from workflows.i18n import gettext as _
 
@@ -38,8 +39,31 @@ def access_payload(entry: AccessLog) -> dict[str, Any]:
     }
 
 
-def _head() -> str:
-    return db.session.scalar(select(AccessLog.hash).order_by(AccessLog.id.desc()).limit(1)) or ""
+ACCESS_CHAIN = "access_log"
+_state_t = table_of(AuditState)
+
+
+class _HeadMoved(Exception):
+    """Another entry moved the access log's head first."""
+
+
+def access_state() -> AuditState | None:
+    """The access log's stored head and switch-over point (none before its first entry)."""
+    return db.session.get(AuditState, ACCESS_CHAIN, populate_existing=True)
+
+
+def _move_head(old: str | None, new: str) -> None:
+    """Compare-and-swap the stored head from `old` to `new` (`old` None: no row yet)."""
+    if old is None:
+        db.session.execute(insert(_state_t).values(name=ACCESS_CHAIN, head=new, legacy_through=0))
+        return
+    moved = db.session.execute(
+        update(_state_t)
+        .where(_state_t.c.name == ACCESS_CHAIN, _state_t.c.head == old)
+        .values(head=new)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
+        raise _HeadMoved()
 
 
 def check_purpose(purpose: str) -> str:
@@ -79,6 +103,8 @@ class Disclosure:
         if not ids:
             return None
         for _attempt in range(10):
+            state = access_state()
+            head = state.head if state is not None else None
             entry = AccessLog(
                 at=now,
                 actor_id=self.actor.id,
@@ -87,14 +113,15 @@ class Disclosure:
                 field=self.field,
                 purpose=self.purpose,
                 remote_addr=self.remote_addr,
-                prev_hash=_head(),
+                prev_hash=head or "",
             )
             entry.hash = chain_hash(entry.prev_hash, access_payload(entry))
             try:
                 with db.session.begin_nested():
+                    _move_head(head, entry.hash)
                     db.session.add(entry)
                     db.session.flush()
-            except IntegrityError:
+            except (IntegrityError, _HeadMoved):
                 continue  # someone appended onto the same head first: chain onto theirs
             return entry
         raise RuntimeError("access log is too busy")  # pragma: no cover
@@ -110,16 +137,36 @@ def reveal_id_number(
     return number
 
 
-def verify_access_log() -> tuple[int, list[str]]:
-    """(entries checked, problems): an edited entry no longer matches its hash; a
-    deleted one breaks the next entry's prev_hash."""
+def access_chain_state() -> tuple[int, str]:
+    """(entries, stored head) of the access log now, as a checkpoint records it."""
+    state = access_state()
+    count = db.session.scalar(select(func.count()).select_from(AccessLog)) or 0
+    return count, state.head if state is not None else ""
+
+
+def verify_access_log(expected: tuple[int, str] | None = None) -> tuple[int, list[str]]:
+    """(entries checked, problems): an edited entry no longer matches its keyed hash; a
+    deleted one breaks the next entry's prev_hash; deleted newest entries leave the chain
+    short of its stored head; `expected` (count, head) from the last checkpoint catches
+    newest entries cut together with a rewound head."""
     problems: list[str] = []
+    state = access_state()
+    legacy_through = state.legacy_through if state is not None else 0
     prev, count = "", 0
     for entry in db.session.scalars(select(AccessLog).order_by(AccessLog.id)):
         count += 1
+        legacy = entry.id <= legacy_through
         if entry.prev_hash != prev:
             problems.append(f"access log {entry.id}: previous entry missing or altered")
-        elif chain_hash(prev, access_payload(entry)) != entry.hash:
+        elif not link_matches(prev, access_payload(entry), entry.hash, legacy=legacy):
             problems.append(f"access log {entry.id}: content altered")
         prev = entry.hash
+        if expected is not None and count == expected[0] and prev != expected[1]:
+            problems.append(f"access log {entry.id}: differs from the signed checkpoint")
+    if prev != (state.head if state is not None else ""):
+        problems.append("access log: newest entries missing (chain ends before its head)")
+    if expected is not None and count < expected[0]:
+        problems.append(
+            f"access log: {expected[0] - count} entries missing since the signed checkpoint"
+        )
     return count, problems
