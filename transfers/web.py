@@ -125,6 +125,9 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # Every signed-in page shows names or ID numbers: no browser or proxy keeps it.
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

@@ -194,3 +194,13 @@ def test_a_new_role_ends_sessions(app, make_user, db):
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     assert staff_client.get("/tasks/").status_code == 302
+
+
+def test_signed_in_pages_are_not_stored_by_browsers(client, make_user, make_household, db):
+    household = make_household()
+    login(client, make_user(Role.VILLAGE_STAFF, "411221100201"))
+    for url in (f"/households/{household.id}", "/households/", "/tasks/"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    static = client.get("/static/app.css")
+    assert "no-store" not in (static.headers.get("Cache-Control") or "")
+    static.close()
