@@ -29,9 +29,11 @@ run: db
 	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when it is missing.
+# Browser tests drive Debian's chromium, the two-process test starts Debian's redis-server:
+# install them when they are missing.
 browser:
 	@bash .ci/install-chromium.sh
+	@bash .ci/redis.sh install
 
 # Lint, format and type checks first (fast), then the whole suite.
 test: setup browser lint

@@ -1,13 +1,14 @@
-"""Two server processes on one PostgreSQL, with rate limits counted in one Redis, as a
+"""Two server processes on one database, with rate limits counted in one Redis, as a
 deployment with several processes runs: a login lockout and a rate limit hold across
 both, and a session opened on one works on the other.
 
-It needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); `.ci/run` provides both for its
-PostgreSQL pass, where a missing Redis fails the test instead of skipping it."""
+The test starts its own Redis (Debian's redis-server, installed by `make test`) and runs
+the servers on the suite's database: SQLite by default, PostgreSQL with DATABASE_URL."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,12 +24,6 @@ from transfers.cases.services import open_intake
 from workflows.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
-ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgresql")
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
-pytestmark = pytest.mark.skipif(
-    not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL (.ci/run does)"
-)
 
 
 def _free_port() -> int:
@@ -37,12 +32,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(port: int, log: Path) -> subprocess.Popen[bytes]:
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start(port: int, log: Path, redis_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SECRET_KEY": "two-processes-secret",
         "AUDIT_KEY": "two-processes-audit-key",
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_STORAGE_URI": redis_url,
         "UPLOAD_FOLDER": str(log.parent / "documents"),
     }
     cmd = [sys.executable, "-m", "flask", "--app", "transfers", "serve", "--port", str(port)]
@@ -63,16 +63,32 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture()
-def servers(db, tmp_path: Path) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    if not REDIS_URL:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set: .ci/run must start Redis for this test")
-        pytest.skip("needs Redis for shared rate limits: set REDIS_URL (.ci/run does)")
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A Redis of this test's own on a free loopback port, gone when the test ends."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: `make test` installs it (.ci/redis.sh install)"
+    port = _free_port()
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with (tmp_path / "redis.log").open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _listening(port):
+            assert proc.poll() is None and time.monotonic() < deadline, "Redis did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def servers(db, redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
     procs, bases = [], []
     try:
         for _ in range(2):
             port = _free_port()
-            procs.append(_start(port, tmp_path / f"server-{port}.log"))
+            procs.append(_start(port, tmp_path / f"server-{port}.log", redis_url))
             bases.append(f"http://127.0.0.1:{port}")
         for base, proc in zip(bases, procs, strict=True):
             _wait_ready(base, proc)
