@@ -10,11 +10,9 @@ the rows added and gone, per table, by key fields.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-
-import pytest
 
 from tests.conftest import NOW, make_id
 from tests.doors.world import DEST, FAR_ORIGIN, ORIGIN, OTHER_VILLAGE, Outcome, World
@@ -34,8 +32,6 @@ class Case:
     expected: Outcome
     # Doors left out of this case, each with the reason (None: every door of the operation).
     skip: dict[str, str] | None = None
-    # Known differences between doors, per door: pytest marks (xfail strict, with reason).
-    marks: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -113,28 +109,9 @@ def one_person_twice(w: World) -> dict[str, Any]:
     return registration([("侯婷珍", NEW_ID, "户主", "none"), ("侯婷珍", NEW_ID, "配偶", "none")])
 
 
-LEDGER_ROWS = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "one rule, two frames of reference: the ledger names the row of the first "
-        "occurrence (与第2行的身份证号码重复（同一人登记两次）), the form and the API the "
-        "member (与第1位成员的身份证号码重复); the ledger's check also spans households"
-    ),
-)
-
-
 def by_the_police(w: World) -> dict[str, Any]:
     return registration([("侯婷珍", NEW_ID, "户主", "none")], actor="police")
 
-
-LEDGER_HEAD_HINT = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the ledger adds how to fill its column (该户缺少户主：每户须有且只有一位户主"
-        "（与户主关系填“户主”）), the form and the API say 每户须有且只有一位户主; the hint "
-        "names a ledger column, so the English pages could not show it"
-    ),
-)
 
 REGISTER = [
     Case(
@@ -170,15 +147,13 @@ REGISTER = [
         "register_household",
         "no-head",
         no_head,
-        refused("每户须有且只有一位户主"),
-        marks={door: LEDGER_HEAD_HINT for door in ("import", "cli")},
+        refused("该户缺少户主：每户须有且只有一位户主"),
     ),
     Case(
         "register_household",
         "one-person-twice",
         one_person_twice,
         refused("与第1位成员的身份证号码重复"),
-        marks={door: LEDGER_ROWS for door in ("import", "cli")},
     ),
     Case(
         "register_household",

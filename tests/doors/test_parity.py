@@ -10,7 +10,7 @@ from tests.doors.operations import OPERATIONS, perform
 from tests.doors.world import World
 
 RUNS = [
-    pytest.param(case, door, id=f"{case.id}-{door}", marks=case.marks.get(door, ()))
+    pytest.param(case, door, id=f"{case.id}-{door}")
     for case in CASES
     for door in OPERATIONS[case.operation].doors
     if door not in (case.skip or {})

@@ -150,6 +150,17 @@ def staff_villages(user: User) -> set[int]:
     return {g.jurisdiction_id for g in user.grants if g.role == Role.VILLAGE_STAFF}
 
 
+def no_head() -> str:
+    """The refusal of a household without a head, at every door."""
+    return _("该户缺少户主：每户须有且只有一位户主")
+
+
+def duplicate_member(n: int) -> str:
+    """The refusal of an ID number given twice in one household (`n`: the member that
+    has it first, counted from 1), at every door."""
+    return _("与第%(n)s位成员的身份证号码重复", n=n)
+
+
 def several_heads() -> str:
     """A household with several heads (户主), refused alike at every door."""
     return _("该户登记了多位户主，每户须有且只有一位户主")
@@ -195,7 +206,7 @@ def _member_errors(
             errors[key + "id_number"] = str(e)
             continue
         if number in seen:
-            errors[key + "id_number"] = _("与第%(n)s位成员的身份证号码重复", n=seen[number] + 1)
+            errors[key + "id_number"] = duplicate_member(seen[number] + 1)
         seen[number] = i
         if number in registered:
             errors[key + "id_number"] = registered[number].message
@@ -205,7 +216,7 @@ def _member_errors(
     elif heads > 1:
         errors["members"] = several_heads()
     elif heads == 0:
-        errors["members"] = _("每户须有且只有一位户主")
+        errors["members"] = no_head()
     return errors
 
 

@@ -24,7 +24,12 @@ from sqlalchemy import Table, func, insert, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
-from transfers.households.validation import registered_people, several_heads
+from transfers.households.validation import (
+    duplicate_member,
+    no_head,
+    registered_people,
+    several_heads,
+)
 from transfers.imports.ledger import BY_KEY, open_sheet
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reading import Lookups, Problems, validate_row
@@ -57,20 +62,29 @@ class _Staging:
         self.batch = batch
         self.viewer = viewer
         self.lookups = lookups
-        self.seen_ids: dict[str, int] = {}
+        # ID number -> (row, household number as written, member position in it)
+        self.seen_ids: dict[str, tuple[int, str, int]] = {}
+        self.members: dict[str, int] = {}
         self.households: dict[str, _HouseholdSeen] = {}
         self.buffer: list[dict[str, Any]] = []
+
+    def _duplicate(self, number: str, household_no: str) -> str:
+        """In one household, the words the form and the API use; across households of the
+        file, the row, which no other door has."""
+        row, first_household, position = self.seen_ids[number]
+        if household_no and household_no == first_household:
+            return duplicate_member(position)
+        return _("与第%(row)s行的身份证号码重复（同一人登记两次）", row=row)
 
     def add(self, row_no: int, cells: list[str], by_key: dict[str, str], numeric: set[str]) -> None:
         values, problems = validate_row(by_key, numeric, self.lookups)
         number = values.get("id_number")
+        household_no = (by_key.get("household_no") or "").strip()
+        position = self.members[household_no] = self.members.get(household_no, 0) + 1
         if number and number in self.seen_ids:
-            problems.add(
-                "id_number",
-                _("与第%(row)s行的身份证号码重复（同一人登记两次）", row=self.seen_ids[number]),
-            )
+            problems.add("id_number", self._duplicate(number, household_no))
         elif number:
-            self.seen_ids[number] = row_no
+            self.seen_ids[number] = (row_no, household_no, position)
         key = self._household(row_no, by_key, values, problems)
         self.buffer.append(
             {
@@ -197,7 +211,7 @@ def _household_message(hh: _HouseholdSeen) -> str:
     if hh.heads > 1:
         return several_heads()
     if hh.heads == 0 and not hh.existing:
-        return _("该户缺少户主：每户须有且只有一位户主（与户主关系填“户主”）")
+        return no_head()
     if hh.bad:
         rows = _("、").join(str(n) for n in hh.bad[:5])
         if len(hh.bad) > 5:
