@@ -101,7 +101,7 @@ def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None) -> int
                     case_id=cid, action=action, actor=actors[who],
                     seen_version=versions[cid], data=data, now=NOW,
                 )
-                versions[cid] = case.version  # before the commit expires it
+                versions[cid] = case.version
                 db.session.commit()
                 steps += 1
         db.session.remove()

@@ -20,6 +20,7 @@ from transfers.db import utcnow
 from transfers.deadlines.sweep import sweep
 from transfers.engine import (
     InvalidAction,
+    Moved,
     NotFound,
     PermissionDenied,
     RuleViolation,
@@ -57,7 +58,7 @@ def new_case(db, people, make_household):  # type: ignore[no-untyped-def]
     return make
 
 
-def take(db, case_id: int, actor, action: str = "submit", data=SUBMIT, **kw) -> Case:  # type: ignore[no-untyped-def]
+def take(db, case_id: int, actor, action: str = "submit", data=SUBMIT, **kw) -> Moved:  # type: ignore[no-untyped-def]
     """act() and commit, as a clerk takes a step: no version seen and NOW, unless given."""
     kw.setdefault("seen_version", None)
     kw.setdefault("now", NOW)

@@ -311,7 +311,7 @@ def act_on_task(data: dict[str, Any], task_id: int) -> Any:
         raise PermissionDenied("您没有办理该待办的权限（须为该环节的办理单位，且未被他人认领）")
     if any(a.system and a.trigger == data["action"] for a in task.case.workflow.actions):
         raise InvalidAction("该操作由系统自动执行")  # the rest is the engine's to check
-    case = act(
+    moved = act(
         case_id=task.case_id,
         action=data["action"],
         actor=me(),
@@ -320,7 +320,7 @@ def act_on_task(data: dict[str, Any], task_id: int) -> Any:
         now=utcnow(),
     )
     db.session.commit()
-    return r.CaseDetail(case, me())
+    return r.CaseDetail(db.session.get_one(Case, moved.case_id), me())
 
 
 @bp.route("/overdue")

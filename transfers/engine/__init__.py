@@ -9,11 +9,20 @@ from transfers.engine.errors import (
     StaleVersion,
     WorkflowError,
 )
-from transfers.engine.service import act, build_context, claim, open_case, open_task, release
+from transfers.engine.service import (
+    Moved,
+    act,
+    build_context,
+    claim,
+    open_case,
+    open_task,
+    release,
+)
 
 __all__ = [
     "EngineError",
     "InvalidAction",
+    "Moved",
     "NotFound",
     "PermissionDenied",
     "RuleViolation",

@@ -13,12 +13,11 @@ moving.py; the writes: writing.py; the hash chain and events that are not transi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 
 from transfers.auth.models import User
 from transfers.cases.models import Case, Event, Intake
@@ -32,7 +31,6 @@ from transfers.engine.errors import (
 from transfers.engine.events import append_events, event_row, event_spec, expire_held
 from transfers.engine.moving import apply, check_step, reevaluate_dependents, settle
 from transfers.engine.reading import (
-    CaseRow,
     build_context,
     household_facts,
     open_task,
@@ -50,6 +48,7 @@ from workflows.i18n import gettext as _
 from workflows.registry import get_procedure
 
 __all__ = [
+    "Moved",
     "act",
     "build_context",
     "claim",
@@ -137,6 +136,18 @@ def open_case(
     return orm
 
 
+@dataclass(frozen=True)
+class Moved:
+    """What a step left: the case's state and version after it (the version the next
+    form sends). The ORM Case, if the caller needs one, is `db.session.get(Case, id)`."""
+
+    case_id: int
+    state: str
+    version: int
+    outcome: str | None
+    closed: bool
+
+
 def act(
     *,
     case_id: int,
@@ -145,7 +156,7 @@ def act(
     seen_version: int | None,
     data: dict[str, Any],
     now: datetime,
-) -> Case:
+) -> Moved:
     """Apply one user action to a case, in the caller's transaction (the caller commits).
 
     Refusals (an EngineError or WorkflowError) write nothing. StaleVersion found while
@@ -162,20 +173,7 @@ def act(
     except StaleVersion:
         db.session.rollback()
         raise
-    return _orm_case(case)
-
-
-def _orm_case(case: CaseRow) -> Case:
-    """The session's Case for a case just written: the instance it holds (expired by the
-    write, it reloads on access), else one with its id and new version whose other
-    columns load on access (SQLAlchemy's make_transient_to_detached)."""
-    held = db.session.identity_map.get(identity_key(Case, case.id))
-    if held is not None:
-        return held
-    orm = Case(id=case.id, version=case.version)
-    make_transient_to_detached(orm)
-    db.session.add(orm)
-    return orm
+    return Moved(case.id, case.state, case.version, case.outcome, case.closed_at is not None)
 
 
 def claim(*, task_id: int, actor: User, now: datetime) -> Task:
