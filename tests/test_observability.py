@@ -66,6 +66,7 @@ def test_healthz_fails_when_the_database_is_behind_the_migrations(db, client):
         assert resp.status_code == 503
         assert resp.json["checks"]["migrations"]["status"] == "behind"
         assert resp.json["checks"]["migrations"]["database"] == ["0001_initial_schema"]
+        assert resp.json["checks"]["database"]["status"] == "ok"
     finally:
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM alembic_version"))
