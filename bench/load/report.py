@@ -22,6 +22,7 @@ class Stage:
     failures: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # process group -> CPU seconds
     conflicts: dict[str, int] = field(default_factory=dict)
+    machine_busy: float = 0.0  # CPU seconds of the whole machine, other work included
 
     @property
     def throughput(self) -> float:
@@ -35,6 +36,8 @@ class Stage:
 
 
 def read_stage(stage: Stage, prefix: Path) -> None:
+    """Add one Locust run's statistics to `stage` (a page seen in two runs keeps the run
+    with more requests; the total adds requests up and keeps the worst percentiles)."""
     with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             figures = {
@@ -45,8 +48,8 @@ def read_stage(stage: Stage, prefix: Path) -> None:
                 "p99": float(row["99%"] or 0),
             }
             if row["Name"] == "Aggregated":
-                stage.total = figures
-            else:
+                _add(stage.total, figures)
+            elif figures["requests"] > stage.pages.get(row["Name"], {}).get("requests", -1):
                 stage.pages[row["Name"]] = figures
     with open(f"{prefix}_failures.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -54,6 +57,14 @@ def read_stage(stage: Stage, prefix: Path) -> None:
             stage.failures.append(f"{row['Name']}: {row['Error']} ×{n}")
             if SERVER_ERROR.search(row["Error"]):
                 stage.server_errors += n
+
+
+def _add(total: dict[str, float], figures: dict[str, float]) -> None:
+    for key, value in figures.items():
+        if key in ("requests", "failures"):
+            total[key] = total.get(key, 0) + value
+        else:
+            total[key] = max(total.get(key, 0), value)
 
 
 def print_stage(stage: Stage) -> None:
@@ -71,6 +82,11 @@ def print_stage(stage: Stage) -> None:
     )
     cpu = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(stage.cpu.items()))
     print(f"throughput {stage.throughput:.1f} req/s; 5xx {stage.server_errors}; CPU: {cpu}")
+    ours = sum(stage.cpu.values())
+    print(
+        f"machine busy {stage.machine_busy:.1f} CPU s, of which this test {ours:.1f} s "
+        f"(others {max(0.0, stage.machine_busy - ours):.1f} s)"
+    )
     print(
         f"server CPU per request {stage.server_cpu_per_request * 1000:.1f} ms; "
         f"conflicts (409) {stage.conflicts}"

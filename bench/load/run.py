@@ -1,7 +1,8 @@
 """The load test: the production server (gunicorn, N workers) and the scheduler on
-PostgreSQL with the province data set, driven by headless Locust at 1, 10, 50 and 100
-users, then at saturation (no think time); per-page p50/p95/p99, throughput, failures,
-CPU seconds of each process, the CPU bound, the knee and the targets MET or NOT MET.
+PostgreSQL with the province data set, driven by headless Locust at 1 user (each kind of
+user alone in turn), 10, 50 and 100 users, then at saturation (no think time); per-page
+p50/p95/p99, throughput, failures, CPU seconds of each process, the CPU bound, the knee
+and the targets MET or NOT MET.
 
     python bench/load/run.py [--persons 400000] [--workers N] [--seconds 60]
                              [--database-url URL --reuse]
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +63,12 @@ def _listener(port: int) -> int:
     raise SystemExit(f"nothing listens on port {port}")
 
 
+def _busy() -> float:
+    """CPU seconds the whole machine spent busy (every core, every process)."""
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+
 def _locust_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)  # Locust is the child reaped per stage
     return r.ru_utime + r.ru_stime
@@ -71,7 +79,8 @@ class Deployment:
 
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args, self.work, self.procs = args, work, {}  # type: ignore[var-annotated]
-        self.pg_dir = work / "pg"
+        # Its own top-level directory: as root the cluster belongs to the postgres user.
+        self.pg_dir = Path(tempfile.mkdtemp(prefix="transfers-load-pg-"))
         self.pids: dict[str, int] = {}
         self.url = args.database_url
         self.base = f"http://127.0.0.1:{args.port}"
@@ -197,57 +206,83 @@ class Deployment:
         subprocess.run(["bash", ".ci/redis.sh", "stop", "", str(self.args.redis_port)], cwd=ROOT)
         if not self.args.database_url:
             subprocess.run(["bash", ".ci/postgres.sh", "stop", str(self.pg_dir)], cwd=ROOT)
+        shutil.rmtree(self.pg_dir, ignore_errors=True)
 
 
-def run_stage(
-    dep: Deployment, label: str, users: int, seconds: int, think: tuple[float, float]
-) -> Stage:
+CLASSES = ["Clerk", "Approver", "Supervisor", "Resident"]
+
+
+def _locust(
+    dep: Deployment,
+    label: str,
+    users: int,
+    seconds: int,
+    think: tuple[float, float],
+    classes: list[str],
+) -> Path:
+    """One headless Locust run; the prefix of its CSV statistics."""
     prefix = dep.work / label.replace(" ", "_")
-    conflicts = dep.work / f"{label.replace(' ', '_')}-conflicts.json"
     env = {
         **os.environ,
         "LOAD_PLAN": str(dep.plan),
-        "LOAD_CONFLICTS": str(conflicts),
+        "LOAD_CONFLICTS": f"{prefix}-conflicts.json",
         "LOAD_THINK_MIN": str(think[0]),
         "LOAD_THINK_MAX": str(think[1]),
     }
-    before, locust_before = dep.cpu(), _locust_cpu()
-    subprocess.run(
-        [
-            PY,
-            "-m",
-            "locust",
-            "-f",
-            str(HERE / "locustfile.py"),
-            "--headless",
-            "-u",
-            str(users),
-            "-r",
-            str(max(1, users // 5)),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            dep.base,
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-            "--stop-timeout",
-            "10",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(dep.work / "locust.log").open("ab"),
-    )
+    cmd = [
+        PY,
+        "-m",
+        "locust",
+        "-f",
+        str(HERE / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(max(1, users // 5)),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        dep.base,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--stop-timeout",
+        "10",
+        *classes,
+    ]
+    with (dep.work / "locust.log").open("ab") as log:
+        subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    return prefix
+
+
+def run_stage(
+    dep: Deployment,
+    label: str,
+    users: int,
+    seconds: int,
+    think: tuple[float, float],
+    one_by_one: bool = False,
+) -> Stage:
+    """A load of `users` users of every kind; `one_by_one`: a single user of each kind in
+    turn (the single-user figures of every page), each for `seconds`."""
+    stage = Stage(label=label, users=users, seconds=0)
+    before, locust_before, machine_before = dep.cpu(), _locust_cpu(), _busy()
+    runs = [[c] for c in CLASSES] if one_by_one else [[]]
+    for classes in runs:
+        prefix = _locust(dep, f"{label} {' '.join(classes)}", users, seconds, think, classes)
+        read_stage(stage, prefix)
+        stage.seconds += seconds
+        conflicts = Path(f"{prefix}-conflicts.json")
+        if conflicts.exists():
+            for k, v in json.loads(conflicts.read_text()).items():
+                stage.conflicts[k] = stage.conflicts.get(k, 0) + v
     after = dep.cpu()
-    stage = Stage(label=label, users=users, seconds=seconds)
     stage.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
     stage.cpu["locust"] = _locust_cpu() - locust_before
-    read_stage(stage, prefix)
-    if conflicts.exists():
-        stage.conflicts = json.loads(conflicts.read_text())
+    stage.machine_busy = _busy() - machine_before
     print_stage(stage)
     return stage
 
@@ -275,7 +310,9 @@ def main() -> int:
             f"{args.workers} gunicorn workers, scheduler, PostgreSQL, Redis; "
             f"{cores} cores; logs in {work}"
         )
-        stages = [run_stage(dep, f"{n} users", n, args.seconds, (2, 6)) for n in loads]
+        stages = [
+            run_stage(dep, f"{n} users", n, args.seconds, (2, 6), one_by_one=n == 1) for n in loads
+        ]
         saturation = run_stage(dep, "saturation", max(loads) // 2, args.seconds, (0, 0))
         print_verdicts(judge(stages, saturation, cores), knee(stages))
         metrics = requests.get(f"{dep.base}/metrics", timeout=30).text.splitlines()
