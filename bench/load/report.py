@@ -148,10 +148,16 @@ def judge(stages: list[Stage], saturation: Stage, cores: int) -> list[tuple[str,
             "saturation throughput ≥ 70 % of the CPU bound",
             saturation.throughput >= 0.7 * bound,
             f"{saturation.throughput:.1f} req/s vs bound {bound:.1f} req/s "
-            f"({cores} cores ÷ {cost * 1000:.1f} ms CPU a request)",
+            f"({cores} cores ÷ {cost * 1000:.1f} ms CPU a request; this test had "
+            f"{_share(saturation):.0%} of the machine's busy CPU, other work the rest)",
         )
     )
     return verdicts
+
+
+def _share(stage: Stage) -> float:
+    ours = sum(stage.cpu.values())
+    return ours / stage.machine_busy if stage.machine_busy else 1.0
 
 
 def print_verdicts(verdicts: list[tuple[str, bool, str]], knee_at: str) -> None:

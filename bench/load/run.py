@@ -66,7 +66,9 @@ def _listener(port: int) -> int:
 def _busy() -> float:
     """CPU seconds the whole machine spent busy (every core, every process)."""
     t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+    # guest time is already counted in user and nice time; iowait is idle.
+    idle = t.idle + sum(getattr(t, k, 0.0) for k in ("iowait", "guest", "guest_nice"))
+    return sum(t) - idle
 
 
 def _locust_cpu() -> float:

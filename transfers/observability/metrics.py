@@ -66,13 +66,15 @@ class ServiceState(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         today = local_date(utcnow())
         yield GaugeMetricFamily(
-            "transfers_open_steps", "Open steps (tasks) in the whole database.",
+            "transfers_open_steps",
+            "Open steps (tasks) in the whole database.",
             value=count(select(Task).where(*open_step())),
-        )  # fmt: skip
+        )
         yield GaugeMetricFamily(
-            "transfers_overdue_steps", "Open steps past their due date.",
+            "transfers_overdue_steps",
+            "Open steps past their due date.",
             value=count(select(Task).where(*overdue_step(today))),
-        )  # fmt: skip
+        )
         jobs = GaugeMetricFamily(
             "transfers_import_jobs", "Ledger imports by status.", labels=["status"]
         )
@@ -89,22 +91,25 @@ class ServiceState(Collector):
         if run is None:
             return
         yield GaugeMetricFamily(
-            "transfers_sweep_duration_seconds", "Duration of the last deadline sweep.",
+            "transfers_sweep_duration_seconds",
+            "Duration of the last deadline sweep.",
             value=run.duration_seconds,
-        )  # fmt: skip
+        )
         yield GaugeMetricFamily(
             "transfers_sweep_last_finished_timestamp_seconds",
             "When the last deadline sweep finished (Unix time).",
             value=run.finished_at.timestamp(),
         )
         yield GaugeMetricFamily(
-            "transfers_sweep_last_escalations", "Escalations recorded by the last sweep.",
+            "transfers_sweep_last_escalations",
+            "Escalations recorded by the last sweep.",
             value=run.escalations,
-        )  # fmt: skip
+        )
         yield CounterMetricFamily(
-            "transfers_sweep_escalations", "Escalations recorded by all sweeps.",
+            "transfers_sweep_escalations",
+            "Escalations recorded by all sweeps.",
             value=run.escalations_total,
-        )  # fmt: skip
+        )
         yield CounterMetricFamily(
             "transfers_sweep_runs", "Deadline sweeps run.", value=run.runs_total
         )
