@@ -22,12 +22,13 @@ import random
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
 from urllib3 import PoolManager
 
-PLAN: dict[str, Any] = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
+PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", 2))
 THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", 6))
