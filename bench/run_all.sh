@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark, on SQLite and on a throwaway PostgreSQL, printing numbers.
 # BENCH_PERSONS (default 400000) sets the province data set size for latency and sweep
-# (the sweep also runs at a quarter of it; import at a quarter; memory at 1/20 and 1/5).
+# (the sweep also runs at a quarter of it; import at a quarter; memory at 1/20 and 1/5)
+# and for the load test, which starts its own PostgreSQL, server processes and Locust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -27,5 +28,7 @@ section "2+3. province data set ($PERSONS persons) and page latency on PostgreSQ
 $PY bench/latency.py --persons "$PERSONS" --database-url "$PGURL"
 section "2+3. province data set ($PERSONS persons) and page latency on SQLite"
 $PY bench/latency.py --persons "$PERSONS"
+section "load test: gunicorn workers, scheduler, PostgreSQL, Locust at 1, 10, 50, 100 users ($PERSONS persons)"
+$PY bench/load/run.py --persons "$PERSONS"
 section "federation: two provinces and a national reporting database (postgres_fdw)"
 $PY bench/federation.py --persons 20000

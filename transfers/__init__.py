@@ -49,11 +49,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _import_models()
     _sqlite_pragmas(app)
 
-    from transfers import hardening, i18n, web
+    from transfers import hardening, i18n, observability, web
 
     i18n.init_app(app)
     hardening.init_app(app)
     web.init_app(app)
+    observability.init_app(app)
 
     from transfers.cli import register_cli
 
@@ -71,6 +72,7 @@ def _import_models() -> None:
     from transfers.imports import models as _imports  # noqa: F401
     from transfers.inbox import models as _inbox  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
+    from transfers.observability import models as _observability  # noqa: F401
     from transfers.privacy import models as _privacy  # noqa: F401
     from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401

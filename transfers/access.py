@@ -15,6 +15,7 @@ TOKEN = "token"  # REST API: personal token, then the same object checks
 ACCESS: dict[str, str] = {
     "static": PUBLIC,
     "main.healthz": PUBLIC,
+    "observability.metrics": PUBLIC,  # no login: a bearer token or an allowed address
     "auth.login": PUBLIC,
     "i18n.switch": PUBLIC,
     "public.index": PUBLIC,

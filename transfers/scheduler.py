@@ -8,6 +8,7 @@ workers. Each run is one transaction, committed here; e-mail goes out after the 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -17,6 +18,7 @@ from transfers.db import utcnow
 from transfers.deadlines.sweep import EscalationPolicy, SweepResult, sweep
 from transfers.extensions import db
 from transfers.inbox.mail import SmtpSettings, deliver
+from transfers.observability.runs import SWEEP, record_run
 from workflows.calendar import local_date
 
 log = logging.getLogger("transfers.scheduler")
@@ -85,13 +87,26 @@ def _checkpoint_job(app: Flask) -> None:
 
 
 def _job(app: Flask) -> None:
+    started = time.perf_counter()
+    escalations: int | None = None
     try:
         result = run_sweep(app)
     except Exception:  # noqa: BLE001 - logged; the next run catches up
         log.exception("sweep failed; the next run will catch up")
     else:
+        escalations = sum(result.escalations.values())
         if result.total or result.skipped:
             log.info("sweep: %s", result.summary())
+    try:  # for /healthz (the last sweep's age) and /metrics
+        record_run(
+            app,
+            SWEEP,
+            finished_at=utcnow(),
+            duration=time.perf_counter() - started,
+            escalations=escalations,
+        )
+    except Exception:  # noqa: BLE001 - logged; the sweep itself is done
+        log.exception("could not record the sweep run")
     try:
         run_snapshots(app)
     except Exception:  # noqa: BLE001 - logged; the page counts live meanwhile

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select, text
 
 from transfers.auth.models import User
 from transfers.db import utcnow
@@ -216,16 +215,6 @@ def _error_pages(app: Flask) -> None:
         return render_template("error.html", code=400, message=_("表单已过期，请返回重试")), 400
 
 
-def database_status() -> dict[str, Any]:
-    try:
-        db.session.execute(text("SELECT 1"))
-        users = db.session.scalar(select(db.func.count()).select_from(User))
-        return {"status": "ok", "database": db.engine.dialect.name, "users": users}
-    except Exception as e:  # noqa: BLE001 - reported, not raised
-        db.session.rollback()
-        return {"status": "error", "database": db.engine.dialect.name, "error": type(e).__name__}
-
-
 def safe_next(target: str | None) -> str:
     """A local path to go on to after login, else the home page. Browsers drop tabs and
     newlines from a URL and read a backslash as a slash, so `/\t/evil.example` and
@@ -239,4 +228,4 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-__all__ = ["current_user", "database_status", "safe_next", "WEEKDAYS"]
+__all__ = ["current_user", "safe_next", "WEEKDAYS"]

@@ -2,8 +2,12 @@
 deployment with several processes runs: a login lockout and a rate limit hold across
 both, and a session opened on one works on the other.
 
-The test starts its own Redis (Debian's redis-server, installed by `make test`) and runs
-the servers on the suite's database: SQLite by default, PostgreSQL with DATABASE_URL."""
+Each process is the production server started as docs/DEPLOY.md says (gunicorn with
+deploy/gunicorn.conf.py), here one worker on each of two ports so that the test knows
+which process answers; a third server runs two workers behind one port and its /metrics
+adds up both workers' figures. The test starts its own Redis (Debian's redis-server,
+installed by `make test`) and runs the servers on the suite's database: SQLite by
+default, PostgreSQL with DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -37,27 +41,40 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _start(port: int, log: Path, redis_url: str) -> subprocess.Popen[bytes]:
+def _start(port: int, log: Path, redis_url: str, workers: int = 1) -> subprocess.Popen[bytes]:
+    """The production server of docs/DEPLOY.md on `port` with `workers` processes."""
     env = {
         **os.environ,
         "SECRET_KEY": "two-processes-secret",
         "AUDIT_KEY": "two-processes-audit-key",
         "RATELIMIT_STORAGE_URI": redis_url,
         "UPLOAD_FOLDER": str(log.parent / "documents"),
+        "PROMETHEUS_MULTIPROC_DIR": str(log.parent / f"metrics-{port}"),
     }
-    cmd = [sys.executable, "-m", "flask", "--app", "transfers", "serve", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "transfers:create_app()",
+    ]
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # workers import the app after the port opens
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the server process ended"
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a worker still starting
             time.sleep(0.2)
     raise AssertionError(f"{base} did not come up")
 
@@ -151,3 +168,29 @@ def test_a_rate_limit_holds_across_processes(db, make_user, make_household, serv
         )
         codes.append(resp.status_code)
     assert codes[:10] == [404] * 10 and codes[10] == 429
+
+
+def test_metrics_add_up_the_workers_of_one_server(db, redis_url, tmp_path):  # type: ignore[no-untyped-def]
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = _free_port()
+    proc = _start(port, tmp_path / "server.log", redis_url, workers=2)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, proc)
+        for _ in range(20):  # a new connection each: either worker may take it
+            assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+        pids = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / f"metrics-{port}").glob("*.db")}
+        text = requests.get(f"{base}/metrics", timeout=10).text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    served = sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "transfers_request_duration_seconds_count"
+        and sample.labels["endpoint"] == "main.healthz"
+    )
+    assert served >= 20  # the readiness probes and the twenty, whichever worker answered
+    assert len(pids) == 2, pids  # both workers keep their own figures

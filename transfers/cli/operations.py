@@ -23,7 +23,8 @@ def _app() -> Flask:
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int, threads: int) -> None:
-    """Serve the web application with waitress (a production WSGI server)."""
+    """Serve the web application with waitress in one process (one office, Windows,
+    development); a province runs gunicorn with several workers (docs/DEPLOY.md)."""
     from waitress import serve
 
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from transfers.db import utcnow
 from transfers.extensions import db
+from transfers.observability.health import health
 from transfers.supervision.measures import count_overdue
 from transfers.supervision.scope import supervisor_paths
 from transfers.tasks.services import queue_query
-from transfers.web import database_status
 from workflows.calendar import local_date
 from workflows.roles import Role
 
@@ -36,5 +36,6 @@ def home() -> ResponseReturnValue:
 
 @bp.route("/healthz")
 def healthz() -> ResponseReturnValue:
-    status = database_status()
-    return jsonify(status), 200 if status["status"] == "ok" else 503
+    """Database reachable, migrations current, a recent sweep: 200, else 503; JSON detail."""
+    healthy, detail = health(utcnow())
+    return jsonify(detail), 200 if healthy else 503
