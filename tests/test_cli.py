@@ -24,6 +24,7 @@ COMMANDS = {
     "backup",
     "restore",
     "audit",
+    "places",
 }
 
 

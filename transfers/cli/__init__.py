@@ -17,6 +17,7 @@ from transfers.cli.operations import (
     serve_command,
     sweep_command,
 )
+from transfers.cli.places import places_group
 
 COMMANDS = (
     demo_command,
@@ -28,6 +29,7 @@ COMMANDS = (
     backup_command,
     restore_command,
     audit_group,
+    places_group,
 )
 
 

@@ -1,0 +1,49 @@
+"""`flask places`: find a county in the official division codes and enable it."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from transfers.extensions import db
+
+places_group = AppGroup("places", help="Places from the official division codes (2023).")
+
+
+@places_group.command("search")
+@click.argument("query")
+def search_command(query: str) -> None:
+    """List the counties whose name contains QUERY (or whose code starts with it)."""
+    from transfers.jurisdictions.divisions import find_counties, full_name
+
+    found = find_counties(query)
+    if not found:
+        raise click.ClickException(f"no county matches {query!r}")
+    for d in found:
+        click.echo(f"{d.code}  {full_name(d)}")
+
+
+@places_group.command("enable-county")
+@click.argument("query")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
+def enable_county_command(query: str, dry_run: bool) -> None:
+    """Create a county's townships and villages (QUERY: its name or 6-digit code).
+    Places that already exist are kept: running it twice changes nothing."""
+    from transfers.jurisdictions.enabling import EnableRefused, enable_county, plan_county
+
+    try:
+        plan, created = (plan_county(query), 0) if dry_run else enable_county(query)
+    except EnableRefused as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(
+        f"{plan.full_name} ({plan.county.code}): {len(plan.townships)} townships, "
+        f"{plan.village_count} villages/communities."
+    )
+    for township in plan.townships:
+        names = "、".join(v.name for v in township.villages)
+        click.echo(f"  {township.division.code} {township.division.name}: {names}")
+    if dry_run:
+        click.echo(f"Dry run: {plan.new_count} jurisdictions would be created; nothing changed.")
+        return
+    db.session.commit()
+    click.echo(f"Created {created} jurisdictions; {len(plan.existing)} already existed.")
