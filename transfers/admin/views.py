@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
+from transfers.admin.places_views import bp as places_bp
 from transfers.admin.services import (
     AdminError,
     add_grant,
@@ -32,6 +33,7 @@ from transfers.visibility import within_paths
 from workflows.roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.register_blueprint(places_bp)
 
 
 @bp.before_request
