@@ -25,6 +25,7 @@ COMMANDS = {
     "restore",
     "audit",
     "places",
+    "accounts",
 }
 
 

@@ -58,18 +58,21 @@ def _grant_target(admin: User, role: str, code: str) -> tuple[Role, Jurisdiction
     j = _named_jurisdiction(admin, code)
     if not administers(admin, j):
         raise AdminError({"jurisdiction_code": _("只能在本人管理的辖区内授权")})
-    if r is not Role.ADMIN and j.level != r.level:
-        raise AdminError(
-            {
-                "jurisdiction_code": _(
-                    "%(role)s应授权在%(level)s一级，所选为%(chosen)s",
-                    role=_(r.label),
-                    level=_(r.level.label),
-                    chosen=_(Level(j.level).label),
-                )
-            }
-        )
+    if (problem := grant_level_error(r, j)) is not None:
+        raise AdminError({"jurisdiction_code": problem})
     return r, j
+
+
+def grant_level_error(role: Role, j: Jurisdiction) -> str | None:
+    """Why the role cannot be granted at that jurisdiction's level, if it cannot."""
+    if role is Role.ADMIN or j.level == role.level:
+        return None
+    return _(
+        "%(role)s应授权在%(level)s一级，所选为%(chosen)s",
+        role=_(role.label),
+        level=_(role.level.label),
+        chosen=_(Level(j.level).label),
+    )
 
 
 def create_account(

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
+from transfers.admin.accounts_views import bp as accounts_bp
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
 from transfers.admin.places_views import bp as places_bp
 from transfers.admin.services import (
@@ -34,6 +35,7 @@ from workflows.roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(places_bp)
+bp.register_blueprint(accounts_bp)
 
 
 @bp.before_request

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from transfers.cli.accounts import accounts_group
 from transfers.cli.data import create_user_command, demo_command, import_ledger_command
 from transfers.cli.operations import (
     audit_group,
@@ -30,6 +31,7 @@ COMMANDS = (
     restore_command,
     audit_group,
     places_group,
+    accounts_group,
 )
 
 
