@@ -83,6 +83,8 @@ ACCESS: dict[str, str] = {
     "admin.places.jurisdictions_json": ADMIN,
     "admin.accounts.bulk": ADMIN,
     "admin.accounts.confirm": ADMIN,
+    "admin.sites.upload": ADMIN,
+    "admin.sites.confirm": ADMIN,
     "deadlines.limits": ADMIN,
     "deadlines.calendar": ADMIN,
     "deadlines.delete_limit": ADMIN,

@@ -503,6 +503,8 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/admin/places/enable", "POST"): "enabling a county from the official codes",
     ("/admin/accounts/bulk", "POST"): "accounts in bulk: the preview (creates nothing)",
     ("/admin/accounts/bulk/confirm", "POST"): "accounts in bulk: creating them",
+    ("/admin/sites/import", "POST"): "安置点 from a sheet: the preview (tests/test_sites_sheet.py)",
+    ("/admin/sites/import/confirm", "POST"): "安置点 from a sheet: creating them",
     ("/password", "POST"): "changing a printed initial password (tests/test_bulk_accounts.py)",
     # Operations with one door only (the web): nothing to compare yet. A second door for
     # one of them belongs in OPERATIONS.

@@ -25,6 +25,7 @@ from transfers.admin.services import (
     remove_grant,
     update_account,
 )
+from transfers.admin.sites_views import bp as sites_bp
 from transfers.auth.models import RoleGrant, User
 from transfers.auth.throttle import locked_names
 from transfers.db import utcnow
@@ -36,6 +37,7 @@ from workflows.roles import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(places_bp)
 bp.register_blueprint(accounts_bp)
+bp.register_blueprint(sites_bp)
 
 
 @bp.before_request
