@@ -14,9 +14,14 @@
     var search = box.querySelector("[data-search]");
     var results = box.querySelector("[data-results]");
     var cascade = box.querySelector("[data-cascade]");
+    // The formats come translated from the page: {name}, {level}, {code}.
+    function format(name, row) {
+      return box.getAttribute(name)
+        .replace("{name}", row.full_name).replace("{level}", levels[row.level]).replace("{code}", row.code);
+    }
     function pick(row) {
       input.value = row.code;
-      picked.textContent = row.full_name + "（" + levels[row.level] + "，" + row.code + "）";
+      picked.textContent = format("data-format-picked", row);
     }
     function addSelect(rows, depth) {
       while (cascade.children.length > depth) cascade.removeChild(cascade.lastChild);
@@ -26,7 +31,7 @@
       select.setAttribute("aria-label", levels[rows[0].level]);
       var first = document.createElement("option");
       first.value = "";
-      first.textContent = box.getAttribute("data-choose") + levels[rows[0].level];
+      first.textContent = box.getAttribute("data-choose").replace("{level}", levels[rows[0].level]);
       select.appendChild(first);
       rows.forEach(function (row, i) {
         var opt = document.createElement("option");
@@ -61,7 +66,7 @@
             var b = document.createElement("button");
             b.type = "button";
             b.className = "list-group-item list-group-item-action small";
-            b.textContent = row.full_name + "（" + levels[row.level] + "）";
+            b.textContent = format("data-format-option", row);
             b.addEventListener("click", function () { pick(row); results.textContent = ""; search.value = ""; });
             results.appendChild(b);
           });

@@ -72,7 +72,7 @@ def find_county(query: str) -> Division:
         return found[0]
     if not found:
         raise EnableRefused(_("找不到区县“%(q)s”，请输入区县名称或6位区划代码", q=query))
-    names = "、".join(f"{divisions.full_name(d)}（{d.code}）" for d in found[:8])
+    names = _("、").join(divisions.full_name(d) + _("（%(text)s）", text=d.code) for d in found[:8])
     raise EnableRefused(_("“%(q)s”对应多个区县：%(names)s，请写全称或代码", q=query, names=names))
 
 

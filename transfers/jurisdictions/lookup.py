@@ -62,7 +62,7 @@ def resolve(text: str, paths: list[str]) -> Jurisdiction:
         return found[0]
     if not found:
         raise PlaceNotFound(_("在本人管理的辖区内找不到“%(text)s”", text=text.strip()))
-    names = "、".join(f"{j.full_name}（{j.code}）" for j in found[:6])
+    names = _("、").join(j.full_name + _("（%(text)s）", text=j.code) for j in found[:6])
     raise PlaceNotFound(
         _("“%(text)s”对应多个区划：%(names)s，请写明上级或填写代码", text=text.strip(), names=names)
     )
