@@ -18,14 +18,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # A plain ADD COLUMN (SQLite allows it with a default): a batch copy would drop and
+    # recreate user_account, which the rows of other tables refer to.
+    op.add_column(
+        "user_account",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("must_change_password")
+    op.drop_column("user_account", "must_change_password")

@@ -36,10 +36,10 @@ _BEFORE_CHANGE = {"auth.change_password", "auth.logout", "auth.login", "static"}
 def _initial_password_first() -> ResponseReturnValue | None:
     """Until a printed initial password is changed, every page leads to the change."""
     if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in _BEFORE_CHANGE
+        request.endpoint not in _BEFORE_CHANGE
         and request.blueprint not in ("api", "i18n", "public")
+        and current_user.is_authenticated
+        and current_user.must_change_password
     ):
         return redirect(url_for("auth.change_password", next=request.full_path))
     return None
