@@ -92,3 +92,32 @@ def test_a_grant_by_name(client, make_user, db, geo):
         {**base, "username": "by_name2", "role": "police_station", "jurisdiction_code": "不存在镇"},
     )
     assert resp.status_code == 422 and "找不到“不存在镇”" in resp.get_data(as_text=True)
+
+
+def test_places_by_name_with_or_without_their_ancestors(db, geo):
+    from transfers.jurisdictions.enabling import enable_county
+    from transfers.jurisdictions.lookup import PlaceNotFound, resolve
+
+    enable_county("卢氏县")
+    db.session.commit()
+    area = ["41/"]
+    for text in (
+        "杜关村",
+        "杜关镇杜关村",
+        "卢氏县杜关村",
+        "河南省三门峡市卢氏县杜关镇杜关村",
+        "411224101200",
+    ):
+        assert resolve(text, area).code == "411224101200", text
+    assert resolve("五里川镇河南村", area).code.startswith("411224102")
+    for text, message in (
+        ("河南村", "对应多个区划"),
+        ("杜关镇官坡村", "找不到"),
+        ("杜关村", "找不到"),
+    ):
+        try:
+            resolve(text, area if text != "杜关村" else ["14/"])
+        except PlaceNotFound as e:
+            assert message in str(e), (text, str(e))
+        else:
+            raise AssertionError(text)

@@ -1,5 +1,6 @@
-"""Finding a jurisdiction as people write it: its code, its name (杜关村), or a longer
-name ending with it (杜关镇杜关村, 河南省三门峡市卢氏县杜关镇杜关村), within an area."""
+"""Finding a jurisdiction as people write it: its code, its name (杜关村), or its name
+after some of its ancestors' (杜关镇杜关村, 卢氏县杜关村, 河南省三门峡市卢氏县杜关镇杜关村),
+within an area."""
 
 from __future__ import annotations
 
@@ -35,7 +36,21 @@ def candidates(text: str, paths: list[str], limit: int = 20) -> list[Jurisdictio
         .order_by(Jurisdiction.path)
         .limit(200)
     )
-    return [j for j in named if j.full_name.endswith(text)][:limit]
+    return [j for j in named if _names(j, text)][:limit]
+
+
+def _names(j: Jurisdiction, text: str) -> bool:
+    """The text is the jurisdiction's name, preceded by names of its ancestors in order,
+    any of them left out: 杜关村, 杜关镇杜关村, 卢氏县杜关村, 河南省三门峡市卢氏县杜关镇杜关村."""
+    if not text.endswith(j.name):
+        return False
+    rest = text[: len(text) - len(j.name)]
+    node = j.parent
+    while rest and node is not None:
+        if rest.endswith(node.name):
+            rest = rest[: len(rest) - len(node.name)]
+        node = node.parent
+    return not rest
 
 
 def search(text: str, paths: list[str], limit: int = 20) -> list[Jurisdiction]:
