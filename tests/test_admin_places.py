@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import login, post_form
+from tests.conftest import PASSWORD, login, post_form
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.roles import Role
 
@@ -79,7 +79,7 @@ def test_picker_data_stays_within_the_area(client, make_user, geo):
 
 def test_a_grant_by_name(client, make_user, db, geo):
     login(client, make_user(Role.ADMIN, "4112"))
-    base = {"username": "by_name", "display_name": "按名称", "password": "long-password"}
+    base = {"username": "by_name", "display_name": "按名称", "password": PASSWORD}
     resp = post_form(
         client,
         "/admin/users/new",

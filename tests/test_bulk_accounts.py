@@ -86,6 +86,7 @@ def test_sheet_to_printed_passwords_to_first_login(app, client, db, county_admin
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     passwords = re.findall(r"data-password>([^<]+)<", text)
     assert len(passwords) == 5 and len(set(passwords)) == 5
+    assert all(len(p) == 10 for p in passwords) and not set("".join(passwords)) & set("0O1lI")
     assert users(db) == before + 5
     police = db.session.scalar(select(User).where(User.username == "13800000002"))
     assert police.must_change_password and police.display_name == "李民警"

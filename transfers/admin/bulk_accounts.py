@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -79,8 +80,8 @@ ROLE_NAMES: dict[str, Role] = {
     "管理员": Role.ADMIN,
 }
 PHONE = re.compile(r"^1\d{10}$")
-# No 0/O, 1/l/I: an initial password is read off paper.
-PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Letters and digits but 0/O, 1/l/I: an initial password is read off paper.
+ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 PASSWORD_LENGTH = 10
 
 
@@ -169,7 +170,7 @@ def create_accounts(rows: list[AccountRow]) -> list[CreatedAccount]:
     created = []
     for row in rows:
         assert row.role is not None and row.jurisdiction is not None  # checked above
-        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+        password = "".join(secrets.choice(ALPHABET) for _ in range(PASSWORD_LENGTH))
         user = User(username=row.phone, display_name=row.name, session_token="")
         user.set_password(password)
         user.must_change_password = True
