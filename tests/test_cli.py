@@ -24,6 +24,8 @@ COMMANDS = {
     "backup",
     "restore",
     "audit",
+    "places",
+    "accounts",
 }
 
 

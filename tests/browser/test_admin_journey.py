@@ -24,11 +24,11 @@ def test_admin_users_roles_jurisdictions_limits_calendar(live_server, page, demo
     page.get_by_label("姓名/单位").fill("城关派出所户籍窗口")
     page.get_by_label("初始密码").fill("short")
     page.get_by_label("角色").select_option("police_station")
-    page.get_by_label("辖区代码").fill("411221100")
+    page.get_by_label("辖区").fill("411221100")
     page.get_by_role("button", name="创建").click()
     expect(page.locator("body")).to_contain_text("密码至少8位")
     assert page.get_by_label("用户名").input_value() == "chengguan_police2"
-    assert page.get_by_label("辖区代码").input_value() == "411221100"
+    assert page.get_by_label("辖区").input_value() == "411221100"
     page.get_by_label("初始密码").fill("long-enough-1")
     page.get_by_role("button", name="创建").click()
     page.wait_for_selector("text=已创建用户 chengguan_police2")
@@ -41,7 +41,7 @@ def test_admin_users_roles_jurisdictions_limits_calendar(live_server, page, demo
     page.wait_for_selector("text=已保存")
     grant = page.locator("form[action$='/grants']")
     grant.get_by_label("角色").select_option("police_station")
-    grant.get_by_label("辖区代码").fill("411221101")
+    grant.get_by_label("辖区").fill("411221101")
     grant.get_by_role("button", name="增加授权").click()
     page.wait_for_selector("text=已授权")
     assert page.locator(".list-group-item").count() == 2

@@ -497,6 +497,15 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/admin/calendar/<int:override_id>/delete", "POST"): "the work calendar",
     ("/admin/limits", "POST"): "time limits (tests/deadlines/)",
     ("/admin/limits/<int:limit_id>/delete", "POST"): "time limits",
+    # Onboarding a county: the page and `flask places` / `flask accounts` call one service
+    # each; both doors are run on the same inputs in tests/test_places.py,
+    # tests/test_admin_places.py and tests/test_bulk_accounts.py.
+    ("/admin/places/enable", "POST"): "enabling a county from the official codes",
+    ("/admin/accounts/bulk", "POST"): "accounts in bulk: the preview (creates nothing)",
+    ("/admin/accounts/bulk/confirm", "POST"): "accounts in bulk: creating them",
+    ("/admin/sites/import", "POST"): "安置点 from a sheet: the preview (tests/test_sites_sheet.py)",
+    ("/admin/sites/import/confirm", "POST"): "安置点 from a sheet: creating them",
+    ("/password", "POST"): "changing a printed initial password (tests/test_bulk_accounts.py)",
     # Operations with one door only (the web): nothing to compare yet. A second door for
     # one of them belongs in OPERATIONS.
     ("/cases/<int:case_id>/documents", "POST"): "uploading a document (tests/test_web.py)",

@@ -37,9 +37,9 @@ class UserForm(FlaskForm):
     )
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     jurisdiction_code = StringField(
-        _l("辖区代码"),
-        validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)],
-        description=_l("如 411221100（城关镇）"),
+        _l("辖区"),
+        validators=[InputRequired(_l("请选择或填写辖区")), Length(max=120)],
+        description=_l("名称或区划代码，如 城关镇 或 411221100"),
     )
 
 
@@ -64,7 +64,9 @@ class GrantForm(FlaskForm):
 
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     jurisdiction_code = StringField(
-        _l("辖区代码"), validators=[InputRequired(_l("请填写辖区代码")), Length(max=12)]
+        _l("辖区"),
+        validators=[InputRequired(_l("请选择或填写辖区")), Length(max=120)],
+        description=_l("名称或区划代码，如 城关镇 或 411221100"),
     )
 
 

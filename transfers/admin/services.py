@@ -12,6 +12,8 @@ from transfers.auth.services import end_session
 from transfers.auth.throttle import clear as clear_throttle
 from transfers.db import utcnow
 from transfers.extensions import db
+from transfers.jurisdictions.lookup import PlaceNotFound
+from transfers.jurisdictions.lookup import resolve as resolve_place
 from transfers.jurisdictions.models import Jurisdiction, Site
 from workflows.i18n import gettext as _
 from workflows.roles import LEVEL_ORDER, Level, Role
@@ -35,28 +37,42 @@ def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     return db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code.strip()))
 
 
+def _named_jurisdiction(admin: User, text: str) -> Jurisdiction:
+    """A jurisdiction by its code, or by its name within the admin's area."""
+    if text.strip().isdigit():
+        j = jurisdiction_by_code(text)
+        if j is None:
+            raise AdminError({"jurisdiction_code": _("找不到区划代码 %(code)s", code=text)})
+        return j
+    try:
+        return resolve_place(text, admin_paths(admin))
+    except PlaceNotFound as e:
+        raise AdminError({"jurisdiction_code": str(e)}) from None
+
+
 def _grant_target(admin: User, role: str, code: str) -> tuple[Role, Jurisdiction]:
     try:
         r = Role(role)
     except ValueError:
         raise AdminError({"role": _("角色无效")}) from None
-    j = jurisdiction_by_code(code)
-    if j is None:
-        raise AdminError({"jurisdiction_code": _("找不到区划代码 %(code)s", code=code)})
+    j = _named_jurisdiction(admin, code)
     if not administers(admin, j):
         raise AdminError({"jurisdiction_code": _("只能在本人管理的辖区内授权")})
-    if r is not Role.ADMIN and j.level != r.level:
-        raise AdminError(
-            {
-                "jurisdiction_code": _(
-                    "%(role)s应授权在%(level)s一级，所选为%(chosen)s",
-                    role=_(r.label),
-                    level=_(r.level.label),
-                    chosen=_(Level(j.level).label),
-                )
-            }
-        )
+    if (problem := grant_level_error(r, j)) is not None:
+        raise AdminError({"jurisdiction_code": problem})
     return r, j
+
+
+def grant_level_error(role: Role, j: Jurisdiction) -> str | None:
+    """Why the role cannot be granted at that jurisdiction's level, if it cannot."""
+    if role is Role.ADMIN or j.level == role.level:
+        return None
+    return _(
+        "%(role)s应授权在%(level)s一级，所选为%(chosen)s",
+        role=_(role.label),
+        level=_(role.level.label),
+        chosen=_(Level(j.level).label),
+    )
 
 
 def create_account(

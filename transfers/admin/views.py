@@ -11,7 +11,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
+from transfers.admin.accounts_views import bp as accounts_bp
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
+from transfers.admin.places_views import bp as places_bp
 from transfers.admin.services import (
     AdminError,
     add_grant,
@@ -23,6 +25,7 @@ from transfers.admin.services import (
     remove_grant,
     update_account,
 )
+from transfers.admin.sites_views import bp as sites_bp
 from transfers.auth.models import RoleGrant, User
 from transfers.auth.throttle import locked_names
 from transfers.db import utcnow
@@ -32,6 +35,9 @@ from transfers.visibility import within_paths
 from workflows.roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.register_blueprint(places_bp)
+bp.register_blueprint(accounts_bp)
+bp.register_blueprint(sites_bp)
 
 
 @bp.before_request

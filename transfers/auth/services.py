@@ -72,3 +72,18 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+class PasswordChangeRefused(ValueError):
+    pass
+
+
+def change_initial_password(user: User, current: str, new: str) -> None:
+    """Replace a printed initial password by the user's own (at first login)."""
+    if not user.check_password(current):
+        raise PasswordChangeRefused(_("初始密码不正确"))
+    if new == current:
+        raise PasswordChangeRefused(_("新密码不能与初始密码相同"))
+    user.set_password(new)
+    user.must_change_password = False
+    db.session.flush()

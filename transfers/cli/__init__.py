@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from transfers.cli.accounts import accounts_group
 from transfers.cli.data import create_user_command, demo_command, import_ledger_command
 from transfers.cli.operations import (
     audit_group,
@@ -17,6 +18,7 @@ from transfers.cli.operations import (
     serve_command,
     sweep_command,
 )
+from transfers.cli.places import places_group
 
 COMMANDS = (
     demo_command,
@@ -28,6 +30,8 @@ COMMANDS = (
     backup_command,
     restore_command,
     audit_group,
+    places_group,
+    accounts_group,
 )
 
 
