@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_password_change_at_first_login"
-down_revision = "0013_api_token_expiry_scope"
+down_revision = "0014_job_run"
 branch_labels = None
 depends_on = None
 
