@@ -43,7 +43,8 @@ class LookupForm(FlaskForm):
 @limiter.limit(PER_ADDRESS, methods=["POST"])
 @limiter.limit(PER_RECEIPT, key_func=receipt_key, methods=["POST"])
 def index() -> ResponseReturnValue:
-    form = LookupForm()
+    # The receipt's QR code opens the lookup with its number filled in.
+    form = LookupForm(receipt_no=request.args.get("receipt_no", "")[:24])
     rows = None
     not_found = ""
     if request.method == "POST" and form.validate_on_submit():
