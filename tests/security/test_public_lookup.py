@@ -216,3 +216,20 @@ def test_api_rows_carry_the_same_state(client, db, family):
     (row,) = resp.get_json()["items"]
     assert row["state"] == "correction" and row["bring"] == ["材料不全"]
     assert row["member"] == mask_name(person.name) and row["office"]
+
+
+def test_a_wrong_receipt_and_a_wrong_tail_get_the_same_answer(client, family):
+    number, person, *_ = family
+    tail = person.id_number[-4:]
+    wrong_tail = "0000" if tail != "0000" else "1111"
+    other = number[:-4] + ("9999" if not number.endswith("9999") else "9998")
+
+    def answer(receipt_no: str, id_tail: str) -> str:
+        html = _looked_up(client, receipt_no, id_tail)
+        return html.split('role="alert">', 1)[1].split("<", 1)[0]
+
+    assert (
+        answer(other, tail)
+        == answer(number, wrong_tail)
+        == ("未查询到办件。请核对办件编号和身份证号码后四位。")
+    )
