@@ -154,6 +154,7 @@ def test_a_suspended_case_says_why_and_until_what(client, db, family):
     assert "暂停计时" in html and "等待原籍派出所出具户籍证明" in html
     assert "补齐以下材料后恢复计时：原籍户籍证明" in html
     assert "需补正" in html  # the missing document is what to bring
+    assert "暂停计时中，恢复后顺延" in html and "超期" not in html  # no light while stopped
 
 
 @pytest.mark.parametrize(("days", "verdict"), [(1, "已办结（按时）"), (40, "已办结（超时）")])
