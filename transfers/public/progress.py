@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -28,10 +29,12 @@ from transfers.deadlines.models import Suspension
 from transfers.deadlines.services import work_calendar
 from transfers.extensions import db
 from transfers.households.models import Person
+from transfers.i18n import local_date_text
 from transfers.supervision.measures import is_late
 from transfers.tasks.models import Task
 from workflows.base import RETURN
 from workflows.calendar import deadline_status, local_date
+from workflows.i18n import N_
 from workflows.idcard import mask_name
 from workflows.roles import Role
 
@@ -66,6 +69,36 @@ class StepRow:
     office: Office
     due_on: date | None
     state: str  # its words
+    line: str = ""  # step · office · due date, in the interface language
+
+
+class Words:
+    """The words of one lookup's step lines, each translated once: a household's cases
+    repeat the same steps, offices and dates, and each translation costs a catalog
+    look-up."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        if text not in self._seen:
+            self._seen[text] = gettext(text)
+        return self._seen[text]
+
+    def day(self, value: date | None) -> str:
+        if value is None:
+            return self(N_("无时限"))
+        key = f"@{value.isoformat()}"
+        if key not in self._seen:
+            self._seen[key] = self(N_("时限 %(date)s")) % {"date": local_date_text(value)}
+        return self._seen[key]
+
+    def line(self, step: StepRow) -> str:
+        office = self(N_("%(place)s%(role)s")) % {
+            "place": step.office.place,
+            "role": self(step.office.role),
+        }
+        return f"{self(step.label)} · {office} · {self.day(step.due_on)}"
 
 
 @dataclass
@@ -122,7 +155,12 @@ def case_progress(household_id: int, members: list[Person]) -> list[CaseProgress
         )
     }
     by_id = {p.id: p for p in members}
-    return [_progress(i, case, steps[case.id], pauses, by_id) for i, case in enumerate(cases, 1)]
+    rows = [_progress(i, case, steps[case.id], pauses, by_id) for i, case in enumerate(cases, 1)]
+    words = Words()
+    for row in rows:
+        for step in row.steps:
+            step.line = words.line(step)
+    return rows
 
 
 def _progress(
