@@ -71,3 +71,27 @@ def test_the_receipt_page(client, db, intake):
     path = url.split("localhost", 1)[1]
     lookup = client.get(path.replace("&amp;", "&")).get_data(as_text=True)
     assert f'value="{made.receipt_no}"' in lookup
+
+
+def test_every_demo_procedure_gets_a_promise(app, db):
+    """All procedures of the demo county, open or closed, waiting or suspended."""
+    from sqlalchemy import select
+
+    from transfers.cases.models import Intake
+    from transfers.db import utcnow
+    from transfers.demo import load_demo
+    from workflows.calendar import local_date
+
+    load_demo(households=40)
+    db.session.commit()
+    today = local_date(utcnow())
+    seen = set()
+    for intake in db.session.scalars(select(Intake)):
+        promised = promised_dates(list(intake.cases))
+        for case in intake.cases:
+            seen.add(case.procedure)
+            day = promised[case.id]
+            assert day is not None
+            if case.closed_at is None:
+                assert day >= today, (case.procedure, case.state)
+    assert len(seen) >= 5, seen

@@ -57,9 +57,17 @@ def forward_moves(procedure: Procedure) -> dict[str, list[str]]:
 
 
 def _latest_end(
-    case: Case, state: str, start: date, forward: dict[str, list[str]], waits: dict[str, date]
+    case: Case,
+    state: str,
+    start: date,
+    forward: dict[str, list[str]],
+    waits: dict[str, date],
+    seen: dict[tuple[str, date], date],
 ) -> date:
-    """The latest day the case can end, leaving `state` on `start`."""
+    """The latest day the case can end, leaving `state` on `start` (`seen`: the answers
+    found so far, as branches of a procedure meet again)."""
+    if (state, start) in seen:
+        return seen[(state, start)]
     procedure = case.workflow
     ends = [start]
     for dest in forward.get(state, []):
@@ -69,8 +77,9 @@ def _latest_end(
             day = max(start, waits.get(spec.waits_on, start))
         elif spec.waiting:
             day = due_date(case.procedure, dest, case.jurisdiction_path, start) or start
-        ends.append(_latest_end(case, dest, day, forward, waits))
-    return max(ends)
+        ends.append(_latest_end(case, dest, day, forward, waits, seen))
+    seen[(state, start)] = max(ends)
+    return seen[(state, start)]
 
 
 def promised_on(case: Case, task: Task | None, today: date, waits: dict[str, date]) -> date:
@@ -81,7 +90,7 @@ def promised_on(case: Case, task: Task | None, today: date, waits: dict[str, dat
     start = max(today, task.due_on) if task is not None and task.due_on else today
     if task is None and case.workflow.state(case.state).waits_on:
         start = max(start, waits.get(case.workflow.state(case.state).waits_on, start))
-    return _latest_end(case, case.state, start, forward_moves(case.workflow), waits)
+    return _latest_end(case, case.state, start, forward_moves(case.workflow), waits, {})
 
 
 def promised_dates(cases: list[Case]) -> dict[int, date | None]:
