@@ -93,12 +93,41 @@ def random_birth(rng: random.Random, min_age: int, max_age: int) -> date:
     return date(2026, 11, 1) - timedelta(days=age_days)
 
 
+# The offices' telephones printed on receipts (渑池县 and 陕州区: 0398; 垣曲县: 0359).
+OFFICE_PHONES = {
+    "411221": "0398-4812301",
+    "411203": "0398-3862110",
+    "411221100": "0398-4811025",
+    "411221100201": "0398-4816618",
+    "411221100202": "0398-4817726",
+    "411221100203": "0398-4819031",
+    "411221101": "0398-4921006",
+    "411221101201": "0398-4923318",
+    "411221205": "0398-4751012",
+    "411221205201": "0398-4753206",
+    "411221205202": "0398-4753418",
+    "411221205203": "0398-4753527",
+    "411221206": "0398-4711019",
+    "411221206201": "0398-4713102",
+    "411221206202": "0398-4713245",
+    "411221207": "0398-4861015",
+    "411221207201": "0398-4863120",
+    "411221207202": "0398-4863236",
+    "411203105": "0398-3571008",
+    "411203105201": "0398-3573112",
+    "411203105202": "0398-3573225",
+    "140827203": "0359-6081017",
+    "140827203201": "0359-6083126",
+}
+
+
 def create_jurisdictions() -> dict[str, Jurisdiction]:
     by_code: dict[str, Jurisdiction] = {}
     for code, name, level, parent_code in DIVISIONS:
         parent = by_code.get(parent_code) if parent_code else None
         path = (parent.path if parent else "") + code + "/"
         j = Jurisdiction(code=code, name=name, level=str(level), parent=parent, path=path)
+        j.phone = OFFICE_PHONES.get(code, "")
         db.session.add(j)
         by_code[code] = j
     db.session.flush()

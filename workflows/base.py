@@ -41,6 +41,7 @@ __all__ = [
     "Offer",
     "PersonFacts",
     "Procedure",
+    "RETURN",
     "RelatedCase",
     "RuleViolation",
     "State",
@@ -168,11 +169,13 @@ class Move:
 
 
 RETURN_REASON = Field("reason", "退回原因", "textarea", max_length=500)
+# The trigger of every way back (退回): the engine marks the step it reopens.
+RETURN = "return"
 
 
 def send_back(source: str, dest: str, label: str) -> Action:
     """The action that returns a case from `source` to an earlier step, saying why."""
-    return Action("return", source, dest, label, fields=(RETURN_REASON,), style="warning")
+    return Action(RETURN, source, dest, label, fields=(RETURN_REASON,), style="warning")
 
 
 class Procedure:

@@ -537,7 +537,7 @@ def wrong_tail(number: str) -> str:
     return "0000" if not number.endswith("0000") else "1111"
 
 
-FOUND = ("accepted", [("户口迁移", "成员1", "受理登记")])
+FOUND = ("accepted", [("户口迁移", "王*国", "受理登记")])  # 王建国, masked
 NO_MATCH = "未查询到办件。请核对办件编号和身份证号码后四位。"
 BAD_TAIL = "请输入身份证号码后四位（4位数字，末位可为X）"
 

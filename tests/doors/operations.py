@@ -293,7 +293,11 @@ def _task_by_api(verb: str) -> Driver:
 
 
 # --- public status lookup (查询) --------------------------------------------------------
-_ROW = re.compile(r"<tr><td>\d+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", re.S)
+_ROW = re.compile(
+    r"<span data-procedure>(.*?)</span>.*?<span data-member>(.*?)</span>.*?"
+    r"<span data-step>(.*?)</span>",
+    re.S,
+)
 
 
 def lookup_by_web(w: World, given: dict[str, Any]) -> Outcome:

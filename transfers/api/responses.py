@@ -330,6 +330,21 @@ class LookupRow(ChineseSchema):
         required=True,
         metadata={"type": "string", "format": "date"},
     )
+    state = f.Str(
+        required=True,
+        metadata={
+            "description": "in_progress, correction (需补正), paused (暂停计时), waiting, "
+            "closed_on_time or closed_late"
+        },
+    )
+    state_text = f.Str(required=True)
+    office = fields.Function(
+        lambda r: str(r["office"] or ""),
+        required=True,
+        metadata={"type": "string", "description": "The office on the open step"},
+    )
+    due_on = f.Date(allow_none=True)
+    bring = f.List(f.Str(), required=True, metadata={"description": "What to bring (需补正)"})
 
 
 class LookupOut(ChineseSchema):

@@ -36,6 +36,7 @@ from transfers.engine import (
 )
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
+from transfers.public.receipt import receipt_facts
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from workflows.base import Procedure
@@ -294,4 +295,4 @@ def receipt(receipt_no: str):  # type: ignore[no-untyped-def]
         abort(404)
     if not can_view_household(current_user, intake.household):
         abort(403)
-    return render_template("cases/receipt.html", intake=intake)
+    return render_template("cases/receipt.html", intake=intake, facts=receipt_facts(intake))

@@ -17,8 +17,9 @@ from transfers.engine.events import event_spec
 from transfers.engine.reading import CaseRow, OpenTask, case_t, context, read_case
 from transfers.engine.writing import plan_next_task, write
 from transfers.extensions import db
+from transfers.inbox.returns import announce_return
 from transfers.tasks.permissions import can_act
-from workflows.base import Decision, Procedure, WorkflowError
+from workflows.base import RETURN, Decision, Procedure, WorkflowError
 from workflows.i18n import gettext as _
 from workflows.registry import dependents_of, get_procedure
 
@@ -94,7 +95,12 @@ def apply(
             event_spec(at=now, kind="reevaluated", data={"dependency": waits_on, "text": text})
         )
     plan_next_task(case, procedure, decision.dest, now)
+    returned = decision.action.trigger == RETURN
+    if returned and case.opening is not None:
+        case.opening["return_reason"] = reason  # the reopened step says why (被退回)
     write(case)
+    if returned and actor is not None:
+        announce_return(case.id, actor=actor, source=decision.source, reason=reason, now=now)
 
 
 def fire_system_action(case: CaseRow, procedure: Procedure, now: datetime) -> Decision | None:

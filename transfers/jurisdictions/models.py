@@ -19,6 +19,8 @@ class Jurisdiction(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
     # "41/4112/411221/411221100/": "within mine" is one prefix range on this column.
     path: Mapped[str] = mapped_column(String(120), unique=True)
+    # The office's telephone, printed on the receipt (受理回执) for residents to call.
+    phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id])
 

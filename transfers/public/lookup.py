@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from transfers.cases.models import Case, Intake
-from transfers.db import utcnow
-from transfers.deadlines.services import work_calendar
+from transfers.cases.models import Intake
 from transfers.extensions import db
-from transfers.tasks.models import Task
-from workflows.calendar import deadline_status, local_date
+from transfers.public.progress import CaseProgress, case_progress
 
 # Per receipt number, and per address (looser: one address may be a whole village hall).
 PER_RECEIPT = "10 per minute;60 per hour"
@@ -76,7 +72,7 @@ def tail_error(raw: str) -> str | None:
     return None
 
 
-def find_status(receipt_no: str, id_tail: str) -> list[dict[str, Any]]:
+def find_status(receipt_no: str, id_tail: str) -> list[CaseProgress]:
     """The lookup of both doors: the case rows, or LookupRefused with its reason."""
     if not _plain(receipt_no):
         raise LookupRefused(_("请输入办件编号"), "receipt_no")
@@ -88,10 +84,11 @@ def find_status(receipt_no: str, id_tail: str) -> list[dict[str, Any]]:
     return rows
 
 
-def lookup(receipt_no: str, id_tail: str) -> list[dict[str, Any]] | None:
+def lookup(receipt_no: str, id_tail: str) -> list[CaseProgress] | None:
     """Case states of the household, or None when the pair does not match.
 
-    Reveals no names, ID numbers or addresses: only procedure, step and timeliness.
+    Reveals no full names, ID numbers or addresses: masked names, procedures, steps,
+    offices, due dates and what the family has to do (transfers/public/progress.py).
     """
     tail = normalize_tail(id_tail)
     if tail is None:
@@ -103,36 +100,4 @@ def lookup(receipt_no: str, id_tail: str) -> list[dict[str, Any]] | None:
     members = intake.household.members
     if not any(p.id_number.upper().endswith(tail) for p in members):
         return None
-    return _case_rows(intake.household_id, [p.id for p in members])
-
-
-def _case_rows(household_id: int, member_ids: list[int]) -> list[dict[str, Any]]:
-    cal, today = work_calendar(), local_date(utcnow())
-    cases = db.session.scalars(
-        select(Case).where(Case.household_id == household_id).order_by(Case.id)
-    ).all()
-    # The open task of every case in one query, not one per case.
-    tasks = {
-        t.case_id: t
-        for t in db.session.scalars(
-            select(Task).where(Task.case_id.in_([c.id for c in cases]), Task.closed_at.is_(None))
-        )
-    }
-    rows = []
-    for i, case in enumerate(cases, 1):
-        task = tasks.get(case.id)
-        member = (
-            _("成员%(n)s", n=member_ids.index(case.person_id) + 1) if case.person_id else _("全户")
-        )
-        rows.append(
-            {
-                "no": i,
-                "procedure": case.workflow.label,
-                "member": member,
-                "step": case.state_label,
-                "closed": case.is_closed,
-                "status": deadline_status(task.due_on, today, cal) if task else None,
-                "opened_on": case.opened_at,
-            }
-        )
-    return rows
+    return case_progress(intake.household_id, list(members))

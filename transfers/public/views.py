@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import math
+import time
+
+from flask import Blueprint, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -39,7 +43,8 @@ class LookupForm(FlaskForm):
 @limiter.limit(PER_ADDRESS, methods=["POST"])
 @limiter.limit(PER_RECEIPT, key_func=receipt_key, methods=["POST"])
 def index() -> ResponseReturnValue:
-    form = LookupForm()
+    # The receipt's QR code opens the lookup with its number filled in.
+    form = LookupForm(receipt_no=request.args.get("receipt_no", "")[:24])
     rows = None
     not_found = ""
     if request.method == "POST" and form.validate_on_submit():
@@ -51,3 +56,19 @@ def index() -> ResponseReturnValue:
             else:
                 not_found = str(e)
     return render_template("public/lookup.html", form=form, rows=rows, not_found=not_found)
+
+
+@bp.errorhandler(429)
+def too_many(_error: Exception) -> ResponseReturnValue:
+    """Too many lookups: how long to wait (also as Retry-After), and the way back to the
+    lookup, not to the staff login. The wait is the breached limit's reset time, as
+    Flask-Limiter's current_limit reports it."""
+    breached = limiter.current_limit
+    seconds = max(1, breached.reset_at - int(time.time())) if breached else 60
+    if seconds < 60:
+        wait = _("%(n)s 秒", n=seconds)
+    else:
+        wait = _("%(n)s 分钟", n=math.ceil(seconds / 60))
+    response = make_response(render_template("public/too_many.html", wait=wait), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response

@@ -33,6 +33,8 @@ class Task(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     close_action: Mapped[str | None] = mapped_column(String(40))
+    # Set on the task a 退回 opens: why the step came back (queue, case page, lookup).
+    return_reason: Mapped[str | None] = mapped_column(String(500))
 
     case: Mapped[Case] = relationship()
     jurisdiction: Mapped[Jurisdiction] = relationship()
