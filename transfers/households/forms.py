@@ -24,6 +24,12 @@ def _choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return select_choices((value, _l(label)) for value, label in pairs)
 
 
+def _to_choose(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """A choice nobody may skip: empty ("请选择") until the clerk picks one, so no
+    default is ever saved unread."""
+    return select_choices([("", _l("请选择"))]) + _choices(pairs)
+
+
 class MemberForm(Form):
     class Meta(ChineseMeta):
         pass
@@ -34,11 +40,11 @@ class MemberForm(Form):
         validators=[Optional(), Length(max=24)],
         render_kw={"autocomplete": "off", "data-idcheck": "1", "maxlength": 18},
     )
-    relation = SelectField(_l("与户主关系"), choices=_choices((r, r) for r in RELATIONS))
+    relation = SelectField(_l("与户主关系"), choices=_to_choose((r, r) for r in RELATIONS))
     party_status = SelectField(_l("政治面貌"), choices=_choices(PARTY_STATUS.items()))
     collective_member = BooleanField(_l("迁出地集体经济组织成员"))
-    pension_status = SelectField(_l("养老保险"), choices=_choices(PENSION_STATUS.items()))
-    medical_insurance = SelectField(_l("医疗保险"), choices=_choices(MEDICAL_STATUS.items()))
+    pension_status = SelectField(_l("养老保险"), choices=_to_choose(PENSION_STATUS.items()))
+    medical_insurance = SelectField(_l("医疗保险"), choices=_to_choose(MEDICAL_STATUS.items()))
     assistance = SelectField(_l("社会救助"), choices=_choices(ASSISTANCE_STATUS.items()))
     registered_poor = BooleanField(_l("建档立卡/监测对象"))
 
@@ -60,7 +66,7 @@ class HouseholdForm(FlaskForm):
         validators=[InputRequired(_l("请选择迁入地"))],
         validate_choice=False,
     )
-    settlement_mode = SelectField(_l("安置方式"), choices=_choices(SETTLEMENT_MODES.items()))
+    settlement_mode = SelectField(_l("安置方式"), choices=_to_choose(SETTLEMENT_MODES.items()))
     site_id = SelectField(_l("安置点"), coerce=int, validators=[Optional()])
     moved_on = DateField(_l("搬迁入住日期"), validators=[Optional()])
     address = StringField(_l("现住址"), validators=[Optional(), Length(max=200)])

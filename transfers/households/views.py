@@ -37,6 +37,7 @@ from transfers.households.validation import (
     HouseholdError,
     HouseholdInput,
     MemberInput,
+    member_row,
     staff_villages,
 )
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -112,7 +113,11 @@ def new() -> ResponseReturnValue:
     elif request.method == "POST":
         errors = _flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
-    response = make_response(render_template("households/new.html", form=form, errors=errors))
+    response = make_response(
+        render_template(
+            "households/new.html", form=form, errors=errors, summary=_summary(errors, form)
+        )
+    )
     response.status_code = status
     if request.method == "POST":
         response.headers["Cache-Control"] = "no-store"  # the ID numbers just typed
@@ -178,6 +183,21 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
         else:
             mapped[key] = message
     return mapped
+
+
+def _summary(errors: dict[str, str], form: HouseholdForm) -> list[str]:
+    """The errors above the form, each naming the member row it is about
+    (第2位成员（张三）：…), in the order of the form."""
+    lines = []
+    for key, message in errors.items():
+        _prefix, _sep, rest = key.partition("members-")
+        idx, _sep, field = rest.partition("-")
+        if not _prefix and idx.isdigit() and field:
+            name = form.members[int(idx)].form.name.data or ""
+            lines.append(f"{member_row(int(idx) + 1, name)}：{message}")
+        else:
+            lines.append(message)
+    return lines
 
 
 def _load_viewable(household_id: int) -> Household:
