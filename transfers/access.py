@@ -81,6 +81,7 @@ ACCESS: dict[str, str] = {
     "deadlines.calendar": ADMIN,
     "deadlines.delete_limit": ADMIN,
     "deadlines.delete_override": ADMIN,
+    "deadlines.delete_range": ADMIN,
     "api.whoami": TOKEN,
     "api.jurisdictions": TOKEN,
     "api.households": TOKEN,

@@ -232,7 +232,7 @@ NOT_KEPT = {"auth.login", "auth.logout", "i18n.switch", "public.lookup"}
 
 
 def _signed_out() -> str:
-    return _("登录已过期，请重新登录；您填写的内容已保留，登录后请核对并重新提交")
+    return str(_("登录已过期，请重新登录；您填写的内容已保留，登录后请核对并重新提交"))
 
 
 def _form_page() -> str | None:

@@ -83,3 +83,31 @@ def test_registration_survives_an_ended_session(live_server, page, make_user, ge
     fill_member(page, 1, "配偶")
     page.get_by_role("button", name="保存登记").click()
     page.wait_for_url(re.compile(r"/households/\d+$"))
+
+
+@SIZES
+def test_holidays_entered_and_removed_as_a_range(live_server, page, make_user, db, size):
+    from transfers.deadlines.models import CalendarOverride
+
+    base = live_server
+    make_user(Role.ADMIN, "41", username="county_admin")
+    page.set_viewport_size(size)
+    page.goto(base + "/login")
+    sign_in(page, base, "county_admin")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/admin/calendar")
+    page.get_by_label("开始日期").fill("2031-10-01")
+    page.get_by_label("结束日期").fill("2031-10-07")
+    page.get_by_label("类型").select_option("0")
+    page.get_by_label("名称").fill("国庆节")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_selector("text=日历调整已保存：国庆节，共7天")
+    row = page.locator("#override-rows tbody tr")
+    assert row.count() == 1 and "共7天" in row.first.inner_text()
+    remove = page.get_by_role("button", name="删除国庆节")
+    visible_without_scrolling(page, remove)
+    shot(page, f"81-holiday-range-{size['width']}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    page.wait_for_selector("text=已删除7天的调整")
+    assert db.session.query(CalendarOverride).count() == 0

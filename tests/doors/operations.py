@@ -495,6 +495,7 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/admin/jurisdictions/<int:jurisdiction_id>/sites", "POST"): "administration",
     ("/admin/calendar", "POST"): "the work calendar (tests/deadlines/)",
     ("/admin/calendar/<int:override_id>/delete", "POST"): "the work calendar",
+    ("/admin/calendar/remove", "POST"): "the work calendar: a range (tests/deadlines/)",
     ("/admin/limits", "POST"): "time limits (tests/deadlines/)",
     ("/admin/limits/<int:limit_id>/delete", "POST"): "time limits",
     # Operations with one door only (the web): nothing to compare yet. A second door for

@@ -183,7 +183,7 @@ def _forms(o: dict[str, Any]) -> list[tuple[str, str, str, dict[str, str]]]:
             "admin",
             "/admin/calendar",
             "/admin/calendar",
-            {"day": "2027-10-01", "is_workday": "0", "note": "国庆节"},
+            {"starts_on": "2027-10-01", "ends_on": "2027-10-07", "note": "国庆节"},
         ),
     ]
 
