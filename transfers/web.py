@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     from transfers.sites.views import bp as sites_bp
     from transfers.supervision.views import bp as supervision_bp
     from transfers.tasks.views import bp as tasks_bp
+    from transfers.votes.objections import objections_of
     from transfers.votes.views import bp as votes_bp
 
     for bp in (
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
         deadline_panel=case_deadline_panel,
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
+        case_objections=lambda case: objections_of([case.id]).get(case.id, []),
     )
     for bp in (imports_bp, exports_bp, account_bp):
         app.register_blueprint(bp)

@@ -111,3 +111,64 @@ def test_holidays_entered_and_removed_as_a_range(live_server, page, make_user, d
     remove.click()
     page.wait_for_selector("text=已删除7天的调整")
     assert db.session.query(CalendarOverride).count() == 0
+
+
+@SIZES
+def test_vote_page_remembers_the_body_and_records_objections(
+    live_server, page, make_user, make_household, geo, db, size
+):
+    from transfers.cases.services import open_intake
+    from transfers.db import utcnow
+    from transfers.votes.services import applicants_waiting, publish_session
+    from workflows.calendar import local_date
+
+    base = live_server
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    org = make_user(Role.COLLECTIVE_ORG, "411221100201", username="xingfu_collective")
+    hh = make_household(members=3)
+    open_intake(
+        household=hh,
+        requests=[(p, "collective_membership") for p in hh.members],
+        actor=staff,
+        now=utcnow(),
+    )
+    db.session.commit()
+    village = geo["411221100201"]
+    publish_session(
+        village=village,
+        cases=applicants_waiting(village)[:1],
+        body="villagers_representatives",
+        body_size=45,
+        starts_on=local_date(utcnow()),
+        days=7,
+        actor=org,
+        now=utcnow(),
+    )
+    db.session.commit()
+    page.set_viewport_size(size)
+    page.goto(base + "/login")
+    sign_in(page, base, "xingfu_collective")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/votes/new/{village.id}")
+    assert page.get_by_label("表决机构总人数").input_value() == "45"
+    assert page.locator("#body").input_value() == "villagers_representatives"
+    assert "已按上次公示" in page.locator("[data-previous-body]").inner_text()
+    page.get_by_role("button", name="公示名单").click()
+    page.wait_for_url(re.compile(r"/votes/\d+$"))
+    vote_url = page.url
+    applicant = hh.members[1].name
+    record = page.get_by_role("link", name=f"登记{applicant}的异议")
+    visible_without_scrolling(page, record)
+    record.click()
+    page.get_by_label("异议内容").fill("未在本村实际居住")
+    page.get_by_label("异议人").fill("村民赵六")
+    page.get_by_role("button", name="登记异议").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert "村民赵六" in page.locator("#objections").inner_text()
+    page.goto(vote_url)
+    row = page.locator("#objections tr[data-objection]")
+    assert row.count() == 1
+    text = row.first.inner_text()
+    assert "村民赵六" in text and "未在本村实际居住" in text and "处理中" in text
+    visible_without_scrolling(page, page.get_by_role("link", name="处理异议"))
+    shot(page, f"82-vote-objections-{size['width']}")
