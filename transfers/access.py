@@ -45,6 +45,7 @@ ACCESS: dict[str, str] = {
     "households.detail": OBJECT,
     "households.intake": OBJECT,
     "households.reveal_id": OBJECT,
+    "households.correct": OBJECT,
     "cases.detail": OBJECT,
     "cases.act_view": OBJECT,
     "cases.document": OBJECT,

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from transfers.deadlines.views import bp as deadlines_bp
     from transfers.deadlines.views import case_deadline_panel
     from transfers.exports.views import bp as exports_bp
+    from transfers.households import correction_views  # noqa: F401 - its routes
     from transfers.households.views import bp as households_bp
     from transfers.imports.views import bp as imports_bp
     from transfers.inbox.services import unread_count

@@ -501,6 +501,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
     # Operations with one door only (the web): nothing to compare yet. A second door for
     # one of them belongs in OPERATIONS.
     ("/cases/<int:case_id>/documents", "POST"): "uploading a document (tests/test_web.py)",
+    ("/households/<int:household_id>/correct", "POST"): (
+        "更正登记, one service for the form (tests/households/test_correction.py)"
+    ),
     ("/households/<int:household_id>/id-number", "POST"): (
         "revealing a full ID number with a purpose (tests/security/test_personal_data.py)"
     ),

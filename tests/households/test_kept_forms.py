@@ -162,6 +162,12 @@ def _forms(o: dict[str, Any]) -> list[tuple[str, str, str, dict[str, str]]]:
         ("staff", f"/households/{hh.id}", f"/households/{hh.id}/id-number", {"purpose": "核对"}),
         (
             "staff",
+            f"/households/{hh.id}/correct",
+            f"/households/{hh.id}/correct",
+            {"reason": "登记时姓名录错", "members-0-name": "王建华", "address": "幸福路9号"},
+        ),
+        (
+            "staff",
             f"/cases/{case.id}/act/submit",
             f"/cases/{case.id}/act/submit",
             {"option": "site_address", "building": "3", "unit": "2", "door": "501"},

@@ -30,7 +30,8 @@ from transfers.db import utcnow
 from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
 from transfers.forms import select_choices
-from transfers.households.forms import HouseholdForm
+from transfers.households.correction import may_correct
+from transfers.households.forms import CorrectionForm, HouseholdForm
 from transfers.households.models import Household, HouseholdEvent
 from transfers.households.registration import register
 from transfers.households.validation import (
@@ -111,11 +112,11 @@ def new() -> ResponseReturnValue:
             db.session.rollback()
             errors = _map_member_errors(e.errors, form)
     elif request.method == "POST":
-        errors = _flatten_errors(form.errors)
+        errors = flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
     response = make_response(
         render_template(
-            "households/new.html", form=form, errors=errors, summary=_summary(errors, form)
+            "households/new.html", form=form, errors=errors, summary=error_summary(errors, form)
         )
     )
     response.status_code = status
@@ -156,17 +157,17 @@ def _household_input(form: HouseholdForm) -> HouseholdInput:
     )
 
 
-def _flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
+def flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
     """WTForms nests FieldList/FormField errors; flatten to "members-0-name" keys."""
     flat: dict[str, str] = {}
     for key, value in errors.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten_errors(value, name + "-"))
+            flat.update(flatten_errors(value, name + "-"))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, dict):
-                    flat.update(_flatten_errors(item, f"{name}-{i}-"))
+                    flat.update(flatten_errors(item, f"{name}-{i}-"))
                 elif not isinstance(item, list):  # a message, maybe a lazy translation
                     flat.setdefault(name, str(item))
     return flat
@@ -185,7 +186,7 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
     return mapped
 
 
-def _summary(errors: dict[str, str], form: HouseholdForm) -> list[str]:
+def error_summary(errors: dict[str, str], form: HouseholdForm | CorrectionForm) -> list[str]:
     """The errors above the form, each naming the member row it is about
     (第2位成员（张三）：…), in the order of the form."""
     lines = []
@@ -247,6 +248,8 @@ def _render_detail(household: Household, **extra: Any) -> str:
         hukou_options=option_eligibility(hfacts),
         voting=voting,
         registrations=registrations,
+        can_correct=may_correct(current_user, household),
+        case_names={c.id: f"{c.subject_name}{_(c.workflow.label)}" for c in cases},
         **extra,
     )
 
