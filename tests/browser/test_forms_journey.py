@@ -172,3 +172,44 @@ def test_vote_page_remembers_the_body_and_records_objections(
     assert "村民赵六" in text and "未在本村实际居住" in text and "处理中" in text
     visible_without_scrolling(page, page.get_by_role("link", name="处理异议"))
     shot(page, f"82-vote-objections-{size['width']}")
+
+
+@SIZES
+def test_correcting_a_registration(live_server, page, make_user, make_household, db, size):
+    from transfers.cases.services import open_intake
+    from transfers.db import utcnow
+
+    base = live_server
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201", username="xingfu_staff")
+    hh = make_household(members=2)
+    open_intake(household=hh, requests=[(hh.members[1], "hukou")], actor=staff, now=utcnow())
+    db.session.commit()
+    page.set_viewport_size(size)
+    page.goto(base + "/login")
+    sign_in(page, base, "xingfu_staff")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/households/{hh.id}")
+    page.get_by_role("link", name="更正登记").click()
+    page.wait_for_url(re.compile(r"/correct$"))
+    assert page.locator("#members-1-name").input_value() == "李秀英"
+    assert overflow(page) == 0
+    page.locator("#members-1-name").fill("李秀芳")
+    page.locator("#members-1-medical_insurance").select_option("lapsed")
+    save = page.get_by_role("button", name="保存更正")
+    save.click()  # no reason given: refused, nothing typed lost
+    page.wait_for_load_state("load")
+    assert "请填写更正原因" in page.locator("#error-summary").inner_text()
+    assert page.locator("#members-1-name").input_value() == "李秀芳"
+    page.get_by_label("更正原因").fill("登记时姓名录错，已核对户口簿；医保已断缴")
+    visible_without_scrolling(page, save)
+    save.click()
+    page.wait_for_url(re.compile(rf"/households/{hh.id}$"))
+    flash = page.locator(".alert-success").inner_text()
+    assert "已更正登记（2项）" in flash and "须复核的事项：李秀芳户口迁移" in flash
+    record = page.locator("#corrections [data-correction]").first.inner_text()
+    assert "登记时姓名录错" in record and "李秀英姓名：李秀英 → 李秀芳" in record
+    assert overflow(page) == 0
+    shot(page, f"83-correction-{size['width']}")
+    page.locator("#corrections").get_by_role("link", name="李秀芳户口迁移").click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert "请复核本事项" in page.content()
