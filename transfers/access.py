@@ -86,6 +86,7 @@ ACCESS: dict[str, str] = {
     "api.whoami": TOKEN,
     "api.jurisdictions": TOKEN,
     "api.households": TOKEN,
+    "api.correct_household_api": TOKEN,
     "api.create_household": TOKEN,
     "api.household": TOKEN,
     "api.persons": TOKEN,

@@ -196,3 +196,34 @@ def test_the_correction_form_shows_the_registration_and_names_the_row(client, db
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "已更正登记（1项）" in page and "已更新办理中的事项" in page
     assert re.search(r"更正.*姓名录错", page, re.S)
+
+
+def test_the_api_corrects_only_what_it_names(app, db, registered, make_user):
+    from transfers.api.tokens import create_token
+
+    staff, hh, cases = registered
+    _token, secret = create_token(staff, "correction", now=NOW)
+    outsider = make_user(Role.VILLAGE_STAFF, "411221100202")
+    _t2, foreign = create_token(outsider, "outsider", now=NOW)
+    db.session.commit()
+    client = app.test_client()
+    url = f"/api/v1/households/{hh.id}/corrections"
+    spouse = hh.members[1]
+    body = {"reason": "姓名录错", "members": [{"person_id": spouse.id, "name": "李秀芳"}]}
+    resp = client.post(url, json=body, headers={"Authorization": f"Bearer {foreign}"})
+    assert resp.status_code in (403, 404)
+    resp = client.post(
+        url,
+        json={**body, "members": [{"person_id": 999999, "name": "某某"}]},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert resp.status_code == 422
+    resp = client.post(url, json=body, headers={"Authorization": f"Bearer {secret}"})
+    assert resp.status_code == 200, resp.get_json()
+    names = [m["name"] for m in resp.get_json()["members"]]
+    assert names == ["王建国", "李秀芳"]
+    event = db.session.scalars(
+        select(HouseholdEvent).where(HouseholdEvent.kind == "corrected")
+    ).one()
+    assert event.channel == "api" and event.data["reason"] == "姓名录错"
+    assert db.session.get(Person, hh.members[0].id).relation == "户主"  # untouched

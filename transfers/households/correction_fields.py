@@ -20,6 +20,7 @@ from transfers.households.models import (
 )
 from transfers.jurisdictions.models import Site
 from workflows.i18n import N_
+from workflows.i18n import gettext as _
 from workflows.idcard import InvalidIdNumber, mask_id_number, parse_id_number
 
 
@@ -50,6 +51,33 @@ class HouseholdCorrection:
     has_destination_homestead: bool
     has_destination_contracted_land: bool
     members: tuple[MemberCorrection, ...]
+
+
+def correction_from(
+    household: Household,
+    reason: str,
+    changes: dict[str, Any],
+    members: dict[int, dict[str, Any]],
+) -> HouseholdCorrection:
+    """A correction from only what changes (the API's body): every field not given keeps
+    its registered value. `members`: person id -> that member's changed fields. A person
+    id not of this household is refused (HouseholdError, nothing changed)."""
+    from transfers.households.validation import HouseholdError
+
+    people = {p.id: p for p in household.members}
+    if unknown := sorted(set(members) - set(people)):
+        raise HouseholdError(
+            {"members": _("本户没有编号为%(ids)s的成员", ids="、".join(map(str, unknown)))}
+        )
+    rows = tuple(
+        MemberCorrection(
+            person_id=p.id,
+            **{f: members.get(p.id, {}).get(f, getattr(p, f)) for f in MEMBER_FIELDS},
+        )
+        for p in household.members
+    )
+    kept = {f: changes.get(f, getattr(household, f)) for f in HOUSEHOLD_FIELDS}
+    return HouseholdCorrection(reason=reason, members=rows, **kept)
 
 
 # field -> (label, the rules read it)
