@@ -213,3 +213,57 @@ def test_correcting_a_registration(live_server, page, make_user, make_household,
     page.locator("#corrections").get_by_role("link", name="李秀芳户口迁移").click()
     page.wait_for_url(re.compile(r"/cases/\d+$"))
     assert "请复核本事项" in page.content()
+
+
+def _expire_page(page: Any) -> None:
+    """The page's CSRF token no longer matches (the session was renewed elsewhere)."""
+    page.evaluate(
+        "() => document.querySelectorAll('input[name=csrf_token]')"
+        ".forEach(i => { i.value = 'expired'; })"
+    )
+
+
+@SIZES
+def test_stale_intake_and_action_forms_keep_what_was_chosen(
+    live_server, page, make_user, make_household, db, size
+):
+    base = live_server
+    make_user(Role.VILLAGE_STAFF, "411221100201", username="xingfu_staff")
+    hh = make_household(members=2)
+    page.set_viewport_size(size)
+    page.goto(base + "/login")
+    sign_in(page, base, "xingfu_staff")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/households/{hh.id}")
+    boxes = page.locator("input[name=open]")
+    assert boxes.count() >= 2
+    first_value = boxes.first.get_attribute("value")
+    boxes.first.uncheck()
+    _expire_page(page)
+    page.get_by_role("button", name="确认受理并生成回执").click()
+    page.wait_for_selector("form[data-kept-restored]")
+    assert "您填写的内容已保留" in page.content()
+    assert not page.locator(f"input[name=open][value='{first_value}']").is_checked()
+    assert page.locator("input[name=open]").nth(1).is_checked()
+    visible_without_scrolling(page, page.get_by_role("button", name="确认受理并生成回执"))
+    page.get_by_role("button", name="确认受理并生成回执").click()
+    page.wait_for_url(re.compile(r"/cases/receipts/"))
+
+    from sqlalchemy import select
+
+    from transfers.cases.models import Case
+
+    case = db.session.scalars(
+        select(Case).where(Case.procedure == "hukou").order_by(Case.id)
+    ).first()
+    page.goto(f"{base}/cases/{case.id}/act/submit")
+    page.get_by_label("落户方式").select_option("site_address")
+    page.get_by_label("楼栋号").fill("3")
+    page.get_by_label("单元号").fill("2")
+    _expire_page(page)
+    page.get_by_role("button", name=re.compile("确认落户方式")).click()
+    page.wait_for_selector("form[data-kept-restored]")
+    assert page.get_by_label("落户方式").input_value() == "site_address"
+    assert page.get_by_label("楼栋号").input_value() == "3"
+    assert page.get_by_label("单元号").input_value() == "2"
+    shot(page, f"84-kept-action-{size['width']}")
