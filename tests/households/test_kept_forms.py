@@ -205,3 +205,26 @@ def test_each_form_that_can_expire_comes_back_on_its_page(app, offices):
         assert kept is not None, action
         assert kept["action"] == action
         assert sorted(map(tuple, kept["fields"])) == sorted(typed.items()), action
+
+
+def test_a_refused_submission_comes_back_on_its_page(client, make_user, make_household, db):
+    staff = make_user(Role.VILLAGE_STAFF, "411221100201")
+    hh = make_household(members=2)
+    login(client, staff)
+    page = f"/households/{hh.id}"
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(page).get_data(True))
+    assert token
+    person = hh.members[1].id  # not a party member: the party transfer does not apply
+    resp = client.post(
+        f"{page}/intake",
+        data={"csrf_token": token.group(1), "open": [f"{person}:party", f"{person}:hukou"]},
+        headers={"Referer": "http://localhost" + page},
+    )
+    assert resp.status_code == 303 and resp.headers["Location"] == page
+    html = client.get(page).get_data(as_text=True)
+    kept = kept_on(html)
+    assert kept is not None and kept["action"] == f"{page}/intake"
+    assert sorted(v for n, v in kept["fields"] if n == "open") == [
+        f"{person}:hukou",
+        f"{person}:party",
+    ]

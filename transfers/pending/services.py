@@ -36,6 +36,11 @@ def _keepable(name: str) -> bool:
     return name not in NEVER_KEPT and "password" not in name.lower()
 
 
+def _sweep(now: datetime) -> None:
+    """Submissions nobody came back for are not kept past their time."""
+    db.session.execute(delete(PendingForm).where(PendingForm.created_at < now - PENDING_TTL))
+
+
 def keep(
     fields: Iterable[tuple[str, str]],
     *,
@@ -46,7 +51,7 @@ def keep(
     now: datetime,
 ) -> str:
     """Keep a submission; its key (for the browser's session). Expired ones go."""
-    db.session.execute(delete(PendingForm).where(PendingForm.created_at < now - PENDING_TTL))
+    _sweep(now)
     kept = [(n, v[:MAX_VALUE]) for n, v in fields if _keepable(n)][:MAX_FIELDS]
     key = secrets.token_urlsafe(32)
     db.session.add(
@@ -74,11 +79,13 @@ def adopt(key: str, user_id: int) -> None:
 
 def claim(key: str, *, page: str, user_id: int, now: datetime) -> Kept | None:
     """The submission kept under `key` for this page and this user, removed as it is
-    given; None when there is none (or it expired, or is another page's or user's)."""
+    given; None when there is none (or it expired, or is another page's or user's).
+    Expired submissions of anyone go."""
+    _sweep(now)
     row = db.session.scalar(select(PendingForm).where(PendingForm.key == key))
     if row is None:
         return None
-    if row.created_at < now - PENDING_TTL or row.user_id not in (None, user_id):
+    if row.user_id not in (None, user_id):
         db.session.delete(row)
         db.session.flush()
         return None
