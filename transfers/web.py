@@ -221,8 +221,11 @@ def _error_pages(app: Flask) -> None:
         page = _form_page()
         if page is None:
             return render_template("error.html", code=400, message=_("表单已过期，请返回重试")), 400
+        if request.endpoint in NOT_KEPT:  # signing in, the residents' lookup...
+            flash(_("页面已过期，请重新提交"), "warning")
+            return redirect(page, 303)
         _keep_submission(page)
-        if not current_user.is_authenticated and request.endpoint != "auth.login":
+        if not current_user.is_authenticated:
             flash(_signed_out(), "warning")
             return redirect(url_for("auth.login", next=page), 303)
         flash(_("页面已过期或表单校验失败，请重新提交（您填写的内容已保留）"), "warning")
@@ -231,7 +234,9 @@ def _error_pages(app: Flask) -> None:
 
 # --- forms that never lose what was typed ---------------------------------------------------
 KEPT_FORM = "kept_form"  # the session's key of a kept submission (never the values)
-NOT_KEPT = {"auth.login", "auth.logout", "i18n.switch", "public.lookup"}
+# Signing in and out, the language switch, and the residents' lookup (a shared device at
+# a village hall: their receipt number and ID digits are not kept for the next person).
+NOT_KEPT = {"auth.login", "auth.logout", "i18n.switch", "public.index"}
 
 
 def _signed_out() -> str:
@@ -252,7 +257,7 @@ def _keep_submission(page: str) -> None:
     page to show it again; only its key goes into the session."""
     if request.method != "POST" or request.endpoint in NOT_KEPT or _form_page() is None:
         return
-    fields = [(name, value) for name, value in request.form.items(multi=True)]
+    fields = list(request.form.items(multi=True))
     files = sum(1 for f in request.files.values() if f.filename)
     if not fields:
         return
@@ -272,7 +277,7 @@ def _restore_kept_form() -> None:
     key = session.get(KEPT_FORM)
     if not key or request.method != "GET" or request.endpoint == "static":
         return
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated:  # after signing in
         return
     kept = claim(key, page=request.path, user_id=current_user.id, now=utcnow())
     db.session.commit()

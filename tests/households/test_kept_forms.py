@@ -246,3 +246,13 @@ def test_a_refused_submission_comes_back_on_its_page(client, make_user, make_hou
         f"{person}:hukou",
         f"{person}:party",
     ]
+
+
+def test_an_expired_lookup_stays_on_the_residents_page_and_keeps_nothing(client, db):
+    resp = client.post(
+        "/query/",
+        data={"csrf_token": FORGED, "receipt_no": "411221-20261102-0001", "id_tail": "1234"},
+        headers={"Referer": "http://localhost/query/"},
+    )
+    assert resp.status_code == 303 and resp.headers["Location"] == "/query/"
+    assert db.session.scalar(select(func.count()).select_from(PendingForm)) == 0
