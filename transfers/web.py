@@ -40,7 +40,6 @@ def init_app(app: Flask) -> None:
     from transfers.deadlines.views import bp as deadlines_bp
     from transfers.deadlines.views import case_deadline_panel
     from transfers.exports.views import bp as exports_bp
-    from transfers.households import correction_views  # noqa: F401 - its routes
     from transfers.households.views import bp as households_bp
     from transfers.imports.views import bp as imports_bp
     from transfers.inbox.services import unread_count
@@ -51,8 +50,9 @@ def init_app(app: Flask) -> None:
     from transfers.sites.views import bp as sites_bp
     from transfers.supervision.views import bp as supervision_bp
     from transfers.tasks.views import bp as tasks_bp
-    from transfers.votes.objections import objections_of
     from transfers.votes.views import bp as votes_bp
+
+    _forms_and_records(app)  # before the blueprints: it adds routes to one of them
 
     for bp in (
         main_bp,
@@ -72,7 +72,6 @@ def init_app(app: Flask) -> None:
         deadline_panel=case_deadline_panel,
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
-        case_objections=lambda case: objections_of([case.id]).get(case.id, []),
     )
     for bp in (imports_bp, exports_bp, account_bp):
         app.register_blueprint(bp)
@@ -89,11 +88,22 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(today=lambda: local_date(utcnow()))
     app.after_request(_security_headers)
-    app.before_request(_restore_kept_form)
-    login_manager.unauthorized_handler(_sign_in_first)
     _error_pages(app)
     for error in (WorkflowError, HouseholdError):
         app.register_error_handler(error, _domain_refusal)
+
+
+def _forms_and_records(app: Flask) -> None:
+    """Forms that keep what was typed (after an expired page or session), 更正登记's
+    routes, and the objections a membership case's page lists."""
+    from transfers.households import correction_views  # noqa: F401 - adds its routes
+    from transfers.votes.objections import objections_of
+
+    app.before_request(_restore_kept_form)
+    login_manager.unauthorized_handler(_sign_in_first)
+    app.jinja_env.globals["case_objections"] = lambda case: objections_of([case.id]).get(
+        case.id, []
+    )
 
 
 @login_manager.user_loader
