@@ -162,7 +162,9 @@ def test_the_correction_form_shows_the_registration_and_names_the_row(client, db
     staff, hh, _cases = registered
     login(client, staff)
     html = client.get(f"/households/{hh.id}/correct").get_data(as_text=True)
-    assert 'value="王建国"' in html and f'value="{hh.members[0].id_number}"' in html
+    assert 'value="王建国"' in html
+    assert hh.members[0].id_number not in html  # full numbers only by an audited view
+    assert f'placeholder="{hh.members[0].masked_id}' in html
     data = {
         "reason": "",
         "settlement_mode": hh.settlement_mode,
@@ -172,7 +174,6 @@ def test_the_correction_form_shows_the_registration_and_names_the_row(client, db
     for i, p in enumerate(hh.members):
         for field in (
             "name",
-            "id_number",
             "relation",
             "party_status",
             "pension_status",
@@ -227,3 +228,25 @@ def test_the_api_corrects_only_what_it_names(app, db, registered, make_user):
     ).one()
     assert event.channel == "api" and event.data["reason"] == "姓名录错"
     assert db.session.get(Person, hh.members[0].id).relation == "户主"  # untouched
+
+
+def test_the_form_corrects_an_id_number_only_when_one_is_typed(client, db, registered):
+    staff, hh, _cases = registered
+    login(client, staff)
+    head = hh.members[0]
+    data = {"reason": "身份证号码录错一位", "settlement_mode": hh.settlement_mode}
+    data["site_id"] = str(hh.site_id or 0)
+    data["lives_at_destination"] = "y"
+    for i, p in enumerate(hh.members):
+        for field in ("name", "relation", "party_status", "pension_status", "assistance"):
+            data[f"members-{i}-{field}"] = getattr(p, field)
+        data[f"members-{i}-medical_insurance"] = p.medical_insurance
+        data[f"members-{i}-person_id"] = str(p.id)
+        data[f"members-{i}-collective_member"] = "y"
+    fixed = make_id(seq=88)
+    data["members-0-id_number"] = fixed
+    resp = post_form(client, f"/households/{hh.id}/correct", data)
+    assert resp.status_code == 303
+    db.session.expire_all()  # the request committed in its own session
+    assert db.session.get(Person, head.id).id_number == fixed
+    assert db.session.get(Person, hh.members[1].id).id_number == hh.members[1].id_number

@@ -4,6 +4,8 @@ blueprint."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -19,7 +21,7 @@ from transfers.households.correction import (
     correct_household,
     may_correct,
 )
-from transfers.households.correction_fields import MemberCorrection
+from transfers.households.correction_fields import correction_from
 from transfers.households.forms import CorrectionForm
 from transfers.households.models import Household
 from transfers.households.validation import HouseholdError
@@ -29,13 +31,25 @@ from workflows.registry import PROCEDURES
 
 
 def _form(household: Household) -> CorrectionForm:
+    """The registration as it stands (GET) or as posted. Full ID numbers are not shown
+    (that is a deliberate, audited view): each ID field is empty, with the masked number
+    as its hint, and only a number typed there corrects it."""
     if request.method == "GET":
-        form = CorrectionForm(obj=household)  # the registration as it stands
+        form = CorrectionForm(obj=household)
         form.site_id.data = household.site_id or 0
         for entry, person in zip(form.members, household.members, strict=True):
             entry.form.person_id.data = str(person.id)
+            entry.form.id_number.data = ""
     else:
         form = CorrectionForm()
+    people = {p.id: p for p in household.members}
+    for entry in form.members:
+        if known := people.get(_person_id(entry.form.person_id.data)):
+            hint = _("%(id)s（不更正无需填写）", id=known.masked_id)
+            entry.form.id_number.render_kw = {
+                **(entry.form.id_number.render_kw or {}),
+                "placeholder": hint,
+            }
     sites = db.session.scalars(
         select(Site).where(Site.jurisdiction_id == household.destination_jurisdiction_id)
     ).all()
@@ -49,34 +63,32 @@ def _person_id(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() else 0
 
 
-def _correction(form: CorrectionForm) -> HouseholdCorrection:
-    return HouseholdCorrection(
-        reason=form.reason.data or "",
-        settlement_mode=form.settlement_mode.data or "",
-        site_id=form.site_id.data or None,
-        moved_on=form.moved_on.data,
-        address=form.address.data or "",
-        phone=form.phone.data or "",
-        lives_at_destination=bool(form.lives_at_destination.data),
-        has_destination_housing=bool(form.has_destination_housing.data),
-        has_destination_homestead=bool(form.has_destination_homestead.data),
-        has_destination_contracted_land=bool(form.has_destination_contracted_land.data),
-        members=tuple(
-            MemberCorrection(
-                person_id=_person_id(m.form.person_id.data),
-                name=m.form.name.data or "",
-                id_number=m.form.id_number.data or "",
-                relation=m.form.relation.data or "",
-                party_status=m.form.party_status.data or "",
-                collective_member=bool(m.form.collective_member.data),
-                pension_status=m.form.pension_status.data or "",
-                medical_insurance=m.form.medical_insurance.data or "",
-                assistance=m.form.assistance.data or "",
-                registered_poor=bool(m.form.registered_poor.data),
-            )
-            for m in form.members
-        ),
-    )
+TEXT_FIELDS = ("name", "relation", "party_status", "pension_status", "medical_insurance")
+
+
+def _correction(form: CorrectionForm, household: Household) -> HouseholdCorrection:
+    """The posted form as a correction (HouseholdError for a member not of this household)."""
+    members: dict[int, dict[str, Any]] = {}
+    for m in form.members:
+        row: dict[str, Any] = {f: m.form[f].data or "" for f in TEXT_FIELDS}
+        row["assistance"] = m.form.assistance.data or ""
+        row["collective_member"] = bool(m.form.collective_member.data)
+        row["registered_poor"] = bool(m.form.registered_poor.data)
+        if (m.form.id_number.data or "").strip():  # typed: a corrected number
+            row["id_number"] = m.form.id_number.data
+        members[_person_id(m.form.person_id.data)] = row
+    changes = {
+        "settlement_mode": form.settlement_mode.data or "",
+        "site_id": form.site_id.data or None,
+        "moved_on": form.moved_on.data,
+        "address": form.address.data or "",
+        "phone": form.phone.data or "",
+        "lives_at_destination": bool(form.lives_at_destination.data),
+        "has_destination_housing": bool(form.has_destination_housing.data),
+        "has_destination_homestead": bool(form.has_destination_homestead.data),
+        "has_destination_contracted_land": bool(form.has_destination_contracted_land.data),
+    }
+    return correction_from(household, form.reason.data or "", changes, members)
 
 
 def _done_message(result: Corrected) -> str:
@@ -104,7 +116,11 @@ def correct(household_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             result = correct_household(
-                household, _correction(form), actor=current_user, now=utcnow(), channel="form"
+                household,
+                _correction(form, household),
+                actor=current_user,
+                now=utcnow(),
+                channel="form",
             )
         except HouseholdError as e:
             db.session.rollback()
