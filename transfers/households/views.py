@@ -195,7 +195,8 @@ def error_summary(errors: dict[str, str], form: HouseholdForm | CorrectionForm) 
         idx, _sep, field = rest.partition("-")
         if not _prefix and idx.isdigit() and field:
             name = form.members[int(idx)].form.name.data or ""
-            lines.append(f"{member_row(int(idx) + 1, name)}：{message}")
+            row = member_row(int(idx) + 1, name)
+            lines.append(_("%(row)s：%(message)s", row=row, message=message))
         else:
             lines.append(message)
     return lines
