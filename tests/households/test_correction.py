@@ -250,3 +250,12 @@ def test_the_form_corrects_an_id_number_only_when_one_is_typed(client, db, regis
     db.session.expire_all()  # the request committed in its own session
     assert db.session.get(Person, head.id).id_number == fixed
     assert db.session.get(Person, hh.members[1].id).id_number == hh.members[1].id_number
+
+
+def test_two_members_numbers_swapped_at_registration_are_corrected(db, registered):
+    staff, hh, _cases = registered
+    first, second = (p.id_number for p in hh.members)
+    swapped = {0: {"id_number": second}, 1: {"id_number": first}}
+    correct_household(hh, _as_is(hh, members=swapped), actor=staff, now=NOW, channel="form")
+    db.session.commit()
+    assert [p.id_number for p in hh.members] == [second, first]
