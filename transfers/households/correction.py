@@ -146,9 +146,9 @@ def _apply(household: Household, data: HouseholdCorrection) -> list[Change]:
         setattr(household, name, normalized(name, getattr(data, name)))
     # Numbers swapped between two members would collide on the way (each number is
     # unique): the changed ones are freed first.
-    moving = [c.person_id for c in changes if c.field == "id_number"]
-    for pid in moving:
-        people[pid].id_number = f"~{pid}"
+    moving = [people[c.person_id] for c in changes if c.field == "id_number" and c.person_id]
+    for person in moving:
+        person.id_number = f"~{person.id}"
     db.session.flush()
     for m in data.members:
         _apply_member(people[m.person_id], m)
