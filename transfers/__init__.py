@@ -73,6 +73,7 @@ def _import_models() -> None:
     from transfers.inbox import models as _inbox  # noqa: F401
     from transfers.jurisdictions import models as _jurisdictions  # noqa: F401
     from transfers.observability import models as _observability  # noqa: F401
+    from transfers.pending import models as _pending  # noqa: F401
     from transfers.privacy import models as _privacy  # noqa: F401
     from transfers.supervision import models as _supervision  # noqa: F401
     from transfers.tasks import models as _tasks  # noqa: F401

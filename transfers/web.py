@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
 
 from transfers.auth.models import User
@@ -19,6 +19,7 @@ from transfers.engine.errors import EngineError, NotFound, PermissionDenied, Wor
 from transfers.extensions import csrf, db, login_manager
 from transfers.households.validation import HouseholdError
 from transfers.i18n import local_date_text, local_datetime_text
+from transfers.pending.services import claim, keep
 from transfers.tasks.models import Task
 from workflows.calendar import local_date
 from workflows.idcard import mask_id_number, mask_name
@@ -49,6 +50,8 @@ def init_app(app: Flask) -> None:
     from transfers.supervision.views import bp as supervision_bp
     from transfers.tasks.views import bp as tasks_bp
     from transfers.votes.views import bp as votes_bp
+
+    _forms_and_records(app)  # before the blueprints: it adds routes to one of them
 
     for bp in (
         main_bp,
@@ -87,6 +90,19 @@ def init_app(app: Flask) -> None:
     _error_pages(app)
     for error in (WorkflowError, HouseholdError):
         app.register_error_handler(error, _domain_refusal)
+
+
+def _forms_and_records(app: Flask) -> None:
+    """Forms that keep what was typed (after an expired page or session), 更正登记's
+    routes, and the objections a membership case's page lists."""
+    from transfers.households import correction_views  # noqa: F401 - adds its routes
+    from transfers.votes.objections import objections_of
+
+    app.before_request(_restore_kept_form)
+    login_manager.unauthorized_handler(_sign_in_first)
+    app.jinja_env.globals["case_objections"] = lambda case: objections_of([case.id]).get(
+        case.id, []
+    )
 
 
 @login_manager.user_loader
@@ -150,7 +166,9 @@ def _domain_refusal(error: Exception) -> ResponseReturnValue:
         status = error.status if isinstance(error, EngineError) else 422
         return jsonify(status=status, title=str(error)), status
     flash(str(error), "warning")
-    return redirect(_came_from(), 303)
+    target = _came_from()
+    _keep_submission(target)
+    return redirect(target, 303)
 
 
 def _came_from() -> str:
@@ -209,10 +227,87 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> Any:
+        page = _form_page()
+        if page is None:
+            return render_template("error.html", code=400, message=_("表单已过期，请返回重试")), 400
+        if request.endpoint in NOT_KEPT:  # signing in, the residents' lookup...
+            flash(_("页面已过期，请重新提交"), "warning")
+            return redirect(page, 303)
+        _keep_submission(page)
+        if not current_user.is_authenticated:
+            flash(_signed_out(), "warning")
+            return redirect(url_for("auth.login", next=page), 303)
         flash(_("页面已过期或表单校验失败，请重新提交（您填写的内容已保留）"), "warning")
-        if request.referrer and request.referrer.startswith(request.host_url):
-            return redirect(request.referrer)
-        return render_template("error.html", code=400, message=_("表单已过期，请返回重试")), 400
+        return redirect(page, 303)
+
+
+# --- forms that never lose what was typed ---------------------------------------------------
+KEPT_FORM = "kept_form"  # the session's key of a kept submission (never the values)
+# Signing in and out, the language switch, and the residents' lookup (a shared device at
+# a village hall: their receipt number and ID digits are not kept for the next person).
+NOT_KEPT = {"auth.login", "auth.logout", "i18n.switch", "public.index"}
+
+
+def _signed_out() -> str:
+    return str(_("登录已过期，请重新登录；您填写的内容已保留，登录后请核对并重新提交"))
+
+
+def _form_page() -> str | None:
+    """The page of this site a form was posted from (path and query), else None."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return None
+    target = "/" + referrer.removeprefix(request.host_url)
+    return target if safe_next(target) == target else None
+
+
+def _keep_submission(page: str) -> None:
+    """Keep what a browser posted from `page` of this site (never a password), for that
+    page to show it again; only its key goes into the session."""
+    if request.method != "POST" or request.endpoint in NOT_KEPT or _form_page() is None:
+        return
+    fields = list(request.form.items(multi=True))
+    files = sum(1 for f in request.files.values() if f.filename)
+    if not fields:
+        return
+    session[KEPT_FORM] = keep(
+        fields,
+        files=files,
+        page=urlsplit(page).path,
+        action=request.path,
+        user_id=current_user.id if current_user.is_authenticated else None,
+        now=utcnow(),
+    )
+    db.session.commit()
+
+
+def _restore_kept_form() -> None:
+    """On the page a kept submission came from, give it back (once) to its author."""
+    key = session.get(KEPT_FORM)
+    if not key or request.method != "GET" or request.endpoint == "static":
+        return
+    if not current_user.is_authenticated:  # after signing in
+        return
+    kept = claim(key, page=request.path, user_id=current_user.id, now=utcnow())
+    db.session.commit()
+    if kept is None:
+        return
+    session.pop(KEPT_FORM, None)
+    g.kept_form = kept.as_json()
+    if kept.files:
+        flash(_("所选文件未能保留，请重新选择文件"), "warning")
+
+
+def _sign_in_first() -> ResponseReturnValue:
+    """Not signed in (or the session ended): sign in, then come back. A form posted
+    meanwhile is kept and shown again on its page after signing in."""
+    page = _form_page() if request.method == "POST" else None
+    if page is not None:
+        _keep_submission(page)
+        flash(_signed_out(), "warning")
+        return redirect(url_for("auth.login", next=page), 303)
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url("auth.login", next_url=request.url))
 
 
 def safe_next(target: str | None) -> str:

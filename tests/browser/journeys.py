@@ -45,3 +45,16 @@ def check_widths(page: Any, urls: dict[str, str], prefix: str) -> None:
             if size is DESKTOP:
                 shot(page, f"{prefix}-{name}")
     assert too_wide == {}, f"horizontal overflow (px): {too_wide}"
+
+
+def fill_member(
+    page: Any,
+    row: int,
+    relation: str,
+    pension: str = "contributing",
+    medical: str = "resident",
+) -> None:
+    """The choices of a member row the registration form leaves empty until chosen."""
+    page.locator(f"#members-{row}-relation").select_option(relation)
+    page.locator(f"#members-{row}-pension_status").select_option(pension)
+    page.locator(f"#members-{row}-medical_insurance").select_option(medical)

@@ -75,9 +75,9 @@ def test_admin_users_roles_jurisdictions_limits_calendar(live_server, page, demo
 
     # calendar override
     page.get_by_role("link", name="节假日调整").click()
-    page.get_by_label("日期").fill("2027-01-04")
+    page.get_by_label("开始日期").fill("2027-01-04")
     page.get_by_label("类型").select_option("0")
-    page.get_by_label("说明").fill("本地特殊安排")
+    page.get_by_label("名称").fill("本地特殊安排")
     page.get_by_role("button", name="保存").click()
     page.wait_for_selector("text=日历调整已保存")
     assert re.search(r"2027年1月4日", page.locator("#override-rows").inner_text())

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import shot
+from tests.browser.journeys import fill_member
 from tests.conftest import PASSWORD, make_id
 from transfers.cases.models import Case
 from workflows.roles import Role
@@ -35,8 +36,10 @@ def test_hukou_from_intake_to_completion(live_server, page, make_user, geo, db):
     shot(page, "01-home-staff")
     page.get_by_role("link", name="登记新搬迁户").first.click()
     page.get_by_label("迁出地（村/社区）").select_option(label="河南省三门峡市渑池县段村乡段村村")
+    page.get_by_label("安置方式").select_option("centralized")
     page.get_by_label("安置点").select_option(label="幸福社区集中安置点")
     page.locator("#members-0-name").fill("王建国")
+    fill_member(page, 0, "户主")
     bad = make_id(seq=1)[:-1] + "0"
     page.locator("#members-0-id_number").fill(bad)
     if make_id(seq=1)[-1] == "0":
@@ -48,7 +51,7 @@ def test_hukou_from_intake_to_completion(live_server, page, make_user, geo, db):
     page.wait_for_selector(".idcheck.ok")
     page.locator("#members-1-name").fill("李秀英")
     page.locator("#members-1-id_number").fill(make_id(seq=2, sex="F"))
-    page.locator("#members-1-relation").select_option("配偶")
+    fill_member(page, 1, "配偶")
     shot(page, "02-register-household")
     page.get_by_role("button", name="保存登记").click()
     page.wait_for_url(re.compile(r"/households/\d+$"))

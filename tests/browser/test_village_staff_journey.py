@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tests.browser.conftest import shot
-from tests.browser.journeys import check_widths, login
+from tests.browser.journeys import check_widths, fill_member, login
 from tests.conftest import make_id
 from transfers.cases.models import Intake
 from transfers.households.models import Household, Person
@@ -56,8 +56,10 @@ def test_village_staff_search_register_open_print_upload(live_server, page, demo
     taken = db.session.scalars(select(Person).order_by(Person.id)).first()
     page.goto(base + "/households/new")
     page.get_by_label("迁出地（村/社区）").select_option(label="河南省三门峡市渑池县段村乡段村村")
+    page.get_by_label("安置方式").select_option("centralized")
     page.get_by_label("安置点").select_option(label="幸福社区集中安置点")
     page.get_by_label("联系电话").fill("13800000001")
+    fill_member(page, 0, "户主")
     head_id = make_id(birth=date(1966, 6, 6), seq=401)
     page.locator("#members-0-name").fill("欧阳新民")
     page.locator("#members-0-id_number").fill(head_id[:-1] + ("0" if head_id[-1] != "0" else "1"))
@@ -66,7 +68,7 @@ def test_village_staff_search_register_open_print_upload(live_server, page, demo
     page.wait_for_selector(".idcheck.ok")
     page.locator("#members-1-name").fill("林秀珍")
     page.locator("#members-1-id_number").fill(taken.id_number)
-    page.locator("#members-1-relation").select_option("配偶")
+    fill_member(page, 1, "配偶")
     page.get_by_role("button", name="保存登记").click()
     page.wait_for_load_state("load")
     assert "不能重复登记" in page.content()

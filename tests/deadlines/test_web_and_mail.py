@@ -62,9 +62,8 @@ def test_calendar_override_and_unknown_year_warning(client, db, office):
     # the deployment's calendar remembers due dates: an override must make it forget them
     assert work_calendar().add_working_days(date(2031, 1, 5), 1) == date(2031, 1, 6)
     login(client, office["admin"])
-    resp = post_form(
-        client, "/admin/calendar", {"day": "2031-01-06", "is_workday": "0", "note": "地方调整"}
-    )
+    day = {"starts_on": "2031-01-06", "is_workday": "0", "note": "地方调整"}
+    resp = post_form(client, "/admin/calendar", day)
     assert resp.status_code == 302
     assert db.session.scalar(select(CalendarOverride)).is_workday is False
     assert work_calendar().is_workday(date(2031, 1, 6)) is False

@@ -499,6 +499,7 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/admin/jurisdictions/<int:jurisdiction_id>/sites", "POST"): "administration",
     ("/admin/calendar", "POST"): "the work calendar (tests/deadlines/)",
     ("/admin/calendar/<int:override_id>/delete", "POST"): "the work calendar",
+    ("/admin/calendar/remove", "POST"): "the work calendar: a range (tests/deadlines/)",
     ("/admin/limits", "POST"): "time limits (tests/deadlines/)",
     ("/admin/limits/<int:limit_id>/delete", "POST"): "time limits",
     # Onboarding a county: the page and `flask places` / `flask accounts` call one service
@@ -513,6 +514,12 @@ EXCLUDED: dict[tuple[str, str], str] = {
     # Operations with one door only (the web): nothing to compare yet. A second door for
     # one of them belongs in OPERATIONS.
     ("/cases/<int:case_id>/documents", "POST"): "uploading a document (tests/test_web.py)",
+    ("/households/<int:household_id>/correct", "POST"): (
+        "更正登记, one service for the form and the API (tests/households/test_correction.py)"
+    ),
+    ("/api/v1/households/<int(max=2147483647):household_id>/corrections", "POST"): (
+        "更正登记 (tests/households/test_correction.py)"
+    ),
     ("/households/<int:household_id>/id-number", "POST"): (
         "revealing a full ID number with a purpose (tests/security/test_personal_data.py)"
     ),

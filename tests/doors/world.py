@@ -165,11 +165,16 @@ _FEEDBACK = re.compile(r'<div class="invalid-feedback[^"]*">(.*?)</div>', re.S)
 _ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 
 
+_MEMBER_ROW = re.compile(r"^第\d+位成员(（[^）]*）)?：")
+
+
 def page_reasons(page: str) -> str:
     """The refusal a web page shows: flashed messages, error summaries, field messages."""
     found: set[str] = set()
     for block in _ALERT.findall(page):
-        items = _ITEM.findall(block)
+        # The registration form's summary names the member row of each reason
+        # (第2位成员（张三）：…); the reason itself is what every door shares.
+        items = [_MEMBER_ROW.sub("", item) for item in _ITEM.findall(block)]
         if items:
             found.update(items)
         elif "<" not in block:  # a flashed message (the stale-form notice holds a link)

@@ -130,6 +130,37 @@ class HouseholdIn(Body):
     members = f.List(f.Nested(MemberIn), required=True, validate=length(min=1, max=30))
 
 
+class MemberCorrectionIn(Body):
+    """A member's corrected fields; a field left out keeps its registered value."""
+
+    person_id = f.Int(required=True, validate=between(1, MAX_INT))
+    name = f.Str(validate=length(min=1, max=40))
+    id_number = f.Str(validate=length(min=1, max=24))
+    relation = f.Str(validate=one_of(RELATIONS))
+    party_status = f.Str(validate=one_of(PARTY_STATUS))
+    collective_member = f.Bool()
+    pension_status = f.Str(validate=one_of(PENSION_STATUS))
+    medical_insurance = f.Str(validate=one_of(MEDICAL_STATUS))
+    assistance = f.Str(validate=one_of(ASSISTANCE_STATUS))
+    registered_poor = f.Bool()
+
+
+class CorrectionIn(Body):
+    """更正登记: what was registered wrongly, and why; fields left out stay as they are."""
+
+    reason = f.Str(required=True, validate=length(min=1, max=500))
+    settlement_mode = f.Str(validate=one_of(SETTLEMENT_MODES))
+    site_id = f.Int(allow_none=True, validate=between(1, MAX_INT))
+    moved_on = f.Date(allow_none=True)
+    address = f.Str(validate=length(max=200))
+    phone = f.Str(validate=length(max=20))
+    lives_at_destination = f.Bool()
+    has_destination_housing = f.Bool()
+    has_destination_homestead = f.Bool()
+    has_destination_contracted_land = f.Bool()
+    members = f.List(f.Nested(MemberCorrectionIn), load_default=list, validate=length(max=30))
+
+
 class CaseRequestIn(Body):
     person_id = f.Int(allow_none=True, load_default=None, validate=between(1, MAX_INT))
     procedure = f.Str(required=True, validate=one_of(PROCEDURES))

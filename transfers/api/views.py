@@ -33,6 +33,8 @@ from transfers.engine import (
 from transfers.engine import claim as claim_service
 from transfers.engine import release as release_service
 from transfers.extensions import db, limiter
+from transfers.households.correction import correct_household
+from transfers.households.correction_fields import correction_from
 from transfers.households.models import Household, Person
 from transfers.households.registration import register
 from transfers.households.validation import HouseholdError, HouseholdInput, MemberInput
@@ -178,6 +180,29 @@ def create_household(data: dict[str, Any]) -> Any:
 @bp.problems(401, 403, 404)
 def household(household_id: int) -> Any:
     return get_visible(Household, household_id)
+
+
+@bp.route("/households/<int(max=2147483647):household_id>/corrections", methods=["POST"])
+@bp.doc(
+    summary="更正登记: correct a household or its members, with a reason",
+    description=(
+        "Fields left out keep their registered values. The corrected registration passes "
+        "the same rules as a new one; the change is logged with the reason, and open cases "
+        "it touches are noted or flagged for review."
+    ),
+    tags=["households"],
+)
+@bp.arguments(s.CorrectionIn)
+@bp.response(200, r.HouseholdOut)
+@bp.problems(401, 403, 404)
+def correct_household_api(data: dict[str, Any], household_id: int) -> Any:
+    household = get_visible(Household, household_id)
+    members = {m.pop("person_id"): m for m in data.pop("members")}
+    reason = data.pop("reason")
+    correction = correction_from(household, reason, data, members)
+    correct_household(household, correction, actor=me(), now=utcnow(), channel="api")
+    db.session.commit()
+    return household
 
 
 @bp.route("/persons")

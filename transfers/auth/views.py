@@ -24,7 +24,8 @@ from transfers.auth.services import (
 )
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.web import safe_next
+from transfers.pending.services import adopt
+from transfers.web import KEPT_FORM, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -63,9 +64,14 @@ def login() -> ResponseReturnValue:
             db.session.commit()  # keep the failure count
             flash(str(e), "danger")
             return render_template("auth/login.html", form=form), 401
+        kept = session.get(KEPT_FORM)  # a form posted after the last session ended
+        if kept:
+            adopt(kept, user.id)
         db.session.commit()
         session.clear()
         login_user(user)
+        if kept:
+            session[KEPT_FORM] = kept
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from transfers.forms import ChineseMeta, select_choices
 from workflows.calendar import LimitUnit
@@ -32,15 +32,33 @@ class TimeLimitForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
+    """A range of days (国庆节 10月1日至7日) entered at once; one day: no end date."""
+
     class Meta(ChineseMeta):
         pass
 
-    day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期"))])
+    starts_on = DateField(_l("开始日期"), validators=[DataRequired(_l("请填写开始日期"))])
+    ends_on = DateField(
+        _l("结束日期"), validators=[Optional()], description=_l("只调整一天的，可不填")
+    )
     is_workday = SelectField(
         _l("类型"),
         choices=select_choices([("0", _l("放假（非工作日）")), ("1", _l("上班（工作日）"))]),
     )
-    note = StringField(_l("说明"), validators=[Length(max=100)])
+    note = StringField(
+        _l("名称"),
+        validators=[DataRequired(_l("请填写名称（如：国庆节、春节调休上班）")), Length(max=100)],
+    )
+
+
+class RangeForm(FlaskForm):
+    """Removing an entered range (its first and last day)."""
+
+    class Meta(ChineseMeta):
+        pass
+
+    starts_on = DateField(validators=[DataRequired()])
+    ends_on = DateField(validators=[DataRequired()])
 
 
 class SuspendForm(FlaskForm):

@@ -24,7 +24,14 @@ from transfers.cases.models import Case
 from transfers.cases.permissions import can_view_case
 from transfers.db import utcnow
 from transfers.deadlines import services as ds
-from transfers.deadlines.forms import EmptyForm, OverrideForm, SuspendForm, TimeLimitForm
+from transfers.deadlines.forms import (
+    EmptyForm,
+    OverrideForm,
+    RangeForm,
+    SuspendForm,
+    TimeLimitForm,
+)
+from transfers.deadlines.holidays import RangeError, day_ranges, remove_range, set_range
 from transfers.deadlines.models import (
     CalendarOverride,
     Escalation,
@@ -136,25 +143,54 @@ def delete_limit(limit_id: int) -> ResponseReturnValue:
 def calendar() -> ResponseReturnValue:
     _admin_only()
     form = OverrideForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            ds.set_calendar_override(
-                day=form.day.data, is_workday=form.is_workday.data == "1", note=form.note.data or ""
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            entered = set_range(
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                is_workday=form.is_workday.data == "1",
+                note=form.note.data or "",
             )
+        except RangeError as e:
+            db.session.rollback()
+            errors = e.errors
+        else:
             db.session.commit()
             ds.invalidate_cache()
-            flash(_("日历调整已保存"), "success")
+            saved = _("日历调整已保存：%(note)s，共%(n)s天", note=entered.note, n=entered.days)
+            flash(saved, "success")
             return redirect(url_for("deadlines.calendar"))
-        status = 422
-    rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+    elif request.method == "POST":
+        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
     return render_template(
         "deadlines/calendar.html",
         form=form,
-        rows=rows,
+        errors=errors,
+        ranges=day_ranges(),
         missing_years=ds.missing_calendar_years(local_date(utcnow())),
-        delete_form=EmptyForm(),
-    ), status
+        range_form=RangeForm(),
+    ), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/admin/calendar/remove", methods=["POST"])
+@login_required
+def delete_range() -> ResponseReturnValue:
+    """An administrator removes an entered range: the official calendar applies again."""
+    _admin_only()
+    form = RangeForm()
+    if not form.validate_on_submit() or form.starts_on.data is None or form.ends_on.data is None:
+        abort(400)
+    try:
+        removed = remove_range(form.starts_on.data, form.ends_on.data)
+    except RangeError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return redirect(url_for("deadlines.calendar"))
+    db.session.commit()
+    ds.invalidate_cache()
+    flash(_("已删除%(n)s天的调整", n=removed), "info")
+    return redirect(url_for("deadlines.calendar"))
 
 
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])

@@ -31,6 +31,7 @@ from transfers.households.models import (
 )
 from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.visibility import households_condition, user_paths
+from workflows.i18n import N_
 from workflows.i18n import gettext as _
 from workflows.idcard import InvalidIdNumber, parse_id_number
 from workflows.roles import Level, Role
@@ -178,6 +179,43 @@ def _number(raw: str) -> str | None:
         return None
 
 
+CHOICES_TO_MAKE = {
+    "party_status": N_("请选择政治面貌"),
+    "pension_status": N_("请选择养老保险情况"),
+    "medical_insurance": N_("请选择医疗保险情况"),
+    "assistance": N_("请选择社会救助情况"),
+    "hukou_status": N_("请选择户口情况"),
+}
+
+
+def _choice_errors(m: MemberInput, key: str) -> dict[str, str]:
+    """A choice left empty is asked for by name; any other unknown value is refused."""
+    errors: dict[str, str] = {}
+    for field, allowed in (
+        ("party_status", PARTY_STATUS),
+        ("pension_status", PENSION_STATUS),
+        ("medical_insurance", MEDICAL_STATUS),
+        ("assistance", ASSISTANCE_STATUS),
+        ("hukou_status", HUKOU_STATUSES),
+    ):
+        value = getattr(m, field)
+        if value in allowed:
+            continue
+        if value == "":
+            errors[key + field] = _(CHOICES_TO_MAKE[field])
+        else:
+            errors[key + field] = _("“%(value)s”不是有效的选项", value=value)
+    return errors
+
+
+def member_row(n: int, name: str) -> str:
+    """How a message names the member it is about: 第2位成员（张三）, counted from 1."""
+    name = name.strip()
+    if name:
+        return _("第%(n)s位成员（%(name)s）", n=n, name=name)
+    return _("第%(n)s位成员", n=n)
+
+
 def _member_errors(
     members: tuple[MemberInput, ...], registered: Mapping[str, Registered]
 ) -> dict[str, str]:
@@ -191,15 +229,7 @@ def _member_errors(
             errors[key + "name"] = _("姓名不能超过40个字")
         if m.relation not in RELATIONS:
             errors[key + "relation"] = _("请选择与户主关系")
-        for field, allowed in (
-            ("party_status", PARTY_STATUS),
-            ("pension_status", PENSION_STATUS),
-            ("medical_insurance", MEDICAL_STATUS),
-            ("assistance", ASSISTANCE_STATUS),
-            ("hukou_status", HUKOU_STATUSES),
-        ):
-            if getattr(m, field) not in allowed:
-                errors[key + field] = _("“%(value)s”不是有效的选项", value=getattr(m, field))
+        errors.update(_choice_errors(m, key))
         try:
             number = parse_id_number(m.id_number).number
         except InvalidIdNumber as e:

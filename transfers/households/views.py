@@ -30,13 +30,15 @@ from transfers.db import utcnow
 from transfers.engine.service import household_facts, person_facts
 from transfers.extensions import db
 from transfers.forms import select_choices
-from transfers.households.forms import HouseholdForm
+from transfers.households.correction import may_correct
+from transfers.households.forms import CorrectionForm, HouseholdForm
 from transfers.households.models import Household, HouseholdEvent
 from transfers.households.registration import register
 from transfers.households.validation import (
     HouseholdError,
     HouseholdInput,
     MemberInput,
+    member_row,
     staff_villages,
 )
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -110,9 +112,13 @@ def new() -> ResponseReturnValue:
             db.session.rollback()
             errors = _map_member_errors(e.errors, form)
     elif request.method == "POST":
-        errors = _flatten_errors(form.errors)
+        errors = flatten_errors(form.errors)
     status = 422 if errors or (request.method == "POST") else 200
-    response = make_response(render_template("households/new.html", form=form, errors=errors))
+    response = make_response(
+        render_template(
+            "households/new.html", form=form, errors=errors, summary=error_summary(errors, form)
+        )
+    )
     response.status_code = status
     if request.method == "POST":
         response.headers["Cache-Control"] = "no-store"  # the ID numbers just typed
@@ -151,17 +157,17 @@ def _household_input(form: HouseholdForm) -> HouseholdInput:
     )
 
 
-def _flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
+def flatten_errors(errors: dict[str, Any], prefix: str = "") -> dict[str, str]:
     """WTForms nests FieldList/FormField errors; flatten to "members-0-name" keys."""
     flat: dict[str, str] = {}
     for key, value in errors.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten_errors(value, name + "-"))
+            flat.update(flatten_errors(value, name + "-"))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, dict):
-                    flat.update(_flatten_errors(item, f"{name}-{i}-"))
+                    flat.update(flatten_errors(item, f"{name}-{i}-"))
                 elif not isinstance(item, list):  # a message, maybe a lazy translation
                     flat.setdefault(name, str(item))
     return flat
@@ -178,6 +184,22 @@ def _map_member_errors(errors: dict[str, str], form: HouseholdForm) -> dict[str,
         else:
             mapped[key] = message
     return mapped
+
+
+def error_summary(errors: dict[str, str], form: HouseholdForm | CorrectionForm) -> list[str]:
+    """The errors above the form, each naming the member row it is about
+    (第2位成员（张三）：…), in the order of the form."""
+    lines = []
+    for key, message in errors.items():
+        _prefix, _sep, rest = key.partition("members-")
+        idx, _sep, field = rest.partition("-")
+        if not _prefix and idx.isdigit() and field:
+            name = form.members[int(idx)].form.name.data or ""
+            row = member_row(int(idx) + 1, name)
+            lines.append(_("%(row)s：%(message)s", row=row, message=message))
+        else:
+            lines.append(message)
+    return lines
 
 
 def _load_viewable(household_id: int) -> Household:
@@ -227,6 +249,8 @@ def _render_detail(household: Household, **extra: Any) -> str:
         hukou_options=option_eligibility(hfacts),
         voting=voting,
         registrations=registrations,
+        can_correct=may_correct(current_user, household),
+        case_names={c.id: f"{c.subject_name}{_(c.workflow.label)}" for c in cases},
         **extra,
     )
 

@@ -72,6 +72,17 @@ def default_publicity_days(village: Jurisdiction) -> int:
     return DEFAULT_PUBLICITY_DAYS
 
 
+def last_session(village: Jurisdiction) -> VoteSession | None:
+    """The collective's latest session: its voting body and size are the likeliest for
+    the next one (the form starts from them)."""
+    return db.session.scalar(
+        select(VoteSession)
+        .where(VoteSession.jurisdiction_id == village.id)
+        .order_by(VoteSession.id.desc())
+        .limit(1)
+    )
+
+
 def applicants_waiting(village: Jurisdiction) -> list[Case]:
     """Written applications of this organization not yet published."""
     return list(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,6 +17,7 @@ from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.votes.forms import PublishForm, VoteForm
 from transfers.votes.models import VoteSession
+from transfers.votes.objections import objections_of
 from transfers.votes.services import (
     SessionError,
     Tallied,
@@ -24,6 +25,7 @@ from transfers.votes.services import (
     can_manage,
     collective_villages,
     default_publicity_days,
+    last_session,
     publish_session,
     record_votes,
 )
@@ -85,9 +87,12 @@ def new(village_id: int) -> ResponseReturnValue:
     applicants = applicants_waiting(village)
     form = PublishForm()
     errors: dict[str, str] = {}
+    previous = last_session(village)
     if request.method == "GET":
         form.starts_on.data = local_date(utcnow())
         form.days.data = default_publicity_days(village)
+        if previous is not None:  # the same collective: the same body, most likely
+            form.body.data, form.body_size.data = previous.body, previous.body_size
     chosen = {int(v) for v in request.form.getlist("case") if v.isdigit()}
     if form.validate_on_submit():
         by_id = {c.id: c for c in applicants}
@@ -115,6 +120,7 @@ def new(village_id: int) -> ResponseReturnValue:
         applicants=applicants,
         form=form,
         errors=errors,
+        previous=previous,
         chosen=chosen if request.method == "POST" else {c.id for c in applicants},
     ), (422 if errors else 200)
 
@@ -175,9 +181,19 @@ def detail(session_id: int) -> ResponseReturnValue:
         form=form,
         errors=errors,
         needed=votes_needed(session.body_size),
+        **_objections(session),
         publicity_over=today > session.publicity_ends_on,
         values=request.form if request.method == "POST" else {},
     ), (422 if errors else 200)
+
+
+def _objections(session: VoteSession) -> dict[str, Any]:
+    """The session's objections, applicant by applicant, and the applicants' names."""
+    found = objections_of(e.case_id for e in session.entries)
+    return {
+        "objections": [o for e in session.entries for o in found.get(e.case_id, [])],
+        "names": {e.case_id: e.case.subject_name for e in session.entries},
+    }
 
 
 @bp.route("/<int:session_id>/notice")
