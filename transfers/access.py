@@ -51,6 +51,7 @@ ACCESS: dict[str, str] = {
     "cases.print_document": OBJECT,
     "cases.receipt": OBJECT,
     "cases.upload": OBJECT,
+    "family.form": OBJECT,
     "tasks.claim_task": OBJECT,
     "tasks.release_task": OBJECT,
     "deadlines.suspend_task": OBJECT,
