@@ -54,6 +54,7 @@ ACCESS: dict[str, str] = {
     "cases.print_document": OBJECT,
     "cases.receipt": OBJECT,
     "cases.upload": OBJECT,
+    "family.form": OBJECT,
     "tasks.claim_task": OBJECT,
     "tasks.release_task": OBJECT,
     "deadlines.suspend_task": OBJECT,

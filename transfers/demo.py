@@ -287,9 +287,11 @@ def _demo_deadlines(
     rng: random.Random, staff_by_village: dict[str, User], users: dict[str, User], base: datetime
 ) -> SweepResult:
     """One-time notices at the window (one answered, one waiting), then the sweep as of
-    `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off."""
+    `base`: reminders, 催办 and 督办 with their ledger problems, one of them closed off,
+    and the supervisors' daily digest."""
     from transfers.deadlines.suspension import receive_item, suspend
     from transfers.deadlines.sweep import sweep
+    from transfers.inbox.digest import send_digests
     from transfers.tasks.models import Task
 
     waiting = db.session.scalars(
@@ -307,6 +309,7 @@ def _demo_deadlines(
                 receive_item(item, actor=staff, now=started + timedelta(days=day))
     result = sweep(base)
     _close_one_problem(users, base)
+    send_digests(base)  # the supervisors' daily digest of that sweep
     db.session.flush()
     return result
 

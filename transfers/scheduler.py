@@ -1,5 +1,5 @@
-"""The one scheduler process (docs/deadlines.md): APScheduler runs the sweep every minute
-and signs an audit checkpoint once a day.
+"""The one scheduler process (docs/deadlines.md): APScheduler runs the sweep every minute,
+sends the supervisors' daily digest and signs an audit checkpoint once a day.
 
 Started by `make run` next to the web server (`flask scheduler`), never inside web
 workers. Each run is one transaction, committed here; e-mail goes out after the commit.
@@ -79,6 +79,37 @@ def run_checkpoint(app: Flask, now: datetime | None = None) -> tuple[int, str]:
     return result
 
 
+def run_digest(app: Flask, now: datetime | None = None) -> int:
+    """Send the supervisors' daily digest in its own transaction; mail after the commit.
+    Returns how many digests went out."""
+    from transfers.inbox.digest import send_digests
+
+    with app.app_context():
+        now = now or utcnow()
+        try:
+            ids = [n.id for n in send_digests(now)]
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        deliver(
+            ids,
+            SmtpSettings.from_config(app.config),
+            now=now,
+            base_url=str(app.config.get("BASE_URL") or ""),
+        )
+        db.session.remove()
+    log.info("supervisors' daily digest: %d messages", len(ids))
+    return len(ids)
+
+
+def _digest_job(app: Flask) -> None:
+    try:
+        run_digest(app)
+    except Exception:  # noqa: BLE001 - logged; the next digest covers the day too
+        log.exception("supervisors' daily digest failed")
+
+
 def _checkpoint_job(app: Flask) -> None:
     try:
         run_checkpoint(app)
@@ -115,7 +146,10 @@ def _job(app: Flask) -> None:
 
 def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler:
     """The scheduler with its jobs: the sweep every `interval_seconds` (the first one
-    now) and the signed audit checkpoint once a day at night."""
+    now), the supervisors' digest daily at DIGEST_HOUR and the signed audit checkpoint
+    once a day at night."""
+    from transfers.inbox.digest import digest_hour
+
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(
         _job,
@@ -135,6 +169,18 @@ def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler
         minute=30,
         args=[app],
         id="audit-checkpoint",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
+    )
+    # The supervisors' daily digest (docs/deadlines.md), instead of a message per 催办/督办.
+    scheduler.add_job(
+        _digest_job,
+        "cron",
+        hour=digest_hour(app.config),
+        minute=0,
+        args=[app],
+        id="supervisor-digest",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=6 * 3600,

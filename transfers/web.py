@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     from transfers.api.framework import bp as api_bp
     from transfers.api.views import init_app as init_api
     from transfers.auth.views import bp as auth_bp
+    from transfers.cases.family_views import bp as family_bp
     from transfers.cases.views import bp as cases_bp
     from transfers.deadlines.services import missing_calendar_years
     from transfers.deadlines.views import bp as deadlines_bp
@@ -72,7 +73,7 @@ def init_app(app: Flask) -> None:
         inbox_unread=lambda: unread_count(current_user) if current_user.is_authenticated else 0,
         calendar_gaps=lambda: missing_calendar_years(local_date(utcnow())),
     )
-    for bp in (imports_bp, exports_bp, account_bp):
+    for bp in (imports_bp, exports_bp, account_bp, family_bp):
         app.register_blueprint(bp)
     init_api(app)  # flask-smorest registers the API blueprint and its document
     csrf.exempt(api_bp)  # token-authenticated, no cookies: CSRF does not apply

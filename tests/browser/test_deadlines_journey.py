@@ -16,6 +16,7 @@ from transfers.cases.services import open_intake
 from transfers.db import utcnow
 from transfers.deadlines.sweep import sweep
 from transfers.engine import act, open_task
+from transfers.inbox.digest import send_digests
 from workflows.calendar import local_date
 from workflows.roles import Role
 
@@ -52,10 +53,11 @@ def test_notice_then_escalation_to_the_township(live_server, page, make_user, ma
     task.due_on = local_date(utcnow()) - timedelta(days=3)
     db.session.commit()
     assert sweep(utcnow()).escalations["township"] == 1
+    send_digests(utcnow())  # the supervisor's daily digest: the 催办 and the new problem
     db.session.commit()
 
     login(page, base, "chengguan_lead")
-    assert page.locator("#inbox-unread").inner_text() == "2"
+    assert page.locator("#inbox-unread").inner_text() == "1"
     page.get_by_role("link", name="超期督办").click()
     expect(page.locator("#overdue-total")).to_have_text("1")
     page.get_by_role("link", name="幸福社区").click()

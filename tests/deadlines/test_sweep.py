@@ -11,6 +11,7 @@ from tests.deadlines.conftest import china
 from transfers.cases.models import Event
 from transfers.deadlines.models import Escalation
 from transfers.deadlines.sweep import EscalationPolicy, sweep
+from transfers.inbox.digest import send_digests
 from transfers.inbox.models import Notification
 from transfers.supervision.models import Problem
 
@@ -47,8 +48,14 @@ def test_township_escalation_the_day_after_the_due_date(db, office):
     result = sweep(china(2026, 11, 17, 0, 0))
     db.session.commit()
     assert result.escalations == {"township": 1} and result.problems == 1
-    assert inbox(db, office["township"]) == ["township", "problem"]
-    assert "township" in inbox(db, office["staff"])  # the office is told too
+    assert "township" in inbox(db, office["staff"])  # the office is told at once
+    assert inbox(db, office["township"]) == []  # the supervisors: in their daily digest
+    send_digests(china(2026, 11, 17, 8, 0))
+    db.session.commit()
+    assert inbox(db, office["township"]) == ["digest"]
+    digest = db.session.scalar(select(Notification).where(Notification.kind == "digest"))
+    assert "催办1" in digest.title and "新增问题1" in digest.title
+    assert "【催办】" in digest.body and "【新增问题】" in digest.body
     assert inbox(db, office["county"]) == []
     problem = db.session.scalar(select(Problem))
     assert problem.kind == "overdue" and problem.task_id == office["task"].id
@@ -62,7 +69,8 @@ def test_district_escalation_five_working_days_after_the_due_date(db, office):
     result = sweep(china(2026, 11, 23, 0, 0))
     db.session.commit()
     assert result.escalations == {"district": 1}
-    assert "district" in inbox(db, office["county"])
+    send_digests(china(2026, 11, 23, 8, 0))
+    assert inbox(db, office["county"]) == ["digest"]
 
 
 def test_levels_are_configurable(db, office):
@@ -176,7 +184,11 @@ def test_a_flagged_violation_opens_one_problem(db, office):
     assert first.problems == 1 and first.escalations == {}
     problem = db.session.scalar(select(Problem))
     assert problem.kind == "violation" and "救助待遇断档" in problem.description
-    assert "township_lead" in [n.user.username for n in db.session.scalars(select(Notification))]
+    send_digests(china(2026, 11, 4, 8, 0))
+    digests = db.session.scalars(select(Notification).where(Notification.kind == "digest"))
+    assert [(n.user.username, "救助待遇断档" in n.body) for n in digests] == [
+        ("township_lead", True)
+    ]
     assert sweep(china(2026, 11, 3, 9, 2)).problems == 0
 
 

@@ -123,21 +123,29 @@ def test_other_offices_cannot_suspend(client, db, office):
 
 
 def test_inbox_unread_count_in_the_header(client, db, office):
+    sweep(china(2026, 11, 12))  # the reminder, then the 催办 of the same case
     sweep(china(2026, 11, 17))
     db.session.commit()
-    login(client, office["township"])
+    login(client, office["staff"])
     html = client.get("/").get_data(as_text=True)
-    assert 'id="inbox-unread"' in html and ">2<" in html  # 催办 and the new problem
+    assert 'id="inbox-unread"' in html and ">2<" in html
     page = client.get("/inbox/").get_data(as_text=True)
-    assert "【催办】" in page
-    first = db.session.scalar(
-        select(Notification).where(Notification.user_id == office["township"].id)
+    # one line for the case: its latest message (the 催办) and the count
+    assert page.count("data-inbox-line") == 1 and "【催办】" in page
+    assert "本事项共2条消息" in page and "2条未读" in page
+    latest = db.session.scalar(
+        select(Notification)
+        .where(Notification.user_id == office["staff"].id)
+        .order_by(Notification.id.desc())
     )
-    resp = post_form(client, "/inbox/", {}, post_url=f"/inbox/{first.id}/open")
+    resp = post_form(client, "/inbox/", {}, post_url=f"/inbox/{latest.id}/open")
     assert resp.headers["Location"].endswith(f"/cases/{office['case'].id}")
-    assert unread_count(office["township"]) == 1
+    assert unread_count(office["staff"]) == 0  # the case's messages are read together
+    sweep(china(2026, 11, 23))  # the 督办
+    db.session.commit()
+    assert unread_count(office["staff"]) == 1
     post_form(client, "/inbox/", {}, post_url="/inbox/read-all")
-    assert unread_count(office["township"]) == 0
+    assert unread_count(office["staff"]) == 0
 
 
 def _free_port() -> int:
@@ -165,20 +173,23 @@ def smtp_server():  # type: ignore[no-untyped-def]
 
 
 def test_mail_goes_out_after_commit_once(app, db, office, smtp_server):
-    from transfers.scheduler import run_sweep
+    from transfers.scheduler import run_digest, run_sweep
 
     controller, handler = smtp_server
+    set_mail_address(office["staff"], "clerk@xingfu.example")
     set_mail_address(office["township"], "lead@chengguan.example")
     db.session.commit()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_FROM="xt@example.cn")
     try:
         result = run_sweep(app, china(2026, 11, 17))
+        digests = run_digest(app, china(2026, 11, 18, 8, 0))
     finally:
         app.config.update(SMTP_HOST=None, SMTP_PORT=None, SMTP_FROM=None)
-    assert result.escalations["township"] == 1
-    subjects = sorted(str(make_header(decode_header(m["Subject"]))) for m in handler.messages)
-    assert len(subjects) == 2 and any("【催办】" in s for s in subjects)
-    assert all(m["To"] == "lead@chengguan.example" for m in handler.messages)
+    assert result.escalations["township"] == 1 and digests == 1
+    sent = [(m["To"], str(make_header(decode_header(m["Subject"])))) for m in handler.messages]
+    # the office gets the 催办 at once, the township supervisor one daily digest
+    assert [to for to, _subject in sent] == ["clerk@xingfu.example", "lead@chengguan.example"]
+    assert "【催办】" in sent[0][1] and "【每日汇总】" in sent[1][1]
     mailed = db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.mailed_at.is_not(None))
     )

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from transfers.forms import ChineseMeta, select_choices
 from workflows.base import Action, Context
+from workflows.fields import Field
 from workflows.i18n import gettext as translate
 
 
@@ -33,29 +34,28 @@ class VersionedForm(FlaskForm):
 
 
 def action_form_class(action: Action, ctx: Context) -> type[VersionedForm]:
-    attrs: dict[str, Any] = {}
-    for f in action.fields:
-        validators: list[Any] = [] if f.kind == "bool" else [Optional()]
-        kw: dict[str, Any] = {"description": translate(f.help), "validators": validators}
-        label = translate(f.label)  # workflow labels are collected by transfers.i18n_extract
-        if f.kind == "choice":
-            choices = [(value, translate(text)) for value, text in f.resolve_choices(ctx)]
-            attrs[f.name] = SelectField(
-                label, choices=select_choices([("", _l("请选择"))] + choices), **kw
-            )
-        elif f.kind == "bool":
-            attrs[f.name] = BooleanField(label, **kw)
-        elif f.kind == "textarea":
-            attrs[f.name] = TextAreaField(label, **kw)
-        elif f.kind == "date":
-            attrs[f.name] = StringField(label, render_kw={"type": "date"}, **kw)
-        elif f.kind == "month":
-            attrs[f.name] = StringField(label, render_kw={"type": "month"}, **kw)
-        elif f.kind == "int":
-            attrs[f.name] = StringField(label, render_kw={"inputmode": "numeric"}, **kw)
-        else:
-            attrs[f.name] = StringField(label, render_kw={"maxlength": f.max_length}, **kw)
+    attrs: dict[str, Any] = {f.name: form_field(f, ctx) for f in action.fields}
     return type(f"{action.trigger.title()}Form", (VersionedForm,), attrs)
+
+
+def form_field(f: Field, ctx: Context, *, label: str | None = None) -> Any:
+    """The WTForms field (unbound) for one of an action's fields in this context."""
+    validators: list[Any] = [] if f.kind == "bool" else [Optional()]
+    kw: dict[str, Any] = {"description": translate(f.help), "validators": validators}
+    # workflow labels are collected by transfers.i18n_extract
+    label = label if label is not None else translate(f.label)
+    if f.kind == "choice":
+        choices = [(value, translate(text)) for value, text in f.resolve_choices(ctx)]
+        return SelectField(label, choices=select_choices([("", _l("请选择"))] + choices), **kw)
+    if f.kind == "bool":
+        return BooleanField(label, **kw)
+    if f.kind == "textarea":
+        return TextAreaField(label, **kw)
+    if f.kind in ("date", "month"):
+        return StringField(label, render_kw={"type": f.kind}, **kw)
+    if f.kind == "int":
+        return StringField(label, render_kw={"inputmode": "numeric"}, **kw)
+    return StringField(label, render_kw={"maxlength": f.max_length}, **kw)
 
 
 def form_defaults(action: Action, ctx: Context) -> dict[str, Any]:

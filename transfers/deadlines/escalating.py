@@ -133,18 +133,9 @@ def _open_problem(case: Case, description: str, now: datetime, **values: Any) ->
 def _problem_opened(
     case: Case, description: str, problem_id: int, now: datetime, result: SweepResult
 ) -> dict[str, Any]:
-    """The event of a new problem (returned), its message to the township supervisors
-    and its count."""
+    """The event of a new problem (returned) and its count. The township supervisors
+    read it in their daily digest (transfers/inbox/digest.py), not one message each."""
     result.problems += 1
-    township = ancestor_path(case.jurisdiction_path, Level.TOWNSHIP)
-    result.notify(
-        result.holders(Role.TOWNSHIP_SUPERVISOR.value, township),
-        kind="problem",
-        title=f"【问题台账】新增问题：{description[:60]}",
-        body=description,
-        now=now,
-        case_id=case.id,
-    )
     return event_spec(
         at=now, kind="problem_opened", reason=description, data={"problem_id": problem_id}
     )
@@ -171,14 +162,12 @@ def _message(
 def _recipients(
     task: Task, level: EscalationLevel, target: tuple[Role, str], result: SweepResult
 ) -> list[User]:
-    """Who is told of a level: a reminder goes to the claimant, else the office."""
-    if level is EscalationLevel.REMINDER:
-        if task.claimed_by is not None:
-            return [task.claimed_by]
-        return result.holders(task.role, target[1])
-    return result.holders(target[0].value, target[1]) + result.holders(
-        task.role, task.jurisdiction_path
-    )
+    """Who is told of a level at once: a reminder goes to the claimant, else the office;
+    a 催办 or 督办 to the office. The supervisors it is addressed to (`target`) read it
+    in their daily digest (transfers/inbox/digest.py), not one message per case."""
+    if level is EscalationLevel.REMINDER and task.claimed_by is not None:
+        return [task.claimed_by]
+    return result.holders(task.role, task.jurisdiction_path)
 
 
 def _overdue_problem(

@@ -15,8 +15,10 @@ Levels, with the defaults of docs/policy.md (configurable):
 - township (催办): once the due date has passed, to the township supervisors;
 - district (督办): from `district_days` working days after the due date, to the
   county/district supervisors.
-The task's office receives 催办 and 督办 too. A 催办 opens a problem in the problem
-ledger; so does every event of kind "violation" flagged by a procedure.
+The task's office is told of each 催办 and 督办 at once; the supervisors read theirs,
+and the new ledger problems, in one daily digest (transfers/inbox/digest.py). A 催办
+opens a problem in the problem ledger; so does every event of kind "violation" flagged
+by a procedure.
 
 Each event goes through the engine's `append_events` (it moves the case's chain head,
 not its version: a clerk's open action form stays valid). The sweep commits after

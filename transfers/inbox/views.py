@@ -1,4 +1,5 @@
-"""The inbox (站内消息): reminders, 催办, 督办 and new ledger problems for the user."""
+"""The inbox (站内消息): reminders, 催办, 督办 and the supervisors' daily digest, one line
+per case (its latest message and counts); a case's own messages on their own page."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.forms import ChineseMeta
 from transfers.inbox.models import Notification
-from transfers.inbox.services import inbox_query, mail_address, mark_read, set_mail_address
+from transfers.inbox.services import (
+    case_messages,
+    inbox_lines,
+    inbox_lines_query,
+    mail_address,
+    mark_read,
+    set_mail_address,
+)
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -44,25 +52,38 @@ class EmptyForm(FlaskForm):
 @login_required
 def index() -> ResponseReturnValue:
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(inbox_query(current_user, unread_only), per_page=30)
+    case_id = request.args.get("case", type=int)
+    common = {
+        "unread_only": unread_only,
+        "mail_form": MailForm(email=mail_address(current_user)),
+        "form": EmptyForm(),
+    }
+    if case_id is not None:  # every message of one case
+        page = db.paginate(case_messages(current_user, case_id), per_page=30)
+        return render_template("inbox/index.html", page=page, case_id=case_id, **common)
+    page = db.paginate(inbox_lines_query(current_user, unread_only), per_page=30)
     return render_template(
         "inbox/index.html",
         page=page,
-        unread_only=unread_only,
-        mail_form=MailForm(email=mail_address(current_user)),
-        form=EmptyForm(),
+        lines=inbox_lines(current_user, list(page.items)),
+        case_id=None,
+        **common,
     )
 
 
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @login_required
 def open_message(notification_id: int) -> ResponseReturnValue:
+    """Open a line: its case's messages (or the one message) are read; on to the case."""
     n = db.session.get(Notification, notification_id)
     if n is None or n.user_id != current_user.id:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    mark_read(current_user, now=utcnow(), notification_id=n.id)
+    if n.case_id:
+        mark_read(current_user, now=utcnow(), case_id=n.case_id)
+    else:
+        mark_read(current_user, now=utcnow(), notification_id=n.id)
     db.session.commit()
     if n.case_id:
         return redirect(url_for("cases.detail", case_id=n.case_id))
