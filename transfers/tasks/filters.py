@@ -71,7 +71,8 @@ class QueueFilter:
         procedure = args.get("procedure", "")
         if procedure not in {s.procedure for s in steps.values()}:
             procedure = ""
-        step = args.get("step", "")
+        # a link of before the steps had keys: ?procedure=hukou&state=police_review
+        step = args.get("step", "") or f"{procedure}:{args.get('state', '')}"
         if step not in steps or (procedure and steps[step].procedure != procedure):
             step = ""
         sort = args.get("sort", "due")
