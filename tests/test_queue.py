@@ -156,3 +156,15 @@ def test_next_with_nothing_left_goes_back_to_the_queue(app, world):
     resp = c.get("/tasks/next")
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/tasks/")
     assert "没有其他待办事项" in c.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_lists_past_their_last_page_show_it(app, world, make_user):
+    c = app.test_client()
+    login(c, world["staff"])
+    html = c.get("/households/?page=50").get_data(as_text=True)
+    assert "共 3 条" in html and "王*国" in html
+    lead = make_user(Role.COUNTY_SUPERVISOR, "411221")
+    s = app.test_client()
+    login(s, lead)
+    assert s.get("/supervision/ledgers/work?page=80").status_code == 200
+    assert s.get("/supervision/ledgers/problems?page=80").status_code == 200
