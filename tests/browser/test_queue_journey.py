@@ -18,6 +18,7 @@ from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.db import utcnow
 from transfers.deadlines.suspension import suspend
+from transfers.engine import act
 from transfers.tasks.models import Task
 
 DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "04-queue.png"
@@ -161,10 +162,26 @@ def test_primary_action_of_every_main_page_on_a_phone(live_server, page, demo, d
     base = live_server
     task = _open_tasks(db, "xingfu_staff", "hukou", "application")[0]
     case = db.session.get(Case, task.case_id)
+    staff = db.session.scalar(select(User).where(User.username == "xingfu_staff"))
+    done = _open_tasks(db, "xingfu_staff", "hukou", "application")[1]
+    act(
+        case_id=done.case_id,
+        action="decline",
+        actor=staff,
+        seen_version=done.case.version,
+        data={"residence_permit": "y", "note": "本人自愿保留原籍户口"},
+        now=utcnow(),
+    )
+    db.session.commit()
     login(page, base, "xingfu_staff")
     check_primary_actions(
         page,
         {
+            "done": (
+                base + "/tasks/done",
+                lambda p: p.get_by_role("link", name="查看", exact=True),
+            ),
+            "sites": (base + "/sites/", lambda p: p.get_by_role("link", name="查看", exact=True)),
             "home": (base + "/", lambda p: p.get_by_role("link", name="进入待办")),
             "queue": (base + "/tasks/", lambda p: p.get_by_role("link", name="办理", exact=True)),
             "households": (

@@ -185,7 +185,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
             ), 409
         else:
             remember_finished(task.id if task else None)
-            flash(acted_message(db.session.get(Case, case_id) or case, action.label), "acted")
+            flash(acted_message(case, action.label), "acted")
             return redirect(url_for("cases.detail", case_id=case_id), 303)
     else:
         errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
