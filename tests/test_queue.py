@@ -116,6 +116,9 @@ def test_suspended_step_shows_paused_with_the_moved_due_date(app, world):
     row = html[html.index(f'/cases/{task.case_id}"') - 2500 : html.index(f'/cases/{task.case_id}"')]
     assert "data-paused" in row and "● 正常" not in row and "超期" not in row
     assert "（已顺延）" in row
+    case_page = c.get(f"/cases/{task.case_id}").get_data(as_text=True)
+    current = case_page[case_page.index("当前状态") : case_page.index("计时与督办")]
+    assert "data-paused" in current and "● 正常" not in current and "（已顺延）" in current
 
 
 def test_after_acting_the_page_names_the_next_office_and_back_does_not_403(app, world):

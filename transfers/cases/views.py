@@ -39,6 +39,7 @@ from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.outcome import acted_message, remember_finished
 from transfers.tasks.permissions import can_act, can_claim, can_release
+from transfers.tasks.status import row_statuses
 from workflows.base import Procedure
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
@@ -101,6 +102,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         task=task,
         tasks=tasks,
         status=status,
+        step_status=row_statuses([task])[task.id] if task else None,
         actions=actions,
         documents=documents,
         related=related,
