@@ -16,8 +16,12 @@
     var categories = bar ? data.categories : data.categories.map(function (d) { return d.slice(5); });
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     var valueAxis = { type: "value", minInterval: 1 };
+    // Category labels wrap within about a third of the chart (English names are long)
+    // rather than being cut; the tooltip and the data table below carry them in full.
+    var labelWidth = Math.max(96, Math.round(el.clientWidth * 0.34));
     var categoryAxis = { type: "category", data: categories, inverse: bar,
-                         axisLabel: { fontSize: 11, width: 96, overflow: "truncate" } };
+                         axisLabel: bar ? { fontSize: 11, width: labelWidth, overflow: "break", lineHeight: 13 }
+                                        : { fontSize: 11, hideOverlap: true } };
     chart.setOption({
       animation: false,
       color: data.series.map(function (s) { return s.color; }),

@@ -300,7 +300,7 @@ def test_a_reminder_while_the_action_form_is_open_does_not_make_it_stale(  # typ
     assert db.session.get(Case, case.id).version == seen
     form = {"csrf_token": csrf_from(page.get_data(as_text=True)), "version": seen, **SUBMIT}
     resp = client.post(url, data=form)
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
     kinds = [k for k, *_ in written(db, case.id)[1]]
     assert kinds[-2:] == ["reminder", "transition"]
     assert verify_chains().problems == []

@@ -178,7 +178,7 @@ def test_hukou_journey_through_the_web(app, make_user, geo, db):
             "version": case.version,
         },
     )
-    assert resp.status_code == 302
+    assert resp.status_code == 303
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.state == "police_review"
@@ -200,7 +200,7 @@ def test_hukou_journey_through_the_web(app, make_user, geo, db):
             "version": case.version,
         },
     )
-    assert resp.status_code == 302
+    assert resp.status_code == 303
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.state == "completed" and case.closed_at is not None

@@ -32,7 +32,7 @@ class Office:
         self.client = app.test_client()
         login(self.client, user)
 
-    def act(self, db, case: Case, trigger: str, data: dict, expect: int = 302):  # type: ignore[no-untyped-def]
+    def act(self, db, case: Case, trigger: str, data: dict, expect: int = 303):  # type: ignore[no-untyped-def]
         db.session.expire_all()
         case = db.session.get(Case, case.id)
         url = f"/cases/{case.id}/act/{trigger}"

@@ -29,6 +29,7 @@ ACCESS: dict[str, str] = {
     "households.new": OBJECT,
     "tasks.queue": LOGIN,
     "tasks.done": LOGIN,
+    "tasks.next_one": LOGIN,  # 下一件: a case of the user's own queue
     "inbox.index": LOGIN,
     "monitoring.medical": LOGIN,  # agencies and supervisors; others 403
     "inbox.mail": LOGIN,

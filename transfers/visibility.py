@@ -103,18 +103,22 @@ def visible_tasks(user: User) -> Select[Task]:
     return select(Task).where(within_paths(Task.jurisdiction_path, user_paths(user)))
 
 
-def household_search(text: str) -> ColumnElement[bool]:
-    """Households matching a search box: a member's name, pinyin initials, full ID
-    number or its last digits (four or more), or a receipt number of the household."""
+def person_search(text: str) -> ColumnElement[bool]:
+    """People matching a search box: their name, pinyin initials, full ID number or
+    its last digits (four or more)."""
     q = text.strip()
     number = normalize(q)
-    people = select(Person.household_id).where(
-        or_(
-            Person.name.contains(q, autoescape=True),
-            Person.name_initials.startswith(q.lower(), autoescape=True),
-            Person.id_number == number,
-            Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else false(),
-        )
+    return or_(
+        Person.name.contains(q, autoescape=True),
+        Person.name_initials.startswith(q.lower(), autoescape=True),
+        Person.id_number == number,
+        Person.id_number.endswith(number, autoescape=True) if len(number) >= 4 else false(),
     )
-    receipts = select(Intake.household_id).where(Intake.receipt_no == q)
+
+
+def household_search(text: str) -> ColumnElement[bool]:
+    """Households matching a search box: a member matching `person_search`, or a
+    receipt number of the household."""
+    people = select(Person.household_id).where(person_search(text))
+    receipts = select(Intake.household_id).where(Intake.receipt_no == text.strip())
     return or_(Household.id.in_(people), Household.id.in_(receipts))

@@ -45,7 +45,7 @@ def test_approver_queue_claim_act_release(live_server, page, browser, demo, db):
     shot(page, "70-approver-queue")
 
     page.get_by_label("事项").select_option("hukou")
-    page.get_by_label("环节").select_option("police_review")
+    page.get_by_label("环节").select_option("hukou:police_review")
     page.get_by_label("排序").select_option("-due")
     page.get_by_role("button", name="筛选").click()
     page.wait_for_url(re.compile(r"procedure=hukou"))

@@ -197,12 +197,11 @@ def act_by_web(w: World, given: dict[str, Any]) -> Outcome:
         return refusal
     data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "version": given["version"]}
     resp = client.post(url, data={**data, **given["data"]})
-    if resp.status_code == 302:  # done: back to the case
-        return ("accepted", None)
     if refusal := http_refusal(resp.status_code):
         return refusal
-    if resp.status_code == 303:  # an action not possible now: flashed on the case page
-        return ("refused", followed_reasons(client, resp))
+    if resp.status_code == 303:  # done, or not possible now: said on the case page
+        landed = client.get(resp.headers["Location"]).get_data(as_text=True)
+        return ("accepted", None) if 'id="acted"' in landed else ("refused", page_reasons(landed))
     assert resp.status_code in (409, 422), resp.status_code
     return ("refused", page_reasons(resp.get_data(as_text=True)))
 
@@ -322,7 +321,7 @@ def lookup_by_api(w: World, given: dict[str, Any]) -> Outcome:
 
 
 # --- what a user sees: the list, its export and the API ---------------------------------
-_MASKED = re.compile(r'<td class="text-nowrap">([^<]*\*[^<]*)</td>')
+_MASKED = re.compile(r'<td data-label="[^"]*" class="text-nowrap">([^<]*\*[^<]*)</td>')
 
 
 def list_by_web(w: World, given: dict[str, Any]) -> Outcome:
@@ -353,7 +352,9 @@ def list_by_api(w: World, given: dict[str, Any]) -> Outcome:
 
 
 # --- my queue (待办): the page, its export and the API ------------------------------------
-_QUEUE_ROW = re.compile(r"<tr[^>]*>\s*<td>\d+</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", re.S)
+_QUEUE_ROW = re.compile(
+    r"<tr[^>]*>\s*<td[^>]*>\d+</td>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", re.S
+)
 
 
 def queue_by_web(w: World, given: dict[str, Any]) -> Outcome:

@@ -229,7 +229,7 @@ def test_web_many_approvers_exactly_one_wins(app, db, geo, approvers, server, n)
                 form = {"csrf_token": b.token, "version": str(version), **SUBMIT}
                 barrier.wait()
                 status, html = b.request(f"/cases/{case_id}/act/submit", form)
-                if status == 302:
+                if status == 303:
                     results[t].append("won")
                 elif status == 409 and STALE_TEXT in html:
                     results[t].append("stale")

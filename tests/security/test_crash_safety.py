@@ -149,7 +149,7 @@ def test_double_submitted_action_form_acts_once(app, db, make_user, make_househo
     }
     first = client.post(f"/cases/{case.id}/act/submit", data=form)
     second = client.post(f"/cases/{case.id}/act/submit", data=form)  # double click / refresh
-    assert first.status_code == 302
+    assert first.status_code == 303
     assert second.status_code == 409 and "已由他人办理或更新" in second.get_data(as_text=True)
     transitions = db.session.scalars(
         select(Event).where(Event.case_id == case.id, Event.kind == "transition")

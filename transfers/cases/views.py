@@ -38,7 +38,9 @@ from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.public.receipt import receipt_facts
 from transfers.tasks.models import Task
+from transfers.tasks.outcome import acted_message, remember_finished
 from transfers.tasks.permissions import can_act, can_claim, can_release
+from transfers.tasks.status import row_statuses
 from workflows.base import Procedure
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
@@ -101,6 +103,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         task=task,
         tasks=tasks,
         status=status,
+        step_status=row_statuses([task])[task.id] if task else None,
         actions=actions,
         documents=documents,
         related=related,
@@ -125,6 +128,10 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
 def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
     case = _load_visible(case_id)
     task = open_task(case)
+    if request.method == "GET" and _moved_past(case, trigger):
+        # The back button after acting: the form's step is done; show where the case is.
+        flash(_("该环节已办理，事项当前：%(state)s。", state=translate(case.state_label)), "info")
+        return redirect(url_for("cases.detail", case_id=case.id), 303)
     if not can_act(current_user, task):
         # Lost a race or double-clicked: the case moved on since the form was rendered
         # (the task may be read just after the winner's commit, the case just before).
@@ -180,8 +187,9 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
                 required=required_names(action),
             ), 409
         else:
-            flash(_("已办理：%(action)s", action=_(action.label)), "success")
-            return redirect(url_for("cases.detail", case_id=case_id))
+            remember_finished(task.id if task else None)
+            flash(acted_message(case, action.label), "acted")
+            return redirect(url_for("cases.detail", case_id=case_id), 303)
     else:
         errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
     return render_template(
@@ -246,6 +254,20 @@ def _diagram(procedure: Procedure) -> dict[str, Any]:
     for link in data["links"]:
         link["label"] = translate(link["label"])
     return data
+
+
+def _moved_past(case: Case, trigger: str) -> bool:
+    """Whether `trigger` was an action of a step the case has left (or it closed)."""
+    if case.is_closed:
+        return True
+    try:
+        case.workflow.action(trigger, case.state)
+    except InvalidAction:
+        return any(
+            trigger in {a.trigger for a in case.workflow.actions_in(s)}
+            for s in case.workflow.states
+        )
+    return False
 
 
 def _waiting_for(case: Case) -> str:

@@ -42,6 +42,7 @@ from transfers.households.validation import (
     staff_villages,
 )
 from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.pagination import clamped_page
 from transfers.privacy.forms import RevealIdForm
 from transfers.privacy.services import reveal_id_number
 from transfers.visibility import household_search, visible_households
@@ -63,7 +64,7 @@ def index() -> ResponseReturnValue:
     )
     if q:
         query = query.where(household_search(q))
-    page = db.paginate(query.order_by(Household.id.desc()), per_page=20)
+    page = clamped_page(query.order_by(Household.id.desc()), per_page=20)
     return render_template(
         "households/index.html",
         page=page,

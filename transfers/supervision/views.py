@@ -28,6 +28,7 @@ from transfers.deadlines.services import work_calendar
 from transfers.engine.errors import InvalidAction
 from transfers.extensions import db
 from transfers.jurisdictions.models import Jurisdiction
+from transfers.pagination import clamped_page
 from transfers.supervision import ledgers, measures, snapshot
 from transfers.supervision.charts import Charts, dashboard_charts
 from transfers.supervision.dashboard import Dashboard
@@ -236,7 +237,7 @@ def work_ledger() -> ResponseReturnValue:
             "工作台账.xlsx",
             [("工作台账", f"工作台账（{today:%Y-%m-%d}）", WORK_HEADERS, rows)],
         )
-    page = db.paginate(q, per_page=30)
+    page = clamped_page(q, per_page=30)
     return render_template(
         "supervision/work_ledger.html",
         page=page,
@@ -263,7 +264,7 @@ def _problem_ledger(mode: str) -> ResponseReturnValue:
         with force_locale("zh_CN"):
             rows = problem_rows(problems, mode)
         return _xlsx(f"{title}.xlsx", [(title, f"{title}（{_today():%Y-%m-%d}）", headers, rows)])
-    page = db.paginate(q, per_page=30)
+    page = clamped_page(q, per_page=30)
     return render_template(
         "supervision/problems.html",
         page=page,

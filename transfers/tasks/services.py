@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from transfers.auth.models import User
 from transfers.cases.models import Case
+from transfers.extensions import db
 from transfers.supervision.measures import overdue_steps
 from transfers.supervision.scope import supervisor_paths
+from transfers.tasks.filters import QueueFilter, acting_roles, task_search
 from transfers.tasks.models import Task
-from workflows.roles import Role
 
 
 def queue_query(
-    user: User, *, procedure: str = "", state: str = "", sort: str = "due"
+    user: User, *, procedure: str = "", state: str = "", sort: str = "due", q: str = ""
 ) -> Select[Task]:
-    """Open tasks the user's offices act on (exact role and jurisdiction)."""
-    acting = [g for g in user.grants if not Role(g.role).is_supervisor and g.role != Role.ADMIN]
+    """Open tasks the user's offices act on (exact role and jurisdiction), narrowed by a
+    procedure, a step, a search box (`filters.task_search`), in the order asked for."""
+    roles = acting_roles(user)
+    acting = [g for g in user.grants if g.role in roles]
     cond = (
         or_(
             *[
@@ -30,7 +33,7 @@ def queue_query(
         if acting
         else false()
     )
-    q = (
+    query = (
         select(Task)
         .where(Task.closed_at.is_(None), cond)
         .options(
@@ -40,16 +43,46 @@ def queue_query(
         )
     )
     if procedure:
-        q = q.where(Task.procedure == procedure)
+        query = query.where(Task.procedure == procedure)
     if state:
-        q = q.where(Task.state == state)
+        query = query.where(Task.state == state)
+    if q.strip():
+        query = query.where(task_search(q))
     if sort == "-due":
-        q = q.order_by(Task.due_on.desc(), Task.id.desc())
-    elif sort == "created":
-        q = q.order_by(Task.created_at, Task.id)
-    else:
-        q = q.order_by(Task.due_on.asc(), Task.id)
-    return q
+        return query.order_by(Task.due_on.desc(), Task.id.desc())
+    if sort == "created":
+        return query.order_by(Task.created_at, Task.id)
+    return query.order_by(Task.due_on.asc(), Task.id)
+
+
+def filtered_queue(user: User, f: QueueFilter) -> Select[Task]:
+    """The queue page's list: `queue_query` under a checked `QueueFilter`."""
+    return queue_query(user, procedure=f.procedure, state=f.state, sort=f.sort, q=f.q)
+
+
+def _after(sort: str, done: Task) -> ColumnElement[bool] | None:
+    """Tasks that come after `done` in the queue's order (None: no place to start from)."""
+    if sort == "created":
+        return tuple_(Task.created_at, Task.id) > tuple_(done.created_at, done.id)
+    if done.due_on is None:
+        return None
+    if sort == "-due":
+        return tuple_(Task.due_on, Task.id) < tuple_(done.due_on, done.id)
+    return tuple_(Task.due_on, Task.id) > tuple_(done.due_on, done.id)
+
+
+def next_task(user: User, f: QueueFilter, done: Task | None) -> Task | None:
+    """下一件: the first task after the finished one in the same filter and order that the
+    user may take (not claimed by someone else); past the end, the queue's first."""
+    mine = filtered_queue(user, f).where(
+        or_(Task.claimed_by_id.is_(None), Task.claimed_by_id == user.id)
+    )
+    if done is not None:
+        mine = mine.where(Task.id != done.id)
+        later = _after(f.sort, done)
+        if later is not None and (found := db.session.scalars(mine.where(later)).first()):
+            return found
+    return db.session.scalars(mine).first()
 
 
 def done_query(user: User) -> Select[Task]:

@@ -9,54 +9,66 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from transfers.db import utcnow
-from transfers.deadlines.services import work_calendar
 from transfers.engine import claim, release
 from transfers.extensions import db
+from transfers.pagination import clamped_page
+from transfers.tasks.filters import QueueFilter, user_steps
 from transfers.tasks.models import Task
-from transfers.tasks.permissions import can_act, can_claim, can_release
-from transfers.tasks.services import done_query, queue_query, supervised_overdue_query
+from transfers.tasks.outcome import finished_task, remember_queue, remembered_queue
+from transfers.tasks.permissions import can_claim
+from transfers.tasks.services import (
+    done_query,
+    filtered_queue,
+    next_task,
+    supervised_overdue_query,
+)
+from transfers.tasks.status import row_statuses
 from transfers.web import safe_next
-from workflows.calendar import deadline_status, local_date
-from workflows.registry import PROCEDURES
+from workflows.calendar import local_date
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-
-
-def _statuses(tasks: list[Task]) -> dict[int, object]:
-    cal = work_calendar()
-    today = local_date(utcnow())
-    return {t.id: deadline_status(t.due_on, today, cal) for t in tasks}
 
 
 @bp.route("/")
 @login_required
 def queue() -> ResponseReturnValue:
-    procedure = request.args.get("procedure", "")
-    state = request.args.get("state", "")
-    sort = request.args.get("sort", "due")
-    if procedure and procedure not in PROCEDURES:
-        procedure = ""
-    page = db.paginate(
-        queue_query(current_user, procedure=procedure, state=state, sort=sort), per_page=20
-    )
+    f = QueueFilter.from_args(request.args, current_user)
+    remember_queue(f)
+    page = clamped_page(filtered_queue(current_user, f), per_page=20)
+    steps = user_steps(current_user)
     return render_template(
         "tasks/queue.html",
         page=page,
-        statuses=_statuses(page.items),
-        procedures=PROCEDURES,
-        procedure=procedure,
-        state=state,
-        sort=sort,
+        statuses=row_statuses(page.items),
+        f=f,
+        steps=steps,
+        procedures={s.procedure: s.procedure_label for s in steps},
         can_claim=can_claim,
-        can_act=can_act,
-        can_release=can_release,
     )
+
+
+@bp.route("/next")
+@login_required
+def next_one() -> ResponseReturnValue:
+    """下一件: the case of the next task in the queue last looked at, or that queue."""
+    f = remembered_queue(current_user)
+    task = next_task(current_user, f, finished_task())
+    if task is None:
+        flash(_("当前筛选条件下没有其他待办事项。"), "info")
+        return redirect(url_for("tasks.queue", **f.as_args()), 303)
+    return redirect(url_for("cases.detail", case_id=task.case_id), 303)
+
+
+@bp.app_template_global()
+def remembered_queue_url() -> str:
+    """返回待办: the queue in the filter and order the user last looked at it."""
+    return url_for("tasks.queue", **remembered_queue(current_user).as_args())
 
 
 @bp.route("/done")
 @login_required
 def done() -> ResponseReturnValue:
-    page = db.paginate(done_query(current_user), per_page=20)
+    page = clamped_page(done_query(current_user), per_page=20)
     return render_template("tasks/done.html", page=page)
 
 
@@ -66,8 +78,8 @@ def overdue() -> ResponseReturnValue:
     if not any(r.is_supervisor for r in current_user.roles):
         abort(403)
     today = local_date(utcnow())
-    page = db.paginate(supervised_overdue_query(current_user, today), per_page=20)
-    return render_template("tasks/overdue.html", page=page, statuses=_statuses(page.items))
+    page = clamped_page(supervised_overdue_query(current_user, today), per_page=20)
+    return render_template("tasks/overdue.html", page=page, statuses=row_statuses(page.items))
 
 
 def _after(step: Callable[..., Task], task_id: int, message: str, category: str) -> Response:
