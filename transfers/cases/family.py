@@ -232,7 +232,7 @@ def act_for_family(
             errors[f"m{d.case_id}"] = _("该成员的事项不在本环节或您无权办理，请刷新页面")
             continue
         try:
-            case = act(
+            act(
                 case_id=d.case_id,
                 action=d.trigger,
                 actor=actor,
@@ -245,7 +245,7 @@ def act_for_family(
         except (InvalidAction, PermissionDenied) as e:
             errors[f"m{d.case_id}"] = str(e)
         else:
-            moved.append((case, action.workflow.action(d.trigger, action.state)))
+            moved.append((step.case, action.workflow.action(d.trigger, action.state)))
     if errors:
         db.session.rollback()
         raise RuleViolation(errors)
