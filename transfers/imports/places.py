@@ -117,6 +117,21 @@ class PlaceNames:
         unique = {v.id: v for v in near}
         return sorted(unique.values(), key=lambda v: v.code)[:MAX_CANDIDATES]
 
+    def _full_name_anywhere(self, text: str) -> Village | None:
+        """A full name (省…村) outside the user's counties: the origin of a move from
+        another county, as our own export writes it. One query on the names."""
+        tails = [text[k:] for k in range(len(text) - 1)]
+        found = db.session.scalars(
+            select(Jurisdiction).where(
+                Jurisdiction.name.in_(tails), Jurisdiction.level == Level.VILLAGE
+            )
+        ).all()
+        exact = [j for j in found if j.full_name == text]
+        if len(exact) != 1:
+            return None
+        j = exact[0]
+        return Village(j.id, j.code, j.path, j.full_name, j.full_name)
+
     def _by_name(self, text: str) -> Found:
         if text in self.choices and self.choices[text] in self.by_id:
             return Found(self.by_id[self.choices[text]])
@@ -135,6 +150,9 @@ class PlaceNames:
                 ),
                 candidates[:MAX_CANDIDATES],
             )
+        anywhere = self._full_name_anywhere(text)
+        if anywhere is not None:
+            return Found(anywhere)
         near = self._near(text)
         if near:
             message = _(
