@@ -83,6 +83,7 @@ def app() -> Iterator[Flask]:
             "SERVER_NAME": "localhost",
             # Ledger checks and imports run in the request (tests/imports runs threads).
             "IMPORT_JOBS": "inline",
+            "IMPORT_FOLDER": str(tmp / "imports"),
         }
     )
     application.test_client_class = IsolatedClient

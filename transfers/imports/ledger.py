@@ -126,6 +126,7 @@ def _find_header(rows: Rows) -> tuple[int, list[str], dict[int, str], list[str],
     the next row holds sub-headers (merged cells above), both rows make the header.
     Returns the rows after the header (the one row looked at beyond it put back)."""
     previous: list[str] | None = None
+    header_no = 0
     for row_no, cells, numeric in rows:
         if previous is not None:
             joined = _two_rows(previous, cells)
@@ -135,12 +136,12 @@ def _find_header(rows: Rows) -> tuple[int, list[str], dict[int, str], list[str],
             after = itertools.chain([(row_no, cells, numeric)], rows)
             return row_no - 1, previous, *map_headers(previous), after
         if _is_header(map_headers(cells)[0]):
-            previous = cells
+            previous, header_no = cells, row_no
             continue
         if row_no >= HEADER_ROWS:
             break
     if previous is not None:  # the header is the last row of the file
-        return HEADER_ROWS, previous, *map_headers(previous), rows
+        return header_no, previous, *map_headers(previous), rows
     raise LedgerFormatError(_("未找到表头行：前20行中没有同时包含“姓名”和“身份证号码”的行"))
 
 
