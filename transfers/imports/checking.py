@@ -245,7 +245,7 @@ def stage_ledger(
             continue
         total += 1
         by_key = {key: cells[i] if i < len(cells) else "" for i, key in opened.mapping.items()}
-        num_keys = {key for i, key in opened.mapping.items() if numeric.get(i)}
+        num_keys = {opened.mapping[i] for i in numeric if i in opened.mapping} if numeric else set()
         staging.add(row_no, list(cells), by_key, num_keys)
         if len(staging.buffer) >= CHUNK_ROWS:
             staging.flush()
