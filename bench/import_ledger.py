@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None, persons: int = 100_000) -> None:
     parser.add_argument("--csv", action="store_true", help="benchmark a .csv ledger instead")
     parser.add_argument("--codes", action="store_true", help="places as codes, not names")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--ledger", type=Path, default=None, help="a ledger generated before (same villages)"
+    )
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
     if args.database_url:
@@ -155,9 +158,10 @@ def main(argv: list[str] | None = None, persons: int = 100_000) -> None:
     with app.app_context():
         codes: list[str] = []
         setup_area(codes)
-        ledger = tmp / ("ledger.csv" if args.csv else "ledger.xlsx")
+        ledger = args.ledger or tmp / ("ledger.csv" if args.csv else "ledger.xlsx")
         t0 = time.perf_counter()
-        make_ledger(ledger, args.persons, codes[1:], codes[0], codes=args.codes)
+        if args.ledger is None:
+            make_ledger(ledger, args.persons, codes[1:], codes[0], codes=args.codes)
         generated = time.perf_counter() - t0
         print(
             f"generated {args.persons} persons in {ledger.name} "
