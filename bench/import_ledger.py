@@ -54,7 +54,7 @@ def make_ledger(
             for m in range(size):
                 seq += 1
                 birth = date(1940, 1, 1) + timedelta(days=(seq * 37) % 25000)
-                row = [""] * len(headers)
+                row: list[str | None] = [None] * len(headers)  # empty cells left out, as Excel does
                 row[index["household_no"]] = str(household)
                 row[index["name"]] = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
                 # birth date and sequence together keep every number unique
