@@ -196,3 +196,30 @@ def test_cli_sheet_dry_run_and_grants(app, county, make_user, db, tmp_path):  # 
         runner.invoke(args=["grant-import", "lushi_minzheng", "411224", "--revoke"]).exit_code == 0
     )
     assert db.session.scalar(select(func.count()).select_from(ImportGrant)) == 0
+
+
+def test_a_large_workbooks_header_is_found_by_the_job(client, county, make_user, db, monkeypatch):  # type: ignore[no-untyped-def]
+    from transfers.imports import checking
+
+    monkeypatch.setattr(checking, "QUICK_CHECK_BYTES", 0)  # every workbook counts as large
+    clerk = make_user(Role.VILLAGE_STAFF, "411224100201")
+    login(client, clerk)
+    good = upload(client, ledger_workbook(good_households()))
+    assert "“搬迁户台账”（表头在第4行）" in client.get(good).get_data(as_text=True)
+    wb = Workbook()
+    wb.active.append(["没有表头的表"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    bad = upload(client, buf.getvalue())
+    html = client.get(bad).get_data(as_text=True)
+    assert "无法读取该台账：未找到表头行" in html
+    failed = db.session.get(ImportBatch, int(bad.rsplit("/", 1)[1]))
+    assert failed.status == "failed"
+    with client.application.test_request_context():
+        assert not jobs.upload_path(failed).exists()  # the file went with the failure
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ImportRow).where(ImportRow.batch_id == failed.id)
+        )
+        == 0
+    )

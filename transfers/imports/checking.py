@@ -30,7 +30,7 @@ from transfers.households.validation import (
     registered_people,
     several_heads,
 )
-from transfers.imports.ledger import BY_KEY, Sheet, open_sheet
+from transfers.imports.ledger import BY_KEY, Sheet, open_sheet, sheet_names
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reach import reach_of
 from transfers.imports.reading import Lookups, Problems, validate_row
@@ -189,6 +189,21 @@ def _outside_row(batch_id: int, row_no: int) -> dict[str, Any]:
         "values": {},
         "errors": [],
     }
+
+
+#: Up to this size an upload's header is found at once, in the request (a bad file is
+#: refused on the spot); a larger workbook is only opened there, its header found by the
+#: background job (parsing a 350,000-row sheet takes seconds and memory).
+QUICK_CHECK_BYTES = 5 * 1024 * 1024
+
+
+def quick_check(path: Path, filename: str) -> str:
+    """The sheet a new upload will be read from ("" when the job decides); raises
+    LedgerFormatError for a file that cannot be a ledger."""
+    if path.suffix.lower() == ".csv" or path.stat().st_size <= QUICK_CHECK_BYTES:
+        return open_sheet(path, filename).sheet_name
+    sheet_names(path, filename)
+    return ""
 
 
 def new_batch(filename: str, *, actor: User | None, now: datetime) -> ImportBatch:

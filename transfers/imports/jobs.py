@@ -82,6 +82,7 @@ def _fail(batch_id: int, message: str) -> None:
         return
     db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch_id))
     batch.status, batch.job_error = "failed", message[:300]
+    _remove_file(batch)  # nothing can be checked again in it
     db.session.commit()
 
 

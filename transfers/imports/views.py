@@ -33,14 +33,14 @@ from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.forms import ChineseMeta
 from transfers.imports import jobs
-from transfers.imports.checking import new_batch
+from transfers.imports.checking import new_batch, quick_check
 from transfers.imports.choices import (
     ChoiceError,
     confirm_places,
     create_sites,
     may_create_sites,
 )
-from transfers.imports.ledger import LedgerFormatError, open_sheet, template_workbook
+from transfers.imports.ledger import LedgerFormatError, template_workbook
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reach import can_import, outside_message
 from transfers.imports.writing import write_invalid_rows
@@ -97,7 +97,7 @@ def index() -> ResponseReturnValue:
         path = jobs.upload_path(batch)
         upload.save(path)
         try:  # the header and the sheet at once; the rows in the background
-            batch.sheet_name = open_sheet(path, filename).sheet_name
+            batch.sheet_name = quick_check(path, filename)
         except LedgerFormatError as e:
             path.unlink(missing_ok=True)
             db.session.rollback()
