@@ -223,3 +223,30 @@ def test_a_large_workbooks_header_is_found_by_the_job(client, county, make_user,
         )
         == 0
     )
+
+
+def test_another_sheet_is_read_on_request(client, county, make_user, db):  # type: ignore[no-untyped-def]
+    clerk = make_user(Role.VILLAGE_STAFF, "411224100201")
+    login(client, clerk)
+    wb = load_workbook(io.BytesIO(ledger_workbook(good_households()[:2], cover=False)))
+    second = wb.copy_worksheet(wb.active)
+    second.title = "第二批"
+    second.delete_rows(6)  # 李桂兰 left out of the second sheet
+    buf = io.BytesIO()
+    wb.save(buf)
+    preview = upload(client, buf.getvalue())
+    html = client.get(preview).get_data(as_text=True)
+    assert "“搬迁户台账”" in html and "第二批" in html  # the sheet read, the other offered
+    batch_id = int(preview.rsplit("/", 1)[1])
+    bogus = client.post(
+        f"/imports/{batch_id}/sheet", data={"csrf_token": csrf_from(html), "sheet": "没有"}
+    )
+    assert bogus.status_code == 303
+    assert "请选择文件中的工作表" in client.get(preview).get_data(as_text=True)
+    client.post(
+        f"/imports/{batch_id}/sheet", data={"csrf_token": csrf_from(html), "sheet": "第二批"}
+    )
+    batch = db.session.get(ImportBatch, batch_id)
+    db.session.refresh(batch)
+    assert batch.sheet_name == "第二批" and batch.total_rows == 1
+    assert "“第二批”（表头在第4行）" in client.get(preview).get_data(as_text=True)
