@@ -113,6 +113,12 @@ def test_a_running_page_shows_a_progress_bar(client, county, make_user, db):  # 
     html = client.get(f"/imports/{batch.id}").get_data(as_text=True)
     assert "data-import-job" in html and 'aria-valuenow="40"' in html
     assert client.get(f"/imports/{batch.id}/progress").json["running"] is True
+    # another clerk of the same community: not their batch
+    other = make_user(Role.VILLAGE_STAFF, "411224100201")
+    client.post("/logout", data={"csrf_token": csrf_from(html)})
+    login(client, other)
+    assert client.get(f"/imports/{batch.id}").status_code == 403
+    assert client.get(f"/imports/{batch.id}/progress").status_code == 403
 
 
 def test_staged_rows_go_when_abandoned_and_after_seven_days(client, county, make_user, db):  # type: ignore[no-untyped-def]
