@@ -1,36 +1,31 @@
-/* Ledger import: run the import chunk by chunk and show a progress bar (no inline JS: CSP). */
+/* Ledger import: poll the background job's progress and show it (no inline JS: CSP). */
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-import-run]");
-  if (!form || !window.fetch) return;
-  var box = form.querySelector(".progress");
-  var bar = form.querySelector("[data-progress-bar]");
-  var text = form.querySelector("[data-progress-text]");
-  // The messages come translated from the page (data-progress-format, data-interrupted).
-  var format = text.getAttribute("data-progress-format") || "{done} / {total}";
-  var interrupted = text.getAttribute("data-interrupted") || "";
+  var box = document.querySelector("[data-import-job]");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-progress-url");
+  var bar = box.querySelector("[data-progress-bar]");
+  var text = box.querySelector("[data-progress-text]");
+  var bars = box.querySelector("[role=progressbar]");
+  // The messages come translated from the page (data-checking, data-importing...).
   function show(r) {
     bar.style.width = r.percent + "%";
     bar.textContent = r.percent + "%";
-    box.setAttribute("aria-valuenow", r.percent);
-    text.textContent = format.replace("{done}", r.processed).replace("{total}", r.total);
+    bars.setAttribute("aria-valuenow", r.percent);
+    var format = text.getAttribute(r.status === "importing" ? "data-importing" : "data-checking") || "";
+    text.textContent = format.replace("{checked}", r.checked).replace("{done}", r.processed).replace("{total}", r.total);
   }
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    box.classList.remove("d-none");
-    var body = new FormData(form);
-    function step() {
-      fetch(form.action, { method: "POST", body: body, headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
-        .then(function (resp) {
-          if (!resp.ok) throw new Error("HTTP " + resp.status);
-          return resp.json();
-        })
-        .then(function (r) {
-          show(r);
-          if (r.done) { window.location.reload(); } else { step(); }
-        })
-        .catch(function () { text.textContent = interrupted; });
-    }
-    step();
-  });
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        if (!resp.ok) throw new Error("HTTP " + resp.status);
+        return resp.json();
+      })
+      .then(function (r) {
+        show(r);
+        if (r.running) { window.setTimeout(poll, 1000); } else { window.location.reload(); }
+      })
+      .catch(function () { text.textContent = text.getAttribute("data-interrupted") || ""; });
+  }
+  window.setTimeout(poll, 500);
 })();

@@ -81,6 +81,9 @@ def app() -> Iterator[Flask]:
             "AUDIT_KEY": "test-audit-key",
             "UPLOAD_FOLDER": str(tmp / "documents"),
             "SERVER_NAME": "localhost",
+            # Ledger checks and imports run in the request (tests/imports runs threads).
+            "IMPORT_JOBS": "inline",
+            "IMPORT_FOLDER": str(tmp / "imports"),
         }
     )
     application.test_client_class = IsolatedClient

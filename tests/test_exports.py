@@ -34,8 +34,9 @@ def test_exports_are_scoped_masked_and_filtered(client, make_user, make_househol
     login(client, staff)
 
     rows = sheet(client.get("/exports/households.xlsx"))
-    assert rows[0][:3] == ("序号", "户主", "身份证号码")
-    assert len(rows) == 2  # the other village's household is not in this user's area
+    # the import's layout: one row per person
+    assert rows[0][:3] == ("户编号", "姓名", "身份证号码")
+    assert len(rows) == 1 + len(mine.members)  # the other village's household is not here
     number = mine.members[0].id_number
     assert rows[1][2] == number[:6] + "********" + number[-4:]
     assert number not in str(rows)
@@ -53,7 +54,7 @@ def test_exports_are_scoped_masked_and_filtered(client, make_user, make_househol
 
     csv_resp = client.get("/exports/households.csv")
     text = csv_resp.data.decode("utf-8-sig")
-    assert csv_resp.mimetype == "text/csv" and text.splitlines()[0].startswith("序号,户主")
+    assert csv_resp.mimetype == "text/csv" and text.splitlines()[0].startswith("户编号,姓名")
     assert client.get("/exports/overdue.xlsx").status_code == 403
     assert client.get("/exports/nothing.xlsx").status_code == 404
 

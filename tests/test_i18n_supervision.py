@@ -267,9 +267,9 @@ def test_import_pages_in_english(client, db, demo):
     check_pages(client, db, ["/imports/"])
     rows = [
         ",".join(LEDGER_HEADERS),
-        # a bad check digit and a missing household number: both rows are refused
+        # a bad check digit, and a member before any head with no household number
         "测试甲,9,411221198001010012,户主,411221100201,411221205201,分散安置",
-        "测试乙,,411221198001010020,户主,411221100201,411221205201,分散安置",
+        "测试乙,,411221198001010020,配偶,411221100201,411221205201,分散安置",
     ]
     page = client.get("/imports/").get_data(as_text=True)
     resp = client.post(
@@ -282,7 +282,8 @@ def test_import_pages_in_english(client, db, demo):
     )
     assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
     preview = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Enter the household number" in preview
+    assert "check digit is wrong" in preview
+    assert "Fill in the household number, or put the head" in preview
     check_pages(client, db, [resp.headers["Location"], "/imports/"])
     # a file of the wrong kind: the message is in English too
     resp = client.post(
@@ -290,7 +291,7 @@ def test_import_pages_in_english(client, db, demo):
         data={"csrf_token": csrf_from(page), "file": (io.BytesIO(b"x"), "ledger.xls")},
         content_type="multipart/form-data",
     )
-    assert "Only .xlsx and .csv files are supported" in resp.get_data(as_text=True)
+    assert "This .xls file cannot be read: open it in Excel or WPS" in resp.get_data(as_text=True)
 
 
 # --- workflow messages follow the interface language -------------------------------------------

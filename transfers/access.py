@@ -45,6 +45,11 @@ ACCESS: dict[str, str] = {
     "imports.preview": OBJECT,
     "imports.run": OBJECT,
     "imports.errors": OBJECT,
+    "imports.progress": OBJECT,  # the importer's own batch
+    "imports.sheet": OBJECT,
+    "imports.places": OBJECT,
+    "imports.sites": OBJECT,  # and administrators only create the sites
+    "imports.abandon": OBJECT,
     "households.detail": OBJECT,
     "households.intake": OBJECT,
     "households.reveal_id": OBJECT,

@@ -110,6 +110,32 @@ def _digest_job(app: Flask) -> None:
         log.exception("supervisors' daily digest failed")
 
 
+def run_import_housekeeping(app: Flask, now: datetime | None = None) -> int:
+    """Clear the staged ledger rows older than 7 days (transfers/imports/jobs.py)."""
+    from transfers.imports.jobs import housekeeping
+
+    with app.app_context():
+        try:
+            n = housekeeping(now or utcnow())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+        return n
+
+
+def _housekeeping_job(app: Flask) -> None:
+    try:
+        cleared = run_import_housekeeping(app)
+    except Exception:  # noqa: BLE001 - logged; the next hour retries
+        log.exception("import housekeeping failed")
+    else:
+        if cleared:
+            log.info("import housekeeping: %d staged batches cleared", cleared)
+
+
 def _checkpoint_job(app: Flask) -> None:
     try:
         run_checkpoint(app)
@@ -184,6 +210,16 @@ def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler
         max_instances=1,
         coalesce=True,
         misfire_grace_time=6 * 3600,
+    )
+    # Staged ledger rows (full ID numbers) live 7 days at most.
+    scheduler.add_job(
+        _housekeeping_job,
+        "interval",
+        hours=1,
+        args=[app],
+        id="import-housekeeping",
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler
 

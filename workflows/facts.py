@@ -54,6 +54,9 @@ class PersonFacts:
     assistance: str = ""
     registered_poor: bool = False
     birth_date: str = ""  # ISO date
+    # Kept from a ledger import (no rule reads them yet).
+    ethnicity: str = ""
+    phone: str = ""
     # Recorded by completed procedures (or by an import of earlier work).
     imported: bool = False
     hukou_moved: bool = False

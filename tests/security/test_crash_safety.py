@@ -280,7 +280,7 @@ def test_sigkill_during_a_ledger_import_then_rerun_creates_each_person_once(
     staff = make_user(Role.VILLAGE_STAFF, "411221100201")
     path = tmp_path / "ledger.xlsx"
     path.write_bytes(ledger_xlsx())
-    batch = stage_ledger(path, "ledger.xlsx", actor=staff, allowed_villages=None, now=NOW)
+    batch = stage_ledger(path, "ledger.xlsx", actor=staff, now=NOW)
     db.session.commit()
 
     def people() -> tuple[int, int]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Flask
 
 from transfers.cli.accounts import accounts_group
-from transfers.cli.data import create_user_command, demo_command, import_ledger_command
+from transfers.cli.data import create_user_command, demo_command
+from transfers.cli.imports import grant_import_command, import_ledger_command
 from transfers.cli.operations import (
     audit_group,
     backup_command,
@@ -24,6 +25,7 @@ COMMANDS = (
     demo_command,
     create_user_command,
     import_ledger_command,
+    grant_import_command,
     serve_command,
     sweep_command,
     scheduler_command,

@@ -1,21 +1,12 @@
-"""Commands that put data in: the demo county, a user, a village ledger."""
+"""Commands that put data in: the demo county, a user (ledgers: `transfers.cli.imports`)."""
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from transfers.extensions import db
-
-if TYPE_CHECKING:
-    from transfers.imports.models import ImportBatch
-
-#: Exit status of `import-ledger` when some rows were invalid (with or without --dry-run).
-INVALID_ROWS_EXIT = 2
 
 
 def _database_has_data() -> bool:
@@ -83,79 +74,3 @@ def create_user_command(
     create_user(username, display_name, password, grants)
     db.session.commit()
     click.echo(f"created {username}")
-
-
-@click.command("import-ledger")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Validate and report only; import nothing.")
-@click.option(
-    "--errors",
-    "errors_path",
-    type=click.Path(dir_okay=False),
-    help="Write the invalid rows, with an error column, to this .xlsx file.",
-)
-@with_appcontext
-def import_ledger_command(path: str, dry_run: bool, errors_path: str | None) -> None:
-    """Import households and persons from a village ledger (.xlsx or .csv).
-
-    Validation is stored first (one transaction); the valid households are then
-    committed in chunks, so a long import shows progress and can be resumed. Exits
-    with status 2 when some rows are invalid, with --dry-run too.
-    """
-    batch = _stage(Path(path))
-    invalid = batch.invalid_rows  # read now: a dry run rolls the batch back
-    if errors_path and invalid:
-        from transfers.imports.services import write_invalid_rows
-
-        with open(errors_path, "wb") as out:
-            write_invalid_rows(batch, out)
-        click.echo(f"invalid rows written to {errors_path}")
-    if dry_run:
-        db.session.rollback()
-        click.echo("dry run: nothing imported")
-    else:
-        db.session.commit()
-        _import_valid_households(batch)
-    if invalid:
-        raise SystemExit(INVALID_ROWS_EXIT)
-
-
-def _stage(file: Path) -> ImportBatch:
-    """Check every row of the ledger and report the counts (nothing committed)."""
-    from transfers.db import utcnow
-    from transfers.imports.ledger import LedgerFormatError
-    from transfers.imports.services import stage_ledger
-
-    try:
-        batch = stage_ledger(
-            file,
-            file.name,
-            actor=None,
-            allowed_villages=None,
-            now=utcnow(),
-            progress=lambda n: click.echo(f"\rchecked {n} rows", nl=False),
-        )
-    except LedgerFormatError as e:
-        raise click.ClickException(str(e)) from None
-    click.echo("")
-    click.echo(
-        f"{batch.total_rows} rows: {batch.valid_rows} to import "
-        f"({batch.total_households} households), {batch.invalid_rows} invalid, "
-        f"{batch.existing_rows} already registered"
-    )
-    return batch
-
-
-def _import_valid_households(batch: ImportBatch) -> None:
-    """Import the staged households chunk by chunk, committing each, with a progress bar."""
-    from transfers.db import utcnow
-    from transfers.imports.services import import_step
-
-    with click.progressbar(length=batch.total_households, label="importing") as bar:
-        done = False
-        while not done:
-            before = batch.processed_households
-            done = import_step(batch, now=utcnow())
-            db.session.commit()
-            bar.update(batch.processed_households - before)
-    click.echo(f"created {batch.created_households} households, {batch.created_persons} persons")

@@ -22,10 +22,12 @@ from transfers.auth.models import User
 from transfers.cases.models import Case
 from transfers.deadlines.services import work_calendar
 from transfers.exports.cells import csv_row
+from transfers.exports.ledger_layout import HEADERS as LEDGER_HEADERS
+from transfers.exports.ledger_layout import household_rows
 from transfers.extensions import db
 from transfers.households.models import Household, Person
-from transfers.imports.ledger import write_rows_xlsx
-from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.imports.template import write_rows_xlsx
+from transfers.jurisdictions.models import Jurisdiction
 from transfers.privacy.services import Disclosure
 from transfers.tasks.models import Task
 from transfers.tasks.services import queue_query, supervised_overdue_query
@@ -113,40 +115,18 @@ def _full_names() -> Callable[[int], str]:
 
 
 def export_households(user: User, *, q: str = "", disclosure: Disclosure | None = None) -> Export:
+    """The households the user sees, one row per person, in the ledger import's layout
+    (`ledger_layout`): with full ID numbers it imports again with no change."""
     name, idno = _masker(disclosure)
-    headers = [
-        "序号",
-        "户主",
-        "身份证号码",
-        "人数",
-        "迁出地",
-        "迁入地",
-        "安置方式",
-        "安置点",
-        "搬迁入住日期",
-        "成员（姓名/关系/身份证号码）",
-    ]
 
-    def rows() -> Iterator[list[Any]]:
-        full_name = _full_names()
-        sites = dict(db.session.execute(select(Site.id, Site.name)).all())
-        for i, h in enumerate(_stream(households_query(user, q)), 1):
-            head = h.head
-            members = "；".join(f"{name(p)}/{p.relation}/{idno(p)}" for p in h.members)
-            yield [
-                i,
-                name(head),
-                idno(head),
-                len(h.members),
-                full_name(h.origin_jurisdiction_id),
-                full_name(h.destination_jurisdiction_id),
-                h.settlement_label,
-                sites.get(h.site_id, "") if h.site_id else "",
-                h.moved_on.isoformat() if h.moved_on else "",
-                members,
-            ]
+    def shown_name(p: Person) -> str:
+        return name(p)
 
-    return Export("搬迁户", headers, rows())
+    def shown_id(p: Person) -> str:
+        return idno(p)
+
+    rows = household_rows(_stream(households_query(user, q)), _full_names(), (shown_name, shown_id))
+    return Export("搬迁户", list(LEDGER_HEADERS), rows)
 
 
 def _task_rows(tasks: Iterator[Task], today: date, name: Shown) -> Iterator[list[Any]]:

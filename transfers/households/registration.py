@@ -20,6 +20,7 @@ from transfers.db import table_of
 from transfers.extensions import db
 from transfers.households.models import REGISTRATION_CHANNELS, Household, HouseholdEvent, Person
 from transfers.households.validation import (
+    Destinations,
     HouseholdError,
     HouseholdInput,
     MemberInput,
@@ -80,6 +81,11 @@ def _hukou_facts(m: MemberInput) -> dict[str, Any]:
     return {}
 
 
+def _ledger_facts(m: MemberInput) -> dict[str, Any]:
+    """A ledger's ethnicity and the person's own phone, kept with the person."""
+    return {k: v for k, v in (("ethnicity", m.ethnicity), ("phone", m.phone)) if v}
+
+
 def _person_row(m: MemberInput, household_id: int) -> dict[str, Any]:
     parsed = parse_id_number(m.id_number)
     name = m.name.strip()
@@ -97,7 +103,7 @@ def _person_row(m: MemberInput, household_id: int) -> dict[str, Any]:
         "medical_insurance": m.medical_insurance,
         "assistance": m.assistance,
         "registered_poor": m.registered_poor,
-        "facts": _hukou_facts(m),
+        "facts": {**_hukou_facts(m), **_ledger_facts(m)},
     }
 
 
@@ -144,11 +150,13 @@ def register_many(
     now: datetime,
     channel: str,
     data: dict[str, Any] | None = None,
+    destinations: Destinations | None = None,
 ) -> list[int | dict[str, str]]:
     """For each item, the new household's id or its field errors (nothing written).
 
     `actor` None is the system (the command line). `data` is kept on each household's
-    `registered` event (an import records its batch).
+    `registered` event (an import records its batch). `destinations` widens where the
+    actor may register (an import by a township or county office).
     """
     if channel not in REGISTRATION_CHANNELS:
         raise ValueError(f"unknown registration channel {channel!r}")
@@ -157,7 +165,9 @@ def register_many(
     results: list[int | dict[str, str]] = []
     accepted: list[int] = []
     for index, item in enumerate(items):
-        errors = validate_household(item, actor=actor, registered=known, places=places)
+        errors = validate_household(
+            item, actor=actor, registered=known, places=places, destinations=destinations
+        )
         results.append(errors)
         if errors:
             continue

@@ -11,7 +11,7 @@ registered outside their jurisdiction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,6 +54,14 @@ class MemberInput:
     hukou_status: str = "not_moved"
     hukou_moved_on: date | None = None
     hukou_address: str = ""
+    # What a ledger keeps of the person beyond the form's fields (imports).
+    ethnicity: str = ""
+    phone: str = ""
+
+
+#: Whether the actor may register a household bound for a destination (default: the
+#: destination is one of the actor's villages; an import passes its reach).
+Destinations = Callable[[Jurisdiction], bool]
 
 
 @dataclass(frozen=True)
@@ -250,7 +258,9 @@ def _member_errors(
     return errors
 
 
-def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> dict[str, str]:
+def _place_errors(
+    data: HouseholdInput, actor: User | None, places: Places, destinations: Destinations | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     origin = places.jurisdiction(data.origin_id)
     destination = places.jurisdiction(data.destination_id)
@@ -262,7 +272,9 @@ def _place_errors(data: HouseholdInput, actor: User | None, places: Places) -> d
         errors["destination_id"] = _("请选择迁入地")
     elif destination.level != Level.VILLAGE:
         errors["destination_id"] = _("迁出地和迁入地须选择到村（社区）一级")
-    elif actor is not None and destination.id not in staff_villages(actor):
+    elif actor is not None and not (
+        destinations(destination) if destinations else destination.id in staff_villages(actor)
+    ):
         errors["destination_id"] = not_own_village()
     if data.settlement_mode not in SETTLEMENT_MODES:
         errors["settlement_mode"] = _("请选择安置方式")
@@ -286,6 +298,7 @@ def validate_household(
     actor: User | None,
     registered: Mapping[str, Registered] | None = None,
     places: Places | None = None,
+    destinations: Destinations | None = None,
 ) -> dict[str, str]:
     """Field errors of one household; empty when it may be registered.
 
@@ -297,5 +310,5 @@ def validate_household(
         numbers = [n for n in (_number(m.id_number) for m in data.members) if n]
         registered = registered_people(numbers, actor)
     errors = _member_errors(data.members, registered)
-    errors.update(_place_errors(data, actor, places or Places([data])))
+    errors.update(_place_errors(data, actor, places or Places([data]), destinations))
     return errors

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
@@ -30,9 +30,11 @@ from transfers.households.validation import (
     registered_people,
     several_heads,
 )
-from transfers.imports.ledger import BY_KEY, open_sheet
+from transfers.imports.ledger import BY_KEY, Sheet, open_sheet, sheet_names
 from transfers.imports.models import ImportBatch, ImportRow
+from transfers.imports.reach import reach_of
 from transfers.imports.reading import Lookups, Problems, validate_row
+from transfers.jurisdictions.models import Jurisdiction
 from workflows.i18n import gettext as _
 
 CHUNK_ROWS = 2000
@@ -67,6 +69,8 @@ class _Staging:
         self.members: dict[str, int] = {}
         self.households: dict[str, _HouseholdSeen] = {}
         self.buffer: list[dict[str, Any]] = []
+        self.head_row = 0
+        self.outside = 0
 
     def _duplicate(self, number: str, household_no: str) -> str:
         """In one household, the words the form and the API use; across households of the
@@ -78,6 +82,11 @@ class _Staging:
 
     def add(self, row_no: int, cells: list[str], by_key: dict[str, str], numeric: set[str]) -> None:
         values, problems = validate_row(by_key, numeric, self.lookups)
+        if values["outside"]:
+            # Another office's people: counted once, nothing of them kept or checked.
+            self.outside += 1
+            self.buffer.append(_outside_row(self.batch.id, row_no))
+            return
         number = values.get("id_number")
         household_no = (by_key.get("household_no") or "").strip()
         position = self.members[household_no] = self.members.get(household_no, 0) + 1
@@ -99,13 +108,22 @@ class _Staging:
             }
         )
 
+    def _household_key(self, row_no: int, by_key: dict[str, str], values: dict[str, Any]) -> str:
+        """户编号 when written; else the household of the last 户主 row above (ledgers
+        list a head, then the members)."""
+        hh_no = by_key.get("household_no", "")
+        if hh_no:
+            return f"{by_key.get('destination_code', '')}|{hh_no}"[:80]
+        if values["relation"] == "户主":
+            self.head_row = row_no
+        return f"@{self.head_row}" if self.head_row else f"#{row_no}"
+
     def _household(
         self, row_no: int, by_key: dict[str, str], values: dict[str, Any], problems: Problems
     ) -> str:
-        hh_no = by_key.get("household_no", "")
-        if not hh_no:
-            problems.add("household_no", _("请填写户编号"))
-        key = f"{by_key.get('destination_code', '')}|{hh_no}"[:80]
+        key = self._household_key(row_no, by_key, values)
+        if key.startswith("#"):
+            problems.add("household_no", _("请填写户编号，或将户主行放在本户成员之前"))
         ref = (
             values["origin_id"],
             values["destination_id"],
@@ -115,7 +133,7 @@ class _Staging:
         hh = self.households.get(key)
         if hh is None:
             hh = self.households[key] = _HouseholdSeen(first_row=row_no, ref=ref)
-        elif ref != hh.ref and hh_no:
+        elif ref != hh.ref:
             problems.add(
                 "household_no",
                 _(
@@ -135,9 +153,12 @@ class _Staging:
         if not self.buffer:
             return
         known = registered_people(
-            (r["id_number"] for r in self.buffer if r["id_number"]), self.viewer
+            (r["id_number"] for r in self.buffer if r["id_number"] and r["status"] != "outside"),
+            self.viewer,
         )
         for r in self.buffer:
+            if r["status"] == "outside":
+                continue
             registered = known.get(r["id_number"]) if r["id_number"] else None
             if registered is None:
                 continue
@@ -157,52 +178,121 @@ class _Staging:
         self.buffer.clear()
 
 
+def _outside_row(batch_id: int, row_no: int) -> dict[str, Any]:
+    return {
+        "batch_id": batch_id,
+        "row_no": row_no,
+        "household_key": "",
+        "id_number": None,
+        "status": "outside",
+        "raw": [],
+        "values": {},
+        "errors": [],
+    }
+
+
+#: Up to this size an upload's header is found at once, in the request (a bad file is
+#: refused on the spot); a larger workbook is only opened there, its header found by the
+#: background job (parsing a 350,000-row sheet takes seconds and memory).
+QUICK_CHECK_BYTES = 5 * 1024 * 1024
+
+
+def quick_check(path: Path, filename: str) -> str:
+    """The sheet a new upload will be read from ("" when the job decides); raises
+    LedgerFormatError for a file that cannot be a ledger."""
+    if path.suffix.lower() == ".csv" or path.stat().st_size <= QUICK_CHECK_BYTES:
+        return open_sheet(path, filename).sheet_name
+    sheet_names(path, filename)
+    return ""
+
+
+def new_batch(filename: str, *, actor: User | None, now: datetime) -> ImportBatch:
+    """A batch waiting for its check (the row of the background job)."""
+    batch = ImportBatch(
+        user_id=actor.id if actor else None,
+        filename=filename[:200],
+        status="queued",
+        created_at=now,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _reset(batch: ImportBatch, sheet: Sheet) -> None:
+    """Start (or start again) the check of a batch: no rows, no counts."""
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
+    batch.status = "checking"
+    batch.headers = sheet.headers
+    batch.ignored_columns = sheet.ignored
+    batch.sheet_name = sheet.sheet_name
+    batch.sheet_names = sheet.sheet_names
+    batch.header_row = sheet.header_row
+    batch.checked_rows = batch.outside_rows = batch.invalid_rows = batch.existing_rows = 0
+    batch.job_error = ""
+    db.session.flush()
+
+
 def stage_ledger(
     path: Path,
     filename: str,
     *,
     actor: User | None,
-    allowed_villages: set[int] | None,
     now: datetime,
-    progress: Callable[[int], None] | None = None,
+    batch: ImportBatch | None = None,
+    sheet: str = "",
+    progress: Callable[[ImportBatch], None] | None = None,
 ) -> ImportBatch:
     """Read and check a ledger; store every row with its errors (the preview).
 
-    `actor` None is the system (the command line). Raises LedgerFormatError when the
-    file itself cannot be used.
+    `actor` None is the system (the command line). `batch` is checked again when given
+    (another sheet, place names confirmed, 安置点 created): its `place_choices` apply.
+    Raises LedgerFormatError when the file itself cannot be used.
     """
-    sheet = open_sheet(path, filename)
-    batch = ImportBatch(
-        user_id=actor.id if actor else None,
-        filename=filename[:200],
-        status="previewed",
-        headers=sheet.headers,
-        ignored_columns=sheet.ignored,
-        created_at=now,
-    )
-    db.session.add(batch)
-    db.session.flush()
-    staging = _Staging(batch, actor, Lookups(allowed_villages))
+    opened = open_sheet(path, filename, sheet)
+    if batch is None:
+        batch = new_batch(filename, actor=actor, now=now)
+    _reset(batch, opened)
+    staging = _Staging(batch, actor, Lookups(reach_of(actor), batch.place_choices))
     total = 0
-    for row_no, cells, numeric in sheet.rows:
+    for row_no, cells, numeric in opened.rows:
         if not any(cells):
             continue
         total += 1
-        by_key = {key: cells[i] if i < len(cells) else "" for i, key in sheet.mapping.items()}
-        num_keys = {key for i, key in sheet.mapping.items() if numeric.get(i)}
+        by_key = {key: cells[i] if i < len(cells) else "" for i, key in opened.mapping.items()}
+        num_keys = {opened.mapping[i] for i in numeric if i in opened.mapping} if numeric else set()
         staging.add(row_no, list(cells), by_key, num_keys)
         if len(staging.buffer) >= CHUNK_ROWS:
             staging.flush()
+            batch.checked_rows = total
             if progress:
-                progress(total)
+                progress(batch)
     staging.flush()
-    if progress:
-        progress(total)
     _household_checks(batch, staging.households)
     _count(batch)
-    batch.total_rows = total
+    batch.total_rows = batch.checked_rows = total
+    batch.outside_rows = staging.outside
+    _unresolved(batch, staging.lookups)
+    batch.status = "previewed"
     db.session.flush()
+    if progress:
+        progress(batch)
     return batch
+
+
+def _unresolved(batch: ImportBatch, lookups: Lookups) -> None:
+    """The place names and 安置点 the preview asks the user about."""
+    batch.place_problems = lookups.places.problems()
+    missing = lookups.sites.missing()
+    places = {
+        j.id: j.full_name
+        for j in db.session.scalars(
+            select(Jurisdiction).where(Jurisdiction.id.in_({d for d, _n in missing}))
+        )
+    }
+    batch.new_sites = [
+        {"destination_id": d, "place": places.get(d, ""), "name": name} for d, name in missing
+    ]
 
 
 def _household_message(hh: _HouseholdSeen) -> str:

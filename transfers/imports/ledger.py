@@ -1,168 +1,47 @@
-"""The village ledger (台账) layout: columns, Chinese headers, and reading .xlsx/.csv.
+"""Reading a ledger file (.xlsx, .xls, .csv): its sheets, its header row, its cells.
 
-Files are streamed row by row (openpyxl read-only mode, or the csv module), so memory
-stays flat however long the ledger is. Cells come back as normalized text: full-width
-characters folded (NFKC), numbers without a trailing ".0", dates as ISO strings.
+Workbooks (.xlsx, .xls) are read with python-calamine (Rust): a 350,000-row sheet is
+parsed in seconds, where openpyxl's read-only mode takes minutes; rows are turned into
+text one at a time and staged in chunks. A .csv is streamed by the csv module.
+The header may be any of the first 20 rows, under title rows, and may be two rows high
+(merged cells: a group title over its sub-headers). Cells come back as normalized text:
+full-width characters folded (NFKC), numbers without a trailing ".0", dates as ISO
+strings.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
 
-from transfers.exports.cells import unquote, xlsx_row
-from transfers.households.models import (
-    ASSISTANCE_STATUS,
-    MEDICAL_STATUS,
-    PARTY_STATUS,
-    PENSION_STATUS,
-    RELATIONS,
-    SETTLEMENT_MODES,
-)
-from workflows.i18n import N_
+from transfers.exports.cells import unquote
+from transfers.imports.columns import BY_KEY, COLUMNS, HUKOU_STATUS, REQUIRED, Column
+from transfers.imports.template import template_workbook, write_rows_xlsx
 from workflows.i18n import gettext as _
 
-HUKOU_STATUS = {"not_moved": "未迁移", "moved": "已迁入安置地", "kept": "自愿保留原籍户口"}
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    example: str = ""
-    note: str = ""
-    choices: tuple[str, ...] = ()
-
-
-YES_NO = ("是", "否")
-
-COLUMNS: tuple[Column, ...] = (
-    Column(
-        "household_no",
-        N_("户编号"),
-        ("户号", "户序号", "家庭编号"),
-        True,
-        "1",
-        "同一户的成员填写相同的户编号",
-    ),
-    Column("name", N_("姓名"), ("成员姓名", "人员姓名"), True, "王建国"),
-    Column(
-        "id_number",
-        N_("身份证号码"),
-        ("身份证号", "公民身份号码", "身份证", "证件号码"),
-        True,
-        "",
-        "18位，请将该列设为文本格式",
-    ),
-    Column(
-        "relation",
-        N_("与户主关系"),
-        ("关系", "家庭关系", "与户主的关系"),
-        True,
-        "户主",
-        "每户须有且只有一位户主",
-        tuple(RELATIONS),
-    ),
-    Column("sex", N_("性别"), (), False, "男", "可不填，填写时须与身份证号码一致", ("男", "女")),
-    Column(
-        "origin_code",
-        N_("迁出地区划代码"),
-        ("迁出地代码", "迁出村代码", "迁出地行政区划代码"),
-        True,
-        "411221205201",
-        "迁出村（社区）的12位行政区划代码",
-    ),
-    Column(
-        "destination_code",
-        N_("迁入地区划代码"),
-        ("迁入地代码", "安置村代码", "迁入地行政区划代码"),
-        True,
-        "411221100201",
-        "迁入村（社区）的12位行政区划代码",
-    ),
-    Column(
-        "settlement_mode",
-        N_("安置方式"),
-        (),
-        True,
-        "集中安置",
-        "",
-        tuple(SETTLEMENT_MODES.values()),
-    ),
-    Column("site", N_("安置点"), ("安置点名称",), False, "幸福社区集中安置点", "集中安置时填写"),
-    Column("moved_on", N_("搬迁入住日期"), ("搬迁日期", "入住日期"), False, "2025-06-30"),
-    Column("phone", N_("联系电话"), ("电话", "手机号", "手机号码"), False, ""),
-    Column("address", N_("现住址"), ("安置地址", "住址"), False, ""),
-    Column("party_status", N_("政治面貌"), (), False, "非党员", "", tuple(PARTY_STATUS.values())),
-    Column("collective_member", N_("集体经济组织成员"), ("集体成员",), False, "是", "", YES_NO),
-    Column(
-        "pension_status",
-        N_("养老保险"),
-        ("养老保险状态",),
-        False,
-        "参保缴费",
-        "",
-        tuple(PENSION_STATUS.values()),
-    ),
-    Column(
-        "medical_insurance",
-        N_("医疗保险"),
-        ("医保", "医疗保险状态"),
-        False,
-        "城乡居民医保",
-        "",
-        tuple(MEDICAL_STATUS.values()),
-    ),
-    Column(
-        "assistance",
-        N_("社会救助"),
-        ("低保特困",),
-        False,
-        "无",
-        "",
-        tuple(ASSISTANCE_STATUS.values()),
-    ),
-    Column("registered_poor", N_("建档立卡"), ("脱贫户", "建档立卡户"), False, "是", "", YES_NO),
-    Column(
-        "lives_at_destination",
-        N_("在安置地实际居住"),
-        (),
-        False,
-        "是",
-        "按户填写（以户主行为准）",
-        YES_NO,
-    ),
-    Column("has_destination_housing", N_("安置地有农村住房"), (), False, "否", "按户填写", YES_NO),
-    Column("has_destination_homestead", N_("安置地有宅基地"), (), False, "否", "按户填写", YES_NO),
-    Column(
-        "has_destination_contracted_land", N_("安置地有承包地"), (), False, "否", "按户填写", YES_NO
-    ),
-    Column(
-        "hukou_status",
-        N_("户口迁移情况"),
-        ("户口迁移状态",),
-        False,
-        "未迁移",
-        "已办结的迁移可导入为“已迁入安置地”或“自愿保留原籍户口”",
-        tuple(HUKOU_STATUS.values()),
-    ),
-    Column("hukou_moved_on", N_("落户日期"), (), False, "", "已迁入安置地时填写"),
-    Column("hukou_address", N_("落户地址"), ("户籍地址",), False, "", "已迁入安置地时填写"),
-)
-BY_KEY = {c.key: c for c in COLUMNS}
-REQUIRED = [c for c in COLUMNS if c.required]
+__all__ = [
+    "BY_KEY",
+    "COLUMNS",
+    "HUKOU_STATUS",
+    "REQUIRED",
+    "Column",
+    "LedgerFormatError",
+    "Sheet",
+    "open_sheet",
+    "sheet_names",
+    "template_workbook",
+    "write_rows_xlsx",
+]
+HEADER_ROWS = 20  # the header is looked for in this many top rows
+Rows = Iterator[tuple[int, list[str], dict[int, bool]]]  # (row no, cells, lossy number)
 
 
 class LedgerFormatError(ValueError):
@@ -171,17 +50,22 @@ class LedgerFormatError(ValueError):
 
 def fold(text: str) -> str:
     """Full-width letters, digits and spaces to half-width; trimmed."""
+    if text.isascii():
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
 def _header_key(text: str) -> str:
-    return fold(text).replace(" ", "").replace("*", "").replace("＊", "").strip("：:")
+    folded = fold(text).replace(" ", "").replace("\n", "").replace("*", "")
+    return folded.strip("：:")
 
 
 _ALIASES = {_header_key(a): c.key for c in COLUMNS for a in (c.header, *c.aliases)}
 
 
 def cell_text(value: Any) -> str:
+    if type(value) is str:  # most cells: the cheap case first
+        return fold(value) if value else ""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -199,14 +83,17 @@ def cell_text(value: Any) -> str:
 
 @dataclass
 class Sheet:
-    headers: list[str]  # as in the file, folded
+    headers: list[str]  # as in the file, folded (a two-row header joined per column)
     mapping: dict[int, str]  # column index -> column key
     ignored: list[str]
     header_row: int
-    rows: Iterator[tuple[int, list[str], dict[int, bool]]]  # (row no, cells, lossy number)
+    rows: Rows
+    sheet_name: str = ""
+    sheet_names: list[str] = field(default_factory=list)
 
 
 def map_headers(cells: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Column index -> key for the headers understood; the others, as written."""
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     for i, text in enumerate(cells):
@@ -218,42 +105,82 @@ def map_headers(cells: list[str]) -> tuple[dict[int, str], list[str]]:
     return mapping, ignored
 
 
-def _find_header(
-    rows: Iterator[tuple[int, list[str], dict[int, bool]]],
-) -> tuple[int, list[str], dict[int, str], list[str]]:
-    """The header is the first of the top ten rows naming the ID number and the name
-    (a ledger often starts with a title row or two)."""
-    for row_no, cells, _numeric in rows:
-        mapping, ignored = map_headers(cells)
-        if {"id_number", "name"} <= set(mapping.values()):
-            missing = [c.header for c in REQUIRED if c.key not in mapping.values()]
-            if missing:
-                raise LedgerFormatError(_("缺少必填列：%(columns)s", columns=_("、").join(missing)))
-            return row_no, cells, mapping, ignored
-        if row_no >= 10:
+def _two_rows(upper: list[str], lower: list[str]) -> list[str]:
+    """A header two rows high: the lower cell when it names a column (a sub-header under
+    a merged group title), else the upper one (a cell merged down over both rows)."""
+    width = max(len(upper), len(lower))
+    upper = upper + [""] * (width - len(upper))
+    lower = lower + [""] * (width - len(lower))
+    joined = []
+    for up, low in zip(upper, lower, strict=True):
+        if low and (_header_key(low) in _ALIASES or not up):
+            joined.append(low)
+        elif up and low:
+            joined.append(up + low)
+        else:
+            joined.append(up or low)
+    return joined
+
+
+def _is_header(mapping: dict[int, str]) -> bool:
+    return {"id_number", "name"} <= set(mapping.values())
+
+
+def _find_header(rows: Rows) -> tuple[int, list[str], dict[int, str], list[str], Rows]:
+    """The header is the first of the top rows naming the ID number and the name; when
+    the next row holds sub-headers (merged cells above), both rows make the header.
+    Returns the rows after the header (the one row looked at beyond it put back)."""
+    previous: list[str] | None = None
+    header_no = 0
+    for row_no, cells, numeric in rows:
+        if previous is not None:
+            joined = _two_rows(previous, cells)
+            mapping, ignored = map_headers(joined)
+            if len(mapping) > len(map_headers(previous)[0]):
+                return row_no, joined, mapping, ignored, rows
+            after = itertools.chain([(row_no, cells, numeric)], rows)
+            return row_no - 1, previous, *map_headers(previous), after
+        if _is_header(map_headers(cells)[0]):
+            previous, header_no = cells, row_no
+            continue
+        if row_no >= HEADER_ROWS:
             break
-    raise LedgerFormatError(_("未找到表头行：前10行中没有同时包含“姓名”和“身份证号码”的行"))
+    if previous is not None:  # the header is the last row of the file
+        return header_no, previous, *map_headers(previous), rows
+    raise LedgerFormatError(_("未找到表头行：前20行中没有同时包含“姓名”和“身份证号码”的行"))
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
+def _lossy(values: tuple[Any, ...] | list[Any]) -> dict[int, bool]:
+    """The cells holding a float of 16+ digits, which has lost digits (Excel keeps 15
+    significant ones)."""
+    return {i: True for i, v in enumerate(values) if type(v) is float and abs(v) >= 1e15}
+
+
+def _workbook(path: Path, suffix: str) -> CalamineWorkbook:
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # noqa: BLE001 - calamine raises several kinds for a bad file
+        if suffix == ".xls":
+            raise LedgerFormatError(
+                _("无法读取该 .xls 文件：请在 Excel 或 WPS 中打开，另存为 .xlsx 后重新上传")
+            ) from e
         raise LedgerFormatError(_("无法读取该Excel文件，请确认是 .xlsx 格式")) from e
+
+
+def _workbook_rows(path: Path, suffix: str, sheet: str) -> Rows:
+    """The rows of a sheet, numbered as Excel shows them (calamine starts at the first
+    cell in use). The sheet is parsed in compiled code; rows become text one by one."""
+    wb = _workbook(path, suffix)
     try:
-        ws = wb.worksheets[0]
-        # Never trust (or compute) the stored sheet size: computing it parses the whole
-        # sheet once more, and a wrong one would cut rows off.
-        ws.reset_dimensions()
-        for row_no, values in enumerate(ws.iter_rows(values_only=True), 1):
-            # A float of 16+ digits has lost digits (Excel keeps 15 significant ones).
-            numeric = {i: isinstance(v, float) and abs(v) >= 1e15 for i, v in enumerate(values)}
-            yield row_no, [cell_text(v) for v in values], numeric
+        ws = wb.get_sheet_by_name(sheet)
+        first = ws.start[0] if ws.start else 0
+        for offset, values in enumerate(ws.iter_rows()):
+            yield first + offset + 1, [cell_text(v) for v in values], _lossy(values)
     finally:
         wb.close()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
+def _csv_rows(path: Path) -> Rows:
     with open(path, "rb") as fh:
         head = fh.read(64 * 1024)
     # Excel in China saves CSV as GBK unless told otherwise.
@@ -269,72 +196,48 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str], dict[int, bool]]]:
             yield row_no, [fold(unquote(v)) for v in values], {}
 
 
-def open_sheet(path: Path, filename: str) -> Sheet:
+def sheet_names(path: Path, filename: str) -> list[str]:
+    """The sheets of a workbook ([""] for a .csv); LedgerFormatError for other files."""
     suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(path)
-    elif suffix == ".csv":
-        rows = _csv_rows(path)
-    else:
-        raise LedgerFormatError(_("只支持 .xlsx 和 .csv 文件（.xls 请先另存为 .xlsx）"))
-    header_row, headers, mapping, ignored = _find_header(rows)
-    return Sheet(headers, mapping, ignored, header_row, rows)
-
-
-def _styled_header(ws: Any, headers: list[str], required: set[str]) -> None:
-    fill = PatternFill("solid", fgColor="FCE4D6")
-    for i, text in enumerate(headers, 1):
-        cell = ws.cell(row=1, column=i, value=text)
-        cell.font = Font(bold=True, color="C00000" if text in required else "000000")
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[cell.column_letter].width = max(10, 2 * len(text) + 4)
-
-
-def template_workbook() -> bytes:
-    """The downloadable template: the ledger sheet, with drop-down lists, and a guide."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "搬迁户台账"
-    headers = [c.header for c in COLUMNS]
-    _styled_header(ws, headers, {c.header for c in REQUIRED})
-    id_col = headers.index(BY_KEY["id_number"].header) + 1
-    ws.column_dimensions[ws.cell(row=1, column=id_col).column_letter].width = 22
-    for r in range(2, 1002):  # text format so Excel keeps all 18 digits
-        ws.cell(row=r, column=id_col).number_format = "@"
-    for i, c in enumerate(COLUMNS, 1):
-        if c.choices:
-            dv = DataValidation(
-                type="list", formula1='"' + ",".join(c.choices) + '"', allow_blank=True
-            )
-            dv.error = "请从下拉列表中选择"
-            letter = ws.cell(row=1, column=i).column_letter
-            dv.add(f"{letter}2:{letter}1001")
-            ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-    guide = wb.create_sheet("填写说明")
-    guide.append(["列名", "是否必填", "说明", "可选值", "示例"])
-    for c in COLUMNS:
-        guide.append(
-            [c.header, "必填" if c.required else "选填", c.note, "、".join(c.choices), c.example]
-        )
-    guide.append([])
-    guide.append(
-        ["说明：第一行为表头，列的顺序可以调整，多余的列会被忽略；一人一行，同户成员户编号相同。"]
+    if suffix in (".xlsx", ".xls"):
+        wb = _workbook(path, suffix)
+        names = list(wb.sheet_names)
+        wb.close()
+        return names
+    if suffix == ".csv":
+        return [""]
+    raise LedgerFormatError(
+        _("只支持 .xlsx、.xls 和 .csv 文件：其他格式请在 Excel 或 WPS 中另存为 .xlsx")
     )
-    for letter, width in zip("ABCDE", (20, 10, 40, 50, 18), strict=True):
-        guide.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
-def write_rows_xlsx(out: IO[bytes], headers: list[str], rows: Iterator[list[Any]]) -> None:
-    """A streamed (write-only) workbook: memory stays flat for long lists. Formula-like
-    text is written as text (transfers/exports/cells.py)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Sheet1")
-    ws.append(xlsx_row(ws, headers))
-    for row in rows:
-        ws.append(xlsx_row(ws, row))
-    wb.save(out)
+def _rows(path: Path, filename: str, sheet: str) -> Rows:
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xls"):
+        return _workbook_rows(path, suffix, sheet)
+    return _csv_rows(path)
+
+
+def _required(mapping: dict[int, str]) -> None:
+    missing = [c.header for c in REQUIRED if c.key not in mapping.values()]
+    if missing:
+        raise LedgerFormatError(_("缺少必填列：%(columns)s", columns=_("、").join(missing)))
+
+
+def open_sheet(path: Path, filename: str, sheet: str = "") -> Sheet:
+    """The ledger sheet of a file: `sheet` when named, else the first sheet whose top
+    rows hold a header (a workbook often has a cover or a guide sheet first)."""
+    names = sheet_names(path, filename)
+    if sheet and sheet not in names:
+        raise LedgerFormatError(_("文件中没有名为“%(sheet)s”的工作表", sheet=sheet))
+    for name in [sheet] if sheet else names:
+        rows = _rows(path, filename, name)
+        try:
+            header_row, headers, mapping, ignored, rows = _find_header(rows)
+        except LedgerFormatError:
+            if sheet or name == names[-1]:
+                raise
+            continue
+        _required(mapping)
+        return Sheet(headers, mapping, ignored, header_row, rows, name, names)
+    raise LedgerFormatError(_("未找到表头行：前20行中没有同时包含“姓名”和“身份证号码”的行"))

@@ -11,9 +11,6 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from transfers.extensions import db
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -22,12 +19,11 @@ from transfers.households.models import (
     RELATIONS,
     SETTLEMENT_MODES,
 )
-from transfers.households.validation import not_own_village
-from transfers.imports.ledger import BY_KEY, HUKOU_STATUS
-from transfers.jurisdictions.models import Jurisdiction, Site
+from transfers.imports.columns import BY_KEY, HUKOU_STATUS, VALUE_SYNONYMS
+from transfers.imports.places import PlaceNames, SiteNames
+from transfers.imports.reach import Reach
 from workflows.i18n import gettext as _
 from workflows.idcard import InvalidIdNumber, parse_id_number
-from workflows.roles import Level
 
 HOUSEHOLD_FACTS = (
     "lives_at_destination",
@@ -44,13 +40,15 @@ def _label_map(labels: dict[str, str]) -> dict[str, str]:
 
 
 _ENUMS = {
-    "settlement_mode": _label_map(SETTLEMENT_MODES) | {"集中": "centralized", "分散": "scattered"},
-    "party_status": _label_map(PARTY_STATUS)
-    | {"群众": "none", "中共党员": "full", "党员": "full", "中共预备党员": "probationary"},
-    "pension_status": _label_map(PENSION_STATUS),
-    "medical_insurance": _label_map(MEDICAL_STATUS),
-    "assistance": _label_map(ASSISTANCE_STATUS) | {"低保": "dibao_rural"},
-    "hukou_status": _label_map(HUKOU_STATUS) | {"已迁移": "moved", "保留原籍": "kept"},
+    key: _label_map(labels) | VALUE_SYNONYMS.get(key, {})
+    for key, labels in (
+        ("settlement_mode", SETTLEMENT_MODES),
+        ("party_status", PARTY_STATUS),
+        ("pension_status", PENSION_STATUS),
+        ("medical_insurance", MEDICAL_STATUS),
+        ("assistance", ASSISTANCE_STATUS),
+        ("hukou_status", HUKOU_STATUS),
+    )
 }
 _DEFAULTS = {
     "party_status": "none",
@@ -84,38 +82,12 @@ def parse_date(text: str) -> date:
 
 
 class Lookups:
-    """Jurisdictions and sites by code/name, cached for the batch."""
+    """What a batch looks rows up in: place names, 安置点, the user's reach."""
 
-    def __init__(self, allowed_villages: set[int] | None):
-        self.allowed = allowed_villages
-        self.villages: dict[str, Jurisdiction | None] = {}
-        self.sites: dict[tuple[int, str], int | None] = {}
-        self.only_site: dict[int, int | None] = {}
-
-    def village(self, code: str) -> Jurisdiction | None:
-        if code not in self.villages:
-            self.villages[code] = db.session.scalar(
-                select(Jurisdiction).where(Jurisdiction.code == code)
-            )
-        return self.villages[code]
-
-    def site(self, destination_id: int, name: str) -> int | None:
-        key = (destination_id, name)
-        if key not in self.sites:
-            self.sites[key] = db.session.scalar(
-                select(Site.id).where(Site.jurisdiction_id == destination_id, Site.name == name)
-            )
-        return self.sites[key]
-
-    def single_site(self, destination_id: int) -> int | None:
-        if destination_id not in self.only_site:
-            ids = db.session.scalars(
-                select(Site.id).where(
-                    Site.jurisdiction_id == destination_id, Site.kind == "centralized"
-                )
-            ).all()
-            self.only_site[destination_id] = ids[0] if len(ids) == 1 else None
-        return self.only_site[destination_id]
+    def __init__(self, reach: Reach, choices: dict[str, int] | None = None) -> None:
+        self.reach = reach
+        self.places = PlaceNames(reach, choices)
+        self.sites = SiteNames()
 
 
 def _yes_no(key: str, text: str, problems: Problems, default: bool) -> bool:
@@ -149,23 +121,13 @@ def _enum(key: str, text: str, problems: Problems) -> str:
     return code
 
 
-def _person(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, Any]) -> None:
-    """Name, ID number (and the sex and birth date it carries), relation to the head."""
-    v["name"] = cells.get("name", "").replace(" ", "")
-    if not v["name"]:
-        p.add("name", _("请填写姓名"))
-    elif len(v["name"]) > 40:
-        p.add("name", _("姓名不能超过40个字"))
+def _id_number(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, Any]) -> None:
+    """The ID number, and the sex and birth date it carries checked against their columns."""
     raw_id = cells.get("id_number", "")
     if "id_number" in numeric:  # the digits are not the ones typed: never accept them
         raw_id = ""
     try:
         parsed = parse_id_number(raw_id)
-        v["id_number"] = parsed.number
-        v["sex"], v["birth_date"] = parsed.sex, parsed.birth_date.isoformat()
-        sex = cells.get("sex", "")
-        if sex and {"男": "M", "女": "F"}.get(sex) != parsed.sex:
-            p.add("sex", _("性别与身份证号码不符"))
     except InvalidIdNumber as e:
         v["id_number"] = None
         if "id_number" in numeric:
@@ -178,6 +140,38 @@ def _person(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, 
             )
         else:
             p.add("id_number", str(e))
+        return
+    v["id_number"] = parsed.number
+    v["sex"], v["birth_date"] = parsed.sex, parsed.birth_date.isoformat()
+    sex = cells.get("sex", "")
+    if sex and {"男": "M", "女": "F"}.get(sex) != parsed.sex:
+        p.add("sex", _("性别与身份证号码不符"))
+    born = cells.get("birth_date", "")
+    if born:
+        try:
+            written = parse_date(born)
+        except ValueError:
+            p.add("birth_date", _("“出生日期”日期格式应为 2026-11-27"))
+            return
+        if written != parsed.birth_date:
+            p.add(
+                "birth_date",
+                _(
+                    "出生日期%(written)s与身份证号码中的出生日期%(carried)s不符",
+                    written=written.isoformat(),
+                    carried=parsed.birth_date.isoformat(),
+                ),
+            )
+
+
+def _person(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, Any]) -> None:
+    """Name, ID number, relation to the head, ethnicity and the person's own phone."""
+    v["name"] = cells.get("name", "").replace(" ", "")
+    if not v["name"]:
+        p.add("name", _("请填写姓名"))
+    elif len(v["name"]) > 40:
+        p.add("name", _("姓名不能超过40个字"))
+    _id_number(cells, numeric, p, v)
     relation = cells.get("relation", "")
     if relation == "本人":
         relation = "户主"
@@ -189,47 +183,66 @@ def _person(cells: dict[str, str], numeric: set[str], p: Problems, v: dict[str, 
             else _("请填写与户主关系"),
         )
     v["relation"] = relation
+    v["ethnicity"] = cells.get("ethnicity", "")[:20]
+    v["person_phone"] = cells.get("phone", "")[:20]
+
+
+def _place(side: str, cells: dict[str, str], lookups: Lookups, p: Problems) -> Any:
+    text = cells.get(side, "")
+    if not text:
+        p.add(side, _("请填写%(column)s", column=_(BY_KEY[side].header)))
+        return None
+    found = lookups.places.village(text)
+    if found.village is None:
+        p.add(side, found.message)
+    return found.village
+
+
+def _site(dest_id: int, mode: str, cells: dict[str, str], lookups: Lookups, p: Problems) -> Any:
+    site_name = cells.get("site", "")
+    if site_name:
+        site_id = lookups.sites.site(dest_id, site_name)
+        if site_id is None:
+            p.add(
+                "site",
+                _(
+                    "迁入地没有名为“%(site)s”的安置点（管理员可在预览中确认新建）",
+                    site=site_name,
+                ),
+            )
+        return site_id
+    if mode == "centralized":
+        site_id = lookups.sites.single_site(dest_id)
+        if site_id is None:
+            p.add("site", _("集中安置须填写安置点名称"))
+        return site_id
+    return None
 
 
 def _places(cells: dict[str, str], lookups: Lookups, p: Problems, v: dict[str, Any]) -> None:
-    """Both ends of the move (village-level codes), the settlement mode and the site."""
-    for side in ("origin_code", "destination_code"):
-        code = cells.get(side, "")
-        j = lookups.village(code) if code else None
-        if not code:
-            p.add(side, _("请填写%(column)s", column=_(BY_KEY[side].header)))
-        elif j is None:
-            p.add(side, _("未知的行政区划代码“%(code)s”", code=code))
-        elif j.level != Level.VILLAGE:
-            p.add(
-                side,
-                _("行政区划代码“%(code)s”（%(name)s）不是村（社区）一级", code=code, name=j.name),
-            )
-            j = None
-        v[side.replace("_code", "_id")] = j.id if j else None
-    dest_id = v["destination_id"]
-    if dest_id and lookups.allowed is not None and dest_id not in lookups.allowed:
-        p.add("destination_code", not_own_village())
+    """Both ends of the move (names or codes), the settlement mode and the site. A
+    destination outside the user's reach marks the row `outside` (one summary)."""
+    origin = _place("origin_code", cells, lookups, p)
+    destination = _place("destination_code", cells, lookups, p)
+    v["origin_id"] = origin.id if origin else None
+    v["destination_id"] = destination.id if destination else None
+    v["outside"] = destination is not None and not lookups.reach.covers(destination.path)
     mode = _enum("settlement_mode", cells.get("settlement_mode", ""), p)
     if not mode:
         p.add("settlement_mode", _("请填写安置方式（集中安置或分散安置）"))
     v["settlement_mode"] = mode
-    site_name = cells.get("site", "")
     v["site_id"] = None
-    if dest_id and site_name:
-        v["site_id"] = lookups.site(dest_id, site_name)
-        if v["site_id"] is None:
-            p.add("site", _("迁入地没有名为“%(site)s”的安置点", site=site_name))
-    elif dest_id and mode == "centralized":
-        v["site_id"] = lookups.single_site(dest_id)
-        if v["site_id"] is None:
-            p.add("site", _("集中安置须填写安置点名称"))
+    if destination is not None and not v["outside"]:
+        v["site_id"] = _site(destination.id, mode, cells, lookups, p)
 
 
 def _statuses(cells: dict[str, str], p: Problems, v: dict[str, Any]) -> None:
     """Choices, yes/no facts, dates, the hukou as the ledger states it, contact."""
     for key in ("party_status", "pension_status", "medical_insurance", "assistance"):
         v[key] = _enum(key, cells.get(key, ""), p)
+    member = cells.get("party_member", "")
+    if member and _yes_no("party_member", member, p, False) and v["party_status"] == "none":
+        v["party_status"] = "full"  # 是否党员: 是 (a 政治面貌 column says which kind)
     v["collective_member"] = _yes_no(
         "collective_member", cells.get("collective_member", ""), p, False
     )
@@ -250,7 +263,7 @@ def _statuses(cells: dict[str, str], p: Problems, v: dict[str, Any]) -> None:
     if v["hukou_status"] == "moved" and not v["hukou_moved_on"]:
         p.add("hukou_moved_on", _("户口已迁入安置地时须填写落户日期"))
     v["hukou_address"] = cells.get("hukou_address", "")[:200]
-    v["phone"] = cells.get("phone", "")[:20]
+    v["phone"] = v["person_phone"]  # the household's phone: the head's row
     v["address"] = cells.get("address", "")[:200]
 
 

@@ -1,9 +1,12 @@
-"""Ledger import pages for village staff: upload, preview, import with progress."""
+"""Ledger import pages: upload, preview (with the choices it asks for), progress, import.
+
+Thin door: the checks and writes are the domain's (`checking`, `writing`, `choices`,
+`jobs`); a page only reads the form, starts a job and shows the batch.
+"""
 
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 from flask import (
@@ -25,16 +28,22 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from transfers.cases.permissions import can_register_households
 from transfers.db import utcnow
 from transfers.extensions import db
 from transfers.forms import ChineseMeta
+from transfers.imports import jobs
+from transfers.imports.checking import new_batch, quick_check
+from transfers.imports.choices import (
+    ChoiceError,
+    confirm_places,
+    create_sites,
+    may_create_sites,
+)
 from transfers.imports.ledger import LedgerFormatError, template_workbook
 from transfers.imports.models import ImportBatch, ImportRow
-from transfers.imports.services import import_step, stage_ledger, write_invalid_rows
-from workflows.roles import Role
+from transfers.imports.reach import can_import, outside_message
+from transfers.imports.writing import write_invalid_rows
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,10 +54,13 @@ class UploadForm(FlaskForm):
         pass
 
     file = FileField(
-        _l("台账文件（.xlsx 或 .csv）"),
+        _l("台账文件（.xlsx、.xls 或 .csv）"),
         validators=[
             FileRequired(_l("请选择要导入的台账文件")),
-            FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 和 .csv 文件")),
+            FileAllowed(
+                ["xlsx", "xls", "csv"],
+                _l("只支持 .xlsx、.xls 和 .csv 文件：其他格式请在 Excel 或 WPS 中另存为 .xlsx"),
+            ),
         ],
     )
 
@@ -57,47 +69,42 @@ class RunForm(FlaskForm):
     pass
 
 
-def _staff_villages() -> set[int]:
-    return {g.jurisdiction_id for g in current_user.grants if g.role == Role.VILLAGE_STAFF}
-
-
-def _require_staff() -> None:
-    if not can_register_households(current_user):
-        abort(403)
-
-
 def _own_batch(batch_id: int) -> ImportBatch:
-    _require_staff()
+    if not can_import(current_user):
+        abort(403)
     batch = db.get_or_404(ImportBatch, batch_id)
     if batch.user_id != current_user.id:
         abort(403)
     return batch
 
 
+def _no_store(body: str) -> ResponseReturnValue:
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"  # names of the rows in error
+    return response
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> ResponseReturnValue:
-    _require_staff()
+    if not can_import(current_user):
+        abort(403)
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         filename = Path(upload.filename or "ledger.xlsx").name
-        with tempfile.TemporaryDirectory(prefix="ledger-") as tmp:
-            path = Path(tmp) / ("upload" + Path(filename).suffix.lower())
-            upload.save(path)
-            try:
-                batch = stage_ledger(
-                    path,
-                    filename,
-                    actor=current_user,
-                    allowed_villages=_staff_villages(),
-                    now=utcnow(),
-                )
-            except LedgerFormatError as e:
-                db.session.rollback()
-                form.file.errors = [str(e)]
-                return _index_page(form), 422
+        batch = new_batch(filename, actor=current_user, now=utcnow())
+        path = jobs.upload_path(batch)
+        upload.save(path)
+        try:  # the header and the sheet at once; the rows in the background
+            batch.sheet_name = quick_check(path, filename)
+        except LedgerFormatError as e:
+            path.unlink(missing_ok=True)
+            db.session.rollback()
+            form.file.errors = [str(e)]
+            return _index_page(form), 422
         db.session.commit()
+        jobs.start(jobs.check, batch)
         return redirect(url_for("imports.preview", batch_id=batch.id), 303)
     status = 422 if request.method == "POST" else 200
     return _index_page(form), status
@@ -134,52 +141,147 @@ def preview(batch_id: int) -> ResponseReturnValue:
         .order_by(ImportRow.row_no),
         per_page=50,
     )
-    response = make_response(
-        render_template("imports/preview.html", batch=batch, page=page, form=RunForm())
+    return _no_store(
+        render_template(
+            "imports/preview.html",
+            batch=batch,
+            page=page,
+            form=RunForm(),
+            outside=outside_message(batch.outside_rows) if batch.outside_rows else "",
+            may_create_sites=may_create_sites(current_user),
+        )
     )
-    response.headers["Cache-Control"] = "no-store"  # names of the rows in error
-    return response
+
+
+@bp.route("/<int:batch_id>/progress")
+@login_required
+def progress(batch_id: int) -> ResponseReturnValue:
+    """What the page polls while a job runs."""
+    batch = _own_batch(batch_id)
+    return jsonify(
+        status=batch.status,
+        running=batch.running,
+        percent=batch.percent,
+        checked=batch.checked_rows,
+        processed=batch.processed_households,
+        total=batch.total_households,
+    )
+
+
+def _back(batch: ImportBatch) -> ResponseReturnValue:
+    return redirect(url_for("imports.preview", batch_id=batch.id), 303)
+
+
+def _recheck(batch: ImportBatch, sheet: str | None = None) -> ResponseReturnValue:
+    jobs.requeue(batch, sheet=sheet)
+    db.session.commit()
+    jobs.start(jobs.check, batch)
+    return _back(batch)
+
+
+def _settled(batch: ImportBatch) -> bool:
+    """A choice may be made on a previewed batch whose file is still there."""
+    if not RunForm().validate_on_submit():
+        abort(400)
+    if batch.status != "previewed" or not jobs.upload_path(batch).exists():
+        flash(_("该批次已不能重新校验，请重新上传台账"), "warning")
+        return False
+    return True
+
+
+@bp.route("/<int:batch_id>/sheet", methods=["POST"])
+@login_required
+def sheet(batch_id: int) -> ResponseReturnValue:
+    batch = _own_batch(batch_id)
+    if not _settled(batch):
+        return _back(batch)
+    name = request.form.get("sheet", "")
+    if name not in batch.sheet_names:
+        flash(_("请选择文件中的工作表"), "danger")
+        return _back(batch)
+    return _recheck(batch, sheet=name)
+
+
+@bp.route("/<int:batch_id>/places", methods=["POST"])
+@login_required
+def places(batch_id: int) -> ResponseReturnValue:
+    batch = _own_batch(batch_id)
+    if not _settled(batch):
+        return _back(batch)
+    picked: dict[str, int] = {}
+    for i, problem in enumerate(batch.place_problems):
+        value = request.form.get(f"place-{i}", "")
+        if value.isdigit():
+            picked[problem["text"]] = int(value)
+    try:
+        if not picked:
+            raise ChoiceError(_("请为地名选择对应的村（社区）"))
+        confirm_places(batch, picked)
+    except ChoiceError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return _back(batch)
+    return _recheck(batch)
+
+
+@bp.route("/<int:batch_id>/sites", methods=["POST"])
+@login_required
+def sites(batch_id: int) -> ResponseReturnValue:
+    batch = _own_batch(batch_id)
+    if not _settled(batch):
+        return _back(batch)
+    picked = [int(v) for v in request.form.getlist("site") if v.isdigit()]
+    try:
+        created = create_sites(batch, current_user, picked)
+    except ChoiceError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return _back(batch)
+    flash(_("已新建%(n)s个安置点，正在重新校验", n=len(created)), "success")
+    return _recheck(batch)
 
 
 @bp.route("/<int:batch_id>/run", methods=["POST"])
 @login_required
 def run(batch_id: int) -> ResponseReturnValue:
-    """One chunk per request when called by the page's script (it shows the progress bar
-    and calls again); the whole batch, chunk by chunk, for a plain form post."""
+    """Start the import job; the page shows its progress."""
     batch = _own_batch(batch_id)
     if not RunForm().validate_on_submit():
         abort(400)
-    stepwise = request.headers.get("X-Requested-With") == "fetch"
-    try:
-        while True:
-            done = import_step(batch, now=utcnow())
-            db.session.commit()
-            if done or stepwise:
-                break
-    except IntegrityError:
-        # Another step of this batch (a second tab) got there first; nothing is lost.
-        db.session.rollback()
-        message = _("该批次正在另一窗口导入，请稍后刷新查看")
-        if stepwise:
-            return jsonify(error=message), 409
-        flash(message, "warning")
-        return redirect(url_for("imports.preview", batch_id=batch_id), 303)
-    if stepwise:
-        return jsonify(
-            done=done,
-            processed=batch.processed_households,
-            total=batch.total_households,
-            percent=batch.percent,
+    if batch.status != "previewed":
+        flash(_("该批次正在处理或已导入，请稍后刷新查看"), "warning")
+        return _back(batch)
+    batch.status = "importing"
+    db.session.commit()
+    jobs.start(jobs.run_import, batch)
+    db.session.refresh(batch)
+    if batch.status == "done":
+        flash(
+            _(
+                "导入完成：新建%(households)s户、%(persons)s人",
+                households=batch.created_households,
+                persons=batch.created_persons,
+            ),
+            "success",
         )
-    flash(
-        _(
-            "导入完成：新建%(households)s户、%(persons)s人",
-            households=batch.created_households,
-            persons=batch.created_persons,
-        ),
-        "success",
-    )
-    return redirect(url_for("imports.preview", batch_id=batch.id), 303)
+    return _back(batch)
+
+
+@bp.route("/<int:batch_id>/abandon", methods=["POST"])
+@login_required
+def abandon(batch_id: int) -> ResponseReturnValue:
+    """Drop the staged rows (and the file) of a batch: not imported, or imported and
+    its wrong rows no longer wanted."""
+    batch = _own_batch(batch_id)
+    if not RunForm().validate_on_submit():
+        abort(400)
+    if batch.running:
+        flash(_("该批次正在处理，请稍后再清除"), "warning")
+        return _back(batch)
+    jobs.abandon(batch, utcnow())
+    db.session.commit()
+    flash(_("已清除该批次暂存的台账数据"), "success")
+    return redirect(url_for("imports.index"), 303)
 
 
 @bp.route("/<int:batch_id>/errors.xlsx")

@@ -18,8 +18,11 @@ from sqlalchemy import delete, select, update
 from transfers.extensions import db
 from transfers.households.registration import register_many
 from transfers.households.validation import HouseholdInput, MemberInput, registered_people
-from transfers.imports.ledger import BY_KEY, write_rows_xlsx
+from transfers.imports.columns import BY_KEY
 from transfers.imports.models import ImportBatch, ImportRow
+from transfers.imports.reach import reach_of
+from transfers.imports.template import write_rows_xlsx
+from transfers.jurisdictions.models import Jurisdiction
 
 CHUNK_HOUSEHOLDS = 1000
 # Validator error keys (named like the form's fields) -> ledger columns.
@@ -49,6 +52,8 @@ def _member(v: dict[str, Any]) -> MemberInput:
         hukou_status=v["hukou_status"],
         hukou_moved_on=_day(v["hukou_moved_on"]),
         hukou_address=v["hukou_address"],
+        ethnicity=v.get("ethnicity", ""),
+        phone=v.get("person_phone", ""),
     )
 
 
@@ -117,9 +122,12 @@ def _finish(batch: ImportBatch, now: datetime) -> bool:
     batch.status = "done"
     batch.finished_at = now
     batch.processed_households = batch.total_households
-    # The imported people now live in their own tables; keep no second copy of them.
+    # The imported people now live in their own tables; keep no second copy of them,
+    # nor of the rows outside the user's reach.
     db.session.execute(
-        delete(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.status == "imported")
+        delete(ImportRow).where(
+            ImportRow.batch_id == batch.id, ImportRow.status.in_(("imported", "outside"))
+        )
     )
     db.session.flush()
     return True
@@ -153,12 +161,18 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
             existing.extend(r.id for r in rows)  # this very household, imported meanwhile
             continue
         todo.append(rows)
+    reach = reach_of(batch.user)
+
+    def destinations(j: Jurisdiction) -> bool:
+        return reach.covers(j.path)
+
     results = register_many(
         [household_input(rows) for rows in todo],
         actor=batch.user,
         now=now,
         channel="import",
         data={"batch_id": batch.id},
+        destinations=destinations,
     )
     imported: list[int] = []
     for rows, result in zip(todo, results, strict=True):
