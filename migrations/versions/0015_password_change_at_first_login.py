@@ -1,7 +1,7 @@
 """Accounts created in bulk change their initial password at first login
 
 Revision ID: 0015_password_change_at_first_login
-Revises: 0013_api_token_expiry_scope
+Revises: 0014_job_run
 Create Date: 2026-12-06
 
 `must_change_password` is set on accounts created from an office's spreadsheet, whose

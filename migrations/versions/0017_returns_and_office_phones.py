@@ -1,7 +1,7 @@
 """A returned step says why; an office has a phone
 
 Revision ID: 0017_returns_and_office_phones
-Revises: 0013_api_token_expiry_scope
+Revises: 0015_password_change_at_first_login
 Create Date: 2026-12-06
 
 `task.return_reason`: set on the task a 退回 opens, with the reason given, so the queue

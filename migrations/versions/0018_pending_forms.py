@@ -1,7 +1,7 @@
 """pending forms: a submission kept when its page expired
 
 Revision ID: 0018_pending_forms
-Revises: 0013_api_token_expiry_scope
+Revises: 0017_returns_and_office_phones
 Create Date: 2026-12-06
 
 `pending_form` keeps, for two hours at most, what a browser posted when the form could

@@ -1,7 +1,7 @@
 """Ledger imports: background jobs, sheets, place names, reach, import grants
 
-Revision ID: 0016_ledger_import_jobs
-Revises: 0013_api_token_expiry_scope
+Revision ID: 0019_ledger_import_jobs
+Revises: 0018_pending_forms
 Create Date: 2026-12-06
 
 The import batch becomes the row of its background job (checked rows, failure) and
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0016_ledger_import_jobs"
+revision = "0019_ledger_import_jobs"
 down_revision = "0018_pending_forms"
 branch_labels = None
 depends_on = None
