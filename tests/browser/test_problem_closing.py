@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_hukou_journey import login
 from tests.browser.phone import PHONE_812, action_reachable
+from tests.browser.test_hukou_journey import login
 from tests.conftest import NOW
 from transfers.auth.models import User
 from transfers.cases.services import open_intake
