@@ -19,16 +19,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("task") as batch:
-        batch.add_column(sa.Column("return_reason", sa.String(length=500), nullable=True))
-    with op.batch_alter_table("jurisdiction") as batch:
-        batch.add_column(
-            sa.Column("phone", sa.String(length=32), nullable=False, server_default="")
-        )
+    # Columns added and dropped in place (no batch copy: jurisdiction is referenced by
+    # most tables, and SQLite cannot drop a referenced table).
+    op.add_column("task", sa.Column("return_reason", sa.String(length=500), nullable=True))
+    op.add_column(
+        "jurisdiction", sa.Column("phone", sa.String(length=32), nullable=False, server_default="")
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("jurisdiction") as batch:
-        batch.drop_column("phone")
-    with op.batch_alter_table("task") as batch:
-        batch.drop_column("return_reason")
+    op.drop_column("jurisdiction", "phone")
+    op.drop_column("task", "return_reason")

@@ -534,6 +534,10 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "an export with full ID numbers, asked with a purpose (tests/test_exports.py); the "
         "masked export is a door of visible_households"
     ),
+    ("/family/<int:household_id>/<key>", "POST"): (
+        "a family's waiting steps in one form: each case through the act door's act() "
+        "(tests/test_family_actions.py)"
+    ),
     ("/inbox/<int:notification_id>/open", "POST"): "notifications (tests/test_web.py)",
     ("/inbox/mail", "POST"): "notifications",
     ("/inbox/read-all", "POST"): "notifications",
