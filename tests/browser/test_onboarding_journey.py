@@ -18,7 +18,6 @@ from transfers.imports.ledger import COLUMNS
 
 GUIDE_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VILLAGE = "411224101200"  # 杜关镇杜关村, where the households are resettled
-ORIGIN = "411224105201"  # 官坡镇兰草村, where they come from
 SITE = "杜关村易地搬迁安置小区"
 
 
@@ -46,7 +45,8 @@ def ledger(path: Path) -> Path:
         (1, "刘桂兰", make_id("411224", date(1970, 8, 9), 22, "F"), "配偶"),
         (2, "赵明", make_id("411224", date(1985, 1, 15), 23), "户主"),
     ]
-    values = {"origin_code": ORIGIN, "destination_code": VILLAGE, "settlement_mode": "集中安置"}
+    # Places by name, as a village keeps its ledger (the import finds their codes).
+    values = {"origin_code": "官坡镇兰草村", "destination_code": "杜关村", "settlement_mode": "集中安置"}
     rows = []
     for household, name, id_number, relation in people:
         cells = {
@@ -139,10 +139,10 @@ def test_a_new_county_from_enabling_to_its_first_ledger(live_server, page, demo,
     # Step 5: the first ledger, through the import page
     page.get_by_role("link", name="台账导入").click()
     sheet = ledger(tmp_path / "兰草村台账.xlsx")
-    page.get_by_label("台账文件（.xlsx 或 .csv）").set_input_files(str(sheet))
+    page.get_by_label("台账文件（.xlsx、.xls 或 .csv）").set_input_files(str(sheet))
     page.get_by_role("button", name="上传并校验").click()
-    page.wait_for_selector("text=导入预览")
+    page.wait_for_selector("#sheet-read", timeout=60_000)
     guide_shot(page, "7-ledger-preview")
     page.get_by_role("button", name="导入有效数据（2 户）").click()
-    page.wait_for_selector("text=导入完成：新建 2 户、3 人")
+    page.wait_for_selector("text=导入完成：新建 2 户、3 人", timeout=60_000)
     guide_shot(page, "8-ledger-done")
