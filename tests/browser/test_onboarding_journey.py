@@ -46,7 +46,11 @@ def ledger(path: Path) -> Path:
         (2, "赵明", make_id("411224", date(1985, 1, 15), 23), "户主"),
     ]
     # Places by name, as a village keeps its ledger (the import finds their codes).
-    values = {"origin_code": "官坡镇兰草村", "destination_code": "杜关村", "settlement_mode": "集中安置"}
+    values = {
+        "origin_code": "官坡镇兰草村",
+        "destination_code": "杜关村",
+        "settlement_mode": "集中安置",
+    }
     rows = []
     for household, name, id_number, relation in people:
         cells = {
