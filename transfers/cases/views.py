@@ -41,7 +41,7 @@ from transfers.tasks.models import Task
 from transfers.tasks.outcome import acted_message, remember_finished
 from transfers.tasks.permissions import can_act, can_claim, can_release
 from transfers.tasks.status import row_statuses
-from workflows.base import Procedure
+from workflows.base import Action, Procedure
 from workflows.calendar import deadline_status, local_date
 from workflows.diagram import diagram
 from workflows.i18n import gettext as translate
@@ -132,6 +132,46 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
         # The back button after acting: the form's step is done; show where the case is.
         flash(_("该环节已办理，事项当前：%(state)s。", state=translate(case.state_label)), "info")
         return redirect(url_for("cases.detail", case_id=case.id), 303)
+    action = _actionable(case, task, trigger)
+    ctx = build_context(case, utcnow())
+    form_cls = action_form_class(action, ctx)
+    if request.method == "GET":
+        form = form_cls(version=case.version, data=form_defaults(action, ctx))
+        return _act_page(case, action, form)
+    form = form_cls()
+    if not form.validate_on_submit():
+        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
+        return _act_page(case, action, form, errors=errors), 422
+    try:
+        seen = int(form.version.data or -1)
+    except ValueError:
+        seen = -1
+    raw = {f.name: request.form.get(f.name) for f in action.fields}
+    try:
+        act(
+            case_id=case.id,
+            action=trigger,
+            actor=current_user,
+            seen_version=seen,
+            data=raw,
+            now=utcnow(),
+        )
+        db.session.commit()
+    except RuleViolation as e:
+        db.session.rollback()
+        return _act_page(case, action, form, errors=e.errors), 422
+    except StaleVersion as e:
+        db.session.rollback()
+        flash(str(e), "warning")
+        return _act_page(db.session.get_one(Case, case_id), action, form, stale=True), 409
+    remember_finished(task.id if task else None)
+    flash(acted_message(case, action.label), "acted")
+    return redirect(url_for("cases.detail", case_id=case_id), 303)
+
+
+def _actionable(case: Case, task: Task | None, trigger: str) -> Action:
+    """The user action `trigger` the current user may take on `case` now, or abort: 409
+    when the case moved on since the form was rendered, 403, or 404 for no such action."""
     if not can_act(current_user, task):
         # Lost a race or double-clicked: the case moved on since the form was rendered
         # (the task may be read just after the winner's commit, the case just before).
@@ -140,66 +180,25 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
         if request.method == "POST" and (moved or stale_form):
             abort(409)
         abort(403)
-    ctx = build_context(case, utcnow())
     try:
         action = case.workflow.action(trigger, case.state)
     except InvalidAction:
         abort(404)
     if action.system:
         abort(404)
-    form_cls = action_form_class(action, ctx)
-    if request.method == "GET":
-        form = form_cls(version=case.version, data=form_defaults(action, ctx))
-        return render_template(
-            "cases/act.html", case=case, action=action, form=form, required=required_names(action)
-        )
-    form = form_cls()
-    errors: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            seen = int(form.version.data or -1)
-        except ValueError:
-            seen = -1
-        raw = {f.name: request.form.get(f.name) for f in action.fields}
-        try:
-            act(
-                case_id=case.id,
-                action=trigger,
-                actor=current_user,
-                seen_version=seen,
-                data=raw,
-                now=utcnow(),
-            )
-            db.session.commit()
-        except RuleViolation as e:
-            db.session.rollback()
-            errors = e.errors
-        except StaleVersion as e:
-            db.session.rollback()
-            flash(str(e), "warning")
-            return render_template(
-                "cases/act.html",
-                case=db.session.get(Case, case_id),
-                action=action,
-                form=form,
-                errors={},
-                stale=True,
-                required=required_names(action),
-            ), 409
-        else:
-            remember_finished(task.id if task else None)
-            flash(acted_message(case, action.label), "acted")
-            return redirect(url_for("cases.detail", case_id=case_id), 303)
-    else:
-        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
+    return action
+
+
+def _act_page(case: Case, action: Action, form: Any, **extra: Any) -> str:
     return render_template(
         "cases/act.html",
         case=case,
         action=action,
         form=form,
-        errors=errors,
+        errors=extra.pop("errors", {}),
         required=required_names(action),
-    ), 422
+        **extra,
+    )
 
 
 @bp.route("/<int:case_id>/documents", methods=["POST"])
