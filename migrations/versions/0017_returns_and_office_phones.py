@@ -1,7 +1,7 @@
 """A returned step says why; an office has a phone
 
 Revision ID: 0017_returns_and_office_phones
-Revises: 0015_password_change_at_first_login
+Revises: 0015_first_login_password
 Create Date: 2026-12-06
 
 `task.return_reason`: set on the task a 退回 opens, with the reason given, so the queue
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_returns_and_office_phones"
-down_revision = "0015_password_change_at_first_login"
+down_revision = "0015_first_login_password"
 branch_labels = None
 depends_on = None
 

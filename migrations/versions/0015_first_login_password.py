@@ -1,6 +1,6 @@
 """Accounts created in bulk change their initial password at first login
 
-Revision ID: 0015_password_change_at_first_login
+Revision ID: 0015_first_login_password
 Revises: 0014_job_run
 Create Date: 2026-12-06
 
@@ -11,7 +11,7 @@ initial passwords were printed; existing accounts are not asked.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_password_change_at_first_login"
+revision = "0015_first_login_password"
 down_revision = "0014_job_run"
 branch_labels = None
 depends_on = None
