@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from transfers.db import utcnow
 from transfers.deadlines.sweep import EscalationPolicy, SweepResult, sweep
-from transfers.extensions import db
 from transfers.inbox.mail import SmtpSettings, deliver
 from transfers.observability.runs import SWEEP, record_run
+from transfers.transaction import own_transaction
 from workflows.calendar import local_date
 
 log = logging.getLogger("transfers.scheduler")
@@ -26,55 +28,41 @@ log = logging.getLogger("transfers.scheduler")
 
 def run_sweep(app: Flask, now: datetime | None = None) -> SweepResult:
     """One sweep in its own app context and transaction; mail after the commit."""
+    now = now or utcnow()
+    with own_transaction(app):
+        result = sweep(now, EscalationPolicy.from_config(app.config))
+    _mail(app, result.notification_ids, now)
+    return result
+
+
+def _mail(app: Flask, notification_ids: list[int], now: datetime) -> None:
+    """Mail the notifications a committed job created, in an app context of its own."""
     with app.app_context():
-        now = now or utcnow()
-        try:
-            result = sweep(now, EscalationPolicy.from_config(app.config))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
         deliver(
-            result.notification_ids,
+            notification_ids,
             SmtpSettings.from_config(app.config),
             now=now,
             base_url=str(app.config.get("BASE_URL") or ""),
         )
-        db.session.remove()
-        return result
 
 
 def run_snapshots(app: Flask, now: datetime | None = None) -> int:
     """Refresh the province and city dashboard snapshots in their own transaction."""
     from transfers.supervision import snapshot
 
-    with app.app_context():
-        now = now or utcnow()
-        try:
-            n = snapshot.refresh(local_date(now), now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
-        return n
+    now = now or utcnow()
+    with own_transaction(app):
+        n = snapshot.refresh(local_date(now), now)
+    return n
 
 
 def run_checkpoint(app: Flask, now: datetime | None = None) -> tuple[int, str]:
     """Write a signed audit checkpoint in its own transaction: (its id, its signature)."""
     from transfers.engine.checkpoint import write_checkpoint
 
-    with app.app_context():
-        try:
-            checkpoint = write_checkpoint(now or utcnow())
-            db.session.commit()
-            result = (checkpoint.id, checkpoint.signature)
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
+    with own_transaction(app):
+        checkpoint = write_checkpoint(now or utcnow())
+        result = (checkpoint.id, checkpoint.signature)
     log.info("audit checkpoint %d signed: %s", *result)
     return result
 
@@ -84,21 +72,10 @@ def run_digest(app: Flask, now: datetime | None = None) -> int:
     Returns how many digests went out."""
     from transfers.inbox.digest import send_digests
 
-    with app.app_context():
-        now = now or utcnow()
-        try:
-            ids = [n.id for n in send_digests(now)]
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        deliver(
-            ids,
-            SmtpSettings.from_config(app.config),
-            now=now,
-            base_url=str(app.config.get("BASE_URL") or ""),
-        )
-        db.session.remove()
+    now = now or utcnow()
+    with own_transaction(app):
+        ids = [n.id for n in send_digests(now)]
+    _mail(app, ids, now)
     log.info("supervisors' daily digest: %d messages", len(ids))
     return len(ids)
 
@@ -114,16 +91,9 @@ def run_import_housekeeping(app: Flask, now: datetime | None = None) -> int:
     """Clear the staged ledger rows older than 7 days (transfers/imports/jobs.py)."""
     from transfers.imports.jobs import housekeeping
 
-    with app.app_context():
-        try:
-            n = housekeeping(now or utcnow())
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
-        return n
+    with own_transaction(app):
+        n = housekeeping(now or utcnow())
+    return n
 
 
 def _housekeeping_job(app: Flask) -> None:
@@ -177,51 +147,42 @@ def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler
     from transfers.inbox.digest import digest_hour
 
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
-    scheduler.add_job(
-        _job,
-        "interval",
-        seconds=interval_seconds,
-        args=[app],
-        id="sweep",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow(),
+    _add(
+        scheduler, _job, app, "sweep", "interval", seconds=interval_seconds, next_run_time=utcnow()
     )
     # The signed audit checkpoint (docs/SECURITY.md, Audit).
-    scheduler.add_job(
-        _checkpoint_job,
-        "cron",
-        hour=0,
-        minute=30,
-        args=[app],
-        id="audit-checkpoint",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=6 * 3600,
-    )
+    _add_daily(scheduler, _checkpoint_job, app, "audit-checkpoint", hour=0, minute=30)
     # The supervisors' daily digest (docs/deadlines.md), instead of a message per 催办/督办.
-    scheduler.add_job(
-        _digest_job,
-        "cron",
-        hour=digest_hour(app.config),
-        minute=0,
-        args=[app],
-        id="supervisor-digest",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=6 * 3600,
-    )
+    _add_daily(scheduler, _digest_job, app, "supervisor-digest", hour=digest_hour(app.config))
     # Staged ledger rows (full ID numbers) live 7 days at most.
-    scheduler.add_job(
-        _housekeeping_job,
-        "interval",
-        hours=1,
-        args=[app],
-        id="import-housekeeping",
-        max_instances=1,
-        coalesce=True,
-    )
+    _add(scheduler, _housekeeping_job, app, "import-housekeeping", "interval", hours=1)
     return scheduler
+
+
+def _add(
+    scheduler: BlockingScheduler,
+    job: Callable[[Flask], None],
+    app: Flask,
+    job_id: str,
+    trigger: str,
+    **when: Any,
+) -> None:
+    """Add a job: never two runs of it at once, and runs it missed folded into one."""
+    scheduler.add_job(job, trigger, args=[app], id=job_id, max_instances=1, coalesce=True, **when)
+
+
+def _add_daily(
+    scheduler: BlockingScheduler,
+    job: Callable[[Flask], None],
+    app: Flask,
+    job_id: str,
+    *,
+    hour: int,
+    minute: int = 0,
+) -> None:
+    """Add a job run once a day at `hour`:`minute`; a run missed while the scheduler was
+    down still runs within six hours."""
+    _add(scheduler, job, app, job_id, "cron", hour=hour, minute=minute, misfire_grace_time=6 * 3600)
 
 
 def run_scheduler(app: Flask, interval_seconds: int = 60) -> None:
