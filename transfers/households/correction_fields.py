@@ -167,30 +167,28 @@ def normalized(field: str, value: Any) -> Any:
 
 
 def household_changes(household: Household, data: HouseholdCorrection) -> list[Change]:
-    changes = []
-    for name, (label, rule_fact) in HOUSEHOLD_FIELDS.items():
-        old, new = getattr(household, name), normalized(name, getattr(data, name))
-        if old != new:
-            changes.append(
-                Change(None, "", name, label, _shown(name, old), _shown(name, new), rule_fact)
-            )
-    return changes
+    return _changes(household, data, HOUSEHOLD_FIELDS, None)
 
 
 def member_changes(person: Person, m: MemberCorrection) -> list[Change]:
+    return _changes(person, m, MEMBER_FIELDS, person)
+
+
+def _changes(
+    registered: Household | Person,
+    corrected: HouseholdCorrection | MemberCorrection,
+    fields: dict[str, tuple[str, bool]],
+    person: Person | None,
+) -> list[Change]:
+    """The fields whose corrected value differs from the registered one; `person` is the
+    member corrected (None: the household itself)."""
+    person_id, person_name = (person.id, person.name) if person is not None else (None, "")
     changes = []
-    for name, (label, rule_fact) in MEMBER_FIELDS.items():
-        old, new = getattr(person, name), normalized(name, getattr(m, name))
+    for name, (label, rule_fact) in fields.items():
+        old, new = getattr(registered, name), normalized(name, getattr(corrected, name))
         if old != new:
+            old_shown, new_shown = _shown(name, old), _shown(name, new)
             changes.append(
-                Change(
-                    person.id,
-                    person.name,
-                    name,
-                    label,
-                    _shown(name, old),
-                    _shown(name, new),
-                    rule_fact,
-                )
+                Change(person_id, person_name, name, label, old_shown, new_shown, rule_fact)
             )
     return changes
