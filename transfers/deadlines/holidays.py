@@ -11,17 +11,14 @@ from sqlalchemy import delete, select
 
 from transfers.deadlines.models import CalendarOverride
 from transfers.extensions import db
+from transfers.field_errors import FieldErrors
 from workflows.i18n import gettext as _
 
 MAX_RANGE_DAYS = 31
 
 
-class RangeError(ValueError):
-    """Errors keyed by form field; nothing is saved."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("；".join(errors.values()))
+class RangeError(FieldErrors):
+    """A calendar adjustment refused, by field."""
 
 
 @dataclass(frozen=True)

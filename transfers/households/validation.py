@@ -19,6 +19,7 @@ from sqlalchemy import literal, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
+from transfers.field_errors import FieldErrors
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -80,10 +81,8 @@ class HouseholdInput:
     has_destination_contracted_land: bool = False
 
 
-class HouseholdError(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("；".join(errors.values()))
+class HouseholdError(FieldErrors):
+    """A registration or correction refused, by field."""
 
 
 @dataclass(frozen=True)
