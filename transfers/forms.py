@@ -6,12 +6,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import has_request_context
+from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 
 def select_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms SelectChoice objects."""
     return [SelectChoice(value=v, label=label) for v, label in pairs]
+
+
+def first_errors(form: Form) -> dict[str, str]:
+    """The first message of each field a submitted form refused, by field name."""
+    return {name: str(messages[0]) for name, messages in form.errors.items() if messages}
 
 
 class ChineseMeta:

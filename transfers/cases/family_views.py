@@ -34,6 +34,7 @@ from transfers.cases.permissions import can_view_household
 from transfers.db import utcnow
 from transfers.engine import RuleViolation, StaleVersion
 from transfers.extensions import db
+from transfers.forms import first_errors
 from transfers.households.models import Household
 from workflows.base import Action
 from workflows.i18n import gettext as translate
@@ -142,7 +143,7 @@ def form(household_id: int, key: str) -> ResponseReturnValue:
         submitted.cases.data = ",".join(str(s.case.id) for s in steps)
         return _render(household, action, steps, submitted, changed=True), 409
     if not submitted.validate_on_submit():
-        errors = {name: str(msgs[0]) for name, msgs in submitted.errors.items() if msgs}
+        errors = first_errors(submitted)
         return _render(household, action, steps, submitted, errors), 422
     try:
         moved = act_for_family(

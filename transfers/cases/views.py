@@ -35,6 +35,7 @@ from transfers.engine import (
     open_task,
 )
 from transfers.extensions import db
+from transfers.forms import first_errors
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.public.receipt import receipt_facts
 from transfers.tasks.models import Task
@@ -140,8 +141,7 @@ def act_view(case_id: int, trigger: str):  # type: ignore[no-untyped-def]
         return _act_page(case, action, form)
     form = form_cls()
     if not form.validate_on_submit():
-        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
-        return _act_page(case, action, form, errors=errors), 422
+        return _act_page(case, action, form, errors=first_errors(form)), 422
     try:
         seen = int(form.version.data or -1)
     except ValueError:

@@ -42,7 +42,7 @@ from transfers.deadlines.models import (
 from transfers.deadlines.suspension import receive_item, resume, running_suspension, suspend
 from transfers.deadlines.sweep import EscalationPolicy
 from transfers.extensions import db
-from transfers.forms import select_choices
+from transfers.forms import first_errors, select_choices
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.tasks.models import Task
 from transfers.tasks.permissions import can_act
@@ -162,7 +162,7 @@ def calendar() -> ResponseReturnValue:
             flash(saved, "success")
             return redirect(url_for("deadlines.calendar"))
     elif request.method == "POST":
-        errors = {name: msgs[0] for name, msgs in form.errors.items() if msgs}
+        errors = first_errors(form)
     return render_template(
         "deadlines/calendar.html",
         form=form,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from transfers.db import utcnow
 from transfers.engine import RuleViolation
 from transfers.extensions import db
+from transfers.forms import first_errors
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.votes.forms import PublishForm, VoteForm
 from transfers.votes.models import VoteSession
@@ -113,7 +114,7 @@ def new(village_id: int) -> ResponseReturnValue:
             flash(_("已公示申请人名单，公示编号 %(no)s", no=session.notice_no), "success")
             return redirect(url_for("votes.detail", session_id=session.id))
     elif request.method == "POST":
-        errors = {k: v[0] for k, v in form.errors.items() if v}
+        errors = first_errors(form)
     return render_template(
         "votes/new.html",
         village=village,
@@ -174,7 +175,7 @@ def detail(session_id: int) -> ResponseReturnValue:
             return redirect(url_for("votes.detail", session_id=session.id))
         session = _session(session_id)
     elif request.method == "POST":
-        errors = {k: v[0] for k, v in form.errors.items() if v}
+        errors = first_errors(form)
     return render_template(
         "votes/detail.html",
         session=session,
