@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import literal, select
 
@@ -139,18 +140,22 @@ class Places:
         }
 
     def jurisdiction(self, jid: int | None) -> Jurisdiction | None:
-        if not (jid := _key(jid)):
-            return None
-        if jid not in self.jurisdictions:
-            self.jurisdictions[jid] = db.session.get(Jurisdiction, jid)
-        return self.jurisdictions[jid]
+        return _cached(Jurisdiction, self.jurisdictions, jid)
 
     def site(self, site_id: int | None) -> Site | None:
-        if not (site_id := _key(site_id)):
-            return None
-        if site_id not in self.sites:
-            self.sites[site_id] = db.session.get(Site, site_id)
-        return self.sites[site_id]
+        return _cached(Site, self.sites, site_id)
+
+
+_Place = TypeVar("_Place", Jurisdiction, Site)
+
+
+def _cached(model: type[_Place], found: dict[int, _Place | None], key: int | None) -> _Place | None:
+    """The row of `model` with id `key`: from `found`, else read once and kept there."""
+    if not (key := _key(key)):
+        return None
+    if key not in found:
+        found[key] = db.session.get(model, key)
+    return found[key]
 
 
 def staff_villages(user: User) -> set[int]:
