@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -17,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from transfers.cases.documents import DocumentRejected, download_name, store_document
 from transfers.cases.forms import DocumentForm, action_form_class, form_defaults, required_names
@@ -63,6 +64,19 @@ def _load_visible(case_id: int) -> Case:
     return case
 
 
+_CaseRow = TypeVar("_CaseRow", Task, Document, Event)
+
+
+def _of_case(
+    model: type[_CaseRow], case: Case, shown: QueryableAttribute[Any]
+) -> Sequence[_CaseRow]:
+    """The case's rows of `model` in the order they were written, each with the related
+    row the page shows (`shown`, a relationship of `model`) loaded with it."""
+    return db.session.scalars(
+        select(model).where(model.case_id == case.id).options(joinedload(shown)).order_by(model.id)
+    ).all()
+
+
 @bp.route("/<int:case_id>")
 @login_required
 def detail(case_id: int):  # type: ignore[no-untyped-def]
@@ -73,18 +87,8 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
     )
     status = deadline_status(task.due_on, local_date(utcnow()), work_calendar()) if task else None
-    tasks = db.session.scalars(
-        select(Task)
-        .where(Task.case_id == case.id)
-        .options(joinedload(Task.jurisdiction))
-        .order_by(Task.id)
-    ).all()
-    documents = db.session.scalars(
-        select(Document)
-        .where(Document.case_id == case.id)
-        .options(joinedload(Document.uploaded_by))
-        .order_by(Document.id)
-    ).all()
+    tasks = _of_case(Task, case, Task.jurisdiction)
+    documents = _of_case(Document, case, Document.uploaded_by)
     related = db.session.scalars(
         select(Case)
         .where(Case.household_id == case.household_id, Case.id != case.id)
@@ -92,12 +96,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         .options(joinedload(Case.person))
         .order_by(Case.id)
     ).all()
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.case_id == case.id)
-        .options(joinedload(Event.actor))
-        .order_by(Event.id)
-    ).all()
+    events = _of_case(Event, case, Event.actor)
     return render_template(
         "cases/detail.html",
         case=case,
