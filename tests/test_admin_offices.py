@@ -194,3 +194,20 @@ def test_phones_only_within_the_admins_area(client, make_user, db, geo):  # type
     assert resp.status_code == 422 and "只能修改本人管理的辖区的电话" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Jurisdiction, outside.id).phone == ""
+
+
+def test_office_pages_read_in_english(client, make_user, db, geo):  # type: ignore[no-untyped-def]
+    from tests.test_i18n_pages import assert_english, english
+
+    admin = make_user(Role.ADMIN, "4112")
+    office = make_user(Role.TOWNSHIP_GOVERNMENT, "411221100", username="chengguan_gov")
+    grant_import(office, "411221100", now=utcnow(), by=admin)
+    db.session.commit()
+    login(client, admin)
+    english(client)
+    for url in (GRANTS, PHONES):
+        assert_english(client.get(url).get_data(as_text=True), db, url)
+    resp = post_form(client, PHONES, {"phone": "123"}, post_url=f"{PHONES}/{geo['411221'].id}")
+    assert resp.status_code == 422
+    assert_english(resp.get_data(as_text=True), db, "phone refused")
+    assert "is not valid" in resp.get_data(as_text=True)
