@@ -517,7 +517,12 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("/admin/accounts/bulk/confirm", "POST"): "accounts in bulk: creating them",
     ("/admin/sites/import", "POST"): "安置点 from a sheet: the preview (tests/test_sites_sheet.py)",
     ("/admin/sites/import/confirm", "POST"): "安置点 from a sheet: creating them",
-    ("/password", "POST"): "changing a printed initial password (tests/test_bulk_accounts.py)",
+    # Import grants: the page and `flask grant-import` call the same functions of
+    # transfers/imports/grants.py (tests/test_admin_offices.py runs both doors).
+    ("/admin/offices/import-grants", "POST"): "an import grant given",
+    ("/admin/offices/import-grants/<int:grant_id>/revoke", "POST"): "an import grant revoked",
+    ("/admin/offices/phones/<int:jurisdiction_id>", "POST"): "an office's phone (web only)",
+    ("/password", "POST"): "changing a printed or reset password (tests/test_bulk_accounts.py)",
     # Operations with one door only (the web): nothing to compare yet. A second door for
     # one of them belongs in OPERATIONS.
     ("/cases/<int:case_id>/documents", "POST"): "uploading a document (tests/test_web.py)",

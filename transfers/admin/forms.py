@@ -54,7 +54,7 @@ class EditUserForm(FlaskForm):
     new_password = PasswordField(
         _l("重置密码"),
         validators=[Optional(), Length(min=8, max=200, message=_l("密码至少8位"))],
-        description=_l("留空则不修改"),
+        description=_l("留空则不修改；重置后用户下次登录须先修改密码"),
     )
 
 
@@ -96,3 +96,23 @@ class SiteForm(FlaskForm):
         choices=select_choices([("centralized", _l("集中安置")), ("scattered", _l("分散安置"))]),
     )
     address = StringField(_l("地址"), validators=[InputRequired(_l("请填写地址")), Length(max=200)])
+
+
+class ImportGrantForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
+    # The choices (the offices that may get a grant) are set by the page; the domain
+    # checks the one posted.
+    office = SelectField(_l("用户（岗位）"), validate_choice=False)
+
+
+class PhoneForm(FlaskForm):
+    class Meta(ChineseMeta):
+        pass
+
+    phone = StringField(
+        _l("咨询电话"),
+        validators=[Length(max=40, message=_l("电话号码过长"))],
+        description=_l("固定电话如 0398-4811025，或11位手机号；留空则不印电话"),
+    )

@@ -127,7 +127,8 @@ def update_account(
     admin: User, user: User, *, display_name: str, active: bool, new_password: str, now: datetime
 ) -> None:
     """An administrator's changes to an account. A new password or a deactivation ends
-    the user's sessions and tokens; a new password also clears a login lockout."""
+    the user's sessions and tokens; a new password also clears a login lockout and, like
+    a printed initial password, must be changed by the user at the next login."""
     if user.id == admin.id and not active:
         raise AdminError({"active": _("不能停用自己的账号")})
     user.display_name = display_name
@@ -135,6 +136,7 @@ def update_account(
     user.active = active
     if new_password:
         user.set_password(new_password)
+        user.must_change_password = True
         clear_throttle(user.username)
     if ends_sessions:
         end_all_sessions(user, now=now)

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from transfers.admin.accounts_views import bp as accounts_bp
 from transfers.admin.forms import EditUserForm, GrantForm, JurisdictionForm, SiteForm, UserForm
+from transfers.admin.offices_views import bp as offices_bp
 from transfers.admin.places_views import bp as places_bp
 from transfers.admin.services import (
     AdminError,
@@ -26,6 +25,7 @@ from transfers.admin.services import (
     update_account,
 )
 from transfers.admin.sites_views import bp as sites_bp
+from transfers.admin.web import apply, apply_form
 from transfers.auth.models import RoleGrant, User
 from transfers.auth.throttle import locked_names
 from transfers.db import utcnow
@@ -38,6 +38,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(places_bp)
 bp.register_blueprint(accounts_bp)
 bp.register_blueprint(sites_bp)
+bp.register_blueprint(offices_bp)
 
 
 @bp.before_request
@@ -125,7 +126,10 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             db.session.rollback()
         else:
             db.session.commit()
-            flash(_("已保存"), "success")
+            if form.new_password.data:
+                flash(_("已保存；密码已重置，该用户下次登录须先修改密码"), "success")
+            else:
+                flash(_("已保存"), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     elif request.method == "POST":
         errors = {k: v[0] for k, v in form.errors.items()}
@@ -134,29 +138,11 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     ), 422 if errors else 200
 
 
-def _apply(step: Callable[[], object], done: str) -> None:
-    """Run one administrator's step: commit and say so, or roll back and say why not."""
-    try:
-        step()
-        db.session.commit()
-        flash(done, "success")
-    except AdminError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-
-
-def _apply_form(form: FlaskForm, step: Callable[[], object], done: str) -> None:
-    if form.validate_on_submit():
-        _apply(step, done)
-    else:
-        flash("；".join(v[0] for v in form.errors.values()), "danger")
-
-
 @bp.route("/users/<int:user_id>/grants", methods=["POST"])
 def grant(user_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
     form = GrantForm()
-    _apply_form(
+    apply_form(
         form,
         lambda: add_grant(current_user, user, form.role.data, form.jurisdiction_code.data),
         _("已授权"),
@@ -167,7 +153,7 @@ def grant(user_id: int) -> ResponseReturnValue:
 @bp.route("/users/<int:user_id>/grants/<int:grant_id>/revoke", methods=["POST"])
 def revoke(user_id: int, grant_id: int) -> ResponseReturnValue:
     user = _load_user(user_id)
-    _apply(lambda: remove_grant(current_user, user, grant_id), _("已撤销授权"))
+    apply(lambda: remove_grant(current_user, user, grant_id), _("已撤销授权"))
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -199,7 +185,7 @@ def jurisdictions(jurisdiction_id: int | None = None) -> ResponseReturnValue:
 def add_child(jurisdiction_id: int) -> ResponseReturnValue:
     node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = JurisdictionForm()
-    _apply_form(
+    apply_form(
         form,
         lambda: add_jurisdiction(current_user, node, form.code.data, form.name.data),
         _("已新增下级区划"),
@@ -211,7 +197,7 @@ def add_child(jurisdiction_id: int) -> ResponseReturnValue:
 def new_site(jurisdiction_id: int) -> ResponseReturnValue:
     node = db.get_or_404(Jurisdiction, jurisdiction_id)
     form = SiteForm()
-    _apply_form(
+    apply_form(
         form,
         lambda: add_site(current_user, node, form.name.data, form.kind.data, form.address.data),
         _("已新增安置点"),

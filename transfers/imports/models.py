@@ -129,7 +129,8 @@ class ImportGrant(Model):
 
     Village staff import for their own villages and administrators within their grants
     without one; an office at a township or county needs this grant, given by an
-    administrator (`flask grant-import`).
+    administrator (on the admin page, or `flask grant-import`, which leaves `granted_by`
+    empty).
     """
 
     __tablename__ = "import_grant"
@@ -140,7 +141,12 @@ class ImportGrant(Model):
     )
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     jurisdiction: Mapped[Jurisdiction] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
     __table_args__ = (UniqueConstraint("user_id", "jurisdiction_id"),)
