@@ -15,25 +15,21 @@ import calendar as _stdcal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 from workflows.i18n import gettext as _
+from workflows.labels import LabelledEnum
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
-class LimitUnit(StrEnum):
-    WORKING_DAYS = "working_days"
-    CALENDAR_DAYS = "calendar_days"
-    MONTHS = "months"
-
-    @property
-    def label(self) -> str:
-        return {"working_days": "个工作日", "calendar_days": "个自然日", "months": "个月"}[self]
+class LimitUnit(LabelledEnum):
+    WORKING_DAYS = "working_days", "个工作日"
+    CALENDAR_DAYS = "calendar_days", "个自然日"
+    MONTHS = "months", "个月"
 
 
 @dataclass(frozen=True)
@@ -142,16 +138,12 @@ class WorkCalendar:
         return current
 
 
-class Light(StrEnum):
+class Light(LabelledEnum):
     """Traffic lights of electronic supervision (红黄绿灯; docs/policy.md, "Time limits")."""
 
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
-
-    @property
-    def label(self) -> str:
-        return {"green": "正常", "yellow": "预警", "red": "超期"}[self]
+    GREEN = "green", "正常"
+    YELLOW = "yellow", "预警"
+    RED = "red", "超期"
 
 
 @dataclass(frozen=True)

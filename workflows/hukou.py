@@ -47,6 +47,11 @@ class Eligibility:
     reason: str
 
 
+def _first_holding(*rows: tuple[bool, Eligibility]) -> Eligibility:
+    """The eligibility of the first row whose condition holds (the last row's always does)."""
+    return next(eligibility for holds, eligibility in rows if holds)
+
+
 def option_eligibility(facts: FactsLike) -> dict[HukouOption, Eligibility]:
     """Which of A/B/C the household may use, each with the reason.
 
@@ -63,28 +68,25 @@ def option_eligibility(facts: FactsLike) -> dict[HukouOption, Eligibility]:
     centralized = household.settlement_mode == "centralized"
     in_site = centralized and lives
 
-    if housing and lives:
-        a = Eligibility(True, _("在安置地有农村住房并实际居住"))
-    elif homestead:
-        a = Eligibility(True, _("在安置地有宅基地"))
-    elif land:
-        a = Eligibility(True, _("在安置地有承包地"))
-    elif housing:
-        a = Eligibility(False, _("在安置地有农村住房但未实际居住，且无宅基地、承包地"))
-    else:
-        a = Eligibility(False, _("在安置地无农村住房、宅基地或承包地"))
-
-    if in_site:
-        b = Eligibility(True, _("实际居住在集中安置点"))
-    elif centralized:
-        b = Eligibility(False, _("尚未在集中安置点实际居住"))
-    else:
-        b = Eligibility(False, _("分散安置，不在集中安置点居住"))
-
-    if a.allowed or b.allowed:
-        c = Eligibility(False, _("已符合村组落户或安置点门楼牌号落户条件，不适用乡镇集体户"))
-    else:
-        c = Eligibility(True, _("不符合村组落户和安置点门楼牌号落户条件"))
+    a = _first_holding(
+        (housing and lives, Eligibility(True, _("在安置地有农村住房并实际居住"))),
+        (homestead, Eligibility(True, _("在安置地有宅基地"))),
+        (land, Eligibility(True, _("在安置地有承包地"))),
+        (housing, Eligibility(False, _("在安置地有农村住房但未实际居住，且无宅基地、承包地"))),
+        (True, Eligibility(False, _("在安置地无农村住房、宅基地或承包地"))),
+    )
+    b = _first_holding(
+        (in_site, Eligibility(True, _("实际居住在集中安置点"))),
+        (centralized, Eligibility(False, _("尚未在集中安置点实际居住"))),
+        (True, Eligibility(False, _("分散安置，不在集中安置点居住"))),
+    )
+    c = _first_holding(
+        (
+            a.allowed or b.allowed,
+            Eligibility(False, _("已符合村组落户或安置点门楼牌号落户条件，不适用乡镇集体户")),
+        ),
+        (True, Eligibility(True, _("不符合村组落户和安置点门楼牌号落户条件"))),
+    )
     return {
         HukouOption.VILLAGE_GROUP: a,
         HukouOption.SITE_ADDRESS: b,
