@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from transfers.admin.services import AdminError
 from transfers.admin.sheets import SheetError, SheetRow, read_sheet
 from transfers.extensions import db
+from transfers.forms import first_errors
 
 
 def apply(step: Callable[[], object], done: str | Callable[[object], str]) -> bool:
@@ -34,7 +35,7 @@ def apply_form(form: FlaskForm, step: Callable[[], object], done: str) -> bool:
     """`apply` once the form validates; else flash its errors, nothing changed."""
     if form.validate_on_submit():
         return apply(step, done)
-    flash("；".join(v[0] for v in form.errors.values()), "danger")
+    flash("；".join(first_errors(form).values()), "danger")
     return False
 
 
