@@ -44,8 +44,8 @@ bench: setup
 	bash bench/run_all.sh
 
 lint: setup
-	$(BIN)/ruff check transfers workflows tests
-	$(BIN)/ruff format --check transfers workflows tests
+	$(BIN)/ruff check transfers workflows tests bench
+	$(BIN)/ruff format --check transfers workflows tests bench
 	$(BIN)/mypy
 
 clean:

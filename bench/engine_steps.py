@@ -31,7 +31,11 @@ STEPS = [
     ("submit", "staff", {"option": "site_address", "building": "3", "unit": "2", "door": "501"}),
     ("return", "police", {"reason": "材料不全，请补正"}),
     ("submit", "staff", {"option": "site_address", "building": "3", "unit": "2", "door": "502"}),
-    ("approve", "police", {"new_address": "幸福路88号3栋2单元502号", "registered_on": "2026-11-20"}),
+    (
+        "approve",
+        "police",
+        {"new_address": "幸福路88号3栋2单元502号", "registered_on": "2026-11-20"},
+    ),
 ]
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -54,17 +58,30 @@ def seed(app, n: int, groups: int = 3) -> dict:  # type: ignore[no-untyped-def, 
         site = Site(name=name, kind=kind, jurisdiction=js[code], address=address)
         db.session.add(site)
         staff = create_user("bench_staff", "staff", "x" * 8, [(Role.VILLAGE_STAFF, js[code])])
-        police = create_user("bench_police", "police", "x" * 8, [(Role.POLICE_STATION, js["411221100"])])
+        police = create_user(
+            "bench_police", "police", "x" * 8, [(Role.POLICE_STATION, js["411221100"])]
+        )
         ids, rng = IdFactory(), random.Random(1)
         case_ids = []
         for i in range(groups * n):
             hh = register_household(
-                origin=js["411221205201"], destination=js[code], site=site,
+                origin=js["411221205201"],
+                destination=js[code],
+                site=site,
                 settlement_mode="centralized",
-                members=[MemberInput("王建国", ids.make(rng, "411221", date(1970, 1, 1) + timedelta(days=i % 9000), "M"), "户主")],
-                actor=staff, now=NOW,
+                members=[
+                    MemberInput(
+                        "王建国",
+                        ids.make(rng, "411221", date(1970, 1, 1) + timedelta(days=i % 9000), "M"),
+                        "户主",
+                    )
+                ],
+                actor=staff,
+                now=NOW,
             )
-            intake = open_intake(household=hh, requests=[(hh.members[0], "hukou")], actor=staff, now=NOW)
+            intake = open_intake(
+                household=hh, requests=[(hh.members[0], "hukou")], actor=staff, now=NOW
+            )
             case_ids.append(intake.cases[0].id)
             if i % 500 == 499:
                 db.session.commit()
@@ -98,8 +115,12 @@ def run_engine(app, case_ids: list[int], users: dict, ready=lambda: None) -> int
         for action, who, data in STEPS:
             for cid in case_ids:
                 case = act(
-                    case_id=cid, action=action, actor=actors[who],
-                    seen_version=versions[cid], data=data, now=NOW,
+                    case_id=cid,
+                    action=action,
+                    actor=actors[who],
+                    seen_version=versions[cid],
+                    data=data,
+                    now=NOW,
                 )
                 versions[cid] = case.version
                 db.session.commit()
@@ -143,35 +164,39 @@ def run_raw(url: str, case_ids: list[int], users: dict, jpaths: dict, ready=lamb
         dest, role, jcode = RAW_NEXT[i]
         for cid in case_ids:
             now = NOW.isoformat()
-            cur.execute(f"SELECT state, version, last_event_hash FROM transfer_case WHERE id = {p}", (cid,))
-            state, version, prev = cur.fetchone()
             cur.execute(
-                f"SELECT id FROM task WHERE case_id = {p} AND closed_at IS NULL", (cid,)
+                f"SELECT state, version, last_event_hash FROM transfer_case WHERE id = {p}", (cid,)
             )
+            state, version, prev = cur.fetchone()
+            cur.execute(f"SELECT id FROM task WHERE case_id = {p} AND closed_at IS NULL", (cid,))
             (task_id,) = cur.fetchone()
             payload = json.dumps({"case": cid, "action": step, "data": data}, ensure_ascii=False)
             digest = hashlib.sha256((prev + payload).encode()).hexdigest()
             closed = now if dest == "completed" else None
             cur.execute(
-                f"UPDATE task SET closed_at = {p}, closed_by_id = {p}, close_action = {p} WHERE id = {p}",
+                f"UPDATE task SET closed_at = {p}, closed_by_id = {p}, close_action = {p} "
+                f"WHERE id = {p}",
                 (now, users[who], step, task_id),
             )
             cur.execute(
-                f"UPDATE transfer_case SET state = {p}, version = version + 1, last_event_hash = {p}, "
-                f"outcome = {p}, closed_at = {p} WHERE id = {p} AND version = {p}",
+                f"UPDATE transfer_case SET state = {p}, version = version + 1, "
+                f"last_event_hash = {p}, outcome = {p}, closed_at = {p} "
+                f"WHERE id = {p} AND version = {p}",
                 (dest, digest, "completed" if closed else None, closed, cid, version),
             )
             assert cur.rowcount == 1
             if role:
                 jid, jpath = jpaths[jcode]
                 cur.execute(
-                    f"INSERT INTO task (case_id, procedure, state, role, jurisdiction_id, jurisdiction_path, "
-                    f"due_on, created_at) VALUES ({p}, 'hukou', {p}, {p}, {p}, {p}, {p}, {p})",
+                    f"INSERT INTO task (case_id, procedure, state, role, jurisdiction_id, "
+                    f"jurisdiction_path, due_on, created_at) "
+                    f"VALUES ({p}, 'hukou', {p}, {p}, {p}, {p}, {p}, {p})",
                     (cid, dest, role, jid, jpath, due, now),
                 )
             cur.execute(
-                f"INSERT INTO event (case_id, at, actor_id, kind, action, from_state, to_state, reason, "
-                f"data, prev_hash, hash) VALUES ({p}, {p}, {p}, 'transition', {p}, {p}, {p}, '', {p}, {p}, {p})",
+                f"INSERT INTO event (case_id, at, actor_id, kind, action, from_state, to_state, "
+                f"reason, data, prev_hash, hash) "
+                f"VALUES ({p}, {p}, {p}, 'transition', {p}, {p}, {p}, '', {p}, {p}, {p})",
                 (cid, now, users[who], step, state, dest, payload, prev, digest),
             )
             conn.commit()
@@ -208,11 +233,17 @@ def run_spiff(url: str, case_ids: list[int], users: dict) -> int:  # type: ignor
     spec, serializer = _spiff_spec(), BpmnWorkflowSerializer()
     conn, p = _connect(url)
     cur = conn.cursor()
-    cur.execute("CREATE TABLE IF NOT EXISTS bench_spiff_instance (case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS bench_spiff_instance "
+        "(case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"
+    )
     for cid in case_ids:
         wf = BpmnWorkflow(spec)
         wf.do_engine_steps()
-        cur.execute(f"INSERT INTO bench_spiff_instance VALUES ({p}, {p})", (cid, serializer.serialize_json(wf)))
+        cur.execute(
+            f"INSERT INTO bench_spiff_instance VALUES ({p}, {p})",
+            (cid, serializer.serialize_json(wf)),
+        )
     conn.commit()
     steps = 0
     for step, who, data in STEPS:
@@ -225,7 +256,8 @@ def run_spiff(url: str, case_ids: list[int], users: dict) -> int:  # type: ignor
                 (serializer.serialize_json(wf), cid),
             )
             cur.execute(
-                f"INSERT INTO event (case_id, at, actor_id, kind, action, reason, data, prev_hash, hash) "
+                f"INSERT INTO event "
+                f"(case_id, at, actor_id, kind, action, reason, data, prev_hash, hash) "
                 f"VALUES ({p}, {p}, {p}, 'transition', {p}, '', {p}, '', '')",
                 (cid, NOW.isoformat(), users[who], step, json.dumps(data, ensure_ascii=False)),
             )
@@ -261,21 +293,35 @@ def run_spiff_pooled(app, case_ids: list[int], users: dict) -> int:  # type: ign
     with app.app_context():
         engine = db.engine
         with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE bench_spiff_instance (case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+            conn.execute(
+                text(
+                    "CREATE TABLE bench_spiff_instance "
+                    "(case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"
+                )
+            )
             for cid in case_ids:
                 wf = BpmnWorkflow(spec)
                 wf.do_engine_steps()
-                conn.execute(text("INSERT INTO bench_spiff_instance VALUES (:id, :state)"), {"id": cid, "state": serializer.serialize_json(wf)})
+                conn.execute(
+                    text("INSERT INTO bench_spiff_instance VALUES (:id, :state)"),
+                    {"id": cid, "state": serializer.serialize_json(wf)},
+                )
         for step, who, data in STEPS:
             for cid in case_ids:
                 with engine.begin() as conn:
                     wf = serializer.deserialize_json(conn.execute(read, {"id": cid}).scalar_one())
                     _spiff_step(wf, step, data, steps >= 2 * len(case_ids))
                     conn.execute(write, {"state": serializer.serialize_json(wf), "id": cid})
-                    conn.execute(event, {
-                        "id": cid, "at": NOW.isoformat(), "actor": users[who], "action": step,
-                        "data": json.dumps(data, ensure_ascii=False),
-                    })
+                    conn.execute(
+                        event,
+                        {
+                            "id": cid,
+                            "at": NOW.isoformat(),
+                            "actor": users[who],
+                            "action": step,
+                            "data": json.dumps(data, ensure_ascii=False),
+                        },
+                    )
                 steps += 1
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE bench_spiff_instance"))
@@ -316,7 +362,9 @@ def _cpu_ticks() -> tuple[int, int] | None:
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # minus idle and iowait
 
 
-def concurrent(kind: str, ids: list[int], workers: int, **work) -> tuple[float, float | None, float | None]:  # type: ignore[no-untyped-def]
+def concurrent(  # type: ignore[no-untyped-def]
+    kind: str, ids: list[int], workers: int, **work
+) -> tuple[float, float | None, float | None]:
     """Steps/s of `workers` processes, each moving its own share of `ids`; with the share
     of the machine's cores that was busy (client, server and kernel alike) and the CPU
     time that cost per step, in ms."""
@@ -362,14 +410,38 @@ def pgbench_reference(url: str, workers: int, seconds: int = 10) -> tuple[float,
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS bench_pgbench")
         conn.execute("CREATE DATABASE bench_pgbench")
-    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    args = [
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+    ]
     try:
-        subprocess.run([binary, "-i", "-q", "-s", "10", *args, "bench_pgbench"], check=True, capture_output=True)
+        subprocess.run(
+            [binary, "-i", "-q", "-s", "10", *args, "bench_pgbench"],
+            check=True,
+            capture_output=True,
+        )
         rates = []
         for clients in (1, workers):
             out = subprocess.run(
-                [binary, "-N", "-c", str(clients), "-j", str(clients), "-T", str(seconds), *args, "bench_pgbench"],
-                check=True, capture_output=True, text=True,
+                [
+                    binary,
+                    "-N",
+                    "-c",
+                    str(clients),
+                    "-j",
+                    str(clients),
+                    "-T",
+                    str(seconds),
+                    *args,
+                    "bench_pgbench",
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             rates.append(float(re.search(r"tps = ([\d.]+)", out).group(1)))  # type: ignore[union-attr]
     finally:
@@ -390,7 +462,9 @@ def main() -> None:
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--workers", type=int, default=0, help="also run N concurrent worker processes")
     ap.add_argument(
-        "--worker-batches", type=int, default=4,
+        "--worker-batches",
+        type=int,
+        default=4,
         help="cases for the workers, in batches of --cases: each worker should run for "
         "seconds, not fractions of one, or start-up costs count as throughput",
     )
@@ -444,6 +518,7 @@ def main() -> None:
     if args.workers:
         w = args.workers
         work = {"app": app, "url": url, "users": users, "jpaths": jpaths}
+
         def batch() -> list[int]:
             return [cid for _ in range(args.worker_batches) for cid in next(batches)]
 
@@ -461,7 +536,8 @@ def main() -> None:
                 line += (
                     f"; {cores} cores {100 * busy:.0f}% busy, {per_step:.2f} ms of CPU per step "
                     f"(client, server, kernel, fork included): at most "
-                    f"{1000 * cores / per_step:.0f} steps/s = {1000 * cores / per_step / single:.2f}x"
+                    f"{1000 * cores / per_step:.0f} steps/s = "
+                    f"{1000 * cores / per_step / single:.2f}x"
                 )
             print(line)
         print(f"engine / raw ceiling with {w} workers = {100 * eng_c / raw_c:.0f}%")
@@ -470,8 +546,9 @@ def main() -> None:
             if reference:
                 one, many = reference
                 print(
-                    f"reference on this machine: pgbench simple-update {one:.0f} tps with 1 client, "
-                    f"{many:.0f} tps with {w} = {many / one:.2f}x (the issue's machine: 3.8x; "
+                    f"reference on this machine: pgbench simple-update {one:.0f} tps "
+                    f"with 1 client, {many:.0f} tps with {w} = {many / one:.2f}x "
+                    f"(the issue's machine: 3.8x; "
                     f"{multiprocessing.cpu_count()} CPU cores here)"
                 )
 

@@ -25,10 +25,16 @@ NATIONAL_PORT = 55603
 
 def start(port: int) -> tuple[str, str]:
     folder = tempfile.mkdtemp(prefix=f"transfers-fed-{port}-")
-    url = subprocess.run(
-        ["bash", str(ROOT / ".ci" / "postgres.sh"), "start", folder, str(port)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    url = (
+        subprocess.run(
+            ["bash", str(ROOT / ".ci" / "postgres.sh"), "start", folder, str(port)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return folder, url
 
 
@@ -54,11 +60,15 @@ def main() -> None:
                 counts = generate(args.persons, province=(code, name))
                 db.session.commit()
                 db.engine.dispose()
-            print(f"{name}: {counts['persons']} persons, {counts['cases']} cases, "
-                  f"{counts['overdue_tasks']} overdue tasks ({time.perf_counter() - t0:.0f} s)")
+            print(
+                f"{name}: {counts['persons']} persons, {counts['cases']} cases, "
+                f"{counts['overdue_tasks']} overdue tasks ({time.perf_counter() - t0:.0f} s)"
+            )
         folder, national = start(NATIONAL_PORT)
         folders.append(folder)
-        with psycopg.connect(national.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        with psycopg.connect(
+            national.replace("postgresql+psycopg", "postgresql"), autocommit=True
+        ) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
             for code, _name, port in PROVINCES:
                 conn.execute(
@@ -67,7 +77,8 @@ def main() -> None:
                     f"use_remote_estimate 'true')"
                 )
                 conn.execute(
-                    f"CREATE USER MAPPING FOR CURRENT_USER SERVER province_{code} OPTIONS (user 'postgres')"
+                    f"CREATE USER MAPPING FOR CURRENT_USER SERVER province_{code} "
+                    f"OPTIONS (user 'postgres')"
                 )
                 conn.execute(f"CREATE SCHEMA p{code}")
                 conn.execute(

@@ -36,7 +36,9 @@ def login(client, username: str, password: str) -> None:  # type: ignore[no-unty
 
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    resp = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    resp = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": password}
+    )
     assert resp.status_code == 302, resp.status_code
 
 
@@ -56,9 +58,9 @@ def main() -> None:
     if args.reuse:
         import os
 
-        from transfers import create_app
-
         from flask_migrate import upgrade
+
+        from transfers import create_app
 
         os.environ["DATABASE_URL"] = args.database_url
         app = create_app({"RATELIMIT_ENABLED": False})
@@ -74,14 +76,17 @@ def main() -> None:
             counts = generate(args.persons, progress=lambda m: print("  ", m, flush=True))
             db.session.commit()
             print(
-                f"data set: {counts['persons']} persons, {counts['cases']} cases, {counts['tasks']} "
-                f"open tasks ({counts['overdue_tasks']} overdue) and {counts['closed_tasks']} "
-                f"closed, {counts['events']} events, {counts['escalations']} escalations "
+                f"data set: {counts['persons']} persons, {counts['cases']} cases, "
+                f"{counts['tasks']} open tasks ({counts['overdue_tasks']} overdue) and "
+                f"{counts['closed_tasks']} closed, {counts['events']} events, "
+                f"{counts['escalations']} escalations "
                 f"generated in {time.perf_counter() - t0:.0f} s"
             )
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect() as conn:
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                        "VACUUM ANALYZE"
+                    )
             else:
                 with db.engine.connect() as conn:
                     conn.exec_driver_sql("ANALYZE")
@@ -92,9 +97,7 @@ def main() -> None:
     from transfers.households.models import Person
 
     with app.app_context():
-        first_county_path = db.session.scalar(
-            select(func.min(Case.jurisdiction_path))
-        ).split("/")
+        first_county_path = db.session.scalar(select(func.min(Case.jurisdiction_path))).split("/")
         prefix = "/".join(first_county_path[:4]) + "/"
         case_ids = db.session.scalars(
             select(Case.id).where(Case.jurisdiction_path.startswith(prefix)).limit(args.requests)
@@ -114,7 +117,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     n = run_snapshots(app)
-    print(f"dashboard snapshots of {n} province/city nodes refreshed in {time.perf_counter() - t0:.2f} s")
+    print(
+        f"dashboard snapshots of {n} province/city nodes refreshed in "
+        f"{time.perf_counter() - t0:.2f} s"
+    )
 
     pages = [
         ("approver queue", "bench_police", lambda i: "/tasks/"),
@@ -160,7 +166,9 @@ def main() -> None:
         page = client.get("/query/").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         t = time.perf_counter()
-        resp = client.post("/query/", data={"csrf_token": token, "receipt_no": receipt, "id_tail": id_number[-4:]})
+        resp = client.post(
+            "/query/", data={"csrf_token": token, "receipt_no": receipt, "id_tail": id_number[-4:]}
+        )
         times.append((time.perf_counter() - t) * 1000)
         assert resp.status_code == 200 and "办理进度" in resp.get_data(as_text=True)
     _report("resident lookup", times, queries["n"] / args.requests / 2)

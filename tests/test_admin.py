@@ -113,3 +113,14 @@ def test_add_township_village_and_site(client, make_user, geo, db):
         db.session.scalar(select(Site).where(Site.name == "张村安置点")).jurisdiction_id
         == village.id
     )
+
+
+def test_a_refused_form_says_its_own_message(client, make_user, geo, db):
+    """The forms' messages are lazy strings: each is said, and nothing is added."""
+    login(client, make_user(Role.ADMIN, "4112"))
+    page = f"/admin/jurisdictions/{geo['411221'].id}"
+    resp = post_form(client, page, {"code": "abc", "name": "张村镇"}, post_url=f"{page}/children")
+    assert resp.status_code == 302
+    assert "区划代码应为数字" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    added = select(func.count()).select_from(Jurisdiction).where(Jurisdiction.name == "张村镇")
+    assert db.session.scalar(added) == 0

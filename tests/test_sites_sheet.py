@@ -76,6 +76,19 @@ def test_upload_preview_confirm(client, db, county_admin):
     assert "官坡村已有安置点“官坡镇易地搬迁安置小区”" in again and 'name="rows"' not in again
 
 
+def test_no_file_or_unreadable_carried_rows_create_nothing(client, db, county_admin):
+    login(client, county_admin)
+    before = sites(db)
+    token = csrf_from(client.get("/admin/sites/import").get_data(as_text=True))
+    no_file = client.post("/admin/sites/import", data={"csrf_token": token})
+    assert no_file.status_code == 422
+    assert "请选择要上传的表格文件" in no_file.get_data(as_text=True)
+    for rows in ("not json", "[[1]]", "[]"):
+        resp = client.post("/admin/sites/import/confirm", data={"csrf_token": token, "rows": rows})
+        assert resp.status_code == 422 and "页面已过期" in resp.get_data(as_text=True), rows
+    assert sites(db) == before
+
+
 def test_every_fault_at_its_row_and_nothing_created(client, db, county_admin):
     login(client, county_admin)
     before = sites(db)

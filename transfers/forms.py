@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import has_request_context
+from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
@@ -35,3 +36,11 @@ class ChineseMeta:
             return None  # WTForms' built-in English messages
         # A mixin: WTForms' DefaultMeta follows it in a form's Meta.
         return super().get_translations(form)  # type: ignore[misc]
+
+
+class ChineseForm(FlaskForm):
+    """The base of the interface's forms: Flask-WTF's (CSRF-protected) form whose WTForms
+    messages follow the interface language (`ChineseMeta`)."""
+
+    class Meta(ChineseMeta):
+        pass

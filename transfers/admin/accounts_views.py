@@ -4,9 +4,7 @@ blueprint (admins only); the rules are in `transfers.admin.bulk_accounts`."""
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,20 +12,12 @@ from flask_wtf import FlaskForm
 
 from transfers.admin.bulk_accounts import COLUMNS, AccountRow, check_rows, create_accounts
 from transfers.admin.services import admin_paths
-from transfers.admin.sheets import SheetError, SheetRow, read_sheet
+from transfers.admin.web import carried_sheet, carry, sheet_upload_page
 from transfers.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 FIELDS = ("role", "place", "name", "phone")
-
-
-def _carried(rows: list[AccountRow]) -> str:
-    """The checked rows, carried by the preview's confirm form (checked again there)."""
-    return json.dumps(
-        [[r.number, r.role_text, r.place_text, r.name, r.phone] for r in rows],
-        ensure_ascii=False,
-    )
 
 
 def _preview(rows: list[AccountRow], status: int = 200) -> ResponseReturnValue:
@@ -36,43 +26,25 @@ def _preview(rows: list[AccountRow], status: int = 200) -> ResponseReturnValue:
         "admin/accounts_preview.html",
         rows=rows,
         faults=faults,
-        carried=_carried(rows),
+        carried=carry([r.number, r.role_text, r.place_text, r.name, r.phone] for r in rows),
         form=FlaskForm(),
     ), (422 if faults else status)
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
 def bulk() -> ResponseReturnValue:
-    form = FlaskForm()
-    error = ""
-    if request.method == "POST":
-        upload = request.files.get("sheet")
-        if not form.validate_on_submit():
-            error = _("页面已过期，请重新上传")
-        elif upload is None or not upload.filename:
-            error = _("请选择要上传的表格文件")
-        else:
-            try:
-                sheet = read_sheet(upload.filename, upload.read(), COLUMNS)
-            except SheetError as e:
-                error = str(e)
-            else:
-                return _preview(check_rows(sheet, admin_paths(current_user)))
-    status = 422 if error else 200
-    return render_template("admin/accounts_bulk.html", form=form, error=error), status
+    return sheet_upload_page(
+        "admin/accounts_bulk.html",
+        COLUMNS,
+        lambda sheet: _preview(check_rows(sheet, admin_paths(current_user))),
+    )
 
 
 @bp.route("/bulk/confirm", methods=["POST"])
 def confirm() -> ResponseReturnValue:
     form = FlaskForm()
-    try:
-        carried = json.loads(request.form.get("rows", ""))
-        sheet = [
-            SheetRow(int(r[0]), dict(zip(FIELDS, map(str, r[1:]), strict=True))) for r in carried
-        ]
-    except (ValueError, TypeError, IndexError):
-        sheet = []
-    if not form.validate_on_submit() or not sheet:
+    sheet = carried_sheet(form, FIELDS)
+    if not sheet:
         error = _("页面已过期，请重新上传")
         return render_template("admin/accounts_bulk.html", form=form, error=error), 422
     rows = check_rows(sheet, admin_paths(current_user))

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from workflows.roles import Role
 
 ROLE_CHOICES = select_choices((r.value, _l(r.label)) for r in Role)
 
 
-class UserForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class UserForm(ChineseForm):
     username = StringField(
         _l("用户名"),
         validators=[
@@ -43,10 +39,7 @@ class UserForm(FlaskForm):
     )
 
 
-class EditUserForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class EditUserForm(ChineseForm):
     display_name = StringField(
         _l("姓名/单位"), validators=[InputRequired(_l("请填写姓名")), Length(max=40)]
     )
@@ -58,10 +51,7 @@ class EditUserForm(FlaskForm):
     )
 
 
-class GrantForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class GrantForm(ChineseForm):
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     jurisdiction_code = StringField(
         _l("辖区"),
@@ -70,10 +60,7 @@ class GrantForm(FlaskForm):
     )
 
 
-class JurisdictionForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class JurisdictionForm(ChineseForm):
     code = StringField(
         _l("区划代码"),
         validators=[
@@ -84,10 +71,7 @@ class JurisdictionForm(FlaskForm):
     name = StringField(_l("名称"), validators=[InputRequired(_l("请填写名称")), Length(max=64)])
 
 
-class SiteForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class SiteForm(ChineseForm):
     name = StringField(
         _l("安置点名称"), validators=[InputRequired(_l("请填写名称")), Length(max=64)]
     )
@@ -98,19 +82,13 @@ class SiteForm(FlaskForm):
     address = StringField(_l("地址"), validators=[InputRequired(_l("请填写地址")), Length(max=200)])
 
 
-class ImportGrantForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class ImportGrantForm(ChineseForm):
     # The choices (the offices that may get a grant) are set by the page; the domain
     # checks the one posted.
     office = SelectField(_l("用户（岗位）"), validate_choice=False)
 
 
-class PhoneForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class PhoneForm(ChineseForm):
     phone = StringField(
         _l("咨询电话"),
         validators=[Length(max=40, message=_l("电话号码过长"))],

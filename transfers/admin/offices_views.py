@@ -18,6 +18,7 @@ from transfers.admin.web import apply_form
 from transfers.auth.models import RoleGrant
 from transfers.db import utcnow
 from transfers.extensions import db
+from transfers.forms import first_errors
 from transfers.imports.models import ImportGrant
 from workflows.roles import Role
 
@@ -90,7 +91,7 @@ def set_phone(jurisdiction_id: int) -> ResponseReturnValue:
     form = PhoneForm()
     text = form.phone.data or ""
     if not form.validate_on_submit():
-        message = "；".join(v[0] for v in form.errors.values()) or _("页面已过期，请重新提交")
+        message = "；".join(first_errors(form).values()) or _("页面已过期，请重新提交")
         return _phones_page({jurisdiction_id: message}, {jurisdiction_id: text})
     try:
         office = set_office_phone(current_user, jurisdiction_id, text)

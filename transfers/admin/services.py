@@ -12,6 +12,7 @@ from transfers.auth.services import end_session
 from transfers.auth.throttle import clear as clear_throttle
 from transfers.db import utcnow
 from transfers.extensions import db
+from transfers.field_errors import FieldErrors
 from transfers.jurisdictions.lookup import PlaceNotFound
 from transfers.jurisdictions.lookup import resolve as resolve_place
 from transfers.jurisdictions.models import Jurisdiction, Site
@@ -19,10 +20,8 @@ from workflows.i18n import gettext as _
 from workflows.roles import LEVEL_ORDER, Level, Role
 
 
-class AdminError(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("；".join(errors.values()))
+class AdminError(FieldErrors):
+    """An administrator's step refused, by field."""
 
 
 def admin_paths(admin: User) -> list[str]:

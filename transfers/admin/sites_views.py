@@ -4,16 +4,14 @@ faults, confirm. Nested in the admin blueprint (admins only); the rules are in
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from transfers.admin.services import admin_paths
-from transfers.admin.sheets import SheetError, SheetRow, read_sheet
+from transfers.admin.web import carried_sheet, carry, sheet_upload_page
 from transfers.extensions import db
 from transfers.sites.from_sheet import COLUMNS, SiteRow, check_rows, create_sites
 
@@ -24,10 +22,7 @@ FIELDS = ("name", "place", "kind", "address")
 
 def _preview(rows: list[SiteRow]) -> ResponseReturnValue:
     faults = sum(1 for r in rows if r.errors)
-    carried = json.dumps(
-        [[r.number, r.name, r.place_text, r.kind_text, r.address] for r in rows],
-        ensure_ascii=False,
-    )
+    carried = carry([r.number, r.name, r.place_text, r.kind_text, r.address] for r in rows)
     return render_template(
         "sites/import_preview.html", rows=rows, faults=faults, carried=carried, form=FlaskForm()
     ), (422 if faults else 200)
@@ -35,36 +30,18 @@ def _preview(rows: list[SiteRow]) -> ResponseReturnValue:
 
 @bp.route("/import", methods=["GET", "POST"])
 def upload() -> ResponseReturnValue:
-    form = FlaskForm()
-    error = ""
-    if request.method == "POST":
-        sheet_file = request.files.get("sheet")
-        if not form.validate_on_submit():
-            error = _("页面已过期，请重新上传")
-        elif sheet_file is None or not sheet_file.filename:
-            error = _("请选择要上传的表格文件")
-        else:
-            try:
-                sheet = read_sheet(sheet_file.filename, sheet_file.read(), COLUMNS)
-            except SheetError as e:
-                error = str(e)
-            else:
-                return _preview(check_rows(sheet, admin_paths(current_user)))
-    status = 422 if error else 200
-    return render_template("sites/import.html", form=form, error=error), status
+    return sheet_upload_page(
+        "sites/import.html",
+        COLUMNS,
+        lambda sheet: _preview(check_rows(sheet, admin_paths(current_user))),
+    )
 
 
 @bp.route("/import/confirm", methods=["POST"])
 def confirm() -> ResponseReturnValue:
     form = FlaskForm()
-    try:
-        carried = json.loads(request.form.get("rows", ""))
-        sheet = [
-            SheetRow(int(r[0]), dict(zip(FIELDS, map(str, r[1:]), strict=True))) for r in carried
-        ]
-    except (ValueError, TypeError, IndexError):
-        sheet = []
-    if not form.validate_on_submit() or not sheet:
+    sheet = carried_sheet(form, FIELDS)
+    if not sheet:
         error = _("页面已过期，请重新上传")
         return render_template("sites/import.html", form=form, error=error), 422
     rows = check_rows(sheet, admin_paths(current_user))

@@ -30,6 +30,7 @@ from transfers.auth.models import RoleGrant, User
 from transfers.auth.throttle import locked_names
 from transfers.db import utcnow
 from transfers.extensions import db
+from transfers.forms import first_errors
 from transfers.jurisdictions.models import Jurisdiction, Site
 from transfers.visibility import within_paths
 from workflows.roles import Role
@@ -94,7 +95,7 @@ def new_user() -> ResponseReturnValue:
             db.session.rollback()
             errors = e.errors
     elif request.method == "POST":
-        errors = {k: v[0] for k, v in form.errors.items()}
+        errors = first_errors(form)
     return render_template("admin/user_new.html", form=form, errors=errors), 422 if errors else 200
 
 
@@ -132,7 +133,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 flash(_("已保存"), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     elif request.method == "POST":
-        errors = {k: v[0] for k, v in form.errors.items()}
+        errors = first_errors(form)
     return render_template(
         "admin/user_edit.html", user=user, form=form, grant_form=grant_form, errors=errors
     ), 422 if errors else 200

@@ -16,15 +16,12 @@ from transfers.api.models import ApiToken
 from transfers.api.tokens import DEFAULT_DAYS, LIFETIMES, create_token, revoke_token
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class TokenForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class TokenForm(ChineseForm):
     name = StringField(
         _l("令牌用途"),
         validators=[InputRequired(_l("请填写令牌用途，便于日后识别")), Length(max=60)],

@@ -1,15 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseForm
 
 
-class LoginForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class LoginForm(ChineseForm):
     username = StringField(
         _l("用户名"), validators=[InputRequired(_l("请输入用户名")), Length(max=40)]
     )
@@ -18,10 +14,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class ChangePasswordForm(ChineseForm):
     current = PasswordField(
         _l("初始密码"), validators=[InputRequired(_l("请输入初始密码")), Length(max=200)]
     )

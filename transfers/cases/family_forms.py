@@ -7,19 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 from transfers.cases.family import FamilyAction, MemberDecision, MemberStep
 from transfers.cases.forms import form_field
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from workflows.i18n import gettext as translate
 
 
-class FamilyForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class FamilyForm(ChineseForm):
     # The cases the form was rendered for: a change meanwhile is told, not guessed.
     cases = HiddenField()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,17 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from workflows.base import Action, Context
 from workflows.fields import Field
 from workflows.i18n import gettext as translate
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(ChineseForm):
     """Carries the case version the page was rendered with (optimistic locking)."""
-
-    class Meta(ChineseMeta):
-        pass
 
     version = HiddenField()
 
@@ -66,10 +62,7 @@ def required_names(action: Action) -> set[str]:
     return {f.name for f in action.fields if f.required}
 
 
-class DocumentForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class DocumentForm(ChineseForm):
     version = HiddenField()
     file = FileField(_l("选择文件"), validators=[DataRequired(_l("请选择要上传的文件"))])
     description = StringField(

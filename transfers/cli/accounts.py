@@ -10,9 +10,6 @@ from flask.cli import AppGroup
 
 from transfers.extensions import db
 
-#: Exit status when some rows have faults (nothing is created then).
-FAULTY_ROWS_EXIT = 2
-
 accounts_group = AppGroup("accounts", help="Accounts in bulk.")
 
 
@@ -29,19 +26,9 @@ def import_sheet_command(path: Path, dry_run: bool, passwords_out: Path | None) 
     """Create accounts from a sheet with the columns 角色, 管辖区域, 姓名, 手机号 (the
     user name is the mobile number). All or nothing: any fault creates no account."""
     from transfers.admin.bulk_accounts import COLUMNS, check_rows, create_accounts
-    from transfers.admin.sheets import SheetError, read_sheet
+    from transfers.cli.sheets import checked_rows
 
-    try:
-        sheet = read_sheet(path.name, path.read_bytes(), COLUMNS)
-    except SheetError as e:
-        raise click.ClickException(str(e)) from None
-    rows = check_rows(sheet, None)
-    faulty = [r for r in rows if r.errors]
-    for r in faulty:
-        click.echo(f"row {r.number}: " + "；".join(r.errors), err=True)
-    if faulty:
-        click.echo(f"{len(faulty)} of {len(rows)} rows have faults; no account created.", err=True)
-        raise SystemExit(FAULTY_ROWS_EXIT)
+    rows = checked_rows(path, COLUMNS, check_rows, "account")
     if dry_run:
         click.echo(f"Dry run: {len(rows)} rows, no faults; nothing created.")
         return

@@ -9,9 +9,6 @@ from flask.cli import AppGroup
 
 from transfers.extensions import db
 
-#: Exit status when some rows of a sheet have faults (nothing is created then).
-FAULTY_ROWS_EXIT = 2
-
 places_group = AppGroup("places", help="Places from the official division codes (2023).")
 
 
@@ -60,20 +57,10 @@ def enable_county_command(query: str, dry_run: bool) -> None:
 def import_sites_command(path: Path, dry_run: bool) -> None:
     """Create 安置点 from a sheet (安置点名称, 所在村（社区）, 安置方式, 地址).
     All or nothing: any fault creates no site (exit status 2)."""
-    from transfers.admin.sheets import SheetError, read_sheet
+    from transfers.cli.sheets import checked_rows
     from transfers.sites.from_sheet import COLUMNS, check_rows, create_sites
 
-    try:
-        sheet = read_sheet(path.name, path.read_bytes(), COLUMNS)
-    except SheetError as e:
-        raise click.ClickException(str(e)) from None
-    rows = check_rows(sheet, None)
-    faulty = [r for r in rows if r.errors]
-    for r in faulty:
-        click.echo(f"row {r.number}: " + "；".join(r.errors), err=True)
-    if faulty:
-        click.echo(f"{len(faulty)} of {len(rows)} rows have faults; no site created.", err=True)
-        raise SystemExit(FAULTY_ROWS_EXIT)
+    rows = checked_rows(path, COLUMNS, check_rows, "site")
     if dry_run:
         click.echo(f"Dry run: {len(rows)} rows, no faults; nothing created.")
         return

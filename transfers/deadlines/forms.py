@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from workflows.calendar import LimitUnit
 
 # The unit as a word on its own (the labels of LimitUnit follow a number: 5个工作日).
@@ -16,10 +15,7 @@ UNIT_NAMES = {
 }
 
 
-class TimeLimitForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class TimeLimitForm(ChineseForm):
     step = SelectField(_l("事项与环节"), validators=[DataRequired(_l("请选择环节"))])
     jurisdiction = SelectField(_l("适用辖区"), default="")
     amount = IntegerField(
@@ -31,11 +27,8 @@ class TimeLimitForm(FlaskForm):
     )
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(ChineseForm):
     """A range of days (国庆节 10月1日至7日) entered at once; one day: no end date."""
-
-    class Meta(ChineseMeta):
-        pass
 
     starts_on = DateField(_l("开始日期"), validators=[DataRequired(_l("请填写开始日期"))])
     ends_on = DateField(
@@ -51,26 +44,19 @@ class OverrideForm(FlaskForm):
     )
 
 
-class RangeForm(FlaskForm):
+class RangeForm(ChineseForm):
     """Removing an entered range (its first and last day)."""
-
-    class Meta(ChineseMeta):
-        pass
 
     starts_on = DateField(validators=[DataRequired()])
     ends_on = DateField(validators=[DataRequired()])
 
 
-class SuspendForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class SuspendForm(ChineseForm):
     reason = StringField(
         _l("暂停原因"), validators=[DataRequired(_l("请填写原因")), Length(max=500)]
     )
     items = TextAreaField(_l("需补正的材料（一次性告知，每行一项；不需补正材料可不填）"))
 
 
-class EmptyForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
+class EmptyForm(ChineseForm):
+    """A form with nothing but its CSRF token."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, ChineseMeta, select_choices
 from transfers.households.models import (
     ASSISTANCE_STATUS,
     MEDICAL_STATUS,
@@ -62,10 +61,7 @@ class MemberForm(Form):
         return not (self.name.data or "").strip() and not (self.id_number.data or "").strip()
 
 
-class HouseholdForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class HouseholdForm(ChineseForm):
     origin_id = SelectField(
         _l("迁出地（村/社区）"), coerce=int, validators=[InputRequired(_l("请选择迁出地"))]
     )
@@ -94,11 +90,8 @@ class CorrectedMemberForm(MemberForm):
     person_id = HiddenField()
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(ChineseForm):
     """更正登记: the registration as it should have been, and why."""
-
-    class Meta(ChineseMeta):
-        pass
 
     reason = TextAreaField(
         _l("更正原因"),

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseForm
 from transfers.imports import jobs
 from transfers.imports.checking import new_batch, quick_check
 from transfers.imports.choices import (
@@ -49,10 +49,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class UploadForm(ChineseForm):
     file = FileField(
         _l("台账文件（.xlsx、.xls 或 .csv）"),
         validators=[

@@ -8,13 +8,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
 from transfers.db import utcnow
 from transfers.extensions import db
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseForm
 from transfers.inbox.models import Notification
 from transfers.inbox.services import (
     case_messages,
@@ -28,10 +27,7 @@ from transfers.inbox.services import (
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
-class MailForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class MailForm(ChineseForm):
     email = EmailField(
         _l("邮件提醒地址"),
         validators=[
@@ -43,9 +39,8 @@ class MailForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
+class EmptyForm(ChineseForm):
+    """A form with nothing but its CSRF token."""
 
 
 @bp.route("/")

@@ -1,19 +1,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from transfers.privacy.services import PURPOSES
 
 
-class PurposeForm(FlaskForm):
+class PurposeForm(ChineseForm):
     """Why full ID numbers are wanted (recorded in the access audit); asked once."""
-
-    class Meta(ChineseMeta):
-        pass
 
     purpose = SelectField(
         _l("查看事由"),

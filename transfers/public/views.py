@@ -9,12 +9,11 @@ from flask import Blueprint, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from transfers.extensions import limiter
-from transfers.forms import ChineseMeta
+from transfers.forms import ChineseForm
 from transfers.public.lookup import (
     PER_ADDRESS,
     PER_RECEIPT,
@@ -26,10 +25,7 @@ from transfers.public.lookup import (
 bp = Blueprint("public", __name__, url_prefix="/query")
 
 
-class LookupForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class LookupForm(ChineseForm):
     receipt_no = StringField(
         _l("办件编号"), validators=[InputRequired(_l("请输入办件编号")), Length(max=24)]
     )

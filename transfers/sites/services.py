@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 
 from transfers.cases.models import Case
 from transfers.extensions import db
@@ -28,6 +28,19 @@ class MemberRow:
     voting: str
 
 
+def _people_at(site: Site, *conditions: ColumnElement[bool]) -> int:
+    """How many people of the site's households meet every condition."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .join(Household, Person.household_id == Household.id)
+            .where(Household.site_id == site.id, *conditions)
+        )
+        or 0
+    )
+
+
 def site_profile(site: Site) -> tuple[SiteProfile, int]:
     """The site's derived organization, and how many origin villages its people come from."""
     households = (
@@ -36,24 +49,8 @@ def site_profile(site: Site) -> tuple[SiteProfile, int]:
         )
         or 0
     )
-    residents = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Person)
-            .join(Household, Person.household_id == Household.id)
-            .where(Household.site_id == site.id)
-        )
-        or 0
-    )
-    full_members = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Person)
-            .join(Household, Person.household_id == Household.id)
-            .where(Household.site_id == site.id, Person.party_status == "full")
-        )
-        or 0
-    )
+    residents = _people_at(site)
+    full_members = _people_at(site, Person.party_status == "full")
     origins = (
         db.session.scalar(
             select(func.count(distinct(Household.origin_jurisdiction_id))).where(

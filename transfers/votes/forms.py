@@ -1,18 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from transfers.forms import ChineseMeta, select_choices
+from transfers.forms import ChineseForm, select_choices
 from workflows.collective_membership import BODY_LABELS
 
 
-class PublishForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class PublishForm(ChineseForm):
     body = SelectField(
         _l("表决机构"),
         choices=select_choices((b.value, _l(text)) for b, text in BODY_LABELS.items()),
@@ -40,8 +36,5 @@ class PublishForm(FlaskForm):
     )
 
 
-class VoteForm(FlaskForm):
-    class Meta(ChineseMeta):
-        pass
-
+class VoteForm(ChineseForm):
     voted_on = DateField(_l("表决日期"), validators=[InputRequired(_l("请填写表决日期"))])
