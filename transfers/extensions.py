@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
+import time
 from typing import TYPE_CHECKING
 
 from flask_login import LoginManager
@@ -31,3 +32,11 @@ from flask_limiter import Limiter  # noqa: E402
 from flask_limiter.util import get_remote_address  # noqa: E402
 
 limiter = Limiter(get_remote_address, default_limits=[])  # storage: RATELIMIT_STORAGE_URI
+
+
+def retry_after() -> int:
+    """Seconds until the rate limit this request breached resets, for a 429's Retry-After
+    header and the wait it states: the reset time of Flask-Limiter's `current_limit` (the
+    breached limit, after a breach); a minute when no limit applied."""
+    breached = limiter.current_limit
+    return max(1, breached.reset_at - int(time.time())) if breached else 60

@@ -234,3 +234,18 @@ def test_a_wrong_receipt_and_a_wrong_tail_get_the_same_answer(client, family):
         == answer(number, wrong_tail)
         == ("未查询到办件。请核对办件编号和身份证号码后四位。")
     )
+
+
+def test_the_api_429_says_how_long_to_wait(client, receipt):
+    """The API's refusal carries Retry-After (seconds) and says the same wait in its body."""
+    number, _ = receipt
+    for i in range(11):
+        asked = {"receipt_no": number, "id_tail": f"{i:04d}"}
+        resp = client.get("/api/v1/public/status", query_string=asked)
+    assert resp.status_code == 429 and resp.mimetype == "application/problem+json"
+    wait = int(resp.headers["Retry-After"])
+    assert 0 < wait <= 61  # the breached limit is ten a minute
+    body = resp.get_json()
+    assert body["retry_after"] == wait
+    assert body["detail"] == f"请求过于频繁，请在 {wait} 秒后再试"
+    assert body["type"] == "/api/v1/docs#problem-too-many-requests"

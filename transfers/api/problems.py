@@ -2,14 +2,16 @@
 
 `title` is the English summary, `title_zh` its Chinese counterpart, `detail` the specific
 message shown to Chinese users (from the domain or the validation), and `errors` the
-field errors of a 422. `domain_problem` is the one mapping from the domain's exceptions
-to HTTP statuses; `http_problem` renders the framework's HTTP errors (a 422 from
+field errors of a 422; a 429 says how long to wait, in `detail`, in `retry_after` and in
+the Retry-After header (seconds). `domain_problem` is the one mapping from the domain's
+exceptions to HTTP statuses; `http_problem` renders the framework's HTTP errors (a 422 from
 argument parsing, mainly).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +25,7 @@ from transfers.engine.errors import (
     StaleVersion,
     WorkflowError,
 )
-from transfers.extensions import db
+from transfers.extensions import db, retry_after
 from transfers.households.validation import HouseholdError
 
 PROBLEM = "application/problem+json"
@@ -73,14 +75,25 @@ def problem(
         "status": status,
         "detail": detail or title_zh,
     }
+    wait = retry_after() if status == 429 else None
+    if wait is not None:
+        body["retry_after"] = wait
+        body["detail"] = detail or f"请求过于频繁，请在{_wait_text(wait)}后再试"
     if errors:
         body["errors"] = {k or "_": str(v) for k, v in errors.items()}
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
     for k, v in (headers or {}).items():
         response.headers[k] = v
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
+
+
+def _wait_text(seconds: int) -> str:
+    """The wait in words: seconds up to two minutes, whole minutes (rounded up) beyond."""
+    return f" {seconds} 秒" if seconds < 120 else f" {math.ceil(seconds / 60)} 分钟"
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, str]:

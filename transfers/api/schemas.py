@@ -47,6 +47,9 @@ class Problem(ChineseSchema):
         values=f.Str(),
         metadata={"description": "Field errors (422), keyed like `members-0-id_number`"},
     )
+    retry_after = f.Int(
+        metadata={"description": "Seconds to wait before asking again (429), as in Retry-After"}
+    )
 
 
 class PageQuery(Query):

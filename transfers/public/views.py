@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 from flask import Blueprint, make_response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -12,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from transfers.extensions import limiter
+from transfers.extensions import limiter, retry_after
 from transfers.forms import ChineseForm
 from transfers.public.lookup import (
     PER_ADDRESS,
@@ -57,10 +56,9 @@ def index() -> ResponseReturnValue:
 @bp.errorhandler(429)
 def too_many(_error: Exception) -> ResponseReturnValue:
     """Too many lookups: how long to wait (also as Retry-After), and the way back to the
-    lookup, not to the staff login. The wait is the breached limit's reset time, as
-    Flask-Limiter's current_limit reports it."""
-    breached = limiter.current_limit
-    seconds = max(1, breached.reset_at - int(time.time())) if breached else 60
+    lookup, not to the staff login. The wait is the breached limit's reset time
+    (transfers.extensions.retry_after)."""
+    seconds = retry_after()
     if seconds < 60:
         wait = _("%(n)s 秒", n=seconds)
     else:
