@@ -3,12 +3,15 @@ past the end, and what the page after an action says (and the back button to its
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW, login, post_form
+from tests.test_exports import sheet
 from transfers.cases.services import open_intake
 from transfers.deadlines.suspension import suspend
 from transfers.engine import act
@@ -171,3 +174,23 @@ def test_lists_past_their_last_page_show_it(app, world, make_user):
     login(s, lead)
     assert s.get("/supervision/ledgers/work?page=80").status_code == 200
     assert s.get("/supervision/ledgers/problems?page=80").status_code == 200
+
+
+def test_the_export_has_the_rows_the_queue_shows(app, world):
+    """The page's 导出Excel link carries its search box, step and order: the file lists the
+    same tasks in the same order, and a search narrows both."""
+    staff, tasks = world["staff"], world["tasks"]
+    c = app.test_client()
+    login(c, staff)
+    receipt = world["intakes"][0].receipt_no
+    step = user_steps(staff)[0].key
+    for asked in ({}, {"q": receipt, "sort": "-due"}, {"q": receipt, "step": step}):
+        html = c.get("/tasks/", query_string=asked).get_data(as_text=True)
+        shown = [int(i) for i in re.findall(r'href="/cases/(\d+)"', html)]
+        link = re.search(r'href="(/exports/tasks\.xlsx[^"]*)"', html)
+        assert link is not None
+        rows = sheet(c.get(unescape(link.group(1))))[1:]
+        by_case = {t.case_id: t for t in tasks}
+        assert [r[6] for r in rows] == [by_case[i].due_on.isoformat() for i in shown]
+        assert len(shown) == (2 if asked else 6)
+    assert len(sheet(c.get("/exports/tasks.xlsx", query_string={"q": "没有这个人"}))) == 1

@@ -29,8 +29,9 @@ from transfers.households.models import Household, Person
 from transfers.imports.template import write_rows_xlsx
 from transfers.jurisdictions.models import Jurisdiction
 from transfers.privacy.services import Disclosure
+from transfers.tasks.filters import QueueFilter
 from transfers.tasks.models import Task
-from transfers.tasks.services import queue_query, supervised_overdue_query
+from transfers.tasks.services import filtered_queue, supervised_overdue_query
 from transfers.visibility import household_search, visible_cases, visible_households
 from workflows.calendar import deadline_status
 from workflows.idcard import mask_id_number, mask_name
@@ -160,17 +161,14 @@ TASK_HEADERS = [
 
 
 def export_queue(
-    user: User,
-    today: date,
-    *,
-    procedure: str = "",
-    state: str = "",
-    sort: str = "due",
-    disclosure: Disclosure | None = None,
+    user: User, today: date, f: QueueFilter, *, disclosure: Disclosure | None = None
 ) -> Export:
+    """The queue page's rows, all of them: the same `filtered_queue` (search box, procedure,
+    step and order) as the page."""
     name, _ = _masker(disclosure)
-    q = queue_query(user, procedure=procedure, state=state, sort=sort)
-    return Export("我的待办", TASK_HEADERS, _task_rows(_stream(q), today, name))
+    return Export(
+        "我的待办", TASK_HEADERS, _task_rows(_stream(filtered_queue(user, f)), today, name)
+    )
 
 
 def export_overdue(user: User, today: date, *, disclosure: Disclosure | None = None) -> Export:

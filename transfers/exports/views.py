@@ -24,6 +24,7 @@ from transfers.exports.services import (
 from transfers.extensions import db
 from transfers.privacy.forms import PurposeForm
 from transfers.privacy.services import Disclosure
+from transfers.tasks.filters import QueueFilter
 from workflows.calendar import local_date
 from workflows.i18n import N_
 from workflows.registry import PROCEDURES
@@ -56,11 +57,9 @@ def _data(kind: str, disclosure: Disclosure | None) -> Export:
     state = request.args.get("state", "")
     if kind == "households":
         return export_households(current_user, q=request.args.get("q", ""), disclosure=disclosure)
-    if kind == "tasks":
-        sort = request.args.get("sort", "due")
-        return export_queue(
-            current_user, today, procedure=procedure, state=state, sort=sort, disclosure=disclosure
-        )
+    if kind == "tasks":  # the queue's own filter, checked as the page checks it
+        f = QueueFilter.from_args(request.args, current_user)
+        return export_queue(current_user, today, f, disclosure=disclosure)
     if kind == "overdue":
         return export_overdue(current_user, today, disclosure=disclosure)
     return export_cases(
