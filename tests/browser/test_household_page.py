@@ -1,6 +1,6 @@
 """The household page at 1366×768 and on a 375×812 phone: below 576 px its member and case
-tables become cards (the lists' `table-cards`), and its primary action, 确认受理并生成回执,
-and each case's 查看 are on screen without sideways scrolling."""
+tables become cards (the lists' `table-cards`), names stay on one line, and its primary
+action, 确认受理并生成回执, and each case's 查看 are on screen without sideways scrolling."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ def _cells_fit(page: Any, table: str) -> str:
     )
 
 
+def _lines(page: Any, cells: str) -> set[int]:
+    """How many lines the text of each of these cells takes (a set: all the same, mostly)."""
+    return set(
+        page.eval_on_selector_all(
+            cells,
+            """(cells) => cells.map((c) => {
+              const r = document.createRange(); r.selectNodeContents(c);
+              return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size;
+            })""",
+        )
+    )
+
+
 @SIZES
 def test_members_as_cards_on_a_phone_and_the_intake_on_screen(  # type: ignore[no-untyped-def]
     live_server, page, make_user, make_household, db, size
@@ -64,6 +77,10 @@ def test_members_as_cards_on_a_phone_and_the_intake_on_screen(  # type: ignore[n
             )
     assert _cells_fit(page, "#member-table") == ""
     assert _cells_fit(page, "#case-table") == ""
+    assert _lines(page, "#member-table tbody td:nth-child(2)") == {1}  # names on one line
+    # the intake's table stays a table (a checkbox per row), its names on one line too
+    assert _lines(page, "#proposal-table tbody td:nth-child(2)") == {1}
+    assert _cells_fit(page, "#proposal-table") == ""
 
     intake = page.get_by_role("button", name="确认受理并生成回执")
     assert action_reachable(page, intake) == ""

@@ -190,7 +190,11 @@ def test_primary_action_of_every_main_page_on_a_phone(live_server, page, demo, d
             ),
             "household": (
                 f"{base}/households/{case.household_id}",
-                lambda p: p.locator("main .btn").first,
+                lambda p: p.get_by_role("button", name="确认受理并生成回执"),
+            ),
+            "household-case": (
+                f"{base}/households/{case.household_id}",
+                lambda p: p.get_by_role("link", name="查看", exact=True).first,
             ),
             "case": (
                 f"{base}/cases/{case.id}",
