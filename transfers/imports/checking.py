@@ -102,7 +102,7 @@ class _Staging:
                 "household_key": key,
                 "id_number": number,
                 "status": "invalid" if problems.items else "valid",
-                "raw": list(cells),
+                "raw": _trimmed(cells),
                 "values": values,
                 "errors": problems.items,
             }
@@ -176,6 +176,14 @@ class _Staging:
         assert isinstance(table, Table)  # typed as any FromClause; here a plain table
         db.session.execute(insert(table), self.buffer)
         self.buffer.clear()
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """The row's cells without its trailing empty ones (the error workbook pads them)."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
 
 
 def _outside_row(batch_id: int, row_no: int) -> dict[str, Any]:
@@ -261,7 +269,7 @@ def stage_ledger(
         total += 1
         by_key = {key: cells[i] if i < len(cells) else "" for i, key in opened.mapping.items()}
         num_keys = {opened.mapping[i] for i in numeric if i in opened.mapping} if numeric else set()
-        staging.add(row_no, list(cells), by_key, num_keys)
+        staging.add(row_no, cells, by_key, num_keys)
         if len(staging.buffer) >= CHUNK_ROWS:
             staging.flush()
             batch.checked_rows = total

@@ -193,7 +193,7 @@ def _csv_rows(path: Path) -> Rows:
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         for row_no, values in enumerate(csv.reader(fh), 1):
             # A field written as '=… by our own CSV files reads back as =… (cells.py).
-            yield row_no, [fold(unquote(v)) for v in values], {}
+            yield row_no, [fold(unquote(v)) if v else "" for v in values], {}
 
 
 def sheet_names(path: Path, filename: str) -> list[str]:
