@@ -47,8 +47,8 @@ def logout(page: Any) -> None:
     toggler = page.get_by_role("button", name="展开菜单")
     if toggler.is_visible():
         toggler.click()
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_url(re.compile(r"/login"))
+    with page.expect_navigation(url=re.compile(r"/login"), timeout=30_000):
+        page.get_by_role("button", name="退出").click()
 
 
 def _hukou_states(db: Any, household_id: int) -> list[str]:
