@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -33,8 +34,14 @@ from transfers.monitoring.services import open_monitoring_cases
 from workflows.idcard import InvalidIdNumber, parse_id_number
 
 
+@lru_cache(maxsize=65536)
 def initials(name: str) -> str:
-    """Pinyin initials for search: 张三丰 -> zsf."""
+    """Pinyin initials for search: 张三丰 -> zsf.
+
+    Cached per name: a ledger repeats names (a village shares a few surnames and many
+    given names), and pypinyin's segmentation of each name is most of a big import's
+    time. The result depends on the name alone, so the cache never changes it.
+    """
     return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
 
 

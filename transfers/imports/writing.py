@@ -103,12 +103,16 @@ def _next_households(batch: ImportBatch, limit: int) -> dict[str, list[Any]]:
         .order_by(ImportRow.household_key)
         .limit(limit)
     ).all()
+    if not keys:
+        return {}
+    # The first `limit` keys in order: every valid row up to the last of them is one of
+    # theirs, so a range on the (batch, status, key) index reads them without an IN list.
     rows = db.session.execute(
         select(ImportRow.id, ImportRow.household_key, ImportRow.id_number, ImportRow.values)
         .where(
             ImportRow.batch_id == batch.id,
-            ImportRow.household_key.in_(keys),
             ImportRow.status == "valid",
+            ImportRow.household_key <= keys[-1],
         )
         .order_by(ImportRow.household_key, ImportRow.row_no)
     ).all()
