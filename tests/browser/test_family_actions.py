@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from sqlalchemy import select
 
@@ -43,12 +44,11 @@ class Counted:
 
 
 def logout(page: Any) -> None:
-    """Sign out (not counted: both ways change users once); on a phone through the menu."""
-    toggler = page.get_by_role("button", name="展开菜单")
-    if toggler.is_visible():
-        toggler.click()
-    with page.expect_navigation(url=re.compile(r"/login"), timeout=30_000):
-        page.get_by_role("button", name="退出").click()
+    """Change users (not counted: both ways do it once). The session's cookie is dropped
+    rather than the menu's 退出 clicked: signing out is not what this test measures, and
+    on a loaded machine the phone menu's click was sometimes lost."""
+    page.context.clear_cookies()
+    page.goto(urljoin(page.url, "/login"))
 
 
 def _hukou_states(db: Any, household_id: int) -> list[str]:
