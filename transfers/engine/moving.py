@@ -17,7 +17,7 @@ from transfers.engine.events import event_spec
 from transfers.engine.reading import CaseRow, OpenTask, case_t, context, read_case
 from transfers.engine.writing import plan_next_task, write
 from transfers.extensions import db
-from transfers.inbox.returns import announce_return
+from transfers.inbox.returns import Reopened, announce_return, subject_name
 from transfers.tasks.permissions import can_act
 from workflows.base import RETURN, Decision, Procedure, WorkflowError
 from workflows.i18n import gettext as _
@@ -95,12 +95,24 @@ def apply(
             event_spec(at=now, kind="reevaluated", data={"dependency": waits_on, "text": text})
         )
     plan_next_task(case, procedure, decision.dest, now)
-    returned = decision.action.trigger == RETURN
-    if returned and case.opening is not None:
-        case.opening["return_reason"] = reason  # the reopened step says why (被退回)
+    opening = case.opening if decision.action.trigger == RETURN else None
+    if opening is not None:
+        opening["return_reason"] = reason  # the reopened step says why (被退回)
     write(case)
-    if returned and actor is not None:
-        announce_return(case.id, actor=actor, source=decision.source, reason=reason, now=now)
+    if opening is not None and actor is not None and case.task is not None:
+        step = Reopened(
+            case.id, case.task.id, opening["state"], opening["role"], opening["jurisdiction_path"]
+        )
+        name = subject_name(case.person_id, case.household_id)
+        announce_return(
+            step,
+            procedure=procedure,
+            name=name,
+            actor=actor,
+            source=decision.source,
+            reason=reason,
+            now=now,
+        )
 
 
 def fire_system_action(case: CaseRow, procedure: Procedure, now: datetime) -> Decision | None:

@@ -7,54 +7,76 @@ every active holder of the reopened step's office is told instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from transfers.auth.models import User
-from transfers.cases.models import Case
 from transfers.extensions import db
+from transfers.households.models import Household, Person
 from transfers.inbox.models import Notification
-from transfers.inbox.services import holders, notify
+from transfers.inbox.services import holders, notify_ids
 from transfers.tasks.models import Task
+from workflows.base import Procedure
 from workflows.idcard import mask_name
 
 KIND = "returned"
 
 
-def previous_actor(case_id: int, state: str, reopened_task_id: int) -> User | None:
-    """The active user who last finished the case's step `state` (before it was reopened)."""
-    user_id = db.session.scalar(
-        select(Task.closed_by_id)
-        .where(
-            Task.case_id == case_id,
-            Task.state == state,
-            Task.id != reopened_task_id,
-            Task.closed_by_id.is_not(None),
-        )
+def previous_actor(case_id: int, state: str, reopened_task_id: int) -> int | None:
+    """The id of the user who last finished the case's step `state` (before it was
+    reopened), if that user is still active."""
+    row = db.session.execute(
+        select(User.id, User.active)
+        .join(Task, Task.closed_by_id == User.id)
+        .where(Task.case_id == case_id, Task.state == state, Task.id != reopened_task_id)
         .order_by(Task.closed_at.desc(), Task.id.desc())
         .limit(1)
-    )
-    user = db.session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.active else None
+    ).first()
+    return row.id if row is not None and row.active else None
+
+
+def subject_name(person_id: int | None, household_id: int) -> str:
+    """The name a case is about: its person's, or for a household's case the head's."""
+    if person_id is not None:
+        return db.session.scalar(select(Person.name).where(Person.id == person_id)) or ""
+    head = db.session.get_one(Household, household_id).head
+    return head.name if head else ""
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """The step a return reopened, as the engine has just written it."""
+
+    case_id: int
+    task_id: int
+    state: str
+    role: str
+    jurisdiction_path: str
 
 
 def announce_return(
-    case_id: int, *, actor: User, source: str, reason: str, now: datetime
+    step: Reopened,
+    *,
+    procedure: Procedure,
+    name: str,
+    actor: User,
+    source: str,
+    reason: str,
+    now: datetime,
 ) -> list[Notification]:
     """Tell whoever handed the case on that it was returned from step `source`, and why."""
-    case = db.session.get(Case, case_id)
-    task = db.session.scalar(select(Task).where(Task.case_id == case_id, Task.closed_at.is_(None)))
-    if case is None or task is None:
-        return []
-    user = previous_actor(case_id, task.state, task.id)
-    users = [user] if user is not None else holders(task.role, task.jurisdiction_path)
-    procedure = case.workflow
-    who = mask_name(case.subject_name)
-    title = f"【退回补正】{procedure.label}（{who}，事项编号{case.id}）"
+    user_id = previous_actor(step.case_id, step.state, step.task_id)
+    users = (
+        [user_id]
+        if user_id is not None
+        else [u.id for u in holders(step.role, step.jurisdiction_path)]
+    )
+    title = f"【退回补正】{procedure.label}（{mask_name(name)}，事项编号{step.case_id}）"
     body = (
         f"{actor.display_name}在“{procedure.state(source).label}”环节将该事项退回至"
-        f"“{procedure.state(task.state).label}”。退回原因：{reason or '未说明'}。"
+        f"“{procedure.state(step.state).label}”。退回原因：{reason or '未说明'}。"
         "请按原因补正后重新提交。"
     )
-    return notify(users, kind=KIND, title=title, body=body, now=now, case_id=case_id)
+    return notify_ids(users, kind=KIND, title=title, body=body, now=now, case_id=step.case_id)

@@ -57,14 +57,32 @@ def notify(
 ) -> list[Notification]:
     """One inbox message per user (each user once). E-mail copies go after the commit.
     With flush=False the caller flushes (the sweep writes its messages in batches)."""
-    seen: set[int] = set()
+    return notify_ids(
+        [u.id for u in users],
+        kind=kind,
+        title=title,
+        body=body,
+        now=now,
+        case_id=case_id,
+        flush=flush,
+    )
+
+
+def notify_ids(
+    user_ids: Iterable[int],
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+    case_id: int | None = None,
+    flush: bool = True,
+) -> list[Notification]:
+    """`notify` by user id, for a caller that has only the ids."""
     rows = []
-    for user in users:
-        if user.id in seen:
-            continue
-        seen.add(user.id)
+    for user_id in dict.fromkeys(user_ids):
         row = Notification(
-            user_id=user.id, at=now, kind=kind, title=title, body=body, case_id=case_id
+            user_id=user_id, at=now, kind=kind, title=title, body=body, case_id=case_id
         )
         db.session.add(row)
         rows.append(row)
