@@ -87,7 +87,7 @@ class SweepResult:
     pending: list[Notification] = field(default_factory=list, repr=False)
 
     def notify(self, users: list[User], **kw: Any) -> None:
-        self.pending += notify(users, flush=False, **kw)
+        self.pending += notify((u.id for u in users), flush=False, **kw)
 
     def holders(self, role: str, path: str) -> list[User]:
         key = (role, path)

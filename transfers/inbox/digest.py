@@ -148,19 +148,17 @@ def _supervisors() -> list[tuple[User, str, str]]:
 def send_digests(now: datetime) -> list[Notification]:
     """One digest per supervisor with something new since their previous one."""
     lines_of: dict[int, list[DigestLine]] = {}
-    users: dict[int, User] = {}
     for user, role, path in _supervisors():
         since = _last_digest(user) or now - timedelta(days=1)
         lines = _escalation_lines(role, path, since, now)
         if role == Role.TOWNSHIP_SUPERVISOR.value:
             lines += _problem_lines(path, since, now)
-        users[user.id] = user
         lines_of.setdefault(user.id, []).extend(lines)
     sent: list[Notification] = []
     for user_id, lines in lines_of.items():
         if lines:
             title, body = compose(lines, now)
-            sent += notify([users[user_id]], kind=DIGEST_KIND, title=title, body=body, now=now)
+            sent += notify([user_id], kind=DIGEST_KIND, title=title, body=body, now=now)
     return sent
 
 

@@ -16,7 +16,7 @@ from transfers.auth.models import User
 from transfers.extensions import db
 from transfers.households.models import Household, Person
 from transfers.inbox.models import Notification
-from transfers.inbox.services import holders, notify_ids
+from transfers.inbox.services import holders, notify
 from transfers.tasks.models import Task
 from workflows.base import Procedure
 from workflows.idcard import mask_name
@@ -79,4 +79,4 @@ def announce_return(
         f"“{procedure.state(step.state).label}”。退回原因：{reason or '未说明'}。"
         "请按原因补正后重新提交。"
     )
-    return notify_ids(users, kind=KIND, title=title, body=body, now=now, case_id=step.case_id)
+    return notify(users, kind=KIND, title=title, body=body, now=now, case_id=step.case_id)

@@ -46,7 +46,7 @@ def holders_of(offices: set[tuple[str, str]]) -> dict[tuple[str, str], list[User
 
 
 def notify(
-    users: Iterable[User],
+    user_ids: Iterable[int],
     *,
     kind: str,
     title: str,
@@ -57,28 +57,6 @@ def notify(
 ) -> list[Notification]:
     """One inbox message per user (each user once). E-mail copies go after the commit.
     With flush=False the caller flushes (the sweep writes its messages in batches)."""
-    return notify_ids(
-        [u.id for u in users],
-        kind=kind,
-        title=title,
-        body=body,
-        now=now,
-        case_id=case_id,
-        flush=flush,
-    )
-
-
-def notify_ids(
-    user_ids: Iterable[int],
-    *,
-    kind: str,
-    title: str,
-    body: str,
-    now: datetime,
-    case_id: int | None = None,
-    flush: bool = True,
-) -> list[Notification]:
-    """`notify` by user id, for a caller that has only the ids."""
     rows = []
     for user_id in dict.fromkeys(user_ids):
         row = Notification(
