@@ -35,7 +35,7 @@ browser:
 	@bash .ci/install-chromium.sh
 	@bash .ci/redis.sh install
 
-# Lint, format and type checks first (fast), then the whole suite.
+# Lint, format, type checks and the secret scan first (fast), then the whole suite.
 test: setup browser lint
 	$(BIN)/python -m pytest
 
@@ -47,6 +47,7 @@ lint: setup
 	$(BIN)/ruff check transfers workflows tests bench
 	$(BIN)/ruff format --check transfers workflows tests bench
 	$(BIN)/mypy
+	bash .ci/secret-scan.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
