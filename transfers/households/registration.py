@@ -20,6 +20,7 @@ from transfers.auth.models import User
 from transfers.db import table_of
 from transfers.extensions import db
 from transfers.households.models import REGISTRATION_CHANNELS, Household, HouseholdEvent, Person
+from transfers.households.surnames import surname_initials
 from transfers.households.validation import (
     Destinations,
     HouseholdError,
@@ -36,13 +37,16 @@ from workflows.idcard import InvalidIdNumber, parse_id_number
 
 @lru_cache(maxsize=65536)
 def initials(name: str) -> str:
-    """Pinyin initials for search: 张三丰 -> zsf.
+    """Pinyin initials for search: 张三丰 -> zsf, 单田芳 -> stf (a surname is read as a
+    surname: transfers/households/surnames.py).
 
     Cached per name: a ledger repeats names (a village shares a few surnames and many
     given names), and pypinyin's segmentation of each name is most of a big import's
     time. The result depends on the name alone, so the cache never changes it.
     """
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    surname = surname_initials(name)
+    head, rest = surname if surname is not None else ("", name)
+    return (head + "".join(lazy_pinyin(rest, style=Style.FIRST_LETTER))).lower()
 
 
 def _numbers(items: Sequence[HouseholdInput]) -> list[str]:
