@@ -122,6 +122,14 @@ def test_suspended_step_shows_paused_with_the_moved_due_date(app, world):
     case_page = c.get(f"/cases/{task.case_id}").get_data(as_text=True)
     current = case_page[case_page.index("当前状态") : case_page.index("计时与督办")]
     assert "data-paused" in current and "● 正常" not in current and "（已顺延）" in current
+    # the export says what the row says: paused, with the moved due date
+    moved = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*<span[^>]*>（已顺延）", row)
+    assert moved is not None
+    rows = sheet(c.get("/exports/tasks.xlsx", query_string={"q": world["intakes"][0].receipt_no}))
+    (exported,) = [r for r in rows[1:] if "暂停" in r[7]]  # of the family's two steps
+    y, m, d = (int(x) for x in moved.groups())
+    assert exported[6] == f"{y:04d}-{m:02d}-{d:02d}" != task.due_on.isoformat()
+    assert exported[7].startswith("暂停计时") and "超期" not in exported[7]
 
 
 def test_after_acting_the_page_names_the_next_office_and_back_does_not_403(app, world):

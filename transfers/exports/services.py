@@ -32,8 +32,8 @@ from transfers.privacy.services import Disclosure
 from transfers.tasks.filters import QueueFilter
 from transfers.tasks.models import Task
 from transfers.tasks.services import filtered_queue, supervised_overdue_query
+from transfers.tasks.status import row_status
 from transfers.visibility import household_search, visible_cases, visible_households
-from workflows.calendar import deadline_status
 from workflows.idcard import mask_id_number, mask_name
 
 LIGHTS = {"green": "正常", "yellow": "预警", "red": "超期"}
@@ -133,7 +133,14 @@ def export_households(user: User, *, q: str = "", disclosure: Disclosure | None 
 def _task_rows(tasks: Iterator[Task], today: date, name: Shown) -> Iterator[list[Any]]:
     cal = work_calendar()
     for i, t in enumerate(tasks, 1):
-        status = deadline_status(t.due_on, today, cal)
+        row = row_status(t, today, cal)  # as the queue shows it: a suspended step's moved date
+        status = row.deadline
+        if row.paused:
+            shown = "暂停计时（办理时限按暂停的工作日顺延）"
+        elif status is not None:
+            shown = f"{LIGHTS.get(status.light, status.light)}：{status.text}"
+        else:
+            shown = "已办结"
         yield [
             i,
             t.case.workflow.label,
@@ -141,8 +148,8 @@ def _task_rows(tasks: Iterator[Task], today: date, name: Shown) -> Iterator[list
             name(_subject(t.case)),
             t.jurisdiction.name + t.role_label,
             t.created_at.date().isoformat(),
-            t.due_on.isoformat() if t.due_on else "",
-            f"{LIGHTS.get(status.light, status.light)}：{status.text}" if status else "已办结",
+            row.due_on.isoformat() if row.due_on else "",
+            shown,
             t.claimed_by.display_name if t.claimed_by else "未认领",
         ]
 

@@ -34,13 +34,14 @@ def paused_due(task: Task, today: date, cal: WorkCalendar) -> date | None:
     return cal.add_working_days(task.due_on, stood)
 
 
+def row_status(task: Task, today: date, cal: WorkCalendar) -> RowStatus:
+    """The row's light, or 暂停 with the moved due date for a suspended step."""
+    if task.suspended_at is not None:
+        return RowStatus(None, paused=True, due_on=paused_due(task, today, cal))
+    return RowStatus(deadline_status(task.due_on, today, cal), due_on=task.due_on)
+
+
 def row_statuses(tasks: Iterable[Task]) -> dict[int, RowStatus]:
     cal = work_calendar()
     today = local_date(utcnow())
-    rows = {}
-    for t in tasks:
-        if t.suspended_at is not None:
-            rows[t.id] = RowStatus(None, paused=True, due_on=paused_due(t, today, cal))
-        else:
-            rows[t.id] = RowStatus(deadline_status(t.due_on, today, cal), due_on=t.due_on)
-    return rows
+    return {t.id: row_status(t, today, cal) for t in tasks}
