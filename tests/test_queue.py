@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW, login, post_form
+from tests.test_api import token_for
 from tests.test_exports import sheet
 from transfers.cases.services import open_intake
 from transfers.deadlines.suspension import suspend
@@ -202,3 +203,20 @@ def test_the_export_has_the_rows_the_queue_shows(app, world):
         assert [r[6] for r in rows] == [by_case[i].due_on.isoformat() for i in shown]
         assert len(shown) == (2 if asked else 6)
     assert len(sheet(c.get("/exports/tasks.xlsx", query_string={"q": "没有这个人"}))) == 1
+
+
+def test_the_api_queue_searches_and_sorts_as_the_page_does(client, world):
+    """GET /api/v1/tasks takes the page's search box and order: the same tasks come back."""
+    staff = world["staff"]
+    auth = token_for(_db, staff)
+    receipt = world["intakes"][0].receipt_no
+    for asked in ({}, {"q": receipt}, {"q": receipt.replace("-", ""), "sort": "-due"}):
+        got = client.get("/api/v1/tasks", query_string=asked, headers=auth).json
+        f = QueueFilter(q=asked.get("q", ""), sort=asked.get("sort", "due"))
+        assert [t["id"] for t in got["items"]] == names(staff, f)
+        assert got["total"] == (2 if asked else 6)
+    last_four = world["intakes"][1].cases[0].person.id_number[-4:]
+    got = client.get("/api/v1/tasks", query_string={"q": last_four}, headers=auth).json
+    assert [t["case_id"] for t in got["items"]] == [world["intakes"][1].cases[0].id]
+    bad = client.get("/api/v1/tasks", query_string={"sort": "name"}, headers=auth)
+    assert bad.status_code == 422 and bad.content_type == "application/problem+json"

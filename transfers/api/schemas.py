@@ -18,6 +18,7 @@ from transfers.households.models import (
     RELATIONS,
     SETTLEMENT_MODES,
 )
+from transfers.tasks.filters import SORTS
 from workflows.registry import PROCEDURES
 
 MAX_INT = 2**31 - 1  # identifiers are 32-bit integers in the database
@@ -88,6 +89,17 @@ class CaseQuery(PageQuery):
 class TaskQuery(PageQuery):
     procedure = f.Str(validate=one_of(PROCEDURES))
     state = f.Str(validate=length(max=40))
+    q = f.Str(
+        validate=length(max=50),
+        metadata={
+            "description": "Search as the queue page does: a name, its pinyin initials, "
+            "a receipt number (with or without dashes) or the last four of an ID number"
+        },
+    )
+    sort = f.Str(
+        validate=one_of(SORTS),
+        metadata={"description": "due (default: soonest first), -due, or created"},
+    )
 
 
 class LookupQuery(Query):

@@ -291,7 +291,13 @@ def case(case_id: int) -> Any:
 @bp.response(200, r.TaskList)
 @bp.problems(401)
 def tasks(args: dict[str, Any]) -> Any:
-    q = queue_query(me(), procedure=args.get("procedure", ""), state=args.get("state", ""))
+    q = queue_query(
+        me(),
+        procedure=args.get("procedure", ""),
+        state=args.get("state", ""),
+        sort=args.get("sort", "due"),
+        q=args.get("q", "").strip(),
+    )
     return _page(q, args)
 
 
