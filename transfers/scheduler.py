@@ -88,18 +88,23 @@ def _digest_job(app: Flask) -> None:
 
 
 def run_import_housekeeping(app: Flask, now: datetime | None = None) -> int:
-    """Clear the staged ledger rows older than 7 days (transfers/imports/jobs.py)."""
-    from transfers.imports.jobs import housekeeping
+    """Clear the staged ledger rows older than 7 days, and fail the jobs that lost their
+    worker (transfers/imports/jobs.py)."""
+    from transfers.imports.jobs import fail_stalled, housekeeping
 
     with own_transaction(app):
         n = housekeeping(now or utcnow())
+    with own_transaction(app):
+        stalled = fail_stalled(now or utcnow())
+    if stalled:
+        log.warning("import jobs: %d stalled jobs failed", stalled)
     return n
 
 
 def _housekeeping_job(app: Flask) -> None:
     try:
         cleared = run_import_housekeeping(app)
-    except Exception:  # noqa: BLE001 - logged; the next hour retries
+    except Exception:  # noqa: BLE001 - logged; the next run retries
         log.exception("import housekeeping failed")
     else:
         if cleared:
@@ -155,7 +160,8 @@ def build_scheduler(app: Flask, interval_seconds: int = 60) -> BlockingScheduler
     # The supervisors' daily digest (docs/deadlines.md), instead of a message per 催办/督办.
     _add_daily(scheduler, _digest_job, app, "supervisor-digest", hour=digest_hour(app.config))
     # Staged ledger rows (full ID numbers) live 7 days at most.
-    _add(scheduler, _housekeeping_job, app, "import-housekeeping", "interval", hours=1)
+    # and a job whose worker died is failed within minutes, not left running.
+    _add(scheduler, _housekeeping_job, app, "import-housekeeping", "interval", minutes=5)
     return scheduler
 
 

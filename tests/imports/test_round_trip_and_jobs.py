@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_from, login
 from tests.imports.county import elsewhere_rows, enable_county, good_households, ledger_workbook
 from tests.imports.test_real_ledgers import run, upload
+from transfers.db import utcnow
 from transfers.households.models import Household, HouseholdEvent, Person
 from transfers.imports import jobs
 from transfers.imports.ledger import LedgerFormatError, open_sheet
@@ -121,6 +122,29 @@ def test_a_running_page_shows_a_progress_bar(client, county, make_user, db):  # 
     assert client.get(f"/imports/{batch.id}/progress").status_code == 403
 
 
+def test_a_job_that_lost_its_worker_is_failed_with_a_message(client, county, make_user, db):  # type: ignore[no-untyped-def]
+    clerk = make_user(Role.VILLAGE_STAFF, "411224100201")
+    now = utcnow()
+    quiet, busy, waiting = (
+        ImportBatch(user_id=clerk.id, filename=f"{status}.xlsx", status=status, progress_at=at)
+        for status, at in (
+            ("importing", now - timedelta(minutes=16)),  # its worker died a while ago
+            ("checking", now - timedelta(minutes=14)),  # slow, still within the limit
+            ("previewed", now - timedelta(hours=2)),  # not running: waits for the clerk
+        )
+    )
+    db.session.add_all([quiet, busy, waiting])
+    db.session.commit()
+    assert jobs.fail_stalled(now) == 1
+    db.session.commit()
+    assert (quiet.status, busy.status, waiting.status) == ("failed", "checking", "previewed")
+    login(client, clerk)
+    assert client.get(f"/imports/{quiet.id}/progress").json["running"] is False
+    assert "导入任务已中断（超过15分钟没有进展）" in client.get(f"/imports/{quiet.id}").get_data(
+        as_text=True
+    )
+
+
 def test_staged_rows_go_when_abandoned_and_after_seven_days(client, county, make_user, db):  # type: ignore[no-untyped-def]
     clerk = make_user(Role.VILLAGE_STAFF, "411224100201")
     login(client, clerk)
@@ -136,6 +160,7 @@ def test_staged_rows_go_when_abandoned_and_after_seven_days(client, county, make
     # the scheduler's housekeeping: nothing younger than 7 days, the rest goes
     second_id = int(second.rsplit("/", 1)[1])
     created = db.session.get(ImportBatch, second_id).created_at
+    assert db.session.get(ImportBatch, second_id).progress_at is not None  # the check reported
     assert jobs.housekeeping(created + timedelta(days=6)) == 0
     assert jobs.housekeeping(created + timedelta(days=7, seconds=1)) == 1
     db.session.commit()

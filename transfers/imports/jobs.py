@@ -6,7 +6,8 @@ the page polls and the command line prints. The web process runs each job in a w
 thread of its own (`start`), with its own app context and database session, committing
 after every chunk so progress is visible at once; `IMPORT_JOBS = "inline"` runs it in
 the request instead (tests, or a server that forbids threads). A job that dies with its
-process leaves its batch `checking` or `importing`: the housekeeping abandons it.
+process leaves its batch `checking` or `importing`: with no progress for 15 minutes
+(`progress_at`), the scheduler fails it with a message (`fail_stalled`).
 
 The uploaded file is kept, under the instance folder, only while its batch may be
 checked again (another sheet, place names confirmed, 安置点 created); it is deleted with
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask.ctx import AppContext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from transfers.db import utcnow
 from transfers.extensions import db
@@ -36,6 +37,7 @@ from workflows.i18n import gettext as _
 
 log = logging.getLogger("transfers.imports")
 KEEP_STAGED = timedelta(days=7)
+STALLED = timedelta(minutes=15)  # a chunk takes seconds: a job this quiet lost its worker
 _threads: dict[int, threading.Thread] = {}
 
 
@@ -49,6 +51,7 @@ def upload_path(batch: ImportBatch) -> Path:
 
 
 def _commit_progress(batch: ImportBatch) -> None:
+    batch.progress_at = utcnow()
     db.session.commit()
 
 
@@ -58,6 +61,7 @@ def check(batch_id: int) -> ImportBatch | None:
     if batch is None or batch.status != "queued":
         return batch
     path = upload_path(batch)
+    _commit_progress(batch)
     try:
         stage_ledger(
             path,
@@ -94,7 +98,7 @@ def run_import(batch_id: int) -> ImportBatch | None:
     done = False
     while not done:
         done = import_step(batch, now=utcnow())
-        db.session.commit()
+        _commit_progress(batch)
     _remove_file(batch)
     return batch
 
@@ -171,3 +175,17 @@ def housekeeping(now: datetime) -> int:
     for batch in old:
         abandon(batch, now)
     return len(old)
+
+
+def fail_stalled(now: datetime) -> int:
+    """Fail the jobs that made no progress for `STALLED`: their worker died (a restart,
+    a killed process). What an import registered stays; the page says to upload again."""
+    stalled = db.session.scalars(
+        select(ImportBatch).where(
+            ImportBatch.status.in_(("checking", "importing")),
+            func.coalesce(ImportBatch.progress_at, ImportBatch.created_at) < now - STALLED,
+        )
+    ).all()
+    for batch in stalled:
+        _fail(batch.id, _("导入任务已中断（超过15分钟没有进展），已导入的户不受影响，请重新上传"))
+    return len(stalled)
