@@ -130,7 +130,8 @@ def test_a_new_id_number_is_checked_and_masked_in_the_log(db, registered, make_h
     )
     db.session.commit()
     assert db.session.get(Person, hh.members[0].id).id_number == fixed
-    change = db.session.scalars(select(HouseholdEvent.data)).all()[-1]["changes"][0]
+    events = select(HouseholdEvent.data).order_by(HouseholdEvent.id)
+    change = db.session.scalars(events).all()[-1]["changes"][0]
     assert change["new"] == fixed[:6] + "********" + fixed[-4:]
 
 
