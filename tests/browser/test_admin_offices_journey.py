@@ -49,7 +49,7 @@ def test_admin_gives_and_revokes_an_import_grant_on_desktop_and_phone(live_serve
     page.set_viewport_size(DESKTOP)
     page.goto(base + "/admin/users")
     page.get_by_role("link", name="咨询电话").click()
-    page.get_by_placeholder("单位名称或区划代码").fill("城关镇")
+    page.get_by_label("单位名称或区划代码").fill("城关镇")
     page.get_by_role("button", name="查找").click()
     row = page.locator("#office-phones li", has_text="城关镇").first
     row.get_by_role("textbox").fill("4811025")

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
-from transfers import create_app
+from tests.own_database import app_on_own_database
 from transfers.demo import load_demo
 from transfers.extensions import db
 from transfers.households.models import Person
@@ -26,16 +26,7 @@ STORED = {
 
 
 def test_stored_initials_of_surnames_are_rewritten(app: Flask, tmp_path: Path) -> None:
-    upgraded = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "AUDIT_KEY": app.config["AUDIT_KEY"],
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
-            "SQLALCHEMY_ENGINE_OPTIONS": {},
-            "UPLOAD_FOLDER": str(tmp_path / "documents"),
-        }
-    )
+    upgraded = app_on_own_database(app, tmp_path)
     with upgraded.app_context():
         upgrade(revision="heads")
         load_demo(households=3)

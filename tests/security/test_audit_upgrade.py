@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from tests.conftest import NOW
-from transfers import create_app
+from tests.own_database import app_on_own_database
 from transfers.api.models import ApiToken
 from transfers.api.tokens import create_token
 from transfers.auth.models import User
@@ -57,17 +57,7 @@ def _rehash_plain() -> None:
 
 
 def test_an_upgraded_database_keeps_verifying(app: Flask, tmp_path: Path) -> None:
-    """`app` (the test session's application) lends its keys only."""
-    upgraded = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "AUDIT_KEY": app.config["AUDIT_KEY"],
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
-            "SQLALCHEMY_ENGINE_OPTIONS": {},
-            "UPLOAD_FOLDER": str(tmp_path / "documents"),
-        }
-    )
+    upgraded = app_on_own_database(app, tmp_path)
     with upgraded.app_context():
         upgrade(revision="heads")
         load_demo(households=3)
