@@ -12,6 +12,7 @@ from tests.conftest import NOW, login
 from transfers.cases.services import open_intake
 from transfers.engine import act, open_task
 from transfers.inbox.models import Notification
+from workflows.idcard import mask_name
 from workflows.roles import Role
 
 SUBMIT = {"option": "site_address", "building": "3", "unit": "2", "door": "501"}
@@ -49,6 +50,7 @@ def test_the_clerk_who_submitted_is_told_why(db, returned):
     assert message.case_id == case.id and "退回补正" in message.title
     assert REASON in message.body and "受理登记" in message.body
     assert case.subject_name not in message.title  # the name is masked
+    assert f"（{mask_name(case.subject_name)}，事项编号{case.id}）" in message.title
 
 
 def test_the_reopened_step_carries_the_reason(db, returned):

@@ -20,6 +20,26 @@ sys.path.insert(0, str(ROOT))
 OFFICES = {"clerk": "bench_staff", "approver": "bench_police", "supervisor": "bench_county_lead"}
 
 
+def _stations(role: str, offices: int) -> list[int]:
+    """The jurisdictions with the most open steps of `role`, at most `offices` of them:
+    approvers are spread over the province's police stations as real ones are (one per
+    township), so that a small province keeps work for every approver to the end."""
+    from sqlalchemy import func, select
+
+    from transfers.extensions import db
+    from transfers.tasks.models import Task
+
+    return list(
+        db.session.scalars(
+            select(Task.jurisdiction_id)
+            .where(Task.role == role, Task.closed_at.is_(None))
+            .group_by(Task.jurisdiction_id)
+            .order_by(func.count().desc(), Task.jurisdiction_id)
+            .limit(offices)
+        )
+    )
+
+
 def _accounts(per_role: int) -> dict[str, list[str]]:
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
@@ -33,6 +53,8 @@ def _accounts(per_role: int) -> dict[str, list[str]]:
     for kind, office in OFFICES.items():
         model = db.session.scalars(select(User).where(User.username == office)).one()
         grants = db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == model.id)).all()
+        # Approvers: several to each of the busiest stations (rivals for the same steps).
+        stations = _stations(grants[0].role, max(1, per_role // 4)) if kind == "approver" else []
         names = []
         for i in range(1, per_role + 1):
             name = f"load_{kind}_{i:03d}"
@@ -43,9 +65,8 @@ def _accounts(per_role: int) -> dict[str, list[str]]:
             db.session.add(user)
             db.session.flush()
             for g in grants:
-                db.session.add(
-                    RoleGrant(user_id=user.id, role=g.role, jurisdiction_id=g.jurisdiction_id)
-                )
+                place = stations[i % len(stations)] if stations else g.jurisdiction_id
+                db.session.add(RoleGrant(user_id=user.id, role=g.role, jurisdiction_id=place))
         made[kind] = names
     return made
 

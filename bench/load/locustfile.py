@@ -33,6 +33,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", 2))
 THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", 6))
 THINK = between(THINK_MIN, THINK_MAX)
+WORK = 20  # an official's journeys of work for one sign-in again (an expired session)
 _next_account = {kind: itertools.count() for kind in PLAN["accounts"]}
 _resident_address = itertools.count(1)
 # case id -> the approvers that tried its step; conflicts explained / not explained by a rival.
@@ -105,12 +106,20 @@ class Official(HttpUser):
         if resp.status_code != 302:
             resp.failure(f"login of {self.username}: {resp.status_code}")  # type: ignore[attr-defined]
 
+    @task(1)
+    def sign_in_again(self) -> None:
+        """Now and then a session has expired (a lunch break, another computer) and the
+        official signs in again: logins are measured among users at work, not only in
+        the burst of a stage's start."""
+        self.client.cookies.clear()
+        self.on_start()
+
 
 class Clerk(Official):
     weight = 4
     kind = "clerk"
 
-    @task
+    @task(WORK)
     def search_and_open(self) -> None:
         q = random.choice(PLAN["searches"])
         page = self.client.get("/households/", params={"q": q}, name="clerk: household search")
@@ -126,7 +135,7 @@ class Approver(Official):
     weight = 3
     kind = "approver"
 
-    @task
+    @task(WORK)
     def claim_and_act(self) -> None:
         """Open the queue, take one of its first steps: claim it if nobody has, open the
         case and act on it."""
@@ -137,9 +146,12 @@ class Approver(Official):
             if case:
                 claim = re.search(r'action="/tasks/(\d+)/claim"', row)
                 rows.append((int(claim.group(1)) if claim else None, int(case.group(1))))
-        if not rows:
+        # Like an approver, take a step nobody has claimed if the first rows have one
+        # (a step another approver holds is theirs to finish).
+        free = [row for row in rows[:10] if row[0] is not None]
+        if not free and not rows:
             return
-        task_id, case_id = random.choice(rows[:10])
+        task_id, case_id = random.choice(free or rows[:10])
         ATTEMPTS[case_id].add(self.username)
         if task_id is not None:
             with self.client.post(
@@ -186,7 +198,7 @@ class Supervisor(Official):
     weight = 1
     kind = "supervisor"
 
-    @task
+    @task(WORK)
     def dashboard_drill_export(self) -> None:
         board = self.client.get("/supervision/", name="supervisor: dashboard")
         nodes = re.findall(r"[?&]node=(\d+)", board.text)

@@ -221,9 +221,15 @@ def _locust(
     seconds: int,
     think: tuple[float, float],
     classes: list[str],
+    steady: bool,
 ) -> Path:
-    """One headless Locust run; the prefix of its CSV statistics."""
+    """One headless Locust run; the prefix of its CSV statistics. `steady`: the figures
+    are of the users at work once all have started (Locust's --reset-stats), not of the
+    start itself, when every user signs in within a few seconds."""
     prefix = dep.work / label.replace(" ", "_")
+    rate = max(1, users // 5)
+    # A steady run starts its clock once every user has started: it runs the ramp longer.
+    ramp = -(-users // rate) if steady else 0
     env = {
         **os.environ,
         "LOAD_PLAN": str(dep.plan),
@@ -241,9 +247,9 @@ def _locust(
         "-u",
         str(users),
         "-r",
-        str(max(1, users // 5)),
+        str(rate),
         "-t",
-        f"{seconds}s",
+        f"{seconds + ramp}s",
         "--host",
         dep.base,
         "--csv",
@@ -253,6 +259,7 @@ def _locust(
         "WARNING",
         "--stop-timeout",
         "10",
+        *(["--reset-stats"] if steady else []),
         *classes,
     ]
     with (dep.work / "locust.log").open("ab") as log:
@@ -267,6 +274,7 @@ def run_stage(
     seconds: int,
     think: tuple[float, float],
     one_by_one: bool = False,
+    steady: bool = False,
 ) -> Stage:
     """A load of `users` users of every kind; `one_by_one`: a single user of each kind in
     turn (the single-user figures of every page), each for `seconds`."""
@@ -274,7 +282,9 @@ def run_stage(
     before, locust_before, machine_before = dep.cpu(), _locust_cpu(), _busy()
     runs = [[c] for c in CLASSES] if one_by_one else [[]]
     for classes in runs:
-        prefix = _locust(dep, f"{label} {' '.join(classes)}", users, seconds, think, classes)
+        prefix = _locust(
+            dep, f"{label} {' '.join(classes)}", users, seconds, think, classes, steady
+        )
         read_stage(stage, prefix)
         stage.seconds += seconds
         conflicts = Path(f"{prefix}-conflicts.json")
@@ -313,7 +323,8 @@ def main() -> int:
             f"{cores} cores; logs in {work}"
         )
         stages = [
-            run_stage(dep, f"{n} users", n, args.seconds, (2, 6), one_by_one=n == 1) for n in loads
+            run_stage(dep, f"{n} users", n, args.seconds, (2, 6), one_by_one=n == 1, steady=n > 1)
+            for n in loads
         ]
         saturation = run_stage(dep, "saturation", max(loads) // 2, args.seconds, (0, 0))
         print_verdicts(judge(stages, saturation, cores), knee(stages))

@@ -17,7 +17,7 @@ from transfers.engine.events import event_spec
 from transfers.engine.reading import CaseRow, OpenTask, case_t, context, read_case
 from transfers.engine.writing import plan_next_task, write
 from transfers.extensions import db
-from transfers.inbox.returns import Reopened, announce_return, subject_name
+from transfers.inbox.returns import Reopened, announce_return, head_name
 from transfers.tasks.permissions import can_act
 from workflows.base import RETURN, Decision, Procedure, WorkflowError
 from workflows.i18n import gettext as _
@@ -103,7 +103,7 @@ def apply(
         step = Reopened(
             case.id, case.task.id, opening["state"], opening["role"], opening["jurisdiction_path"]
         )
-        name = subject_name(case.person_id, case.household_id)
+        name = case.person_name if case.person_id is not None else head_name(case.household_id)
         announce_return(
             step,
             procedure=procedure,

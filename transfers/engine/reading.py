@@ -183,6 +183,7 @@ class CaseRow:
     household_id: int
     person_id: int | None
     person_data: dict[str, Any]  # the person's own `facts` column
+    person_name: str  # "" for a household's case
     origin_path: str
     destination_path: str
     household_facts: dict[str, Any]
@@ -227,6 +228,7 @@ _CASE_SELECT: Select[Any] = select(
     task_t.c.claimed_by_id.label("task_claimed_by_id"),
     *_HOUSEHOLD_COLUMNS,
     *_PERSON_COLUMNS,
+    person_t.c.name.label("person_name"),
     # Whether any dependent case may need re-evaluating after this one moves.
     select(func.count())
     .where(
@@ -277,6 +279,7 @@ def read_case(case_id: int) -> CaseRow:
         household_id=row.household_id,
         person_id=row.person_id,
         person_data=dict(row.facts or {}) if has_person else {},
+        person_name=row.person_name or "",
         origin_path=row.origin_path,
         destination_path=row.destination_path,
         household_facts=_household_facts(row),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from transfers.auth.models import User
 from transfers.extensions import db
-from transfers.households.models import Household, Person
+from transfers.households.models import Household
 from transfers.inbox.models import Notification
 from transfers.inbox.services import holders, notify
 from transfers.tasks.models import Task
@@ -37,10 +37,8 @@ def previous_actor(case_id: int, state: str, reopened_task_id: int) -> int | Non
     return row.id if row is not None and row.active else None
 
 
-def subject_name(person_id: int | None, household_id: int) -> str:
-    """The name a case is about: its person's, or for a household's case the head's."""
-    if person_id is not None:
-        return db.session.scalar(select(Person.name).where(Person.id == person_id)) or ""
+def head_name(household_id: int) -> str:
+    """The name a household's case is about: its head's."""
     head = db.session.get_one(Household, household_id).head
     return head.name if head else ""
 
