@@ -88,6 +88,29 @@ def test_give_list_and_revoke_an_import_grant(client, make_user, db, caplog):  #
     assert "已撤销导入授权" in client.get(GRANTS).get_data(as_text=True)
 
 
+def test_the_offices_to_grant_are_narrowed_by_a_name(client, make_user, db, monkeypatch):  # type: ignore[no-untyped-def]
+    """A province has thousands of township offices: the list offers the first few and
+    says how many there are; a place or user name narrows it."""
+    import transfers.admin.import_grants as import_grants
+
+    monkeypatch.setattr(import_grants, "OFFERED", 2)
+    login(client, make_user(Role.ADMIN, "4112"))
+    chengguan = make_user(Role.TOWNSHIP_GOVERNMENT, "411221100", username="chengguan_gov")
+    make_user(Role.TOWNSHIP_GOVERNMENT, "411221101", username="township_b")
+    make_user(Role.COUNTY_SUPERVISOR, "411221", username="county_lead")
+    page = client.get(GRANTS).get_data(as_text=True)
+    assert "共3个单位，列出前2个" in page
+    assert page.count('<option value="') == 3  # 请选择 and the first two
+
+    page = client.get(GRANTS, query_string={"q": "城关"}).get_data(as_text=True)
+    assert f'value="{_role_grant(db, chengguan).id}"' in page and "找到1个单位" in page
+    assert "township_b" not in page and "county_lead" not in page
+    page = client.get(GRANTS, query_string={"q": "county_l"}).get_data(as_text=True)
+    assert "county_lead" in page and "chengguan_gov" not in page
+    page = client.get(GRANTS, query_string={"q": "无此地"}).get_data(as_text=True)
+    assert "没有找到“无此地”的单位" in page and page.count('<option value="') == 1
+
+
 def test_the_cli_logs_its_grants_like_the_page(app, make_user, db, caplog):  # type: ignore[no-untyped-def]
     make_user(Role.TOWNSHIP_GOVERNMENT, "411221100", username="chengguan_gov")
     runner = app.test_cli_runner()

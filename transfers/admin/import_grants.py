@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from transfers.admin.services import AdminError, admin_paths, administers
@@ -33,27 +33,47 @@ def grants_within(admin: User) -> list[ImportGrant]:
     )
 
 
-def offices_to_grant(admin: User) -> list[RoleGrant]:
+# The most offices the form's list offers at once; past that the administrator narrows
+# it by a place or user name (a province has thousands of township offices).
+OFFERED = 200
+
+
+def offices_to_grant(admin: User, q: str = "") -> tuple[list[RoleGrant], int]:
     """The offices' roles at a township or county in the administrator's area whose user
-    has no import grant there yet: the choices of the page's form."""
+    has no import grant there yet, whose place or user matches `q` (a part of the place's
+    name or code, the user's name or login): the first OFFERED of them, and how many
+    there are in all."""
     granted = select(ImportGrant.id).where(
         ImportGrant.user_id == RoleGrant.user_id,
         ImportGrant.jurisdiction_id == RoleGrant.jurisdiction_id,
     )
-    return list(
-        db.session.scalars(
-            select(RoleGrant)
-            .join(Jurisdiction, RoleGrant.jurisdiction_id == Jurisdiction.id)
-            .where(
-                within_paths(Jurisdiction.path, admin_paths(admin)),
-                Jurisdiction.level.in_([str(level) for level in GRANT_LEVELS]),
-                RoleGrant.role != str(Role.ADMIN),
-                ~granted.exists(),
-            )
-            .options(selectinload(RoleGrant.user))
-            .order_by(Jurisdiction.path, RoleGrant.role, RoleGrant.id)
+    query = (
+        select(RoleGrant)
+        .join(Jurisdiction, RoleGrant.jurisdiction_id == Jurisdiction.id)
+        .join(User, RoleGrant.user_id == User.id)
+        .where(
+            within_paths(Jurisdiction.path, admin_paths(admin)),
+            Jurisdiction.level.in_([str(level) for level in GRANT_LEVELS]),
+            RoleGrant.role != str(Role.ADMIN),
+            ~granted.exists(),
         )
     )
+    if q:
+        query = query.where(
+            or_(
+                Jurisdiction.name.contains(q, autoescape=True),
+                Jurisdiction.code.startswith(q, autoescape=True),
+                User.display_name.contains(q, autoescape=True),
+                User.username.contains(q, autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offices = db.session.scalars(
+        query.options(selectinload(RoleGrant.user), selectinload(RoleGrant.jurisdiction))
+        .order_by(Jurisdiction.path, RoleGrant.role, RoleGrant.id)
+        .limit(OFFERED)
+    )
+    return list(offices), total
 
 
 def give(admin: User, role_grant_id: int | None, *, now: datetime) -> ImportGrant:

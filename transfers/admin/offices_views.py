@@ -39,12 +39,17 @@ def _office_label(office: RoleGrant) -> str:
 
 @bp.route("/import-grants")
 def import_grants() -> ResponseReturnValue:
+    q = (request.args.get("q") or "").strip()[:50]
+    offices, total = offices_to_grant(current_user, q)
     form = ImportGrantForm()
-    form.office.choices = [("", _("请选择"))] + [
-        (str(o.id), _office_label(o)) for o in offices_to_grant(current_user)
-    ]
+    form.office.choices = [("", _("请选择"))] + [(str(o.id), _office_label(o)) for o in offices]
     return render_template(
-        "admin/import_grants.html", grants=grants_within(current_user), form=form
+        "admin/import_grants.html",
+        grants=grants_within(current_user),
+        form=form,
+        q=q,
+        offered=len(offices),
+        total=total,
     )
 
 
