@@ -21,21 +21,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 
 from transfers.auth.models import User
 from transfers.extensions import db
-from transfers.households.validation import duplicate_member, registered_people
-from transfers.imports.ledger import BY_KEY, Sheet, open_sheet, sheet_names
+from transfers.households.validation import duplicate_member
+from transfers.imports.ledger import Sheet, open_sheet, sheet_names
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reach import reach_of
 from transfers.imports.reading import Lookups, Problems, validate_row
+from transfers.imports.registered import registered_among
 from transfers.imports.seen import HouseholdSeen, Seen
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.i18n import gettext as _
 
 CHUNK_ROWS = 2000
-ID_COLUMN = BY_KEY["id_number"].header
 
 
 class _Read(NamedTuple):
@@ -171,37 +171,33 @@ class _Staging:
             hh.bad.append(row_no)
 
     def flush(self) -> None:
-        """The rules between rows for the chunk read, then the registered ID numbers (one
-        query); insert the rows in bulk and remember what the next chunks need."""
+        """The rules between rows for the chunk read; insert its rows in bulk, then mark
+        the registered ID numbers (one query over the rows just staged)."""
         if not self.pending:
             return
         self._load()
         for read in self.pending:
             self._add(read)
         self.pending.clear()
-        known = registered_people(
-            (r["id_number"] for r in self.buffer if r["id_number"] and r["status"] != "outside"),
-            self.viewer,
-        )
-        for r in self.buffer:
-            if r["status"] == "outside":
-                continue
-            registered = known.get(r["id_number"]) if r["id_number"] else None
-            if registered is None:
-                continue
-            hh = self.households[r["household_key"]]
-            r["errors"] = [*r["errors"], {"column": ID_COLUMN, "message": registered.message}]
-            if r["status"] == "valid" and registered.visible:
-                r["status"] = "existing"  # an error only if its household collides
-                hh.existing += 1
-                hh.registered_in.add(registered.household_id)
-            elif r["status"] == "valid":
-                r["status"] = "invalid"
-                hh.bad.append(r["row_no"])
         # Core inserts (executemany, batched into multi-row VALUES): no ORM bookkeeping.
         table = ImportRow.__table__
         assert isinstance(table, Table)  # typed as any FromClause; here a plain table
         db.session.execute(insert(table), self.buffer)
+        chunk = and_(
+            ImportRow.batch_id == self.batch.id,
+            ImportRow.row_no.between(self.buffer[0]["row_no"], self.buffer[-1]["row_no"]),
+        )
+        known = registered_among(chunk, self.viewer)
+        changed = [r for r in self.buffer if r["id_number"] in known]
+        for r in changed:
+            self.households[r["household_key"]].registered(r, known[r["id_number"]])
+        if changed:
+            db.session.execute(
+                update(table)
+                .where(table.c.batch_id == self.batch.id, table.c.row_no == bindparam("n"))
+                .values(status=bindparam("s"), errors=bindparam("e")),
+                [{"n": r["row_no"], "s": r["status"], "e": r["errors"]} for r in changed],
+            )
         self.buffer.clear()
         self._save()
 

@@ -22,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transfers.households.validation import no_head, several_heads
+from transfers.households.validation import Registered, no_head, several_heads
+from transfers.imports.columns import BY_KEY
 from workflows.i18n import gettext as _
+
+ID_COLUMN = BY_KEY["id_number"].header
 
 
 @dataclass
@@ -42,6 +45,17 @@ class HouseholdSeen:
     def collides(self) -> bool:
         """Some members are registered and some not, or they are in several households."""
         return bool(self.existing) and (self.existing < self.rows or len(self.registered_in) > 1)
+
+    def registered(self, row: dict[str, Any], registered: Registered) -> None:
+        """A staged row of the household whose ID number is registered already."""
+        row["errors"] = [*row["errors"], {"column": ID_COLUMN, "message": registered.message}]
+        if row["status"] == "valid" and registered.visible:
+            row["status"] = "existing"  # an error only if its household collides
+            self.existing += 1
+            self.registered_in.add(registered.household_id)
+        elif row["status"] == "valid":
+            row["status"] = "invalid"
+            self.bad.append(row["row_no"])
 
     def message(self) -> str:
         """What is wrong with the household as a whole ("" when nothing is)."""

@@ -17,10 +17,11 @@ from sqlalchemy import ColumnElement, and_, delete, select, update
 
 from transfers.extensions import db
 from transfers.households.registration import register_many
-from transfers.households.validation import HouseholdInput, MemberInput, registered_people
+from transfers.households.validation import HouseholdInput, MemberInput
 from transfers.imports.columns import BY_KEY
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reach import reach_of
+from transfers.imports.registered import registered_among
 from transfers.imports.template import write_rows_xlsx
 from transfers.jurisdictions.models import Jurisdiction
 
@@ -161,8 +162,8 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
     by_key = _next_households(batch, households)
     if not by_key:
         return _finish(batch, now)
-    numbers = [r.id_number for rows in by_key.values() for r in rows if r.id_number]
-    known = registered_people(numbers, batch.user)
+    keys = list(by_key)  # in the order of the database
+    known = registered_among(_chunk(batch, keys[0], keys[-1]), batch.user)
     existing: list[int] = []
     todo: list[list[Any]] = []
     for rows in by_key.values():
@@ -201,7 +202,6 @@ def import_step(batch: ImportBatch, *, now: datetime, households: int = CHUNK_HO
     db.session.flush()
     # What is still valid in the chunk's range was imported: one statement on the index,
     # not a list of thousands of ids (sent, parsed and planned again for every chunk).
-    keys = list(by_key)  # in the order of the database
     db.session.execute(
         update(ImportRow)
         .where(_chunk(batch, keys[0], keys[-1]))
