@@ -3,7 +3,9 @@
 `stage_ledger` reads the file once, checks every row (`reading.validate_row`), then the
 rules between rows: an ID number twice in the file, members of one household that
 disagree, one head per household, and ID numbers registered already. Each row is stored
-with its errors.
+with its errors. Rows are checked and stored a chunk at a time; what the rules between
+rows remember of the chunks before is kept in a scratch store (`seen`), not in memory,
+so checking 350,000 rows takes no more memory than checking 50,000.
 
 An ID number registered already is never adopted into the household that holds it:
 - when the whole ledger household is that one household, seen by the importing user
@@ -14,63 +16,85 @@ An ID number registered already is never adopted into the household that holds i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 
 from transfers.auth.models import User
 from transfers.extensions import db
-from transfers.households.validation import (
-    duplicate_member,
-    no_head,
-    registered_people,
-    several_heads,
-)
-from transfers.imports.ledger import BY_KEY, Sheet, open_sheet, sheet_names
+from transfers.households.validation import duplicate_member
+from transfers.imports.ledger import Sheet, open_sheet, sheet_names
 from transfers.imports.models import ImportBatch, ImportRow
 from transfers.imports.reach import reach_of
 from transfers.imports.reading import Lookups, Problems, validate_row
+from transfers.imports.registered import registered_among
+from transfers.imports.seen import HouseholdSeen, Seen
 from transfers.jurisdictions.models import Jurisdiction
 from workflows.i18n import gettext as _
 
 CHUNK_ROWS = 2000
-ID_COLUMN = BY_KEY["id_number"].header
 
 
-@dataclass
-class _HouseholdSeen:
-    first_row: int
-    ref: tuple[Any, ...]
-    heads: int = 0
-    rows: int = 0
-    bad: list[int] = field(default_factory=list)
-    existing: int = 0
-    registered_in: set[int] = field(default_factory=set)
+class _Read(NamedTuple):
+    """A row checked on its own, waiting for the rules between rows (its chunk)."""
 
-    @property
-    def collides(self) -> bool:
-        """Some members are registered and some not, or they are in several households."""
-        return bool(self.existing) and (self.existing < self.rows or len(self.registered_in) > 1)
+    row_no: int
+    cells: list[str]
+    by_key: dict[str, str]
+    values: dict[str, Any]
+    problems: Problems
+    key: str  # its household; "" for a row outside the user's reach
 
 
 class _Staging:
-    """The rows of one batch on their way to the import_row table."""
+    """The rows of one batch on their way to the import_row table, a chunk at a time.
+
+    What the rules between rows remember of the rows before lives in `seen` (a scratch
+    store, not memory); the dicts below hold only the part of it one chunk needs.
+    """
 
     def __init__(self, batch: ImportBatch, viewer: User | None, lookups: Lookups) -> None:
         self.batch = batch
         self.viewer = viewer
         self.lookups = lookups
+        self.seen = Seen()
         # ID number -> (row, household number as written, member position in it)
         self.seen_ids: dict[str, tuple[int, str, int]] = {}
+        self.new_ids: list[str] = []
         self.members: dict[str, int] = {}
-        self.households: dict[str, _HouseholdSeen] = {}
+        self.households: dict[str, HouseholdSeen] = {}
+        self.pending: list[_Read] = []
         self.buffer: list[dict[str, Any]] = []
         self.head_row = 0
         self.outside = 0
+
+    def read(
+        self, row_no: int, cells: list[str], by_key: dict[str, str], numeric: set[str]
+    ) -> None:
+        """Check a row on its own; the rules between rows wait for its chunk (`flush`)."""
+        values, problems = validate_row(by_key, numeric, self.lookups)
+        key = "" if values["outside"] else self._household_key(row_no, by_key, values)
+        self.pending.append(_Read(row_no, cells, by_key, values, problems, key))
+
+    def _load(self) -> None:
+        """What the rows before said of the chunk's ID numbers, 户编号 and households."""
+        rows = [r for r in self.pending if r.key]
+        numbers = {n for r in rows if (n := r.values.get("id_number"))}
+        self.seen_ids = {n: (row, hh, pos) for n, row, hh, pos in self.seen.load("ids", numbers)}
+        self.members = dict(self.seen.load("members", {_household_no(r.by_key) for r in rows}))
+        self.households = {
+            key: HouseholdSeen.load(state)
+            for key, *state in self.seen.load("households", {r.key for r in rows})
+        }
+
+    def _save(self) -> None:
+        self.seen.save("ids", ((n, *self.seen_ids[n]) for n in self.new_ids))
+        self.seen.save("members", self.members.items())
+        self.seen.save("households", ((k, *hh.dump()) for k, hh in self.households.items()))
+        self.seen_ids, self.members, self.households, self.new_ids = {}, {}, {}, []
 
     def _duplicate(self, number: str, household_no: str) -> str:
         """In one household, the words the form and the API use; across households of the
@@ -80,21 +104,23 @@ class _Staging:
             return duplicate_member(position)
         return _("与第%(row)s行的身份证号码重复（同一人登记两次）", row=row)
 
-    def add(self, row_no: int, cells: list[str], by_key: dict[str, str], numeric: set[str]) -> None:
-        values, problems = validate_row(by_key, numeric, self.lookups)
-        if values["outside"]:
+    def _add(self, read: _Read) -> None:
+        """The rules between rows, for one row in file order."""
+        row_no, cells, by_key, values, problems, key = read
+        if not key:
             # Another office's people: counted once, nothing of them kept or checked.
             self.outside += 1
             self.buffer.append(_outside_row(self.batch.id, row_no))
             return
         number = values.get("id_number")
-        household_no = (by_key.get("household_no") or "").strip()
+        household_no = _household_no(by_key)
         position = self.members[household_no] = self.members.get(household_no, 0) + 1
         if number and number in self.seen_ids:
             problems.add("id_number", self._duplicate(number, household_no))
         elif number:
             self.seen_ids[number] = (row_no, household_no, position)
-        key = self._household(row_no, by_key, values, problems)
+            self.new_ids.append(number)
+        self._household(row_no, key, values, problems)
         self.buffer.append(
             {
                 "batch_id": self.batch.id,
@@ -118,10 +144,7 @@ class _Staging:
             self.head_row = row_no
         return f"@{self.head_row}" if self.head_row else f"#{row_no}"
 
-    def _household(
-        self, row_no: int, by_key: dict[str, str], values: dict[str, Any], problems: Problems
-    ) -> str:
-        key = self._household_key(row_no, by_key, values)
+    def _household(self, row_no: int, key: str, values: dict[str, Any], problems: Problems) -> None:
         if key.startswith("#"):
             problems.add("household_no", _("请填写户编号，或将户主行放在本户成员之前"))
         ref = (
@@ -132,7 +155,7 @@ class _Staging:
         )
         hh = self.households.get(key)
         if hh is None:
-            hh = self.households[key] = _HouseholdSeen(first_row=row_no, ref=ref)
+            hh = self.households[key] = HouseholdSeen(first_row=row_no, ref=ref)
         elif ref != hh.ref:
             problems.add(
                 "household_no",
@@ -146,36 +169,41 @@ class _Staging:
             hh.heads += 1
         if problems.items:
             hh.bad.append(row_no)
-        return key
 
     def flush(self) -> None:
-        """Mark the registered ID numbers (one query), then insert the rows in bulk."""
-        if not self.buffer:
+        """The rules between rows for the chunk read; insert its rows in bulk, then mark
+        the registered ID numbers (one query over the rows just staged)."""
+        if not self.pending:
             return
-        known = registered_people(
-            (r["id_number"] for r in self.buffer if r["id_number"] and r["status"] != "outside"),
-            self.viewer,
-        )
-        for r in self.buffer:
-            if r["status"] == "outside":
-                continue
-            registered = known.get(r["id_number"]) if r["id_number"] else None
-            if registered is None:
-                continue
-            hh = self.households[r["household_key"]]
-            r["errors"] = [*r["errors"], {"column": ID_COLUMN, "message": registered.message}]
-            if r["status"] == "valid" and registered.visible:
-                r["status"] = "existing"  # an error only if its household collides
-                hh.existing += 1
-                hh.registered_in.add(registered.household_id)
-            elif r["status"] == "valid":
-                r["status"] = "invalid"
-                hh.bad.append(r["row_no"])
+        self._load()
+        for read in self.pending:
+            self._add(read)
+        self.pending.clear()
         # Core inserts (executemany, batched into multi-row VALUES): no ORM bookkeeping.
         table = ImportRow.__table__
         assert isinstance(table, Table)  # typed as any FromClause; here a plain table
         db.session.execute(insert(table), self.buffer)
+        chunk = and_(
+            ImportRow.batch_id == self.batch.id,
+            ImportRow.row_no.between(self.buffer[0]["row_no"], self.buffer[-1]["row_no"]),
+        )
+        known = registered_among(chunk, self.viewer)
+        changed = [r for r in self.buffer if r["id_number"] in known]
+        for r in changed:
+            self.households[r["household_key"]].registered(r, known[r["id_number"]])
+        if changed:
+            db.session.execute(
+                update(table)
+                .where(table.c.batch_id == self.batch.id, table.c.row_no == bindparam("n"))
+                .values(status=bindparam("s"), errors=bindparam("e")),
+                [{"n": r["row_no"], "s": r["status"], "e": r["errors"]} for r in changed],
+            )
         self.buffer.clear()
+        self._save()
+
+
+def _household_no(by_key: dict[str, str]) -> str:
+    return (by_key.get("household_no") or "").strip()
 
 
 def _trimmed(cells: list[str]) -> list[str]:
@@ -262,21 +290,11 @@ def stage_ledger(
         batch = new_batch(filename, actor=actor, now=now)
     _reset(batch, opened)
     staging = _Staging(batch, actor, Lookups(reach_of(actor), batch.place_choices))
-    total = 0
-    for row_no, cells, numeric in opened.rows:
-        if not any(cells):
-            continue
-        total += 1
-        by_key = {key: cells[i] if i < len(cells) else "" for i, key in opened.mapping.items()}
-        num_keys = {opened.mapping[i] for i in numeric if i in opened.mapping} if numeric else set()
-        staging.add(row_no, cells, by_key, num_keys)
-        if len(staging.buffer) >= CHUNK_ROWS:
-            staging.flush()
-            batch.checked_rows = total
-            if progress:
-                progress(batch)
-    staging.flush()
-    _household_checks(batch, staging.households)
+    try:
+        total = _stage_rows(opened, staging, progress)
+        _household_checks(batch, staging.seen.households())
+    finally:
+        staging.seen.close()
     _count(batch)
     batch.total_rows = batch.checked_rows = total
     batch.outside_rows = staging.outside
@@ -286,6 +304,27 @@ def stage_ledger(
     if progress:
         progress(batch)
     return batch
+
+
+def _stage_rows(
+    opened: Sheet, staging: _Staging, progress: Callable[[ImportBatch], None] | None
+) -> int:
+    """Check and stage every row of the sheet, a chunk at a time; returns how many."""
+    batch, total = staging.batch, 0
+    for row_no, cells, numeric in opened.rows:
+        if not any(cells):
+            continue
+        total += 1
+        by_key = {key: cells[i] if i < len(cells) else "" for i, key in opened.mapping.items()}
+        num_keys = {opened.mapping[i] for i in numeric if i in opened.mapping} if numeric else set()
+        staging.read(row_no, cells, by_key, num_keys)
+        if len(staging.pending) >= CHUNK_ROWS:
+            staging.flush()
+            batch.checked_rows = total
+            if progress:
+                progress(batch)
+    staging.flush()
+    return total
 
 
 def _unresolved(batch: ImportBatch, lookups: Lookups) -> None:
@@ -303,26 +342,11 @@ def _unresolved(batch: ImportBatch, lookups: Lookups) -> None:
     ]
 
 
-def _household_message(hh: _HouseholdSeen) -> str:
-    if hh.collides:
-        return _("同户有成员的身份证号码已在其他搬迁户登记，导入不会并入该户，整户暂不导入")
-    if hh.heads > 1:
-        return several_heads()
-    if hh.heads == 0 and not hh.existing:
-        return no_head()
-    if hh.bad:
-        rows = _("、").join(str(n) for n in hh.bad[:5])
-        if len(hh.bad) > 5:
-            return _("同户第%(rows)s等行有误，整户暂不导入，改正后重新导入", rows=rows)
-        return _("同户第%(rows)s行有误，整户暂不导入，改正后重新导入", rows=rows)
-    return ""
-
-
-def _household_checks(batch: ImportBatch, households: dict[str, _HouseholdSeen]) -> None:
+def _household_checks(batch: ImportBatch, households: Iterable[tuple[str, HouseholdSeen]]) -> None:
     """One head per household, no family merged into a registered one; a household with
     a bad row waits whole (no half families)."""
-    for key, hh in households.items():
-        message = _household_message(hh)
+    for key, hh in households:
+        message = hh.message()
         if not message:
             continue
         column = "与户主关系" if hh.heads != 1 and not hh.bad and not hh.collides else "户编号"
