@@ -9,12 +9,16 @@ the check's own, deleted when the check ends: the check loads what one chunk of 
 needs (`load`), works on it in memory, and writes back what the chunk changed (`save`),
 so its memory is the same for 50,000 rows or 350,000. The file is local and written
 without a journal, whatever database the application uses: it costs the database
-server nothing, and nothing in it outlives the check.
+server nothing, and nothing in it outlives the check. It holds no ID number: the ID
+numbers are stored as a keyed hash (HMAC-SHA256 under a key made for this check and
+never written), so a file left behind by a crash tells nobody whose they were.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -120,21 +124,35 @@ class Seen:
 
     def __init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="ledger-check-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "seen.sqlite3")
+        self.path = Path(self._dir.name) / "seen.sqlite3"
+        self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
+        self._secret = secrets.token_bytes(32)
+
+    def _stored(self, table: str, key: str) -> str:
+        """A key as the file holds it: an ID number only as its keyed hash."""
+        if table != "ids":
+            return key
+        return hmac.new(self._secret, key.encode(), "sha256").hexdigest()
 
     def load(self, table: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
         """The stored rows (key first) of these keys; the keys never stored are not there."""
-        wanted = json.dumps(sorted(set(keys)), ensure_ascii=False)
-        return self._db.execute(
+        asked = {self._stored(table, k): k for k in set(keys)}
+        wanted = json.dumps(sorted(asked), ensure_ascii=False)
+        rows = self._db.execute(
             f"SELECT * FROM {_table(table)} WHERE k IN (SELECT value FROM json_each(?))",
             (wanted,),
         )
+        return ((asked[k], *rest) for k, *rest in rows)
 
     def save(self, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Store these rows (key first), replacing what their keys had."""
         marks = ", ".join("?" * _TABLES[_table(table)])
-        self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+        self._db.executemany(
+            f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
+            ((self._stored(table, k), *rest) for k, *rest in rows),
+        )
+        self._db.commit()  # a chunk's changes go to the file, not the connection's cache
 
     def households(self) -> Iterator[tuple[str, HouseholdSeen]]:
         """Every household of the file, read a few at a time."""
