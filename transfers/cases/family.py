@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from transfers.auth.models import User
 from transfers.cases.family_address import door_plate
@@ -31,7 +31,6 @@ from transfers.engine import (
     RuleViolation,
     act,
     build_context,
-    open_task,
 )
 from transfers.extensions import db
 from transfers.households.models import Household
@@ -134,8 +133,9 @@ def family_action(key: str) -> FamilyAction | None:
 def _waiting(household: Household, action: FamilyAction, actor: User) -> list[tuple[Case, Task]]:
     """The household's cases waiting at `action`'s step whose task `actor` may take
     (the same check the engine makes), in the order of the members."""
-    cases = db.session.scalars(
-        select(Case)
+    rows = db.session.execute(
+        select(Case, Task)
+        .join(Task, and_(Task.case_id == Case.id, Task.closed_at.is_(None)))
         .where(
             Case.household_id == household.id,
             Case.procedure == action.procedure,
@@ -144,12 +144,9 @@ def _waiting(household: Household, action: FamilyAction, actor: User) -> list[tu
         )
         .order_by(Case.person_id, Case.id)
     )
-    waiting = []
-    for case in cases:
-        task = open_task(case)
-        if task is not None and task.state == case.state and can_act(actor, task):
-            waiting.append((case, task))
-    return waiting
+    return [
+        (case, task) for case, task in rows if task.state == case.state and can_act(actor, task)
+    ]
 
 
 def member_steps(

@@ -81,13 +81,13 @@ def _of_case(
 @login_required
 def detail(case_id: int):  # type: ignore[no-untyped-def]
     case = _load_visible(case_id)
-    task = open_task(case)
+    tasks = _of_case(Task, case, Task.jurisdiction)
+    task = next((t for t in tasks if t.closed_at is None), None)  # the open one, if any
     ctx = build_context(case, utcnow())
     actions = (
         case.workflow.available_actions(case.state, ctx) if can_act(current_user, task) else []
     )
     status = deadline_status(task.due_on, local_date(utcnow()), work_calendar()) if task else None
-    tasks = _of_case(Task, case, Task.jurisdiction)
     documents = _of_case(Document, case, Document.uploaded_by)
     related = db.session.scalars(
         select(Case)

@@ -39,7 +39,7 @@ from transfers.deadlines.models import (
     Suspension,
     TimeLimit,
 )
-from transfers.deadlines.suspension import receive_item, resume, running_suspension, suspend
+from transfers.deadlines.suspension import receive_item, resume, suspend
 from transfers.deadlines.sweep import EscalationPolicy
 from transfers.extensions import db
 from transfers.forms import first_errors, select_choices
@@ -274,7 +274,10 @@ def case_deadline_panel(case: Case, task: Task | None) -> dict[str, Any]:
     escalations = db.session.scalars(
         select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)
     ).all()
-    running = running_suspension(task) if task is not None else None
+    # The step's running suspension is among the case's (one query for the panel).
+    running = next(
+        (s for s in suspensions if task and s.task_id == task.id and s.resumed_at is None), None
+    )
     return {
         "suspensions": suspensions,
         # Ended, or left running by a step that was acted on while suspended.
