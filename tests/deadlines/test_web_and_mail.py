@@ -99,6 +99,8 @@ def test_one_time_notice_from_the_case_page(client, db, office):
     notice = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "一次性告知书" in notice and s.notice_no in notice and "户口簿原件" in notice
     assert "（盖章）" in notice
+    running = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "挂起（暂停计时）" in running  # the case page shows the step's running suspension
     for item in s.items:
         resp = post_form(
             client, f"/cases/{case.id}", {}, post_url=f"/missing-items/{item.id}/receive"
@@ -109,6 +111,7 @@ def test_one_time_notice_from_the_case_page(client, db, office):
     assert not s.is_running
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "恢复计时" in html and "一次性告知" in html and "补正材料收到" in html
+    assert "挂起（暂停计时）" not in html  # ended: listed among the past, not as running
 
 
 def test_other_offices_cannot_suspend(client, db, office):

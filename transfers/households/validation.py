@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, literal, select
 
 from transfers.auth.models import User
 from transfers.extensions import db
@@ -109,11 +109,17 @@ def registered_people(numbers: Iterable[str], viewer: User | None) -> dict[str, 
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
+    return registered_matching(Person.id_number.in_(wanted), viewer)
+
+
+def registered_matching(match: ColumnElement[bool], viewer: User | None) -> dict[str, Registered]:
+    """ID number -> who holds it, for the registered persons `match` selects (one query;
+    the ledger import matches a subquery over its staged rows)."""
     visible = literal(True) if viewer is None else households_condition(user_paths(viewer))
     rows = db.session.execute(
         select(Person.id_number, Person.household_id, Person.name, visible.label("visible"))
         .join(Household, Household.id == Person.household_id)
-        .where(Person.id_number.in_(wanted))
+        .where(match)
     ).all()
     return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in rows}
 

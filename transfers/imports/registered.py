@@ -10,24 +10,16 @@ a subquery over the chunk's rows is one statement for the whole file.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, literal, select
+from sqlalchemy import ColumnElement, select
 
 from transfers.auth.models import User
-from transfers.extensions import db
-from transfers.households.models import Household, Person
-from transfers.households.validation import Registered
+from transfers.households.models import Person
+from transfers.households.validation import Registered, registered_matching
 from transfers.imports.models import ImportRow
-from transfers.visibility import households_condition, user_paths
 
 
 def registered_among(rows: ColumnElement[bool], viewer: User | None) -> dict[str, Registered]:
     """ID number -> who holds it, for the numbers of the staged rows `rows` selects that
     are registered already. `viewer` None is the system: it may see every household."""
-    visible = literal(True) if viewer is None else households_condition(user_paths(viewer))
     numbers = select(ImportRow.id_number).where(rows, ImportRow.id_number.is_not(None))
-    found = db.session.execute(
-        select(Person.id_number, Person.household_id, Person.name, visible.label("visible"))
-        .join(Household, Household.id == Person.household_id)
-        .where(Person.id_number.in_(numbers))
-    )
-    return {r.id_number: Registered(r.household_id, r.name, bool(r.visible)) for r in found}
+    return registered_matching(Person.id_number.in_(numbers), viewer)
